@@ -1,0 +1,3 @@
+module github.com/carminedb/carmine/acl
+
+go 1.24

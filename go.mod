@@ -1,0 +1,3 @@
+module github.com/carminedb/carmine
+
+go 1.24
