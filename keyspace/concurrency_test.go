@@ -1,0 +1,117 @@
+package keyspace_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/carminedb/carmine/keyspace"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConcurrentIncr(t *testing.T) {
+	f := newFixture(t, keyspace.Config{})
+	const workers, rounds, counters = 8, 500, 16
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				k := []byte(fmt.Sprint("c", (i+w)%counters))
+				tx := f.ks.Begin(0, k)
+				_, err := tx.IncrBy(k, 1)
+				tx.End()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := int64(0)
+	for i := range counters {
+		v, ok := f.get(0, fmt.Sprint("c", i))
+		require.True(t, ok)
+		var n int64
+		_, err := fmt.Sscan(v, &n)
+		require.NoError(t, err)
+		total += n
+	}
+	assert.Equal(t, int64(workers*rounds), total)
+}
+
+// TestConcurrentRenameIsAtomic renames a key back and forth between two names while readers that lock both
+// names check that exactly one exists, and a third goroutine runs keyspace-wide operations.
+func TestConcurrentRenameIsAtomic(t *testing.T) {
+	f := newFixture(t, keyspace.Config{})
+	f.set(0, "a", "value", 0)
+	a, b := []byte("a"), []byte("b")
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		defer close(stop)
+		for i := range 2000 {
+			src, dst := a, b
+			if i%2 == 1 {
+				src, dst = b, a
+			}
+			tx := f.ks.Begin(0, src, dst)
+			err := tx.Rename(src, dst)
+			tx.End()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			tx := f.ks.Begin(0, b, a)
+			n := 0
+			if tx.Exists(a) {
+				n++
+			}
+			if tx.Exists(b) {
+				n++
+			}
+			tx.End()
+			if n != 1 {
+				t.Errorf("%d of a and b exist", n)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			tx := f.ks.Begin(1)
+			tx.Len()
+			tx.Scan(0, keyspace.ScanOptions{}, func([]byte) {})
+			require.NoError(t, tx.SwapDB(1, 2))
+			tx.End()
+			all := f.ks.BeginAll(0)
+			if all.Len() != 1 {
+				t.Error("database 0 lost its key")
+			}
+			all.End()
+			f.ks.ActiveExpireCycle(f.clock.now(), 0)
+		}
+	}()
+	wg.Wait()
+}

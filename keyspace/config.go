@@ -1,0 +1,85 @@
+package keyspace
+
+import (
+	"fmt"
+	"math/bits"
+	"time"
+)
+
+// MaxShards is the largest number of shards a [Keyspace] can be split into.
+const MaxShards = 256
+
+// Config configures a [Keyspace]. The zero value of each field selects its default (see [DefaultConfig]).
+type Config struct {
+	// Databases is the number of logical databases (SELECT 0 to Databases-1). Default 16.
+	Databases int
+	// Shards is the number of lock shards the keyspace is split into, a power of two from 1 to [MaxShards].
+	// Each shard holds its part of every database. Default 256.
+	Shards int
+	// Clock returns the current time in Unix milliseconds. It decides which keys are expired.
+	// Default: the wall clock. Tests inject their own.
+	Clock func() int64
+	// OnExpired, when set, is called for every key removed because its TTL passed, lazily on access or by
+	// [Keyspace.ActiveExpireCycle]. It runs while the key's shard lock is held: it must be quick, must not keep
+	// key (the slice is only valid during the call) and must not call back into the keyspace.
+	OnExpired func(db int, key []byte)
+	// LFU selects what the 24-bit access field of each key means: false keeps the LRU clock (OBJECT IDLETIME),
+	// true keeps the LFU counter (OBJECT FREQ). The server sets it from maxmemory-policy; see [Keyspace.SetLFU].
+	LFU bool
+	// LFULogFactor is Redis's lfu-log-factor. Default 10.
+	LFULogFactor int
+	// LFUDecayTime is Redis's lfu-decay-time, in minutes. Default 1.
+	LFUDecayTime int
+}
+
+// DefaultConfig returns the configuration Redis starts with: 16 databases, LRU access tracking.
+func DefaultConfig() Config {
+	return Config{
+		Databases:    16,
+		Shards:       MaxShards,
+		Clock:        wallClock,
+		LFULogFactor: 10,
+		LFUDecayTime: 1,
+	}
+}
+
+func wallClock() int64 { return time.Now().UnixMilli() }
+
+// withDefaults fills the zero fields of c from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Databases == 0 {
+		c.Databases = d.Databases
+	}
+	if c.Shards == 0 {
+		c.Shards = d.Shards
+	}
+	if c.Clock == nil {
+		c.Clock = d.Clock
+	}
+	if c.LFULogFactor == 0 {
+		c.LFULogFactor = d.LFULogFactor
+	}
+	if c.LFUDecayTime == 0 {
+		c.LFUDecayTime = d.LFUDecayTime
+	}
+	return c
+}
+
+// Validate reports whether c, after defaults are applied to its zero fields, can be used by [New].
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if c.Databases < 1 || c.Databases > 1<<14 {
+		return fmt.Errorf("keyspace: databases must be between 1 and %d, got %d", 1<<14, c.Databases)
+	}
+	if c.Shards < 1 || c.Shards > MaxShards || bits.OnesCount(uint(c.Shards)) != 1 {
+		return fmt.Errorf("keyspace: shards must be a power of two between 1 and %d, got %d", MaxShards, c.Shards)
+	}
+	if c.LFULogFactor < 0 {
+		return fmt.Errorf("keyspace: lfu log factor must not be negative, got %d", c.LFULogFactor)
+	}
+	if c.LFUDecayTime < 0 {
+		return fmt.Errorf("keyspace: lfu decay time must not be negative, got %d", c.LFUDecayTime)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package keyspace
+
+import "fmt"
+
+// CheckInvariants verifies every table's internal structure; tests call it after mutations.
+func (ks *Keyspace) CheckInvariants() error {
+	for s := range ks.shards {
+		sh := &ks.shards[s]
+		sh.mu.Lock()
+		for db := range sh.tables {
+			if err := sh.tables[db].check(); err != nil {
+				sh.mu.Unlock()
+				return fmt.Errorf("shard %d db %d: %w", s, db, err)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return nil
+}
+
+func (t *table) check() error {
+	seen := 0
+	for b, head := range t.buckets {
+		for ref := head; ref != 0; ref = t.recs[ref-1].next {
+			r := &t.recs[ref-1]
+			if r.ptr == nil {
+				return fmt.Errorf("free rec %d in bucket %d", ref, b)
+			}
+			if int(r.hash)&(len(t.buckets)-1) != b {
+				return fmt.Errorf("rec %d in wrong bucket", ref)
+			}
+			if uint32(hashKey(r.key())) != r.hash {
+				return fmt.Errorf("rec %d hash mismatch", ref)
+			}
+			if r.ttl != 0 && t.ttlRef[r.ttl-1] != ref {
+				return fmt.Errorf("rec %d ttl slot mismatch", ref)
+			}
+			seen++
+		}
+	}
+	if seen != t.count {
+		return fmt.Errorf("count %d, chained %d", t.count, seen)
+	}
+	if len(t.ttlRef) != len(t.ttlAt) {
+		return fmt.Errorf("ttl index lengths differ")
+	}
+	for i, ref := range t.ttlRef {
+		if t.recs[ref-1].ttl != uint32(i+1) {
+			return fmt.Errorf("ttl entry %d points to rec %d with slot %d", i, ref, t.recs[ref-1].ttl)
+		}
+	}
+	return nil
+}
+
+// BucketCount returns the bucket count of the table holding key in db, for resize tests.
+func (ks *Keyspace) BucketCount(db int, key []byte) int {
+	sh := &ks.shards[ks.shardOf(hashKey(key))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return len(sh.tables[db].buckets)
+}

@@ -1,0 +1,258 @@
+package keyspace
+
+import (
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Keyspace holds every database of a server. It is safe for concurrent use; all access goes through a [Txn].
+type Keyspace struct {
+	cfg       Config
+	shards    []shard
+	shardBits uint
+	shift     uint // hash >> shift is the shard index
+	lfu       atomic.Bool
+	cachedMs  atomic.Int64 // coarse clock for LRU/LFU, refreshed by ActiveExpireCycle
+	expire    struct {
+		mu    sync.Mutex // serialises ActiveExpireCycle callers
+		shard int        // where the next cycle starts
+	}
+}
+
+// shard is one lock and its part of every database. It is padded so that neighbouring locks do not share a cache line.
+type shard struct {
+	mu     sync.Mutex
+	tables []table // one per database
+	rng    uint64  // xorshift state for LFU increments and RandomKey, used under mu
+	_      [64 - (8+24+8)%64]byte
+}
+
+// New returns an empty keyspace configured by cfg; zero fields of cfg take their defaults from [DefaultConfig].
+func New(cfg Config) (*Keyspace, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	ks := &Keyspace{cfg: cfg, shards: make([]shard, cfg.Shards)}
+	ks.shardBits = uint(bits.TrailingZeros(uint(cfg.Shards)))
+	ks.shift = 64 - ks.shardBits
+	for i := range ks.shards {
+		ks.shards[i].tables = make([]table, cfg.Databases)
+		ks.shards[i].rng = uint64(i)*0x9e3779b97f4a7c15 + 1
+	}
+	ks.lfu.Store(cfg.LFU)
+	ks.cachedMs.Store(cfg.Clock())
+	return ks, nil
+}
+
+// Databases returns the number of databases.
+func (ks *Keyspace) Databases() int { return ks.cfg.Databases }
+
+// SetLFU switches the per-key access field between LRU clock (false) and LFU counter (true), as CONFIG SET
+// maxmemory-policy does. Like Redis, existing keys keep their old field until next accessed.
+func (ks *Keyspace) SetLFU(on bool) { ks.lfu.Store(on) }
+
+func hashKey(key []byte) uint64 { return xxhash.Sum64(key) }
+
+func (ks *Keyspace) shardOf(h uint64) int { return int(h >> ks.shift & uint64(len(ks.shards)-1)) }
+
+// Txn is the lock scope of one command, a MULTI/EXEC block or a script. It is a small value: keep it in a local
+// variable (it must not be copied after Begin) and call End exactly once. A Txn is used by one goroutine.
+//
+// Begin(db, keys...) locks the shards of keys; every key the Txn touches must be among them, else the Txn panics.
+// BeginAll locks everything. A Txn from Begin with no keys locks nothing and may only use the keyspace-wide
+// methods (Len, Keys, Scan, RandomKey, Flush, FlushAll, SwapDB), which then lock what they need themselves.
+type Txn struct {
+	ks     *Keyspace
+	db     int
+	all    bool
+	locked [MaxShards / 64]uint64
+	nowMs  int64
+	// hash of the last key looked at, so a single-key command hashes its key once
+	hkey  *byte
+	hlen  int
+	hval  uint64
+	one   int // 1 + the only locked shard of a single-key Txn, else 0
+	ended bool
+}
+
+// Begin locks the shards of keys, in ascending shard order so that concurrent Txns never deadlock, and returns
+// the Txn scope for database db. It panics if db is out of range. Duplicate keys are fine. The bytes of keys
+// must not be modified until End: a single-key Txn reuses the key's hash for later calls with the same slice.
+func (ks *Keyspace) Begin(db int, keys ...[]byte) Txn {
+	if uint(db) >= uint(ks.cfg.Databases) {
+		panic("keyspace: database index out of range")
+	}
+	tx := Txn{ks: ks, db: db}
+	if len(keys) == 1 {
+		h := hashKey(keys[0])
+		s := ks.shardOf(h)
+		tx.locked[s>>6] = 1 << (s & 63)
+		tx.hkey, tx.hlen, tx.hval = unsafe.SliceData(keys[0]), len(keys[0]), h
+		tx.one = s + 1
+		ks.shards[s].mu.Lock()
+		return tx
+	}
+	for _, k := range keys {
+		s := ks.shardOf(hashKey(k))
+		tx.locked[s>>6] |= 1 << (s & 63)
+	}
+	tx.lockSet()
+	return tx
+}
+
+// BeginAll locks every shard and returns a Txn for database db in which any key may be used and nothing else
+// runs: MULTI/EXEC, scripts, FLUSHALL, SWAPDB and anything that must see the keyspace still. It costs one lock
+// operation per shard.
+func (ks *Keyspace) BeginAll(db int) Txn {
+	if uint(db) >= uint(ks.cfg.Databases) {
+		panic("keyspace: database index out of range")
+	}
+	tx := Txn{ks: ks, db: db, all: true}
+	for i := range ks.shards {
+		tx.locked[i>>6] |= 1 << (i & 63)
+	}
+	tx.lockSet()
+	return tx
+}
+
+func (tx *Txn) lockSet() {
+	for w, m := range tx.locked {
+		for m != 0 {
+			tx.ks.shards[w<<6|bits.TrailingZeros64(m)].mu.Lock()
+			m &= m - 1
+		}
+	}
+}
+
+// End releases the Txn's locks. The Txn and every [Entry] it returned are unusable afterwards.
+func (tx *Txn) End() {
+	if tx.ended {
+		panic("keyspace: Txn ended twice")
+	}
+	tx.ended = true
+	if tx.one != 0 {
+		tx.ks.shards[tx.one-1].mu.Unlock()
+		return
+	}
+	for w, m := range tx.locked {
+		for m != 0 {
+			tx.ks.shards[w<<6|bits.TrailingZeros64(m)].mu.Unlock()
+			m &= m - 1
+		}
+	}
+}
+
+// DB returns the database the Txn's key operations use.
+func (tx *Txn) DB() int { return tx.db }
+
+// Select changes the database the Txn's key operations use, as SELECT inside MULTI does. Shard locks cover all
+// databases, so the locked keys stay locked.
+func (tx *Txn) Select(db int) error {
+	if uint(db) >= uint(tx.ks.cfg.Databases) {
+		return ErrDBIndex
+	}
+	tx.db = db
+	return nil
+}
+
+// Now returns the time the Txn judges expiry by, in Unix ms. It is read from the clock once, on first use, so a
+// whole command (or MULTI block, or script) sees one time, as in Redis.
+func (tx *Txn) Now() int64 {
+	if tx.nowMs == 0 {
+		tx.nowMs = tx.ks.cfg.Clock()
+	}
+	return tx.nowMs
+}
+
+func (tx *Txn) isLocked(s int) bool { return tx.locked[s>>6]&(1<<(s&63)) != 0 }
+
+// hash returns the hash of key, reusing the one computed by a single-key Begin for the same slice (which must
+// not have been modified since, see Begin).
+func (tx *Txn) hash(key []byte) uint64 {
+	if tx.hkey != nil && tx.hkey == unsafe.SliceData(key) && tx.hlen == len(key) {
+		return tx.hval
+	}
+	return hashKey(key)
+}
+
+// loc finds the shard and table of key in database db, checking that the Txn holds its lock.
+func (tx *Txn) loc(db int, key []byte) (*shard, *table, uint64) {
+	h := tx.hash(key)
+	s := tx.ks.shardOf(h)
+	if !tx.isLocked(s) {
+		panic("keyspace: key used outside the Txn's locked keys")
+	}
+	sh := &tx.ks.shards[s]
+	return sh, &sh.tables[db], h
+}
+
+// lookup finds key in database db, removing it (and reporting it expired) if its TTL has passed. It returns the
+// table and the key's ref, 0 if absent.
+func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
+	sh, t, h := tx.loc(db, key)
+	ref := t.find(h, key)
+	if ref != 0 && t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+		tx.expireRef(db, t, ref)
+		t.maybeShrink()
+		ref = 0
+	}
+	return sh, t, h, ref
+}
+
+func (tx *Txn) expired(t *table, ref uint32) bool {
+	return t.ttlAt[t.recs[ref-1].ttl-1] <= tx.Now()
+}
+
+// expireRef removes an expired key and reports it through OnExpired.
+func (tx *Txn) expireRef(db int, t *table, ref uint32) {
+	expireRef(tx.ks, db, t, ref)
+}
+
+func expireRef(ks *Keyspace, db int, t *table, ref uint32) {
+	if fn := ks.cfg.OnExpired; fn != nil {
+		fn(db, t.recs[ref-1].key())
+	}
+	t.remove(ref)
+}
+
+// Entry is a key's value as found by [Txn.Lookup]. It is a handle into the locked table: valid until the Txn
+// changes that database (any write, or a lookup that expires a key) or ends. Slices it returns alias the stored
+// value and must not be modified or kept.
+type Entry struct {
+	t   *table
+	ref uint32
+}
+
+func (e Entry) rec() *rec { return &e.t.recs[e.ref-1] }
+
+// Kind returns the kind of value.
+func (e Entry) Kind() Kind { return e.rec().kind() }
+
+// Key returns the key.
+func (e Entry) Key() []byte { return e.rec().key() }
+
+// Encoding returns the value's internal representation, for OBJECT ENCODING.
+func (e Entry) Encoding() Encoding {
+	r := e.rec()
+	if r.kind() == KindString {
+		return r.strEnc()
+	}
+	return ptrBox(r.ptr).obj.Encoding()
+}
+
+// ExpireAt returns the key's absolute expiry in Unix ms, or 0 if it has none.
+func (e Entry) ExpireAt() int64 { return e.t.expireAt(e.rec()) }
+
+// Object returns the value of a non-string key, or nil for a string.
+func (e Entry) Object() Object {
+	r := e.rec()
+	if r.kind() == KindString {
+		return nil
+	}
+	return ptrBox(r.ptr).obj
+}
