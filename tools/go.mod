@@ -1,0 +1,3 @@
+module github.com/carminedb/carmine/tools
+
+go 1.24
