@@ -34,7 +34,7 @@ func (tx *Txn) Peek(key []byte) (Entry, bool) {
 // picks the int encoding for a canonical 64-bit integer, embstr up to 44 bytes and raw above. For expireAtMs see
 // [KeepTTL]. Storing into an existing string of the same stored size reuses its memory.
 func (tx *Txn) SetString(key, val []byte, expireAtMs int64) {
-	if n, ok := parseInt(val); ok {
+	if n, ok := ParseInt(val); ok {
 		tx.setInt(key, n, expireAtMs)
 		return
 	}
@@ -179,7 +179,7 @@ func (e Entry) Int() (int64, bool) {
 	if r.strEnc() == EncInt {
 		return int64(binary.LittleEndian.Uint64(v)), true
 	}
-	return parseInt(v)
+	return ParseInt(v)
 }
 
 // StrLen returns the length of a string value in bytes (STRLEN), or 0 for other kinds.
@@ -196,9 +196,10 @@ func (e Entry) StrLen() int {
 	return len(v)
 }
 
-// parseInt parses b as a canonical decimal int64: an optional '-', no '+', no spaces, no leading zeros, no "-0".
-// Matches Redis: string2ll, which decides both the int encoding and what INCR accepts.
-func parseInt(b []byte) (int64, bool) {
+// ParseInt parses b as a canonical decimal int64: an optional '-', no '+', no spaces, no leading zeros, no "-0".
+// Matches Redis: string2ll, which decides the int encoding, what INCR accepts and how commands read integer
+// arguments.
+func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}

@@ -1,0 +1,229 @@
+package node
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"strings"
+
+	"github.com/carminedb/carmine/keyspace"
+)
+
+// PING [message]
+func cmdPing(c *client, args [][]byte) error {
+	if len(args) > 2 {
+		return arityError("ping")
+	}
+	if len(args) == 1 {
+		c.w.WriteSimple("PONG")
+	} else {
+		c.w.WriteBulk(args[1])
+	}
+	return nil
+}
+
+// ECHO message
+func cmdEcho(c *client, args [][]byte) error {
+	c.w.WriteBulk(args[1])
+	return nil
+}
+
+// QUIT: reply OK, then close the connection.
+func cmdQuit(c *client, args [][]byte) error {
+	c.w.WriteSimple("OK")
+	c.closing = true
+	return nil
+}
+
+// SELECT index
+func cmdSelect(c *client, args [][]byte) error {
+	n, err := parseInt32(args[1])
+	if err != nil {
+		return err
+	}
+	if n < 0 || n >= int64(c.srv.cfg.Databases) {
+		return errDBIndex
+	}
+	c.db = int(n)
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// AUTH [username] password. Until the acl module lands there is one user, "default", whose password is
+// requirepass (or none: nopass).
+func cmdAuth(c *client, args [][]byte) error {
+	if len(args) > 3 {
+		return errSyntax
+	}
+	if len(args) == 2 && c.srv.cfg.RequirePass == "" {
+		return errAuthNoPass
+	}
+	user, pass := []byte("default"), args[len(args)-1]
+	if len(args) == 3 {
+		user = args[1]
+	}
+	if err := c.authenticate(user, pass); err != nil {
+		return err
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// authenticate logs the client in as user, comparing password hashes in constant time.
+func (c *client) authenticate(user, pass []byte) error {
+	if string(user) != "default" {
+		return errWrongPass
+	}
+	if want := c.srv.cfg.RequirePass; want != "" {
+		got, exp := sha256.Sum256(pass), sha256.Sum256([]byte(want))
+		if subtle.ConstantTimeCompare(got[:], exp[:]) != 1 {
+			return errWrongPass
+		}
+	}
+	c.authed = true
+	return nil
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+func cmdHello(c *client, args [][]byte) error {
+	proto := c.w.Protocol()
+	if len(args) >= 2 {
+		v, ok := keyspace.ParseInt(args[1])
+		if !ok {
+			return errProtoVersion
+		}
+		if v < 2 || v > 3 {
+			return errNoProto
+		}
+		proto = int(v)
+	}
+	var user, pass, name []byte
+	for j := 2; j < len(args); j++ {
+		more := len(args) - 1 - j
+		switch opt := strings.ToLower(string(args[j])); {
+		case opt == "auth" && more >= 2:
+			user, pass = args[j+1], args[j+2]
+			j += 2
+		case opt == "setname" && more >= 1:
+			name = args[j+1]
+			j++
+		default:
+			return errorf("Syntax error in HELLO option '" + string(args[j]) + "'")
+		}
+	}
+	if user != nil {
+		if err := c.authenticate(user, pass); err != nil {
+			return err
+		}
+	}
+	if !c.authed {
+		return errHelloNoAuth
+	}
+	if name != nil {
+		if err := c.setName(name); err != nil {
+			return err
+		}
+	}
+	c.w.SetProtocol(proto)
+	w := c.w
+	w.WriteMapLen(7)
+	w.WriteBulkString("server")
+	w.WriteBulkString("redis")
+	w.WriteBulkString("version")
+	w.WriteBulkString(RedisVersion)
+	w.WriteBulkString("proto")
+	w.WriteInt(int64(proto))
+	w.WriteBulkString("id")
+	w.WriteInt(c.id)
+	w.WriteBulkString("mode")
+	w.WriteBulkString("standalone")
+	w.WriteBulkString("role")
+	w.WriteBulkString("master")
+	w.WriteBulkString("modules")
+	w.WriteArrayLen(0)
+	return nil
+}
+
+// validName reports whether s may be a client name or library name: printable ASCII without spaces.
+func validName(s []byte) bool {
+	for _, ch := range s {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *client) setName(name []byte) error {
+	if !validName(name) {
+		return errClientName
+	}
+	c.mu.Lock()
+	c.name = string(name)
+	c.mu.Unlock()
+	return nil
+}
+
+// CLIENT SETNAME name
+func cmdClientSetName(c *client, args [][]byte) error {
+	if err := c.setName(args[2]); err != nil {
+		return err
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// CLIENT GETNAME
+func cmdClientGetName(c *client, args [][]byte) error {
+	c.mu.Lock()
+	name := c.name
+	c.mu.Unlock()
+	if name == "" {
+		c.w.WriteNull()
+	} else {
+		c.w.WriteBulkString(name)
+	}
+	return nil
+}
+
+// CLIENT ID
+func cmdClientID(c *client, args [][]byte) error {
+	c.w.WriteInt(c.id)
+	return nil
+}
+
+// CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> (Redis 7.2).
+func cmdClientSetInfo(c *client, args [][]byte) error {
+	attr, val := strings.ToLower(string(args[2])), args[3]
+	if attr != "lib-name" && attr != "lib-ver" {
+		return errorf("Unrecognized option '" + string(args[2]) + "'")
+	}
+	if !validName(val) {
+		return errorf(attr + " cannot contain spaces, newlines or special characters.")
+	}
+	c.mu.Lock()
+	if attr == "lib-name" {
+		c.libName = string(val)
+	} else {
+		c.libVer = string(val)
+	}
+	c.mu.Unlock()
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// CLIENT HELP
+func cmdClientHelp(c *client, args [][]byte) error {
+	writeHelp(c.w, "CLIENT", []string{
+		"GETNAME",
+		"    Return the name of the current connection.",
+		"ID",
+		"    Return the ID of the current connection.",
+		"SETINFO <option> <value>",
+		"    Set client meta attr. Options are:",
+		"    * LIB-NAME: the client lib name.",
+		"    * LIB-VER: the client lib version.",
+		"SETNAME <name>",
+		"    Assign the name <name> to the current connection.",
+	})
+	return nil
+}

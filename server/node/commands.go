@@ -1,0 +1,180 @@
+package node
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
+)
+
+// handler runs one command. args[0] is the command name as the client sent it. A handler writes its reply to
+// c.w, or returns an error that the dispatcher turns into the error reply (see errorReply); it never does both.
+type handler func(c *client, args [][]byte) error
+
+// handlers lists every implemented command and subcommand by its full lower-case name ("client|setname").
+// Everything else about a command (arity, flags, ACL categories, key specs, docs) comes from cmdspec, the one
+// command table.
+var handlers = map[string]handler{
+	"auth":                    cmdAuth,
+	"client|getname":          cmdClientGetName,
+	"client|help":             cmdClientHelp,
+	"client|id":               cmdClientID,
+	"client|setinfo":          cmdClientSetInfo,
+	"client|setname":          cmdClientSetName,
+	"command":                 cmdCommand,
+	"command|count":           cmdCommandCount,
+	"command|docs":            cmdCommandDocs,
+	"command|getkeys":         cmdCommandGetKeys,
+	"command|getkeysandflags": cmdCommandGetKeysAndFlags,
+	"command|help":            cmdCommandHelp,
+	"command|info":            cmdCommandInfo,
+	"command|list":            cmdCommandList,
+	"echo":                    cmdEcho,
+	"hello":                   cmdHello,
+	"ping":                    cmdPing,
+	"quit":                    cmdQuit,
+	"select":                  cmdSelect,
+}
+
+// command is an entry of the dispatch table: a cmdspec entry with its handler.
+type command struct {
+	spec   *cmdspec.Spec
+	name   string // full lower-case name
+	arity  int
+	noAuth bool // may run before AUTH
+	run    handler
+	subs   map[string]*command // subcommands of a container ("client"), by lower-case name
+}
+
+// commands is the dispatch table, by lower-case name. It is built in init because handlers such as COMMAND read
+// it.
+var commands map[string]*command
+
+func init() { commands = buildCommands(handlers) }
+
+func buildCommands(hs map[string]handler) map[string]*command {
+	table := make(map[string]*command)
+	entry := func(name string) *command {
+		spec := cmdspec.Lookup(name)
+		if spec == nil {
+			panic(fmt.Sprintf("node: command %q has a handler but no cmdspec entry", name))
+		}
+		return &command{spec: spec, name: name, arity: spec.Arity, noAuth: spec.Has(cmdspec.FlagNoAuth)}
+	}
+	names := make([]string, 0, len(hs))
+	for name := range hs {
+		names = append(names, name)
+	}
+	sort.Strings(names) // containers ("command") before their subcommands ("command|count")
+	for _, name := range names {
+		parent, sub, isSub := strings.Cut(name, "|")
+		if !isSub {
+			cmd := entry(name)
+			cmd.run = hs[name]
+			table[name] = cmd
+			continue
+		}
+		p := table[parent]
+		if p == nil {
+			p = entry(parent)
+			table[parent] = p
+		}
+		if p.subs == nil {
+			p.subs = make(map[string]*command)
+		}
+		cmd := entry(name)
+		cmd.run = hs[name]
+		p.subs[sub] = cmd
+	}
+	return table
+}
+
+// implemented reports whether a cmdspec entry has a handler here (COMMAND lists only those).
+func implemented(s *cmdspec.Spec) bool {
+	parent, sub, isSub := strings.Cut(s.Name, "|")
+	cmd := commands[parent]
+	if cmd == nil {
+		return false
+	}
+	if !isSub {
+		return true
+	}
+	return cmd.subs[sub] != nil
+}
+
+// lookup finds the command for args, checking the name and the arity as Redis does, in Redis's order.
+func (c *client) lookup(args [][]byte) (*command, error) {
+	c.lower = appendLower(c.lower[:0], args[0])
+	cmd := commands[string(c.lower)]
+	if cmd == nil {
+		return nil, unknownCommand(args)
+	}
+	if cmd.subs != nil && len(args) >= 2 {
+		c.lower = appendLower(c.lower[:0], args[1])
+		sub := cmd.subs[string(c.lower)]
+		if sub == nil {
+			return nil, errorf(fmt.Sprintf("unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(cmd.name)))
+		}
+		cmd = sub
+	}
+	if n := len(args); (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+		return nil, arityError(cmd.name)
+	}
+	return cmd, nil
+}
+
+// unknownCommand is Redis's reply to a command it does not know, quoting the first arguments (128 characters at
+// most in all).
+func unknownCommand(args [][]byte) error {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), a)
+	}
+	return errorf(fmt.Sprintf("unknown command '%.128s', with args beginning with: %s", args[0], b.String()))
+}
+
+// execute runs one command and writes its reply.
+func (c *client) execute(args [][]byte) {
+	cmd, err := c.lookup(args)
+	if err == nil {
+		if !c.authed && !cmd.noAuth {
+			err = errNoAuth
+		} else {
+			err = cmd.run(c, args)
+		}
+	}
+	if err != nil {
+		c.w.WriteError(errorReply(err).Error())
+	}
+}
+
+// arityError is Redis's reply to a command called with the wrong number of arguments.
+func arityError(name string) error {
+	return errorf(fmt.Sprintf("wrong number of arguments for '%s' command", name))
+}
+
+func appendLower(dst, s []byte) []byte {
+	for _, ch := range s {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
+}
+
+// writeHelp writes a HELP reply: the title line, each line of lines, and the HELP entry, as Redis formats it.
+func writeHelp(w *resp.Writer, container string, lines []string) {
+	w.WriteArrayLen(len(lines) + 3)
+	w.WriteSimple(fmt.Sprintf("%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", container))
+	for _, l := range lines {
+		w.WriteSimple(l)
+	}
+	w.WriteSimple("HELP")
+	w.WriteSimple("    Prints this help.")
+}

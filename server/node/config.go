@@ -1,0 +1,311 @@
+package node
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/carminedb/carmine/resp"
+)
+
+// Config is the server's configuration, with redis.conf's parameter names in the tags of the parameter table
+// (see [Config.Set]). The zero value is not useful; start from [DefaultConfig].
+type Config struct {
+	Port            int      // port: TCP port, 0 to pick a free one (tests)
+	Bind            []string // bind: addresses to listen on; a leading "-" marks one that may be unavailable
+	Dir             string   // dir: working directory for data files (absolute after Validate)
+	DBFilename      string   // dbfilename
+	LogLevel        string   // loglevel: debug, verbose, notice, warning, nothing
+	Databases       int      // databases
+	RequirePass     string   // requirepass: the default user's password, "" for none
+	ProtoMaxBulkLen int64    // proto-max-bulk-len
+	HZ              int      // hz: background tasks (active expiry) per second
+}
+
+// DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
+// ::1), as the redis.conf that Redis ships does, until protected mode exists.
+func DefaultConfig() Config {
+	return Config{
+		Port:            6379,
+		Bind:            []string{"127.0.0.1", "-::1"},
+		Dir:             ".",
+		DBFilename:      "dump.rdb",
+		LogLevel:        "notice",
+		Databases:       16,
+		ProtoMaxBulkLen: 512 << 20,
+		HZ:              10,
+	}
+}
+
+// Validate checks the values that Set cannot check one by one, and makes Dir absolute.
+func (c *Config) Validate() error {
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("port %d out of range", c.Port)
+	}
+	if len(c.Bind) == 0 {
+		return errors.New("bind: no address to listen on")
+	}
+	if c.Databases < 1 {
+		return fmt.Errorf("databases %d: must be at least 1", c.Databases)
+	}
+	if c.HZ < 1 || c.HZ > 500 {
+		return fmt.Errorf("hz %d out of range (1-500)", c.HZ)
+	}
+	if c.ProtoMaxBulkLen < 1<<20 {
+		return fmt.Errorf("proto-max-bulk-len %d: must be at least 1mb", c.ProtoMaxBulkLen)
+	}
+	dir, err := filepath.Abs(c.Dir)
+	if err != nil {
+		return fmt.Errorf("dir %q: %w", c.Dir, err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("can't chdir to %q: %w", c.Dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("can't chdir to %q: not a directory", c.Dir)
+	}
+	c.Dir = dir
+	return nil
+}
+
+// param is one configuration parameter: its redis.conf name, how to set it from the words after the name, and
+// how CONFIG GET shows it.
+type param struct {
+	name string
+	set  func(c *Config, v []string) error
+	get  func(c *Config) string
+}
+
+var errNotSupported = errors.New("not supported yet by Carmine")
+
+func oneArg(v []string) (string, error) {
+	if len(v) != 1 {
+		return "", errors.New("wrong number of arguments")
+	}
+	return v[0], nil
+}
+
+func intParam(name string, field func(c *Config) *int, lo, hi int) param {
+	return param{
+		name: name,
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("argument must be an integer from %d to %d", lo, hi)
+			}
+			*field(c) = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(*field(c)) },
+	}
+}
+
+func stringParam(name string, field func(c *Config) *string, check func(string) error) param {
+	return param{
+		name: name,
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			if check != nil {
+				if err := check(s); err != nil {
+					return err
+				}
+			}
+			*field(c) = s
+			return nil
+		},
+		get: func(c *Config) string { return *field(c) },
+	}
+}
+
+// unsupported accepts only the value that means "feature off", so a redis.conf that switches a feature off
+// still loads, and one that relies on a missing feature fails loudly instead of being ignored.
+func unsupported(name, off string) param {
+	return param{
+		name: name,
+		set: func(c *Config, v []string) error {
+			if strings.EqualFold(strings.Join(v, " "), off) {
+				return nil
+			}
+			return errNotSupported
+		},
+		get: func(c *Config) string { return off },
+	}
+}
+
+var logLevels = map[string]bool{"debug": true, "verbose": true, "notice": true, "warning": true, "nothing": true}
+
+var params = []param{
+	intParam("port", func(c *Config) *int { return &c.Port }, 0, 65535),
+	{
+		name: "bind",
+		set: func(c *Config, v []string) error {
+			if len(v) == 0 {
+				return errors.New("wrong number of arguments")
+			}
+			c.Bind = append([]string(nil), v...)
+			return nil
+		},
+		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
+	},
+	stringParam("dir", func(c *Config) *string { return &c.Dir }, nil),
+	stringParam("dbfilename", func(c *Config) *string { return &c.DBFilename }, func(s string) error {
+		if strings.ContainsRune(s, '/') {
+			return errors.New("dbfilename can't be a path, just a filename")
+		}
+		return nil
+	}),
+	stringParam("loglevel", func(c *Config) *string { return &c.LogLevel }, func(s string) error {
+		if !logLevels[s] {
+			return errors.New("argument(s) must be one of the following: debug, verbose, notice, warning, nothing")
+		}
+		return nil
+	}),
+	intParam("databases", func(c *Config) *int { return &c.Databases }, 1, 1<<20),
+	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, nil),
+	{
+		name: "proto-max-bulk-len",
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			n, err := parseMemory(s)
+			if err != nil || n < 1<<20 {
+				return errors.New("argument must be a memory value of at least 1mb")
+			}
+			c.ProtoMaxBulkLen = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatInt(c.ProtoMaxBulkLen, 10) },
+	},
+	intParam("hz", func(c *Config) *int { return &c.HZ }, 1, 500),
+	unsupported("appendonly", "no"),
+	unsupported("replicaof", ""),
+	unsupported("slaveof", ""),
+	unsupported("save", ""),
+	unsupported("daemonize", "no"),
+}
+
+func lookupParam(name string) *param {
+	for i := range params {
+		if strings.EqualFold(params[i].name, name) {
+			return &params[i]
+		}
+	}
+	return nil
+}
+
+// Set sets one parameter from its redis.conf name and the words that follow it.
+func (c *Config) Set(name string, values []string) error {
+	p := lookupParam(name)
+	if p == nil {
+		return fmt.Errorf("unknown option '%s'", name)
+	}
+	if err := p.set(c, values); err != nil {
+		return fmt.Errorf("option '%s': %w", name, err)
+	}
+	return nil
+}
+
+// Get returns a parameter's value as CONFIG GET shows it, and whether the parameter exists.
+func (c *Config) Get(name string) (string, bool) {
+	p := lookupParam(name)
+	if p == nil {
+		return "", false
+	}
+	return p.get(c), true
+}
+
+// parseMemory parses a redis.conf memory value: "1024", "1k" (1000), "1kb" (1024), "5mb", "1gb".
+func parseMemory(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}}
+	ls := strings.ToLower(s)
+	mul := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(ls, u.suffix) {
+			ls, mul = strings.TrimSuffix(ls, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(ls, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid memory value %q", s)
+	}
+	return n * mul, nil
+}
+
+// ParseArgs builds a Config the way redis-server reads its command line: an optional configuration file as
+// the first argument (redis.conf syntax), then options as "--name value..." (each option's words run until the
+// next "--"), later settings winning over earlier ones. readFile reads the configuration file (os.ReadFile).
+func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, error) {
+	cfg := DefaultConfig()
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		data, err := readFile(args[0])
+		if err != nil {
+			return cfg, fmt.Errorf("reading configuration file: %w", err)
+		}
+		if err := cfg.Load(data); err != nil {
+			return cfg, fmt.Errorf("%s: %w", args[0], err)
+		}
+		args = args[1:]
+	}
+	for i := 0; i < len(args); {
+		name, ok := strings.CutPrefix(args[i], "--")
+		if !ok || name == "" {
+			return cfg, fmt.Errorf("argument %q: options must start with \"--\" (only the first argument may be a configuration file)", args[i])
+		}
+		j := i + 1
+		for j < len(args) && !strings.HasPrefix(args[j], "--") {
+			j++
+		}
+		if err := cfg.Set(name, args[i+1:j]); err != nil {
+			return cfg, err
+		}
+		i = j
+	}
+	return cfg, nil
+}
+
+// Load applies a redis.conf-style text: one "name value..." directive per line, '#' starting a comment line,
+// words split (and quoted) as redis-server splits them.
+func (c *Config) Load(data []byte) error {
+	var words [][]byte
+	lim := resp.DefaultLimits()
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		var err error
+		words, _, err = resp.ParseCommand(append(line, '\n'), words[:0], lim)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", i+1, err)
+		}
+		if len(words) == 0 {
+			continue
+		}
+		vals := make([]string, len(words)-1)
+		for k, w := range words[1:] {
+			vals[k] = string(w)
+		}
+		if err := c.Set(string(words[0]), vals); err != nil {
+			return fmt.Errorf("line %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,273 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/oklog/run"
+
+	"github.com/carminedb/carmine/keyspace"
+)
+
+// RedisVersion is the Redis version Carmine reports to clients (HELLO, INFO), the Redis release whose command
+// set it implements.
+const RedisVersion = "7.2.4"
+
+// Version is Carmine's own version, reported in INFO as carmine_version.
+const Version = "0.1.0"
+
+// Server is one Carmine server: its databases, its clients and its background tasks. Create it with [New],
+// then call [Server.Run] (blocking) or use [Start] to serve in the background.
+type Server struct {
+	cfg     Config
+	log     hclog.Logger
+	ks      *keyspace.Keyspace
+	started time.Time
+
+	nextID atomic.Int64
+
+	mu      sync.Mutex
+	lns     []net.Listener
+	clients map[int64]*client
+	closed  bool
+	conns   sync.WaitGroup // one per client goroutine
+
+	shutdown     chan struct{} // closed to stop Run (SHUTDOWN, Close)
+	shutdownOnce sync.Once
+	done         chan struct{} // closed when Run returns
+}
+
+// New checks cfg and builds a server that is not yet listening.
+func New(cfg Config, log hclog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	kcfg := keyspace.DefaultConfig()
+	kcfg.Databases = cfg.Databases
+	ks, err := keyspace.New(kcfg)
+	if err != nil {
+		return nil, fmt.Errorf("keyspace: %w", err)
+	}
+	return &Server{
+		cfg:      cfg,
+		log:      log,
+		ks:       ks,
+		started:  time.Now(),
+		clients:  make(map[int64]*client),
+		shutdown: make(chan struct{}),
+		done:     make(chan struct{}),
+	}, nil
+}
+
+// Start builds a server, listens on cfg's addresses and serves in the background until [Server.Close]. It is
+// the way Go programs and tests run Carmine in-process (use Port 0 and Bind 127.0.0.1 for a free port).
+func Start(cfg Config, log hclog.Logger) (*Server, error) {
+	s, err := New(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Listen(); err != nil {
+		return nil, err
+	}
+	go func() {
+		if err := s.Run(context.Background()); err != nil && !errors.Is(err, errShutdown) {
+			s.log.Error("server stopped", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+// Close stops a server started by [Start] or [Server.Run] and waits until every client goroutine is gone.
+func (s *Server) Close() error {
+	s.Shutdown()
+	<-s.done
+	return nil
+}
+
+// Shutdown asks Run to stop, without waiting.
+func (s *Server) Shutdown() {
+	s.shutdownOnce.Do(func() { close(s.shutdown) })
+}
+
+// Addr returns the address of the first listener, or nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.lns) == 0 {
+		return nil
+	}
+	return s.lns[0].Addr()
+}
+
+// Listen opens a listener for each bind address. An address written with a leading "-" (as in Redis's
+// "bind 127.0.0.1 -::1") is skipped with a warning when it is not available on this machine.
+func (s *Server) Listen() error {
+	var lns []net.Listener
+	for _, b := range s.cfg.Bind {
+		optional := strings.HasPrefix(b, "-")
+		host := strings.TrimPrefix(b, "-")
+		switch host {
+		case "*":
+			host = "0.0.0.0"
+		case "::*":
+			host = "::"
+		}
+		addr := net.JoinHostPort(host, strconv.Itoa(s.cfg.Port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			if optional {
+				s.log.Warn("skipping optional bind address", "addr", addr, "error", err)
+				continue
+			}
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("listen %s: %w", addr, err)
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		return errors.New("listen: no bind address available")
+	}
+	s.mu.Lock()
+	s.lns = lns
+	s.mu.Unlock()
+	return nil
+}
+
+var errShutdown = errors.New("server shut down")
+
+// Run serves until ctx is done, [Server.Shutdown] is called or a listener fails, then closes every client and
+// returns. It listens first if Listen was not called. It returns ctx's error, errShutdown or the failure.
+func (s *Server) Run(ctx context.Context) error {
+	defer close(s.done)
+	s.mu.Lock()
+	listening := len(s.lns) > 0
+	s.mu.Unlock()
+	if !listening {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	for _, ln := range s.lns {
+		s.log.Info("ready to accept connections", "addr", ln.Addr().String())
+	}
+
+	var g run.Group
+	for _, ln := range s.lns { // Listeners: Serve returns once ln is closed.
+		g.Add(func() error { return s.Serve(ln) }, func(error) { ln.Close() })
+	}
+	{ // Expiry sweeper: active expiry, hz cycles a second.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.sweepExpired(sctx, time.Second/time.Duration(s.cfg.HZ)) },
+			func(error) { cancel() })
+	}
+	{ // Stop requests: the caller's context, SHUTDOWN and Close.
+		stop := make(chan struct{})
+		g.Add(func() error {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-s.shutdown:
+				return errShutdown
+			case <-stop:
+				return nil
+			}
+		}, func(error) { close(stop) })
+	}
+	err := g.Run()
+	// Clients: once the listeners are closed, drop every client and wait for their goroutines.
+	s.closeClients()
+	s.conns.Wait()
+	s.log.Info("server stopped")
+	return err
+}
+
+// Serve accepts connections on ln until ln is closed, serving each client on its own goroutine. It always
+// returns a non-nil error.
+func (s *Server) Serve(ln net.Listener) error {
+	var delay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// Out of file descriptors or similar: back off as net/http does, and go on.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed, retrying", "error", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("listener %s closed: %w", ln.Addr(), err)
+			}
+			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
+		}
+		delay = 0
+		c := s.newClient(conn)
+		if c == nil {
+			conn.Close()
+			continue
+		}
+		go c.serve()
+	}
+}
+
+// newClient registers a connection, or returns nil when the server is closing.
+func (s *Server) newClient(conn net.Conn) *client {
+	c := newClient(s, conn)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.clients[c.id] = c
+	s.conns.Add(1)
+	return c
+}
+
+func (s *Server) removeClient(c *client) {
+	s.mu.Lock()
+	delete(s.clients, c.id)
+	s.mu.Unlock()
+	s.conns.Done()
+}
+
+// closeClients closes every client connection; their goroutines then return.
+func (s *Server) closeClients() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, c := range s.clients {
+		c.conn.Close()
+	}
+}
+
+// sweepExpired runs the keyspace's active expiry cycle every interval until ctx is done, giving each cycle a
+// quarter of the interval at most (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC is 25%).
+func (s *Server) sweepExpired(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.C:
+			s.ks.ActiveExpireCycle(now.UnixMilli(), interval/4)
+		}
+	}
+}
+
+// IsShutdown reports whether err is Run's result after [Server.Shutdown] (or SHUTDOWN), a clean stop.
+func IsShutdown(err error) bool { return errors.Is(err, errShutdown) }

@@ -1,0 +1,52 @@
+package node
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/server/difftest"
+)
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
+
+func testLogger(t testing.TB) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Debug, Output: tWriter{t}})
+}
+
+// startServer starts Carmine in-process on a free loopback port, with cfg changed by the options, and stops
+// it when the test ends. It returns the server and its address.
+func startServer(t testing.TB, opts ...func(*Config)) (*Server, string) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Port = 0
+	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Dir = t.TempDir()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := Start(cfg, testLogger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	return srv, srv.Addr().String()
+}
+
+// startPair starts real Redis (skipping or failing as difftest says when it is missing) and Carmine with the
+// same password, and connects to both.
+func startPair(t testing.TB, requirepass string) *difftest.Pair {
+	t.Helper()
+	var extra []string
+	if requirepass != "" {
+		extra = []string{"--requirepass", requirepass}
+	}
+	redis := difftest.StartRedis(t, extra...)
+	_, addr := startServer(t, func(c *Config) { c.RequirePass = requirepass })
+	return difftest.NewPair(t, redis.Addr, addr)
+}
