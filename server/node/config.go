@@ -24,6 +24,7 @@ type Config struct {
 	RequirePass     string   // requirepass: the default user's password, "" for none
 	ProtoMaxBulkLen int64    // proto-max-bulk-len
 	HZ              int      // hz: background tasks (active expiry) per second
+	EventLoops      int      // event-loops (Carmine's own): epoll loops serving clients; 0 = a goroutine per connection
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -38,6 +39,7 @@ func DefaultConfig() Config {
 		Databases:       16,
 		ProtoMaxBulkLen: 512 << 20,
 		HZ:              10,
+		EventLoops:      1,
 	}
 }
 
@@ -191,6 +193,7 @@ var params = []param{
 		get: func(c *Config) string { return strconv.FormatInt(c.ProtoMaxBulkLen, 10) },
 	},
 	intParam("hz", func(c *Config) *int { return &c.HZ }, 1, 500),
+	intParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64),
 	unsupported("appendonly", "no"),
 	unsupported("replicaof", ""),
 	unsupported("slaveof", ""),

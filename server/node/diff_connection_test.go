@@ -20,8 +20,10 @@ var helloNorm = difftest.Chain(
 
 // TestDiffConnection runs the connection commands, with valid and invalid arguments, against real Redis and
 // Carmine and compares every reply.
-func TestDiffConnection(t *testing.T) {
-	p := startPair(t, "")
+func TestDiffConnection(t *testing.T) { ioModes(t, testDiffConnection) }
+
+func testDiffConnection(t *testing.T, mode func(*Config)) {
+	p := startPair(t, "", mode)
 	long := strings.Repeat("x", 200)
 	cases := [][]string{
 		{"PING"}, {"ping", "hello"}, {"PING", ""}, {"PING", "a", "b"},
@@ -69,9 +71,11 @@ func TestDiffAuth(t *testing.T) {
 
 // TestDiffProtocol sends raw, often malformed, bytes to both servers and compares every reply and whether the
 // connection is closed afterwards. Each case uses fresh connections.
-func TestDiffProtocol(t *testing.T) {
+func TestDiffProtocol(t *testing.T) { ioModes(t, testDiffProtocol) }
+
+func testDiffProtocol(t *testing.T, mode func(*Config)) {
 	redis := difftest.StartRedis(t)
-	_, addr := startServer(t)
+	_, addr := startServer(t, mode)
 	nested := bytes.Repeat([]byte("*1\r\n"), 10000)
 	cases := []string{
 		"PING\r\n",

@@ -32,7 +32,9 @@ type Server struct {
 	ks      *keyspace.Keyspace
 	started time.Time
 
-	nextID atomic.Int64
+	nextID   atomic.Int64
+	loops    []*eventLoop
+	nextLoop atomic.Uint64
 
 	mu      sync.Mutex
 	lns     []net.Listener
@@ -165,6 +167,17 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 
 	var g run.Group
+	for i := 0; i < s.cfg.EventLoops; i++ {
+		l, err := newEventLoop(s)
+		if err != nil {
+			s.log.Warn("event loops unavailable, serving each connection on its own goroutine", "error", err)
+			break
+		}
+		s.loops = append(s.loops, l)
+	}
+	for _, l := range s.loops { // Event loops: serve their clients until stopped, then close them.
+		g.Add(l.run, func(error) { l.stop() })
+	}
 	for _, ln := range s.lns { // Listeners: Serve returns once ln is closed.
 		g.Add(func() error { return s.Serve(ln) }, func(error) { ln.Close() })
 	}
@@ -215,33 +228,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
 		}
 		delay = 0
-		c := s.newClient(conn)
-		if c == nil {
-			conn.Close()
-			continue
+		if !s.attachToLoop(conn) {
+			s.serveConn(conn)
 		}
-		go c.serve()
 	}
-}
-
-// newClient registers a connection, or returns nil when the server is closing.
-func (s *Server) newClient(conn net.Conn) *client {
-	c := newClient(s, conn)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.clients[c.id] = c
-	s.conns.Add(1)
-	return c
-}
-
-func (s *Server) removeClient(c *client) {
-	s.mu.Lock()
-	delete(s.clients, c.id)
-	s.mu.Unlock()
-	s.conns.Done()
 }
 
 // closeClients closes every client connection; their goroutines then return.
@@ -250,7 +240,7 @@ func (s *Server) closeClients() {
 	defer s.mu.Unlock()
 	s.closed = true
 	for _, c := range s.clients {
-		c.conn.Close()
+		c.kill(c)
 	}
 }
 

@@ -40,13 +40,24 @@ func startServer(t testing.TB, opts ...func(*Config)) (*Server, string) {
 
 // startPair starts real Redis (skipping or failing as difftest says when it is missing) and Carmine with the
 // same password, and connects to both.
-func startPair(t testing.TB, requirepass string) *difftest.Pair {
+func startPair(t testing.TB, requirepass string, opts ...func(*Config)) *difftest.Pair {
 	t.Helper()
 	var extra []string
 	if requirepass != "" {
 		extra = []string{"--requirepass", requirepass}
 	}
 	redis := difftest.StartRedis(t, extra...)
-	_, addr := startServer(t, func(c *Config) { c.RequirePass = requirepass })
+	_, addr := startServer(t, append(opts, func(c *Config) { c.RequirePass = requirepass })...)
 	return difftest.NewPair(t, redis.Addr, addr)
+}
+
+// ioModes runs f once per way of serving connections: event loops (the default on Linux) and a goroutine per
+// connection.
+func ioModes(t *testing.T, f func(t *testing.T, mode func(*Config))) {
+	for _, m := range []struct {
+		name  string
+		loops int
+	}{{"loop", 1}, {"goroutine", 0}} {
+		t.Run(m.name, func(t *testing.T) { f(t, func(c *Config) { c.EventLoops = m.loops }) })
+	}
 }

@@ -107,8 +107,8 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 			}
 		}
 		rm, cm := median(r), median(c)
+		fmt.Fprintf(os.Stderr, "%s: redis %.0f ops/s, carmine %.0f ops/s\n", wl.name, rm.rps, cm.rps)
 		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.3f\t%.3f\t\n", wl.name, rm.rps, cm.rps, cm.rps/rm.rps, rm.p99, cm.p99)
-		tw.Flush()
 	}
 	return tw.Flush()
 }

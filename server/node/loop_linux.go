@@ -1,0 +1,333 @@
+//go:build linux
+
+package node
+
+import (
+	"errors"
+	"io"
+	"net"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"github.com/carminedb/carmine/resp"
+)
+
+// eventLoop serves many clients from one goroutine with epoll, as Redis does: wait for readable sockets, read
+// what each has (one read per wake-up), run the complete commands, write the replies. Unlike a goroutine per
+// connection, a request costs no goroutine park and wake-up and no read that only finds the socket empty,
+// which is most of the cost of a small command.
+//
+// Everything about a loop's clients happens on the loop's goroutine; other goroutines hand it work with post.
+// Sockets are registered level-triggered, so a client with more bytes than one read takes is simply reported
+// again by the next epoll_wait, after the other ready clients had their turn.
+type eventLoop struct {
+	srv    *Server
+	epfd   int
+	wakefd int // an eventfd that wakes epoll_wait when work is posted
+
+	mu      sync.Mutex
+	tasks   []func()
+	stopped bool
+
+	clients map[int]*client // by socket fd; loop goroutine only
+	done    chan struct{}   // closed when run returns
+}
+
+const wakeKey = -1 // the epoll user data of the eventfd
+
+// errWouldBlock is what a client's fdReader returns when the socket has nothing more for this wake-up.
+var errWouldBlock = errors.New("would block")
+
+func newEventLoop(s *Server) (*eventLoop, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	r, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	if errno != 0 {
+		syscall.Close(epfd)
+		return nil, errno
+	}
+	l := &eventLoop{srv: s, epfd: epfd, wakefd: int(r), clients: make(map[int]*client), done: make(chan struct{})}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: wakeKey}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, l.wakefd, &ev); err != nil {
+		l.closeFDs()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *eventLoop) closeFDs() {
+	syscall.Close(l.wakefd)
+	syscall.Close(l.epfd)
+}
+
+// post runs f on the loop's goroutine soon. It reports false when the loop has stopped (f will not run).
+func (l *eventLoop) post(f func()) bool {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return false
+	}
+	l.tasks = append(l.tasks, f)
+	first := len(l.tasks) == 1
+	l.mu.Unlock()
+	if first {
+		var one = [8]byte{1}
+		syscall.Write(l.wakefd, one[:])
+	}
+	return true
+}
+
+// stop makes run close every client and return. Safe to call more than once, from any goroutine.
+func (l *eventLoop) stop() {
+	l.post(func() {
+		l.mu.Lock()
+		l.stopped = true
+		l.mu.Unlock()
+	})
+}
+
+// run serves the loop's clients until stop. It always returns nil.
+func (l *eventLoop) run() error {
+	defer close(l.done)
+	defer l.closeFDs()
+	events := make([]syscall.EpollEvent, 256)
+	for {
+		n, err := syscall.EpollWait(l.epfd, events, -1)
+		if err != nil {
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			l.srv.log.Error("epoll_wait failed, closing the loop's clients", "error", err)
+			l.closeAll()
+			return nil
+		}
+		for i := 0; i < n; i++ {
+			ev := &events[i]
+			if ev.Fd == wakeKey {
+				if l.runTasks() {
+					l.closeAll()
+					return nil
+				}
+				continue
+			}
+			if c := l.clients[int(ev.Fd)]; c != nil {
+				l.serveEvent(c, ev.Events)
+			}
+		}
+	}
+}
+
+// runTasks runs the posted tasks and reports whether the loop was stopped.
+func (l *eventLoop) runTasks() bool {
+	var buf [8]byte
+	syscall.Read(l.wakefd, buf[:])
+	l.mu.Lock()
+	tasks := l.tasks
+	l.tasks = nil
+	l.mu.Unlock()
+	for _, f := range tasks {
+		f()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stopped
+}
+
+func (l *eventLoop) closeAll() {
+	for _, c := range l.clients {
+		l.closeClient(c)
+	}
+}
+
+// attach starts serving a connected, non-blocking socket. It runs on the loop's goroutine.
+func (l *eventLoop) attach(fd int, remote string) {
+	c := l.srv.newClient(remote, func(c *client) {
+		l.post(func() {
+			if l.clients[fd] == c {
+				l.closeClient(c)
+			}
+		})
+	})
+	if c == nil {
+		syscall.Close(fd)
+		return
+	}
+	c.fd = fd
+	c.src = fdReader{fd: fd}
+	c.rd = resp.NewCommandReader(&c.src)
+	c.rd.Limits.MaxBulkLen = l.srv.cfg.ProtoMaxBulkLen
+	c.w = resp.NewWriter(nil)
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		l.srv.log.Warn("cannot watch a new connection, closing it", "error", err)
+		syscall.Close(fd)
+		l.srv.removeClient(c)
+		return
+	}
+	l.clients[fd] = c
+	l.srv.log.Debug("client connected", "client-id", c.id, "addr", remote)
+}
+
+// serveEvent reads and runs what a client sent and writes the replies. A panic is logged with its stack and
+// closes this client only.
+func (l *eventLoop) serveEvent(c *client, events uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.srv.log.Error("panic while serving a client, closing its connection",
+				"client-id", c.id, "panic", r, "stack", string(debug.Stack()))
+			l.closeClient(c)
+		}
+	}()
+	if events&syscall.EPOLLOUT != 0 {
+		if !l.flush(c) {
+			return
+		}
+	}
+	if events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 && !c.closing {
+		c.src.armed = true
+		for !c.closing {
+			args, err := c.rd.ReadCommand()
+			if err != nil {
+				if errors.Is(err, errWouldBlock) {
+					break
+				}
+				if !c.readFailed(err) {
+					l.closeClient(c)
+					return
+				}
+				break
+			}
+			c.execute(args)
+		}
+	}
+	if !l.flush(c) {
+		return
+	}
+	if c.closing && c.w.Buffered() == 0 {
+		l.closeClient(c)
+	}
+}
+
+// flush writes as much of the client's pending replies as the socket takes, watching for writability while
+// some remain. It reports false when the client was closed.
+func (l *eventLoop) flush(c *client) bool {
+	buf := c.w.Bytes()[c.wpos:]
+	for len(buf) > 0 {
+		n, errno := rawWrite(c.fd, buf)
+		if errno == syscall.EAGAIN {
+			break
+		}
+		if errno != 0 {
+			l.srv.log.Debug("write failed, closing client", "client-id", c.id, "error", errno)
+			l.closeClient(c)
+			return false
+		}
+		c.wpos += n
+		buf = buf[n:]
+	}
+	want := len(buf) > 0
+	if len(buf) == 0 {
+		c.w.Discard()
+		c.wpos = 0
+	}
+	if want != c.wantWrite {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(c.fd)}
+		if want {
+			ev.Events |= syscall.EPOLLOUT
+		}
+		if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &ev); err != nil {
+			l.closeClient(c)
+			return false
+		}
+		c.wantWrite = want
+	}
+	return true
+}
+
+func (l *eventLoop) closeClient(c *client) {
+	if l.clients[c.fd] != c {
+		return
+	}
+	delete(l.clients, c.fd)
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	syscall.Close(c.fd)
+	l.srv.removeClient(c)
+	l.srv.log.Debug("client disconnected", "client-id", c.id)
+}
+
+// loopConn is the part of a client that an event loop serves.
+type loopConn struct {
+	fd        int
+	src       fdReader
+	wpos      int  // bytes of c.w.Bytes() already written
+	wantWrite bool // EPOLLOUT is requested: replies are waiting for the socket
+}
+
+// attachToLoop hands conn to one of the server's event loops (round robin) and reports whether it did. The
+// loop serves a duplicate of the socket; conn itself is closed, which takes it out of Go's poller.
+func (s *Server) attachToLoop(conn net.Conn) bool {
+	if len(s.loops) == 0 {
+		return false
+	}
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	fd := -1
+	if err := raw.Control(func(f uintptr) { fd, err = syscall.Dup(int(f)) }); err != nil || fd < 0 {
+		return false
+	}
+	// The duplicate shares the socket's O_NONBLOCK and TCP_NODELAY, which Go already set.
+	syscall.CloseOnExec(fd)
+	remote := conn.RemoteAddr().String()
+	conn.Close()
+	l := s.loops[s.nextLoop.Add(1)%uint64(len(s.loops))]
+	if !l.post(func() { l.attach(fd, remote) }) {
+		syscall.Close(fd)
+	}
+	return true
+}
+
+// fdReader reads a non-blocking socket at most once per arming: the event loop arms it when epoll reports the
+// socket readable, so a command split across reads costs no extra read that would only find the socket empty.
+type fdReader struct {
+	fd    int
+	armed bool
+}
+
+func (r *fdReader) Read(p []byte) (int, error) {
+	if !r.armed || len(p) == 0 {
+		return 0, errWouldBlock
+	}
+	r.armed = false
+	n, errno := rawRead(r.fd, p)
+	switch {
+	case errno == syscall.EAGAIN:
+		return 0, errWouldBlock
+	case errno != 0:
+		return 0, errno
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// rawRead and rawWrite call read(2) and write(2) without telling the Go scheduler: the sockets are
+// non-blocking, so the calls never block, and skipping the scheduler's bookkeeping halves their cost.
+func rawRead(fd int, p []byte) (int, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	return int(n), errno
+}
+
+func rawWrite(fd int, p []byte) (int, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	return int(n), errno
+}
