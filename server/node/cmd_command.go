@@ -8,6 +8,17 @@ import (
 	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
+var _ = register(map[string]handler{
+	"command":                 cmdCommand,
+	"command|count":           cmdCommandCount,
+	"command|docs":            cmdCommandDocs,
+	"command|getkeys":         cmdCommandGetKeys,
+	"command|getkeysandflags": cmdCommandGetKeysAndFlags,
+	"command|help":            cmdCommandHelp,
+	"command|info":            cmdCommandInfo,
+	"command|list":            cmdCommandList,
+})
+
 // implementedSpecs returns the cmdspec entries of the implemented top-level commands, sorted by name.
 func implementedSpecs() []*cmdspec.Spec {
 	var out []*cmdspec.Spec

@@ -8,6 +8,20 @@ import (
 	"github.com/carminedb/carmine/keyspace"
 )
 
+var _ = register(map[string]handler{
+	"auth":           cmdAuth,
+	"client|getname": cmdClientGetName,
+	"client|help":    cmdClientHelp,
+	"client|id":      cmdClientID,
+	"client|setinfo": cmdClientSetInfo,
+	"client|setname": cmdClientSetName,
+	"echo":           cmdEcho,
+	"hello":          cmdHello,
+	"ping":           cmdPing,
+	"quit":           cmdQuit,
+	"select":         cmdSelect,
+})
+
 // PING [message]
 func cmdPing(c *client, args [][]byte) error {
 	if len(args) > 2 {

@@ -14,28 +14,20 @@ import (
 type handler func(c *client, args [][]byte) error
 
 // handlers lists every implemented command and subcommand by its full lower-case name ("client|setname").
-// Everything else about a command (arity, flags, ACL categories, key specs, docs) comes from cmdspec, the one
-// command table.
-var handlers = map[string]handler{
-	"auth":                    cmdAuth,
-	"client|getname":          cmdClientGetName,
-	"client|help":             cmdClientHelp,
-	"client|id":               cmdClientID,
-	"client|setinfo":          cmdClientSetInfo,
-	"client|setname":          cmdClientSetName,
-	"command":                 cmdCommand,
-	"command|count":           cmdCommandCount,
-	"command|docs":            cmdCommandDocs,
-	"command|getkeys":         cmdCommandGetKeys,
-	"command|getkeysandflags": cmdCommandGetKeysAndFlags,
-	"command|help":            cmdCommandHelp,
-	"command|info":            cmdCommandInfo,
-	"command|list":            cmdCommandList,
-	"echo":                    cmdEcho,
-	"hello":                   cmdHello,
-	"ping":                    cmdPing,
-	"quit":                    cmdQuit,
-	"select":                  cmdSelect,
+// Each command family registers its own in its cmd_<family>.go file with register. Everything else about a
+// command (arity, flags, ACL categories, key specs, docs) comes from cmdspec, the one command table.
+var handlers = map[string]handler{}
+
+// register adds a family's handlers. It is called from package-level variable declarations, which Go runs
+// before init builds the dispatch table.
+func register(hs map[string]handler) bool {
+	for name, h := range hs {
+		if handlers[name] != nil {
+			panic(fmt.Sprintf("node: command %q registered twice", name))
+		}
+		handlers[name] = h
+	}
+	return true
 }
 
 // command is an entry of the dispatch table: a cmdspec entry with its handler.
