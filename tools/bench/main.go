@@ -38,6 +38,16 @@ var workloads = []workload{
 	{"PING_MBULK c=50", []string{"-t", "ping_mbulk", "-c", "50"}},
 	{"PING_INLINE c=50 P=16", []string{"-t", "ping_inline", "-c", "50", "-P", "16"}},
 	{"PING_MBULK c=50 P=16", []string{"-t", "ping_mbulk", "-c", "50", "-P", "16"}},
+	{"SET c=50", []string{"-t", "set", "-c", "50", "-r", "100000"}},
+	{"GET c=50", []string{"-t", "get", "-c", "50", "-r", "100000"}},
+	{"INCR c=50", []string{"-t", "incr", "-c", "50", "-r", "100000"}},
+	{"MSET c=50", []string{"-t", "mset", "-c", "50", "-r", "100000"}},
+	{"SET c=50 P=16", []string{"-t", "set", "-c", "50", "-P", "16", "-r", "100000"}},
+	{"GET c=50 P=16", []string{"-t", "get", "-c", "50", "-P", "16", "-r", "100000"}},
+	{"INCR c=50 P=16", []string{"-t", "incr", "-c", "50", "-P", "16", "-r", "100000"}},
+	{"MSET c=50 P=16", []string{"-t", "mset", "-c", "50", "-P", "16", "-r", "100000"}},
+	{"GET c=1000", []string{"-t", "get", "-c", "1000", "-r", "100000"}},
+	{"SET c=1000", []string{"-t", "set", "-c", "1000", "-r", "100000"}},
 }
 
 func main() {
