@@ -163,6 +163,15 @@ func (c *client) writeString(e keyspace.Entry) {
 	c.w.WriteBulk(e.Bytes(buf[:0]))
 }
 
+// writeStringOrNull writes the string found by lookupString, or a null when there was none.
+func (c *client) writeStringOrNull(e keyspace.Entry, ok bool) {
+	if ok {
+		c.writeString(e)
+	} else {
+		c.w.WriteNull()
+	}
+}
+
 // GET key
 func cmdGet(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
@@ -171,11 +180,7 @@ func cmdGet(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		c.w.WriteNull()
-		return nil
-	}
-	c.writeString(e)
+	c.writeStringOrNull(e, ok)
 	return nil
 }
 
@@ -230,11 +235,7 @@ func (c *client) setGeneric(name, key, val []byte, o strOpts, reply func(set boo
 		if err != nil {
 			return err
 		}
-		if ok {
-			c.writeString(e)
-		} else {
-			c.w.WriteNull()
-		}
+		c.writeStringOrNull(e, ok)
 		found = ok
 	} else {
 		found = tx.Exists(key)
@@ -300,12 +301,10 @@ func cmdGetDel(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		c.w.WriteNull()
-		return nil
+	c.writeStringOrNull(e, ok)
+	if ok {
+		tx.Delete(args[1])
 	}
-	c.writeString(e)
-	tx.Delete(args[1])
 	return nil
 }
 
@@ -317,11 +316,7 @@ func cmdGetSet(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	if ok {
-		c.writeString(e)
-	} else {
-		c.w.WriteNull()
-	}
+	c.writeStringOrNull(e, ok)
 	tx.SetString(args[1], args[2], 0)
 	return nil
 }
