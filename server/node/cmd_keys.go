@@ -2,12 +2,14 @@ package node
 
 import (
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/carminedb/carmine/keyspace"
 )
 
 var _ = register(map[string]handler{
+	"copy":        cmdCopy,
 	"dbsize":      cmdDBSize,
 	"del":         cmdDel,
 	"exists":      cmdExists,
@@ -16,11 +18,18 @@ var _ = register(map[string]handler{
 	"expiretime":  cmdExpireTime,
 	"flushall":    cmdFlushAll,
 	"flushdb":     cmdFlushDB,
+	"keys":        cmdKeys,
+	"move":        cmdMove,
 	"persist":     cmdPersist,
 	"pexpire":     cmdExpire,
 	"pexpireat":   cmdExpire,
 	"pexpiretime": cmdExpireTime,
 	"pttl":        cmdTTL,
+	"randomkey":   cmdRandomKey,
+	"rename":      cmdRename,
+	"renamenx":    cmdRenameNX,
+	"scan":        cmdScan,
+	"swapdb":      cmdSwapDB,
 	"touch":       cmdTouch,
 	"ttl":         cmdTTL,
 	"type":        cmdType,
@@ -231,4 +240,249 @@ func cmdExpire(c *client, args [][]byte) error {
 	}
 	c.w.WriteInt(1)
 	return nil
+}
+
+// KEYS pattern: every key matching the glob pattern, in no particular order.
+func cmdKeys(c *client, args [][]byte) error {
+	tx := c.srv.ks.Begin(c.db)
+	defer tx.End()
+	var buf []byte
+	var ends []int
+	tx.Keys(args[1], func(key []byte) {
+		buf = append(buf, key...)
+		ends = append(ends, len(buf))
+	})
+	writeKeys(c, buf, ends)
+	return nil
+}
+
+// writeKeys writes the keys packed in buf, each ending at the offset in ends, as an array of bulk strings.
+func writeKeys(c *client, buf []byte, ends []int) {
+	c.w.WriteArrayLen(len(ends))
+	start := 0
+	for _, end := range ends {
+		c.w.WriteBulk(buf[start:end])
+		start = end
+	}
+}
+
+// parseScanCursor reads a SCAN cursor as Redis does, with C's strtoul: an optional sign (a negative number wraps
+// around), then decimal digits, and nothing else. Matches Redis: the empty string is cursor 0, a leading space is
+// an error, and the text ends at a NUL byte.
+func parseScanCursor(b []byte) (uint64, error) {
+	invalid := errorf("invalid cursor")
+	if len(b) > 0 && strings.IndexByte(" \t\n\v\f\r", b[0]) >= 0 {
+		return 0, invalid
+	}
+	s := b
+	neg := false
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var n uint64
+	digits := 0
+	for ; digits < len(s) && '0' <= s[digits] && s[digits] <= '9'; digits++ {
+		d := uint64(s[digits] - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, invalid
+		}
+		n = n*10 + d
+	}
+	if digits == 0 {
+		// strtoul consumed nothing: only the empty string (or one starting with NUL) passes.
+		if len(b) > 0 && b[0] != 0 {
+			return 0, invalid
+		}
+		return 0, nil
+	}
+	if digits < len(s) && s[digits] != 0 {
+		return 0, invalid
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: the next cursor and a batch of keys.
+func cmdScan(c *client, args [][]byte) error {
+	cursor, err := parseScanCursor(args[1])
+	if err != nil {
+		return err
+	}
+	opts := keyspace.ScanOptions{Count: 10}
+	emptyMatch, unknownType := false, false
+	for i := 2; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			return errSyntax
+		}
+		switch strings.ToLower(string(args[i])) {
+		case "count":
+			n, ok := keyspace.ParseInt(args[i+1])
+			if !ok {
+				return errNotInteger
+			}
+			if n < 1 {
+				return errSyntax
+			}
+			// Count only sizes the work of one call; clamping it keeps the keyspace's arithmetic in range.
+			opts.Count = int(min(n, math.MaxInt32))
+		case "match":
+			opts.Match = args[i+1]
+			emptyMatch = len(args[i+1]) == 0
+		case "type":
+			// Matches Redis 7.0: the type name is compared case-insensitively, and an unknown one is no error
+			// but matches no key.
+			k, ok := keyspace.ParseKind(strings.ToLower(string(args[i+1])))
+			opts.Type, unknownType = k, !ok
+		default:
+			return errSyntax
+		}
+	}
+	tx := c.srv.ks.Begin(c.db)
+	defer tx.End()
+	// Matches Redis: an empty database ends the scan at once, whatever the cursor. The keyspace would walk its
+	// empty shards first, spending COUNT on them.
+	if tx.Len() == 0 {
+		c.w.WriteArrayLen(2)
+		c.w.WriteBulkString("0")
+		c.w.WriteArrayLen(0)
+		return nil
+	}
+	var buf []byte
+	var ends []int
+	next := tx.Scan(cursor, opts, func(key []byte) {
+		// The keyspace reads an empty pattern as "every key"; Redis matches it against the empty key only.
+		if unknownType || (emptyMatch && len(key) != 0) {
+			return
+		}
+		buf = append(buf, key...)
+		ends = append(ends, len(buf))
+	})
+	c.w.WriteArrayLen(2)
+	c.w.WriteBulkString(strconv.FormatUint(next, 10))
+	writeKeys(c, buf, ends)
+	return nil
+}
+
+// RANDOMKEY: a random key, or null when the database is empty.
+func cmdRandomKey(c *client, args [][]byte) error {
+	tx := c.srv.ks.Begin(c.db)
+	defer tx.End()
+	key, ok := tx.RandomKey(nil)
+	if !ok {
+		c.w.WriteNull()
+		return nil
+	}
+	c.w.WriteBulk(key)
+	return nil
+}
+
+// RENAME key newkey
+func cmdRename(c *client, args [][]byte) error {
+	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	defer tx.End()
+	if err := tx.Rename(args[1], args[2]); err != nil {
+		return err
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// RENAMENX key newkey: 1 when renamed, 0 when newkey exists.
+func cmdRenameNX(c *client, args [][]byte) error {
+	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	defer tx.End()
+	ok, err := tx.RenameNX(args[1], args[2])
+	if err != nil {
+		return err
+	}
+	c.w.WriteInt(boolInt(ok))
+	return nil
+}
+
+// parseDB reads a database index as Redis's COPY and MOVE do: a C int, then a range check.
+func (c *client) parseDB(b []byte) (int, error) {
+	n, err := parseInt32(b)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 || n >= int64(c.srv.cfg.Databases) {
+		return 0, errDBIndex
+	}
+	return int(n), nil
+}
+
+// COPY source destination [DB destination-db] [REPLACE]: 1 when copied. Matches Redis: options are checked
+// left to right, so a bad DB index is reported before a later syntax error.
+func cmdCopy(c *client, args [][]byte) error {
+	dstDB, replace := c.db, false
+	for i := 3; i < len(args); i++ {
+		switch {
+		case strings.EqualFold(string(args[i]), "replace"):
+			replace = true
+		case strings.EqualFold(string(args[i]), "db") && i+1 < len(args):
+			n, err := c.parseDB(args[i+1])
+			if err != nil {
+				return err
+			}
+			dstDB = n
+			i++
+		default:
+			return errSyntax
+		}
+	}
+	// A key lives in the same shard in every database, so locking both names covers the destination database.
+	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	defer tx.End()
+	ok, err := tx.Copy(args[1], dstDB, args[2], replace)
+	if err != nil {
+		return err
+	}
+	c.w.WriteInt(boolInt(ok))
+	return nil
+}
+
+// MOVE key db: 1 when moved, 0 when key is missing or already exists in db.
+func cmdMove(c *client, args [][]byte) error {
+	db, err := c.parseDB(args[2])
+	if err != nil {
+		return err
+	}
+	tx := c.srv.ks.Begin(c.db, args[1])
+	defer tx.End()
+	ok, err := tx.Move(args[1], db)
+	if err != nil {
+		return err
+	}
+	c.w.WriteInt(boolInt(ok))
+	return nil
+}
+
+// SWAPDB index1 index2. Matches Redis: an index that is not a C int gets its own message, naming which one,
+// and both are parsed before either is range-checked.
+func cmdSwapDB(c *client, args [][]byte) error {
+	a, err := parseInt32(args[1])
+	if err != nil {
+		return errorf("invalid first DB index")
+	}
+	b, err := parseInt32(args[2])
+	if err != nil {
+		return errorf("invalid second DB index")
+	}
+	tx := c.srv.ks.Begin(c.db)
+	defer tx.End()
+	if err := tx.SwapDB(int(a), int(b)); err != nil {
+		return err
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
