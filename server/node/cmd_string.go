@@ -163,25 +163,27 @@ func (c *client) writeString(e keyspace.Entry) {
 	c.w.WriteBulk(e.Bytes(buf[:0]))
 }
 
-// writeStringOrNull writes the string found by lookupString, or a null when there was none.
-func (c *client) writeStringOrNull(e keyspace.Entry, ok bool) {
+// replyString looks up a string key and replies with its value, or a null when it is missing; it reports
+// whether the key was found. A key of another type is ErrWrongType, with nothing written.
+func (c *client) replyString(tx *keyspace.Txn, key []byte) (bool, error) {
+	e, ok, err := lookupString(tx, key)
+	if err != nil {
+		return false, err
+	}
 	if ok {
 		c.writeString(e)
 	} else {
 		c.w.WriteNull()
 	}
+	return ok, nil
 }
 
 // GET key
 func cmdGet(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
-	e, ok, err := lookupString(&tx, args[1])
-	if err != nil {
-		return err
-	}
-	c.writeStringOrNull(e, ok)
-	return nil
+	_, err := c.replyString(&tx, args[1])
+	return err
 }
 
 // SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds |
@@ -231,12 +233,10 @@ func (c *client) setGeneric(name, key, val []byte, o strOpts, reply func(set boo
 	}
 	var found bool
 	if o.get {
-		e, ok, err := lookupString(&tx, key)
-		if err != nil {
+		var err error
+		if found, err = c.replyString(&tx, key); err != nil {
 			return err
 		}
-		c.writeStringOrNull(e, ok)
-		found = ok
 	} else {
 		found = tx.Exists(key)
 	}
@@ -297,26 +297,20 @@ func cmdGetEx(c *client, args [][]byte) error {
 func cmdGetDel(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
-	e, ok, err := lookupString(&tx, args[1])
-	if err != nil {
-		return err
-	}
-	c.writeStringOrNull(e, ok)
+	ok, err := c.replyString(&tx, args[1])
 	if ok {
 		tx.Delete(args[1])
 	}
-	return nil
+	return err
 }
 
 // GETSET key value: the old value; the new one has no TTL.
 func cmdGetSet(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
-	e, ok, err := lookupString(&tx, args[1])
-	if err != nil {
+	if _, err := c.replyString(&tx, args[1]); err != nil {
 		return err
 	}
-	c.writeStringOrNull(e, ok)
 	tx.SetString(args[1], args[2], 0)
 	return nil
 }
