@@ -68,7 +68,8 @@ func (tx *Txn) Scan(cursor uint64, opts ScanOptions, fn func(key []byte)) uint64
 				break
 			}
 		}
-		if len(t.buckets) == 0 {
+		empty := len(t.buckets) == 0
+		if empty {
 			v = 0
 		}
 		t.maybeShrink()
@@ -78,7 +79,11 @@ func (tx *Txn) Scan(cursor uint64, opts ScanOptions, fn func(key []byte)) uint64
 			if s == len(ks.shards) {
 				return 0
 			}
-			budget--
+			// Passing an empty shard costs one lock and spends no budget, so a scan of an empty database
+			// (or of its empty tail) ends in one call with cursor 0, as in Redis.
+			if !empty {
+				budget--
+			}
 		}
 		if emitted >= count || budget <= 0 {
 			return v<<ks.shardBits | uint64(s)

@@ -125,3 +125,20 @@ func TestTableShrinksAndGrows(t *testing.T) {
 		assert.Equal(t, "v", v)
 	}
 }
+
+// TestScanEmptyEndsAtOnce checks Redis's behaviour on an empty database: one SCAN call, whatever the cursor and
+// COUNT, returns cursor 0.
+func TestScanEmptyEndsAtOnce(t *testing.T) {
+	ks, err := keyspace.New(keyspace.Config{Databases: 2})
+	require.NoError(t, err)
+	key := []byte("only-in-db-1")
+	tx := ks.Begin(1, key)
+	tx.SetString(key, []byte("v"), 0)
+	tx.End()
+	for _, cursor := range []uint64{0, 1, 255, 12345} {
+		tx := ks.Begin(0)
+		next := tx.Scan(cursor, keyspace.ScanOptions{Count: 1}, func([]byte) { t.Fatal("an empty database has no keys") })
+		tx.End()
+		assert.Equal(t, uint64(0), next, "cursor %d", cursor)
+	}
+}

@@ -342,14 +342,6 @@ func cmdScan(c *client, args [][]byte) error {
 	}
 	tx := c.srv.ks.Begin(c.db)
 	defer tx.End()
-	// Matches Redis: an empty database ends the scan at once, whatever the cursor. The keyspace would walk its
-	// empty shards first, spending COUNT on them.
-	if tx.Len() == 0 {
-		c.w.WriteArrayLen(2)
-		c.w.WriteBulkString("0")
-		c.w.WriteArrayLen(0)
-		return nil
-	}
 	var buf []byte
 	var ends []int
 	next := tx.Scan(cursor, opts, func(key []byte) {
