@@ -430,6 +430,9 @@ func (r *CommandReader) Reset(src io.Reader) {
 // once per pipeline batch. (See also [CommandReader.Ready].)
 func (r *CommandReader) Buffered() int { return r.end - r.start + r.readyLen }
 
+// BufferSize returns the size of the reader's buffer in bytes (what CLIENT LIST reports as rbs).
+func (r *CommandReader) BufferSize() int { return len(r.buf) }
+
 // Ready reports whether [CommandReader.ReadCommand] would return without
 // reading from the source: a whole command (or a protocol error) is
 // buffered. A server that flushes its replies whenever Ready is false never

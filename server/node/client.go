@@ -6,48 +6,138 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/carminedb/carmine/resp"
 )
 
 // client is one connection and its session state, served either by its own goroutine (serve) or by an event
-// loop (loop_linux.go). Only the goroutine serving it touches the session fields; fields other clients read
-// (CLIENT LIST, CLIENT KILL) are guarded by mu.
+// loop (loop_linux.go). Only the goroutine serving it touches the session fields; what other clients read
+// (CLIENT LIST, CLIENT KILL) is in pub, published at the end of each batch, or guarded by mu.
 type client struct {
 	srv     *Server
 	id      int64
-	addr    string
+	addr    string // the peer's ip:port
+	laddr   string // the local ip:port the client connected to
 	created time.Time
 	rd      *resp.CommandReader
 	w       *resp.Writer
 	kill    func(*client) // closes the connection; callable from any goroutine
 
+	fd       int      // the socket's file descriptor
 	conn     net.Conn // goroutine-per-connection mode
 	loopConn          // event-loop mode
 
+	// Session state, touched only by the goroutine serving the client.
 	db      int
 	authed  bool
-	closing bool   // close after the replies already written are flushed (QUIT, protocol errors)
+	closing bool   // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
 	lower   []byte // scratch for lower-casing command names
+	cmd     *command
+	argv    [][]byte     // the arguments of the command running
+	flags   clientFlags  // session flags shown by CLIENT LIST
+	reply   replyMode    // CLIENT REPLY
+	sink    *resp.Writer // takes the replies that CLIENT REPLY OFF/SKIP discards
+	parked  [][]byte     // a command waiting to run again when a pause ends; nil when none
+
+	pub published
 
 	mu      sync.Mutex
 	name    string
 	libName string
 	libVer  string
+	busy    bool          // goroutine mode: running a batch, so pushes wait in pending
+	pending []byte        // goroutine mode: pushed frames not yet written
+	pushed  chan struct{} // goroutine mode: wakes writePushes
+	gone    chan struct{} // goroutine mode: closed when serve returns
+}
+
+// clientFlags are the session states that CLIENT LIST shows as letters.
+type clientFlags uint32
+
+const (
+	flagMonitor clientFlags = 1 << iota // O
+	flagBlocked                         // b: waiting (CLIENT PAUSE, later blocking commands)
+	flagClosing                         // c: closing after the reply
+	flagNoEvict                         // e: CLIENT NO-EVICT on
+	flagNoTouch                         // T: CLIENT NO-TOUCH on
+)
+
+// replyMode is the CLIENT REPLY setting.
+type replyMode uint8
+
+const (
+	replyOn replyMode = iota
+	replyOff
+	replySkipNext // SKIP was the last command: discard the next reply
+	replySkipThis // the command running discards its reply, then replies go on
+)
+
+// published is the part of a client's state that other goroutines read. The serving goroutine stores it at
+// the end of each batch, and only what changed, so the hot path pays a few compares.
+type published struct {
+	db     atomic.Int32
+	cmd    atomic.Pointer[command]
+	active atomic.Int64 // server clock (Unix ms) of the last batch
+	flags  atomic.Uint32
+	qbuf   atomic.Int64 // bytes read but not yet run
+	obuf   atomic.Int64 // reply bytes not yet written
+	rbs    atomic.Int64 // size of the read buffer
+	proto  atomic.Int32
+}
+
+// publish stores the session state other clients may read (CLIENT LIST, INFO).
+func (c *client) publish() {
+	p := &c.pub
+	if int(p.db.Load()) != c.db {
+		p.db.Store(int32(c.db))
+	}
+	if p.cmd.Load() != c.cmd {
+		p.cmd.Store(c.cmd)
+	}
+	if now := c.srv.clock.Load(); p.active.Load() != now {
+		p.active.Store(now)
+	}
+	f := c.flags
+	if c.parked != nil {
+		f |= flagBlocked
+	}
+	if c.closing {
+		f |= flagClosing
+	}
+	if clientFlags(p.flags.Load()) != f {
+		p.flags.Store(uint32(f))
+	}
+	if q := int64(c.rd.Buffered()); p.qbuf.Load() != q {
+		p.qbuf.Store(q)
+	}
+	if o := int64(c.w.Buffered() - c.wpos); p.obuf.Load() != o {
+		p.obuf.Store(o)
+	}
+	if n := int64(c.rd.BufferSize()); p.rbs.Load() != n {
+		p.rbs.Store(n)
+	}
+	if pr := int32(c.w.Protocol()); p.proto.Load() != pr {
+		p.proto.Store(pr)
+	}
 }
 
 // newClient registers a new connection, or returns nil when the server is closing.
-func (s *Server) newClient(addr string, kill func(*client)) *client {
+func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 	c := &client{
 		srv:     s,
 		id:      s.nextID.Add(1),
 		addr:    addr,
+		laddr:   laddr,
 		created: time.Now(),
 		kill:    kill,
 		authed:  s.cfg.RequirePass == "",
 		lower:   make([]byte, 0, 32),
 	}
+	c.pub.active.Store(s.clock.Load())
+	c.pub.proto.Store(2)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -61,18 +151,23 @@ func (s *Server) newClient(addr string, kill func(*client)) *client {
 func (s *Server) removeClient(c *client) {
 	s.mu.Lock()
 	delete(s.clients, c.id)
+	if c.flags&flagMonitor != 0 {
+		s.removeMonitor(c)
+	}
 	s.mu.Unlock()
 	s.conns.Done()
 }
 
 // serveConn serves conn on its own goroutine.
 func (s *Server) serveConn(conn net.Conn) {
-	c := s.newClient(conn.RemoteAddr().String(), func(*client) { conn.Close() })
+	c := s.newClient(conn.RemoteAddr().String(), conn.LocalAddr().String(), func(*client) { conn.Close() })
 	if c == nil {
 		conn.Close()
 		return
 	}
 	c.conn = conn
+	c.gone = make(chan struct{})
+	c.fd = connFD(conn)
 	c.rd = resp.NewCommandReader(conn)
 	c.rd.Limits.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	c.w = resp.NewWriter(conn)
@@ -85,6 +180,7 @@ func (s *Server) serveConn(conn net.Conn) {
 func (c *client) serve() {
 	log := c.srv.log
 	defer c.srv.removeClient(c)
+	defer close(c.gone)
 	defer c.conn.Close()
 	defer func() {
 		if r := recover(); r != nil {
@@ -101,15 +197,93 @@ func (c *client) serve() {
 			}
 			break
 		}
+		c.setBusy(true)
 		c.execute(args)
 		if !c.rd.Ready() {
 			if err := c.w.Flush(); err != nil {
 				log.Debug("write failed, closing client", "client-id", c.id, "error", err)
 				return
 			}
+			c.publish()
+			if err := c.setBusy(false); err != nil {
+				log.Debug("write failed, closing client", "client-id", c.id, "error", err)
+				return
+			}
 		}
 	}
+	c.publish()
 	c.w.Flush()
+}
+
+// setBusy marks a goroutine-mode client as running a batch, so pushed frames (MONITOR) wait instead of
+// landing inside a reply. Leaving the busy state writes the frames that waited.
+func (c *client) setBusy(busy bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy == busy {
+		return nil
+	}
+	c.busy = busy
+	if busy || len(c.pending) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(c.pending)
+	c.pending = c.pending[:0]
+	return err
+}
+
+// push sends complete RESP frames to the client from any goroutine: after the reply it is writing, if any,
+// and before the replies of later commands. b must not change afterwards.
+func (c *client) push(b []byte) {
+	if c.pushToLoop(b) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = append(c.pending, b...)
+	if c.pushed == nil {
+		// A writer goroutine, so that a client that does not read stalls only itself, never the pusher.
+		c.pushed = make(chan struct{}, 1)
+		go c.writePushes()
+	}
+	select {
+	case c.pushed <- struct{}{}:
+	default:
+	}
+}
+
+// writePushes writes a goroutine-mode client's pushed frames while it is between batches, until it is gone.
+func (c *client) writePushes() {
+	for {
+		select {
+		case <-c.gone:
+			return
+		case <-c.pushed:
+		}
+		c.mu.Lock()
+		if !c.busy && len(c.pending) > 0 {
+			if _, err := c.conn.Write(c.pending); err != nil {
+				c.kill(c)
+			}
+			c.pending = c.pending[:0]
+		}
+		c.mu.Unlock()
+	}
+}
+
+// connFD returns the file descriptor of conn's socket, or -1.
+func connFD(conn net.Conn) int {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
 }
 
 // readFailed handles an error from reading the next command. A protocol error gets Redis's reply and marks

@@ -9,17 +9,12 @@ import (
 )
 
 var _ = register(map[string]handler{
-	"auth":           cmdAuth,
-	"client|getname": cmdClientGetName,
-	"client|help":    cmdClientHelp,
-	"client|id":      cmdClientID,
-	"client|setinfo": cmdClientSetInfo,
-	"client|setname": cmdClientSetName,
-	"echo":           cmdEcho,
-	"hello":          cmdHello,
-	"ping":           cmdPing,
-	"quit":           cmdQuit,
-	"select":         cmdSelect,
+	"auth":   cmdAuth,
+	"echo":   cmdEcho,
+	"hello":  cmdHello,
+	"ping":   cmdPing,
+	"quit":   cmdQuit,
+	"select": cmdSelect,
 })
 
 // PING [message]
@@ -154,90 +149,5 @@ func cmdHello(c *client, args [][]byte) error {
 	w.WriteBulkString("master")
 	w.WriteBulkString("modules")
 	w.WriteArrayLen(0)
-	return nil
-}
-
-// validName reports whether s may be a client name or library name: printable ASCII without spaces.
-func validName(s []byte) bool {
-	for _, ch := range s {
-		if ch < '!' || ch > '~' {
-			return false
-		}
-	}
-	return true
-}
-
-func (c *client) setName(name []byte) error {
-	if !validName(name) {
-		return errClientName
-	}
-	c.mu.Lock()
-	c.name = string(name)
-	c.mu.Unlock()
-	return nil
-}
-
-// CLIENT SETNAME name
-func cmdClientSetName(c *client, args [][]byte) error {
-	if err := c.setName(args[2]); err != nil {
-		return err
-	}
-	c.w.WriteSimple("OK")
-	return nil
-}
-
-// CLIENT GETNAME
-func cmdClientGetName(c *client, args [][]byte) error {
-	c.mu.Lock()
-	name := c.name
-	c.mu.Unlock()
-	if name == "" {
-		c.w.WriteNull()
-	} else {
-		c.w.WriteBulkString(name)
-	}
-	return nil
-}
-
-// CLIENT ID
-func cmdClientID(c *client, args [][]byte) error {
-	c.w.WriteInt(c.id)
-	return nil
-}
-
-// CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> (Redis 7.2).
-func cmdClientSetInfo(c *client, args [][]byte) error {
-	attr, val := strings.ToLower(string(args[2])), args[3]
-	if attr != "lib-name" && attr != "lib-ver" {
-		return errorf("Unrecognized option '" + string(args[2]) + "'")
-	}
-	if !validName(val) {
-		return errorf(attr + " cannot contain spaces, newlines or special characters.")
-	}
-	c.mu.Lock()
-	if attr == "lib-name" {
-		c.libName = string(val)
-	} else {
-		c.libVer = string(val)
-	}
-	c.mu.Unlock()
-	c.w.WriteSimple("OK")
-	return nil
-}
-
-// CLIENT HELP
-func cmdClientHelp(c *client, args [][]byte) error {
-	writeHelp(c.w, "CLIENT", []string{
-		"GETNAME",
-		"    Return the name of the current connection.",
-		"ID",
-		"    Return the ID of the current connection.",
-		"SETINFO <option> <value>",
-		"    Set client meta attr. Options are:",
-		"    * LIB-NAME: the client lib name.",
-		"    * LIB-VER: the client lib version.",
-		"SETNAME <name>",
-		"    Assign the name <name> to the current connection.",
-	})
 	return nil
 }

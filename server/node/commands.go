@@ -36,8 +36,12 @@ type command struct {
 	name   string // full lower-case name
 	arity  int
 	noAuth bool // may run before AUTH
-	run    handler
-	subs   map[string]*command // subcommands of a container ("client"), by lower-case name
+	// Flags read on every command, from the spec.
+	mayWrite    bool // write or may_replicate: held back by CLIENT PAUSE WRITE
+	keyspace    bool // reads or writes keys: refused to monitors and replicas
+	skipMonitor bool // not shown to MONITOR (admin and skip_monitor)
+	run         handler
+	subs        map[string]*command // subcommands of a container ("client"), by lower-case name
 }
 
 // commands is the dispatch table, by lower-case name. It is built in init because handlers such as COMMAND read
@@ -53,7 +57,13 @@ func buildCommands(hs map[string]handler) map[string]*command {
 		if spec == nil {
 			panic(fmt.Sprintf("node: command %q has a handler but no cmdspec entry", name))
 		}
-		return &command{spec: spec, name: name, arity: spec.Arity, noAuth: spec.Has(cmdspec.FlagNoAuth)}
+		return &command{
+			spec: spec, name: name, arity: spec.Arity,
+			noAuth:      spec.Has(cmdspec.FlagNoAuth),
+			mayWrite:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate),
+			keyspace:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate) || spec.Has(cmdspec.FlagReadonly),
+			skipMonitor: spec.Has(cmdspec.FlagAdmin) || spec.Has(cmdspec.FlagSkipMonitor),
+		}
 	}
 	names := make([]string, 0, len(hs))
 	for name := range hs {
@@ -130,19 +140,67 @@ func unknownCommand(args [][]byte) error {
 	return errorf(fmt.Sprintf("unknown command '%.128s', with args beginning with: %s", args[0], b.String()))
 }
 
-// execute runs one command and writes its reply.
+// execute runs one command and writes its reply, or parks the client until a pause ends.
 func (c *client) execute(args [][]byte) {
+	if c.reply == replyOn {
+		c.dispatch(args)
+		return
+	}
+	// CLIENT REPLY OFF or SKIP: replies, errors included, go to a writer that discards them.
+	if c.reply == replySkipNext {
+		c.reply = replySkipThis
+	}
+	if c.sink == nil {
+		c.sink = resp.NewWriter(nil)
+	}
+	out := c.w
+	c.sink.SetProtocol(out.Protocol())
+	c.w = c.sink
+	c.dispatch(args)
+	out.SetProtocol(c.w.Protocol()) // HELLO
+	c.w = out
+	if c.reply == replyOn {
+		out.WriteRaw(c.sink.Bytes()) // CLIENT REPLY ON: its own reply goes out
+	}
+	c.sink.Discard()
+	if c.reply == replySkipThis {
+		c.reply = replyOn
+		if c.parked != nil {
+			c.reply = replySkipNext // the command runs again later: skip its reply then
+		}
+	}
+}
+
+// dispatch checks and runs one command, writing its reply.
+func (c *client) dispatch(args [][]byte) {
 	cmd, err := c.lookup(args)
-	if err == nil {
-		if !c.authed && !cmd.noAuth {
-			err = errNoAuth
-		} else {
-			err = cmd.run(c, args)
+	if err != nil {
+		c.w.WriteError(errorReply(err).Error())
+		return
+	}
+	c.cmd, c.argv = cmd, args
+	switch {
+	case !c.authed && !cmd.noAuth:
+		err = errNoAuth
+	case c.flags&flagMonitor != 0 && cmd.keyspace:
+		err = errReplicaKeyspace
+	case c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args):
+		return // parked: runs again when the pause ends
+	default:
+		err = cmd.run(c, args)
+		if mons := c.srv.monitors.Load(); mons != nil && !cmd.skipMonitor {
+			c.feedMonitors(*mons, cmd, args)
 		}
 	}
 	if err != nil {
 		c.w.WriteError(errorReply(err).Error())
 	}
+}
+
+// subcommandSyntaxError is Redis's reply to a container subcommand called with arguments it does not accept.
+func subcommandSyntaxError(args [][]byte) error {
+	return errorf(fmt.Sprintf("unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.",
+		args[1], strings.ToUpper(string(args[0]))))
 }
 
 // arityError is Redis's reply to a command called with the wrong number of arguments.

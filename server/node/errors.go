@@ -9,17 +9,18 @@ import (
 
 // Reply errors that handlers return. Their texts must match Redis byte for byte.
 var (
-	errSyntax       = &resp.Error{Code: "ERR", Msg: "syntax error"}
-	errNotInteger   = &resp.Error{Code: "ERR", Msg: "value is not an integer or out of range"}
-	errNotInt32     = &resp.Error{Code: "ERR", Msg: "value is out of range, value must between -2147483648 and 2147483647"}
-	errDBIndex      = &resp.Error{Code: "ERR", Msg: "DB index is out of range"}
-	errNoAuth       = &resp.Error{Code: "NOAUTH", Msg: "Authentication required."}
-	errWrongPass    = &resp.Error{Code: "WRONGPASS", Msg: "invalid username-password pair or user is disabled."}
-	errNoProto      = &resp.Error{Code: "NOPROTO", Msg: "unsupported protocol version"}
-	errAuthNoPass   = &resp.Error{Code: "ERR", Msg: "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"}
-	errClientName   = &resp.Error{Code: "ERR", Msg: "Client names cannot contain spaces, newlines or special characters."}
-	errHelloNoAuth  = &resp.Error{Code: "NOAUTH", Msg: "HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"}
-	errProtoVersion = &resp.Error{Code: "ERR", Msg: "Protocol version is not an integer or out of range"}
+	errSyntax          = &resp.Error{Code: "ERR", Msg: "syntax error"}
+	errNotInteger      = &resp.Error{Code: "ERR", Msg: "value is not an integer or out of range"}
+	errNotInt32        = &resp.Error{Code: "ERR", Msg: "value is out of range, value must between -2147483648 and 2147483647"}
+	errDBIndex         = &resp.Error{Code: "ERR", Msg: "DB index is out of range"}
+	errNoAuth          = &resp.Error{Code: "NOAUTH", Msg: "Authentication required."}
+	errWrongPass       = &resp.Error{Code: "WRONGPASS", Msg: "invalid username-password pair or user is disabled."}
+	errNoProto         = &resp.Error{Code: "NOPROTO", Msg: "unsupported protocol version"}
+	errAuthNoPass      = &resp.Error{Code: "ERR", Msg: "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"}
+	errClientName      = &resp.Error{Code: "ERR", Msg: "Client names cannot contain spaces, newlines or special characters."}
+	errHelloNoAuth     = &resp.Error{Code: "NOAUTH", Msg: "HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"}
+	errProtoVersion    = &resp.Error{Code: "ERR", Msg: "Protocol version is not an integer or out of range"}
+	errReplicaKeyspace = &resp.Error{Code: "ERR", Msg: "Replica can't interact with the keyspace"}
 )
 
 // replies maps the keyspace module's sentinel errors to Redis's reply texts: the only such table.

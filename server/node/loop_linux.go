@@ -149,8 +149,8 @@ func (l *eventLoop) closeAll() {
 }
 
 // attach starts serving a connected, non-blocking socket. It runs on the loop's goroutine.
-func (l *eventLoop) attach(fd int, remote string) {
-	c := l.srv.newClient(remote, func(c *client) {
+func (l *eventLoop) attach(fd int, remote, local string) {
+	c := l.srv.newClient(remote, local, func(c *client) {
 		l.post(func() {
 			if l.clients[fd] == c {
 				l.closeClient(c)
@@ -162,11 +162,13 @@ func (l *eventLoop) attach(fd int, remote string) {
 		return
 	}
 	c.fd = fd
+	c.loop = l
 	c.src = fdReader{fd: fd}
 	c.rd = resp.NewCommandReader(&c.src)
 	c.rd.Limits.MaxBulkLen = l.srv.cfg.ProtoMaxBulkLen
 	c.w = resp.NewWriter(nil)
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
+	c.watching = syscall.EPOLLIN | syscall.EPOLLRDHUP
+	ev := syscall.EpollEvent{Events: c.watching, Fd: int32(fd)}
 	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		l.srv.log.Warn("cannot watch a new connection, closing it", "error", err)
 		syscall.Close(fd)
@@ -180,40 +182,76 @@ func (l *eventLoop) attach(fd int, remote string) {
 // serveEvent reads and runs what a client sent and writes the replies. A panic is logged with its stack and
 // closes this client only.
 func (l *eventLoop) serveEvent(c *client, events uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.srv.log.Error("panic while serving a client, closing its connection",
-				"client-id", c.id, "panic", r, "stack", string(debug.Stack()))
-			l.closeClient(c)
-		}
-	}()
+	defer l.recoverClient(c)
 	if events&syscall.EPOLLOUT != 0 {
 		if !l.flush(c) {
 			return
 		}
 	}
 	if events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 && !c.closing {
+		if c.parked != nil {
+			// A parked client is not read (its socket is watched for hang-ups only): it went away.
+			l.closeClient(c)
+			return
+		}
 		c.src.armed = true
-		for !c.closing {
-			args, err := c.rd.ReadCommand()
-			if err != nil {
-				if errors.Is(err, errWouldBlock) {
-					break
-				}
-				if !c.readFailed(err) {
-					l.closeClient(c)
-					return
-				}
-				break
-			}
-			c.execute(args)
+		if !l.runBuffered(c) {
+			return
 		}
 	}
+	l.finish(c)
+}
+
+func (l *eventLoop) recoverClient(c *client) {
+	if r := recover(); r != nil {
+		l.srv.log.Error("panic while serving a client, closing its connection",
+			"client-id", c.id, "panic", r, "stack", string(debug.Stack()))
+		l.closeClient(c)
+	}
+}
+
+// runBuffered runs the client's complete commands, reading the socket once if it is armed, until none is left
+// or the client is parked or closing. It reports false when the client was closed.
+func (l *eventLoop) runBuffered(c *client) bool {
+	for !c.closing && c.parked == nil {
+		args, err := c.rd.ReadCommand()
+		if err != nil {
+			if errors.Is(err, errWouldBlock) {
+				break
+			}
+			if !c.readFailed(err) {
+				l.closeClient(c)
+				return false
+			}
+			break
+		}
+		c.execute(args)
+	}
+	return true
+}
+
+// finish ends a batch: it publishes the client's state, writes its replies and closes it if it is closing.
+func (l *eventLoop) finish(c *client) {
 	if !l.flush(c) {
 		return
 	}
+	c.publish()
 	if c.closing && c.w.Buffered() == 0 {
 		l.closeClient(c)
+	}
+}
+
+// unpark runs a parked client's command again, then the commands buffered behind it. It runs on the loop.
+func (l *eventLoop) unpark(c *client) {
+	if l.clients[c.fd] != c || c.parked == nil {
+		return
+	}
+	defer l.recoverClient(c)
+	args := c.parked
+	c.parked = nil
+	c.execute(args)
+	if l.runBuffered(c) {
+		l.finish(c)
 	}
 }
 
@@ -234,22 +272,33 @@ func (l *eventLoop) flush(c *client) bool {
 		c.wpos += n
 		buf = buf[n:]
 	}
-	want := len(buf) > 0
+	c.wantWrite = len(buf) > 0
 	if len(buf) == 0 {
 		c.w.Discard()
 		c.wpos = 0
 	}
-	if want != c.wantWrite {
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(c.fd)}
-		if want {
-			ev.Events |= syscall.EPOLLOUT
-		}
-		if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &ev); err != nil {
-			l.closeClient(c)
-			return false
-		}
-		c.wantWrite = want
+	return l.watch(c)
+}
+
+// watch updates the events epoll reports for the client: readability unless it is parked, writability while
+// replies wait for the socket. It reports false when the client was closed.
+func (l *eventLoop) watch(c *client) bool {
+	events := uint32(syscall.EPOLLRDHUP)
+	if c.parked == nil {
+		events |= syscall.EPOLLIN
 	}
+	if c.wantWrite {
+		events |= syscall.EPOLLOUT
+	}
+	if events == c.watching {
+		return true
+	}
+	ev := syscall.EpollEvent{Events: events, Fd: int32(c.fd)}
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &ev); err != nil {
+		l.closeClient(c)
+		return false
+	}
+	c.watching = events
 	return true
 }
 
@@ -266,10 +315,38 @@ func (l *eventLoop) closeClient(c *client) {
 
 // loopConn is the part of a client that an event loop serves.
 type loopConn struct {
-	fd        int
+	loop      *eventLoop
 	src       fdReader
-	wpos      int  // bytes of c.w.Bytes() already written
-	wantWrite bool // EPOLLOUT is requested: replies are waiting for the socket
+	wpos      int    // bytes of c.w.Bytes() already written
+	wantWrite bool   // replies are waiting for the socket
+	watching  uint32 // the epoll events registered
+}
+
+// pushToLoop hands b to the client's event loop, which writes it after the reply it is writing; it reports
+// false for a client that no loop serves.
+func (c *client) pushToLoop(b []byte) bool {
+	l := c.loop
+	if l == nil {
+		return false
+	}
+	l.post(func() {
+		if l.clients[c.fd] == c {
+			c.w.WriteRaw(b)
+			l.flush(c)
+		}
+	})
+	return true
+}
+
+// unparkOnLoop asks the client's event loop to run its parked command again; it reports false for a client
+// that no loop serves.
+func (c *client) unparkOnLoop() bool {
+	l := c.loop
+	if l == nil {
+		return false
+	}
+	l.post(func() { l.unpark(c) })
+	return true
 }
 
 // attachToLoop hands conn to one of the server's event loops (round robin) and reports whether it did. The
@@ -292,10 +369,10 @@ func (s *Server) attachToLoop(conn net.Conn) bool {
 	}
 	// The duplicate shares the socket's O_NONBLOCK and TCP_NODELAY, which Go already set.
 	syscall.CloseOnExec(fd)
-	remote := conn.RemoteAddr().String()
+	remote, local := conn.RemoteAddr().String(), conn.LocalAddr().String()
 	conn.Close()
 	l := s.loops[s.nextLoop.Add(1)%uint64(len(s.loops))]
-	if !l.post(func() { l.attach(fd, remote) }) {
+	if !l.post(func() { l.attach(fd, remote, local) }) {
 		syscall.Close(fd)
 	}
 	return true

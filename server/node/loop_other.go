@@ -9,7 +9,13 @@ import (
 
 // Event loops need epoll; elsewhere every connection gets its own goroutine.
 
-type loopConn struct{}
+type loopConn struct {
+	wpos int
+}
+
+func (c *client) pushToLoop([]byte) bool { return false }
+
+func (c *client) unparkOnLoop() bool { return false }
 
 type eventLoop struct{}
 

@@ -35,12 +35,16 @@ type Server struct {
 	nextID   atomic.Int64
 	loops    []*eventLoop
 	nextLoop atomic.Uint64
+	clock    atomic.Int64 // Unix ms, updated hz times a second (client idle times)
+	pause    pauser
+	monitors atomic.Pointer[[]*client] // a copy of monitorList for clients running commands; nil when empty
 
-	mu      sync.Mutex
-	lns     []net.Listener
-	clients map[int64]*client
-	closed  bool
-	conns   sync.WaitGroup // one per client goroutine
+	mu          sync.Mutex
+	lns         []net.Listener
+	clients     map[int64]*client
+	monitorList []*client
+	closed      bool
+	conns       sync.WaitGroup // one per client goroutine
 
 	shutdown     chan struct{} // closed to stop Run (SHUTDOWN, Close)
 	shutdownOnce sync.Once
@@ -61,7 +65,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyspace: %w", err)
 	}
-	return &Server{
+	s := &Server{
 		cfg:      cfg,
 		log:      log,
 		ks:       ks,
@@ -69,7 +73,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		clients:  make(map[int64]*client),
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
-	}, nil
+	}
+	s.clock.Store(s.started.UnixMilli())
+	return s, nil
 }
 
 // Start builds a server, listens on cfg's addresses and serves in the background until [Server.Close]. It is
@@ -254,6 +260,10 @@ func (s *Server) sweepExpired(ctx context.Context, interval time.Duration) error
 		case <-ctx.Done():
 			return nil
 		case now := <-t.C:
+			s.clock.Store(now.UnixMilli())
+			if s.pause.mode.Load() != pauseOff {
+				continue // as in Redis, keys do not expire during a pause (a replica could see writes)
+			}
 			s.ks.ActiveExpireCycle(now.UnixMilli(), interval/4)
 		}
 	}

@@ -1,0 +1,270 @@
+package node
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/difftest"
+)
+
+// clientListVolatile are the CLIENT LIST fields whose values legitimately differ between two servers: ids,
+// addresses, times and buffer sizes. lib-name and lib-ver are Redis 7.2's, absent from the 7.0 reference.
+var clientListVolatile = map[string]bool{
+	"id": true, "addr": true, "laddr": true, "fd": true, "age": true, "idle": true, "qbuf": true,
+	"qbuf-free": true, "argv-mem": true, "multi-mem": true, "rbs": true, "rbp": true, "obl": true, "oll": true,
+	"omem": true, "tot-mem": true,
+}
+
+// clientListNorm rewrites a CLIENT LIST or CLIENT INFO reply so that only the comparable fields remain.
+func clientListNorm(v resp.Value) resp.Value {
+	if v.Type != resp.TypeBulk && v.Type != resp.TypeVerbatim || v.Null {
+		return v
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(v.Str), "\n"), "\n") {
+		var fields []string
+		for _, f := range strings.Fields(line) {
+			k, _, _ := strings.Cut(f, "=")
+			switch {
+			case k == "lib-name" || k == "lib-ver":
+			case clientListVolatile[k]:
+				fields = append(fields, k+"=*")
+			default:
+				fields = append(fields, f)
+			}
+		}
+		out = append(out, strings.Join(fields, " "))
+	}
+	v.Str = []byte(strings.Join(out, "\n") + "\n")
+	return v
+}
+
+// help72Only are the lines of CLIENT HELP that Redis 7.2 added to 7.0's text.
+var help72Only = regexp.MustCompile(`^(SETINFO <option> <value>|    Set client meta attr\. Options are:|    \* LIB-(NAME|VER): .*|NO-TOUCH \(ON\|OFF\)|    Will not touch LRU/LFU stats when this mode is on\.)$`)
+
+func dropHelp72(v resp.Value) resp.Value {
+	var elems []resp.Value
+	for _, e := range v.Elems {
+		if !help72Only.MatchString(string(e.Str)) {
+			elems = append(elems, e)
+		}
+	}
+	v.Elems = elems
+	return v
+}
+
+// TestDiffClient compares the CLIENT subcommands on one connection, valid and invalid, with real Redis.
+func TestDiffClient(t *testing.T) { ioModes(t, testDiffClient) }
+
+func testDiffClient(t *testing.T, mode func(*Config)) {
+	p := startPair(t, "", mode)
+	for _, c := range [][]string{
+		{"CLIENT", "LIST"}, {"CLIENT", "INFO"}, {"client", "list", "type", "normal"}, {"CLIENT", "LIST", "TYPE", "replica"},
+		{"CLIENT", "LIST", "TYPE", "slave"}, {"CLIENT", "LIST", "TYPE", "master"}, {"CLIENT", "LIST", "TYPE", "pubsub"},
+		{"CLIENT", "LIST", "TYPE", "foo"}, {"CLIENT", "LIST", "TYPE"}, {"CLIENT", "LIST", "ID"}, {"CLIENT", "LIST", "ID", "abc"},
+		{"CLIENT", "LIST", "ID", "0"}, {"CLIENT", "LIST", "ID", "-1"}, {"CLIENT", "LIST", "ID", "999999"},
+		{"CLIENT", "LIST", "foo"}, {"CLIENT", "LIST", "TYPE", "normal", "x"}, {"CLIENT", "INFO", "x"},
+		{"SELECT", "3"}, {"CLIENT", "SETNAME", "me"}, {"CLIENT", "INFO"}, {"CLIENT", "LIST"},
+		{"CLIENT", "NO-EVICT", "on"}, {"CLIENT", "INFO"}, {"CLIENT", "NO-EVICT", "OFF"}, {"CLIENT", "NO-EVICT", "maybe"},
+		{"CLIENT", "NO-EVICT"}, {"CLIENT", "INFO"},
+		{"CLIENT", "KILL"}, {"CLIENT", "KILL", "1.2.3.4:5"}, {"CLIENT", "KILL", "id"}, {"CLIENT", "KILL", "id", "abc"},
+		{"CLIENT", "KILL", "id", "0"}, {"CLIENT", "KILL", "ID", "999999"}, {"CLIENT", "KILL", "foo", "bar"},
+		{"CLIENT", "KILL", "addr", "1.2.3.4:5", "skipme", "no"}, {"CLIENT", "KILL", "type", "foo"},
+		{"CLIENT", "KILL", "type", "normal", "skipme", "yes"}, {"CLIENT", "KILL", "user", "nobody"},
+		{"CLIENT", "KILL", "laddr", "x"}, {"CLIENT", "KILL", "skipme", "maybe"}, {"CLIENT", "KILL", "id", "5", "type"},
+		{"CLIENT", "KILL", "USER", "default"}, {"CLIENT", "KILL", "type", "master"},
+		{"CLIENT", "PAUSE"}, {"CLIENT", "PAUSE", "abc"}, {"CLIENT", "PAUSE", "-1"}, {"CLIENT", "PAUSE", "10", "foo"},
+		{"CLIENT", "PAUSE", "10", "write", "x"}, {"CLIENT", "PAUSE", "1.5"}, {"CLIENT", "PAUSE", "99999999999999999999"},
+		{"CLIENT", "UNPAUSE", "x"}, {"CLIENT", "UNPAUSE"}, {"CLIENT", "PAUSE", "0"}, {"CLIENT", "PAUSE", "0", "WRITE"},
+		{"CLIENT", "UNPAUSE"}, {"PING"},
+		{"CLIENT", "REPLY"}, {"CLIENT", "REPLY", "foo"}, {"CLIENT", "REPLY", "on", "x"}, {"CLIENT", "REPLY", "ON"},
+		{"MONITOR", "x"},
+	} {
+		p.CheckWith(clientListNorm, c...)
+	}
+	p.CheckWith(dropHelp72, "CLIENT", "HELP")
+	p.CheckWith(helloNorm, "HELLO", "3")
+	p.CheckWith(clientListNorm, "CLIENT", "INFO")
+	p.CheckWith(clientListNorm, "CLIENT", "LIST")
+}
+
+// TestDiffClientReply compares CLIENT REPLY OFF, SKIP and ON: which replies of a pipeline each server sends.
+func TestDiffClientReply(t *testing.T) { ioModes(t, testDiffClientReply) }
+
+func testDiffClientReply(t *testing.T, mode func(*Config)) {
+	p := startPair(t, "", mode)
+	p.CheckRaw([]byte("CLIENT REPLY OFF\r\nPING\r\nGET\r\nCLIENT REPLY SKIP\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n"+
+		"CLIENT REPLY SKIP\r\nPING\r\nPING\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nECHO a\r\nCLIENT REPLY SKIP\r\n"+
+		"CLIENT REPLY SKIP\r\nECHO b\r\nECHO c\r\nCLIENT REPLY OFF\r\nHELLO 3\r\nCLIENT REPLY ON\r\nCLIENT REPLY\r\n"+
+		"NOSUCH\r\nCLIENT REPLY SKIP\r\nNOSUCH\r\nPING\r\n"), 200*time.Millisecond)
+}
+
+// TestDiffClientKill compares CLIENT KILL and CLIENT LIST across several connections: filters, the old form,
+// SKIPME, and that a killed connection is closed and gone from the list.
+func TestDiffClientKill(t *testing.T) { ioModes(t, testDiffClientKill) }
+
+func testDiffClientKill(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	type server struct {
+		name  string
+		admin *difftest.Conn
+		peers []*difftest.Conn
+	}
+	open := func(name, a string) *server {
+		s := &server{name: name, admin: difftest.Dial(t, a)}
+		for i := 0; i < 3; i++ {
+			c := difftest.Dial(t, a)
+			c.Do("CLIENT", "SETNAME", fmt.Sprintf("peer%d", i))
+			s.peers = append(s.peers, c)
+		}
+		return s
+	}
+	servers := []*server{open("redis", redis.Addr), open("carmine", addr)}
+	// Each step runs on both servers; %ID<n> and %ADDR<n> stand for peer n's id and address on that server.
+	steps := [][]string{
+		{"CLIENT", "LIST", "ID", "%ID0", "%ID2"},
+		{"CLIENT", "KILL", "ID", "%ID0"},
+		{"CLIENT", "KILL", "ID", "%ID0"},
+		{"CLIENT", "LIST", "ID", "%ID0", "%ID1"},
+		{"CLIENT", "KILL", "%ADDR1"},
+		{"CLIENT", "KILL", "%ADDR1"},
+		{"CLIENT", "KILL", "ADDR", "%ADDR2", "TYPE", "pubsub"},
+		{"CLIENT", "KILL", "ADDR", "%ADDR2", "TYPE", "normal", "USER", "default"},
+		{"CLIENT", "LIST", "TYPE", "normal"},
+		{"CLIENT", "KILL", "TYPE", "normal"},
+		{"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no"},
+	}
+	ids := make([][]string, len(servers))
+	addrs := make([][]string, len(servers))
+	for i, s := range servers {
+		for _, c := range s.peers {
+			info := string(c.Do("CLIENT", "INFO").Str)
+			ids[i] = append(ids[i], field(info, "id"))
+			addrs[i] = append(addrs[i], field(info, "addr"))
+		}
+	}
+	for _, step := range steps {
+		var replies []string
+		for i, s := range servers {
+			args := make([]string, len(step))
+			for j, a := range step {
+				args[j] = a
+				if strings.HasPrefix(a, "%ID") {
+					args[j] = ids[i][a[3]-'0']
+				} else if strings.HasPrefix(a, "%ADDR") {
+					args[j] = addrs[i][a[5]-'0']
+				}
+			}
+			replies = append(replies, difftest.Format(clientListNorm(s.admin.Do(args...))))
+		}
+		require.Equal(t, replies[0], replies[1], "%v", step)
+	}
+	// Every peer was killed: reading from it ends in an error on both servers; the admin connection, killed
+	// by its own SKIPME no, is closed after its reply.
+	for _, s := range servers {
+		for i, c := range append(s.peers, s.admin) {
+			_, err := c.ReceiveErr(2 * time.Second)
+			require.Error(t, err, "%s connection %d still open", s.name, i)
+		}
+	}
+}
+
+// field returns the value of k in a CLIENT INFO line.
+func field(info, k string) string {
+	for _, f := range strings.Fields(info) {
+		if v, ok := strings.CutPrefix(f, k+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestClientPause checks CLIENT PAUSE on both servers: in WRITE mode reads go on and writes wait for the end
+// of the pause (showing as blocked in CLIENT LIST), ALL holds every command, UNPAUSE releases them at once.
+func TestClientPause(t *testing.T) { ioModes(t, testClientPause) }
+
+func testClientPause(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	for _, a := range []string{redis.Addr, addr} {
+		admin, reader, writer := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+		require.Equal(t, "OK", string(admin.Do("CLIENT", "PAUSE", "400", "WRITE").Str))
+		start := time.Now()
+		writer.Send("SET", "k", "v")
+		require.Equal(t, "(nil bulk)", difftest.Format(reader.Do("GET", "k")), a)
+		require.Less(t, time.Since(start), 300*time.Millisecond, "%s: GET waited for the write pause", a)
+		time.Sleep(50 * time.Millisecond)
+		list := string(admin.Do("CLIENT", "LIST").Str)
+		require.Regexp(t, `flags=b .* cmd=set `, list, a)
+		require.Equal(t, "OK", string(writer.Receive().Str))
+		require.GreaterOrEqual(t, time.Since(start), 350*time.Millisecond, "%s: SET ran during the pause", a)
+
+		// ALL holds every command, CLIENT UNPAUSE included, and those of new connections.
+		require.Equal(t, "OK", string(admin.Do("CLIENT", "PAUSE", "400", "ALL").Str))
+		start = time.Now()
+		reader.Send("GET", "k")
+		other := difftest.Dial(t, a)
+		other.Send("CLIENT", "UNPAUSE")
+		require.Equal(t, `"v"`, difftest.Format(reader.Receive()), a)
+		require.Equal(t, "OK", string(other.Receive().Str))
+		require.GreaterOrEqual(t, time.Since(start), 350*time.Millisecond, "%s: a command ran during the pause", a)
+
+		// UNPAUSE ends a WRITE pause at once, and a later, shorter pause does not shorten it.
+		require.Equal(t, "OK", string(admin.Do("CLIENT", "PAUSE", "5000", "WRITE").Str))
+		require.Equal(t, "OK", string(admin.Do("CLIENT", "PAUSE", "10", "WRITE").Str))
+		start = time.Now()
+		writer.Send("DEL", "k")
+		time.Sleep(100 * time.Millisecond)
+		require.Equal(t, "OK", string(admin.Do("CLIENT", "UNPAUSE").Str))
+		require.Equal(t, int64(1), writer.Receive().Int)
+		require.Less(t, time.Since(start), 2*time.Second, "%s: UNPAUSE did not end the pause", a)
+		require.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond, "%s: the shorter pause ended the longer", a)
+	}
+}
+
+// TestDiffMonitor compares what MONITOR shows of other clients' commands, with times and addresses masked.
+func TestDiffMonitor(t *testing.T) { ioModes(t, testDiffMonitor) }
+
+var monitorMask = regexp.MustCompile(`^\+\d+\.\d{6} \[(\d+) [^\]]+\]`)
+
+func testDiffMonitor(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	var logs []string
+	for _, a := range []string{redis.Addr, addr} {
+		mon, cli := difftest.Dial(t, a), difftest.Dial(t, a)
+		require.Equal(t, "OK", string(mon.Do("MONITOR").Str))
+		mon.Send("MONITOR")                                  // ignored: no reply
+		require.Equal(t, "PONG", string(mon.Do("PING").Str)) // then the monitor's own PING is shown
+		for _, c := range [][]string{
+			{"SET", "a b", "x\"y\\z"}, {"get", "a b"}, {"SET", "bin", "\x01\xff\n\r\t\a\b"}, {"AUTH", "pw"},
+			{"AUTH", "user", "pw"}, {"HELLO", "3", "AUTH", "default", "pw"}, {"HELLO", "2", "SETNAME", "x"},
+			{"NOSUCH"}, {"GET"}, {"CLIENT", "LIST"}, {"CLIENT", "SETNAME", "y"}, {"SELECT", "4"}, {"ECHO", ""},
+			{"CLIENT", "REPLY", "SKIP"}, {"PING"},
+		} {
+			cli.Send(c...)
+		}
+		cli.Do("ECHO", "done")
+		var lines bytes.Buffer
+		for {
+			v := mon.Receive()
+			line := monitorMask.ReplaceAllString("+"+string(v.Str), "+T [$1 ADDR]")
+			lines.WriteString(line + "\n")
+			if strings.Contains(line, `"done"`) {
+				break
+			}
+		}
+		// A monitor may run commands that do not touch keys; those that do are refused as for a replica.
+		lines.WriteString(difftest.Format(mon.Do("GET", "k")) + "\n")
+		logs = append(logs, lines.String())
+	}
+	require.Equal(t, logs[0], logs[1])
+}
