@@ -58,15 +58,16 @@ func main() {
 		requests  = flag.Int("n", 200000, "requests per run")
 		rounds    = flag.Int("rounds", 3, "runs of each workload on each server (the median is shown)")
 		only      = flag.String("only", "", "run only workloads whose name contains this (case-insensitive)")
+		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the memory comparison (0: skip it)")
 	)
 	flag.Parse()
-	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only); err != nil {
+	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(serverBin, redisBin, benchBin string, requests, rounds int, only string) error {
+func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys int) error {
 	tmp, err := os.MkdirTemp("", "carmine-bench-")
 	if err != nil {
 		return err
@@ -81,16 +82,12 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 			return fmt.Errorf("building the server: %w", err)
 		}
 	}
-	redis, err := startServer("redis", redisBin, filepath.Join(tmp, "redis"), func(port int, dir string) []string {
-		return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}
-	})
+	redis, err := startServer("redis", redisBin, filepath.Join(tmp, "redis"), redisArgs)
 	if err != nil {
 		return err
 	}
 	defer redis.stop()
-	carmine, err := startServer("carmine", serverBin, filepath.Join(tmp, "carmine"), func(port int, dir string) []string {
-		return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir, "--loglevel", "warning"}
-	})
+	carmine, err := startServer("carmine", serverBin, filepath.Join(tmp, "carmine"), carmineArgs)
 	if err != nil {
 		return err
 	}
@@ -120,15 +117,106 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 		fmt.Fprintf(os.Stderr, "%s: redis %.0f ops/s, carmine %.0f ops/s\n", wl.name, rm.rps, cm.rps)
 		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.3f\t%.3f\t\n", wl.name, rm.rps, cm.rps, cm.rps/rm.rps, rm.p99, cm.p99)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if memKeys <= 0 {
+		return nil
+	}
+	// Memory: fresh servers, so the benchmarks' keys and buffers do not count.
+	redis.stop()
+	carmine.stop()
+	var rss [2]int64
+	for i, s := range []struct {
+		name, bin string
+		args      func(int, string) []string
+	}{{"redis", redisBin, redisArgs}, {"carmine", serverBin, carmineArgs}} {
+		srv, err := startServer(s.name, s.bin, filepath.Join(tmp, s.name+"-mem"), s.args)
+		if err != nil {
+			return err
+		}
+		before, err := serverRSS(srv)
+		if err == nil {
+			err = loadKeys(srv.port, memKeys)
+		}
+		if err == nil {
+			time.Sleep(time.Second) // let background work (Go's GC, Redis's cron) settle
+			rss[i], err = serverRSS(srv)
+		}
+		srv.stop()
+		if err != nil {
+			return fmt.Errorf("memory on %s: %w", s.name, err)
+		}
+		fmt.Fprintf(os.Stderr, "%s: RSS %d KiB empty, %d KiB with %d keys\n", s.name, before>>10, rss[i]>>10, memKeys)
+	}
+	fmt.Fprintf(tw, "\nmemory\tredis RSS MiB\tcarmine RSS MiB\tratio\t\t\t\n")
+	fmt.Fprintf(tw, "%d keys, 16-byte values\t%.1f\t%.1f\t%.2f\t\t\t\n", memKeys,
+		float64(rss[0])/(1<<20), float64(rss[1])/(1<<20), float64(rss[1])/float64(rss[0]))
 	return tw.Flush()
 }
 
+func redisArgs(port int, dir string) []string {
+	return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}
+}
+
+func carmineArgs(port int, dir string) []string {
+	return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir, "--loglevel", "warning"}
+}
+
+// serverRSS reads the resident set size of a server process from /proc.
+func serverRSS(s *server) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc status")
+}
+
+// loadKeys writes n distinct keys ("key:0000001") with 16-byte values, pipelined in batches of 1,000.
+func loadKeys(port, n int) error {
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	w := bufio.NewWriterSize(conn, 64<<10)
+	r := bufio.NewReader(conn)
+	const batch = 1000
+	for i := 0; i < n; i += batch {
+		m := min(batch, n-i)
+		for j := i; j < i+m; j++ {
+			key := fmt.Sprintf("key:%07d", j)
+			fmt.Fprintf(w, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%016d\r\n", len(key), key, j)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		for j := 0; j < m; j++ {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return err
+			}
+			if line != "+OK\r\n" {
+				return fmt.Errorf("SET answered %q", line)
+			}
+		}
+	}
+	return nil
+}
+
 type server struct {
-	name string
-	port int
-	cmd  *exec.Cmd
-	out  bytes.Buffer
-	done chan struct{}
+	name    string
+	port    int
+	cmd     *exec.Cmd
+	out     bytes.Buffer
+	done    chan struct{}
+	stopped bool
 }
 
 func startServer(name, bin, dir string, args func(port int, dir string) []string) (*server, error) {
@@ -162,6 +250,10 @@ func startServer(name, bin, dir string, args func(port int, dir string) []string
 }
 
 func (s *server) stop() {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
 	s.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-s.done:
