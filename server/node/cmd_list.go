@@ -1,0 +1,495 @@
+package node
+
+import (
+	"math"
+	"strings"
+
+	"github.com/carminedb/carmine/keyspace"
+)
+
+var _ = register(map[string]handler{
+	"lindex":    cmdLIndex,
+	"linsert":   cmdLInsert,
+	"llen":      cmdLLen,
+	"lmove":     cmdLMove,
+	"lmpop":     cmdLMPop,
+	"lpop":      cmdPop,
+	"lpos":      cmdLPos,
+	"lpush":     cmdPush,
+	"lpushx":    cmdPush,
+	"lrange":    cmdLRange,
+	"lrem":      cmdLRem,
+	"lset":      cmdLSet,
+	"ltrim":     cmdLTrim,
+	"rpop":      cmdPop,
+	"rpoplpush": cmdRPopLPush,
+	"rpush":     cmdPush,
+	"rpushx":    cmdPush,
+})
+
+var (
+	errNotPositive   = errorf("value is out of range, must be positive")
+	errIndexRange    = errorf("index out of range")
+	errNumKeys       = errorf("numkeys should be greater than 0")
+	errCountPositive = errorf("count should be greater than 0")
+)
+
+// isLeft reports whether a command name starts with L (LPUSH, LPOP) rather than R.
+func isLeft(name []byte) bool { return name[0] == 'l' || name[0] == 'L' }
+
+// parseSide reads LEFT or RIGHT and reports whether it is LEFT.
+func parseSide(b []byte) (left bool, err error) {
+	switch {
+	case eqFold(b, "left"):
+		return true, nil
+	case eqFold(b, "right"):
+		return false, nil
+	}
+	return false, errSyntax
+}
+
+// LPUSH/RPUSH key element [element ...], LPUSHX/RPUSHX key element [element ...]: the new length.
+func cmdPush(c *client, args [][]byte) error {
+	onlyIfExists := len(args[0]) == 6 // lpushx, rpushx
+	tx := c.srv.ks.Begin(c.db, args[1])
+	defer tx.End()
+	l, err := tx.ListOf(args[1], !onlyIfExists)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		c.w.WriteInt(0)
+		return nil
+	}
+	if isLeft(args[0]) {
+		l.PushFront(args[2:]...)
+	} else {
+		l.PushBack(args[2:]...)
+	}
+	c.w.WriteInt(int64(l.Len()))
+	return nil
+}
+
+// withList runs fn with the list at args[1] (nil when the key is missing) while holding the key's lock. A key
+// of another kind is a WRONGTYPE error.
+func (c *client) withList(key []byte, fn func(tx *keyspace.Txn, l *keyspace.List) error) error {
+	tx := c.srv.ks.Begin(c.db, key)
+	defer tx.End()
+	l, err := tx.ListOf(key, false)
+	if err != nil {
+		return err
+	}
+	return fn(&tx, l)
+}
+
+// pop removes one element from the chosen end of a list, deleting the key when it empties.
+func pop(tx *keyspace.Txn, key []byte, l *keyspace.List, left bool) []byte {
+	var v []byte
+	if left {
+		v, _ = l.PopFront()
+	} else {
+		v, _ = l.PopBack()
+	}
+	if l.Len() == 0 {
+		tx.Delete(key)
+	}
+	return v
+}
+
+// LPOP/RPOP key [count]
+func cmdPop(c *client, args [][]byte) error {
+	if len(args) > 3 {
+		return arityError(strings.ToLower(string(args[0])))
+	}
+	count := int64(-1)
+	if len(args) == 3 {
+		n, ok := keyspace.ParseInt(args[2])
+		if !ok || n < 0 {
+			return errNotPositive
+		}
+		count = n
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		left := isLeft(args[0])
+		switch {
+		case l == nil && count < 0:
+			c.w.WriteNull()
+		case l == nil:
+			c.w.WriteNullArray()
+		case count < 0:
+			c.w.WriteBulk(pop(tx, args[1], l, left))
+		default:
+			c.writePops(tx, args[1], l, left, count)
+		}
+		return nil
+	})
+}
+
+// writePops pops up to count elements and writes them as an array.
+func (c *client) writePops(tx *keyspace.Txn, key []byte, l *keyspace.List, left bool, count int64) {
+	n := min(count, int64(l.Len()))
+	c.w.WriteArrayLen(int(n))
+	for i := int64(0); i < n; i++ {
+		c.w.WriteBulk(pop(tx, key, l, left))
+	}
+}
+
+// LLEN key
+func cmdLLen(c *client, args [][]byte) error {
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		n := 0
+		if l != nil {
+			n = l.Len()
+		}
+		c.w.WriteInt(int64(n))
+		return nil
+	})
+}
+
+// LINDEX key index
+func cmdLIndex(c *client, args [][]byte) error {
+	i, ok := keyspace.ParseInt(args[2])
+	if !ok {
+		return errNotInteger
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		if l == nil {
+			c.w.WriteNull()
+			return nil
+		}
+		v, ok := l.Index(clampIndex(i))
+		if !ok {
+			c.w.WriteNull()
+			return nil
+		}
+		c.w.WriteBulk(v)
+		return nil
+	})
+}
+
+// clampIndex brings a 64-bit index into int range without changing whether it is in a list's range.
+func clampIndex(i int64) int { return int(max(min(i, math.MaxInt32), math.MinInt32)) }
+
+// LSET key index element
+func cmdLSet(c *client, args [][]byte) error {
+	i, ok := keyspace.ParseInt(args[2])
+	if !ok {
+		return errNotInteger
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		if l == nil {
+			return keyspace.ErrNoSuchKey
+		}
+		if !l.Set(clampIndex(i), args[3]) {
+			return errIndexRange
+		}
+		c.w.WriteSimple("OK")
+		return nil
+	})
+}
+
+// LINSERT key BEFORE|AFTER pivot element: the new length, -1 without the pivot, 0 without the key.
+func cmdLInsert(c *client, args [][]byte) error {
+	var after bool
+	switch {
+	case eqFold(args[2], "after"):
+		after = true
+	case eqFold(args[2], "before"):
+	default:
+		return errSyntax
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		switch {
+		case l == nil:
+			c.w.WriteInt(0)
+		case !l.Insert(args[3], args[4], after):
+			c.w.WriteInt(-1)
+		default:
+			c.w.WriteInt(int64(l.Len()))
+		}
+		return nil
+	})
+}
+
+// listRange normalizes LRANGE/LTRIM indexes as Redis does; ok is false when the range is empty.
+func listRange(start, stop int64, n int) (int, int, bool) {
+	ln := int64(n)
+	if start < 0 {
+		start += ln
+	}
+	if stop < 0 {
+		stop += ln
+	}
+	if start < 0 {
+		start = 0
+	}
+	if start > stop || start >= ln {
+		return 0, 0, false
+	}
+	if stop >= ln {
+		stop = ln - 1
+	}
+	return int(start), int(stop), true
+}
+
+func parseRange(a, b []byte) (int64, int64, error) {
+	start, ok1 := keyspace.ParseInt(a)
+	stop, ok2 := keyspace.ParseInt(b)
+	if !ok1 || !ok2 {
+		return 0, 0, errNotInteger
+	}
+	return start, stop, nil
+}
+
+// LRANGE key start stop
+func cmdLRange(c *client, args [][]byte) error {
+	start, stop, err := parseRange(args[2], args[3])
+	if err != nil {
+		return err
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		if l == nil {
+			c.w.WriteArrayLen(0)
+			return nil
+		}
+		from, to, ok := listRange(start, stop, l.Len())
+		if !ok {
+			c.w.WriteArrayLen(0)
+			return nil
+		}
+		c.w.WriteArrayLen(to - from + 1)
+		l.Range(from, to, func(e []byte) bool { c.w.WriteBulk(e); return true })
+		return nil
+	})
+}
+
+// LTRIM key start stop
+func cmdLTrim(c *client, args [][]byte) error {
+	start, stop, err := parseRange(args[2], args[3])
+	if err != nil {
+		return err
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		if l != nil {
+			from, to, ok := listRange(start, stop, l.Len())
+			l.Trim(from, to, ok)
+			if l.Len() == 0 {
+				tx.Delete(args[1])
+			}
+		}
+		c.w.WriteSimple("OK")
+		return nil
+	})
+}
+
+// LREM key count element: how many were removed.
+func cmdLRem(c *client, args [][]byte) error {
+	count, ok := keyspace.ParseInt(args[2])
+	if !ok {
+		return errNotInteger
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		n := 0
+		if l != nil {
+			n = l.Remove(clampIndex(count), args[3])
+			if l.Len() == 0 {
+				tx.Delete(args[1])
+			}
+		}
+		c.w.WriteInt(int64(n))
+		return nil
+	})
+}
+
+// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+func cmdLPos(c *client, args [][]byte) error {
+	rank, count, maxLen := int64(1), int64(-1), int64(0)
+	for i := 3; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			return errSyntax
+		}
+		n, ok := keyspace.ParseInt(args[i+1])
+		switch {
+		case eqFold(args[i], "rank"):
+			if !ok {
+				return errNotInteger
+			}
+			if n == 0 {
+				return errorf("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+			}
+			rank = n
+		case eqFold(args[i], "count"):
+			if !ok {
+				return errNotInteger
+			}
+			if n < 0 {
+				return errorf("COUNT can't be negative")
+			}
+			count = n
+		case eqFold(args[i], "maxlen"):
+			if !ok {
+				return errNotInteger
+			}
+			if n < 0 {
+				return errorf("MAXLEN can't be negative")
+			}
+			maxLen = n
+		default:
+			return errSyntax
+		}
+	}
+	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
+		var found []int64
+		if l != nil && l.Len() > 0 {
+			want := count
+			if want < 0 {
+				want = 1
+			}
+			skip := rank - 1 // matches to pass over first
+			if rank < 0 {
+				skip = -rank - 1
+			}
+			if rank == math.MinInt64 {
+				skip = 0 // Redis negates the rank, which leaves LONG_MIN negative: every match qualifies
+			}
+			scanned := int64(0)
+			visit := func(i int) func([]byte) bool {
+				return func(e []byte) bool {
+					if maxLen > 0 && scanned >= maxLen {
+						return false
+					}
+					scanned++
+					if string(e) == string(args[2]) {
+						if skip > 0 {
+							skip--
+						} else {
+							found = append(found, int64(i))
+							if want > 0 && int64(len(found)) >= want {
+								return false
+							}
+						}
+					}
+					return true
+				}
+			}
+			n := l.Len()
+			if rank > 0 {
+				i := 0
+				l.Range(0, n-1, func(e []byte) bool { ok := visit(i)(e); i++; return ok })
+			} else {
+				i := n - 1
+				l.RangeReverse(0, n-1, func(e []byte) bool { ok := visit(i)(e); i--; return ok })
+			}
+		}
+		if count < 0 {
+			if len(found) == 0 {
+				c.w.WriteNull()
+			} else {
+				c.w.WriteInt(found[0])
+			}
+			return nil
+		}
+		c.w.WriteArrayLen(len(found))
+		for _, i := range found {
+			c.w.WriteInt(i)
+		}
+		return nil
+	})
+}
+
+// move pops from src's end and pushes to dst's end (LMOVE, RPOPLPUSH), checking dst's type first as Redis
+// does. It writes the element or a null.
+func (c *client) move(src, dst []byte, fromLeft, toLeft bool) error {
+	tx := c.srv.ks.Begin(c.db, src, dst)
+	defer tx.End()
+	l, err := tx.ListOf(src, false)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		c.w.WriteNull()
+		return nil
+	}
+	if _, err := tx.ListOf(dst, false); err != nil {
+		return err
+	}
+	v := pop(&tx, src, l, fromLeft)
+	d, _ := tx.ListOf(dst, true)
+	if toLeft {
+		d.PushFront(v)
+	} else {
+		d.PushBack(v)
+	}
+	c.w.WriteBulk(v)
+	return nil
+}
+
+// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+func cmdLMove(c *client, args [][]byte) error {
+	from, err := parseSide(args[3])
+	if err != nil {
+		return err
+	}
+	to, err := parseSide(args[4])
+	if err != nil {
+		return err
+	}
+	return c.move(args[1], args[2], from, to)
+}
+
+// RPOPLPUSH source destination
+func cmdRPopLPush(c *client, args [][]byte) error { return c.move(args[1], args[2], false, true) }
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+func cmdLMPop(c *client, args [][]byte) error {
+	keys, left, count, err := parseMPop(args[1:])
+	if err != nil {
+		return err
+	}
+	tx := c.srv.ks.Begin(c.db, keys...)
+	defer tx.End()
+	for _, k := range keys {
+		l, err := tx.ListOf(k, false)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			c.w.WriteArrayLen(2)
+			c.w.WriteBulk(k)
+			c.writePops(&tx, k, l, left, count)
+			return nil
+		}
+	}
+	c.w.WriteNullArray()
+	return nil
+}
+
+// parseMPop reads LMPOP's arguments after the command name: numkeys key [key ...] LEFT|RIGHT [COUNT count].
+func parseMPop(args [][]byte) (keys [][]byte, left bool, count int64, err error) {
+	n, ok := keyspace.ParseInt(args[0])
+	if !ok || n <= 0 {
+		return nil, false, 0, errNumKeys
+	}
+	if n > int64(len(args)-2) {
+		return nil, false, 0, errSyntax
+	}
+	keys = args[1 : 1+n]
+	rest := args[1+n:]
+	if left, err = parseSide(rest[0]); err != nil {
+		return nil, false, 0, err
+	}
+	count = 1
+	rest = rest[1:]
+	for seen := false; len(rest) > 0; seen = true {
+		if len(rest) < 2 || !eqFold(rest[0], "count") || seen {
+			return nil, false, 0, errSyntax
+		}
+		c, ok := keyspace.ParseInt(rest[1])
+		if !ok || c <= 0 {
+			return nil, false, 0, errCountPositive
+		}
+		count = c
+		rest = rest[2:]
+	}
+	return keys, left, count, nil
+}
