@@ -20,13 +20,14 @@ func AppendStringDump(dst, s []byte) []byte {
 	start := len(dst)
 	dst = append(dst, byte(TypeString))
 	dst = AppendString(dst, s, true)
-	return SealDump(dst, start)
+	return SealDump(dst, start, Version)
 }
 
-// SealDump appends the footer of a DUMP payload whose type byte and value are dst[start:]: the RDB [Version] and
-// the CRC-64 of dst[start:] with the version. Writers of other types build payloads with it.
-func SealDump(dst []byte, start int) []byte {
-	dst = binary.LittleEndian.AppendUint16(dst, Version)
+// SealDump appends the footer of a DUMP payload whose type byte and value are dst[start:]: the RDB version
+// (normally [Version]; a payload using a type of a later version must name that version) and the CRC-64 of
+// dst[start:] with the version. Writers of other types build payloads with it.
+func SealDump(dst []byte, start int, version uint16) []byte {
+	dst = binary.LittleEndian.AppendUint16(dst, version)
 	return binary.LittleEndian.AppendUint64(dst, crc64.Checksum(dst[start:]))
 }
 
@@ -35,6 +36,7 @@ type Dump struct {
 	Type    Type   // the object type
 	Version int    // the RDB version of the payload
 	Value   []byte // the serialised value between the type byte and the footer; a subslice of the payload
+	rest    []byte // all after the type byte, footer included: where Redis reads the value from
 }
 
 // ParseDump checks the footer of a DUMP payload and splits it. Matches Redis: a payload shorter than its footer
@@ -55,22 +57,22 @@ func ParseDump(p []byte) (Dump, error) {
 	if len(body) == 0 {
 		return Dump{}, fmt.Errorf("%w: DUMP payload without a value", ErrCorrupt)
 	}
-	d := Dump{Type: Type(body[0]), Version: version, Value: body[1:]}
+	d := Dump{Type: Type(body[0]), Version: version, Value: body[1:], rest: p[1:]}
 	if !d.Type.Known() {
 		return Dump{}, fmt.Errorf("%w: DUMP payload of unknown type %d", ErrCorrupt, body[0])
 	}
 	return d, nil
 }
 
-// StringValue decodes the value of a payload of [TypeString]; another type is ErrUnsupportedType. Bytes left
-// after the string are ignored, as Redis ignores them. The result may alias the payload (see [ParseString]).
+// StringValue decodes the value of a payload of [TypeString]; another type is ErrUnsupportedType. The result
+// may alias the payload (see [ParseString]).
 //
-// Unlike Redis, which reads the value from the whole payload, a string that would run into the footer is
-// ErrCorrupt.
+// Matches Redis: RESTORE reads the value from all the bytes after the type byte, so bytes left over before the
+// footer are ignored, and a value may even end inside the footer.
 func (d Dump) StringValue() ([]byte, error) {
 	if d.Type != TypeString {
 		return nil, fmt.Errorf("%w: %s", ErrUnsupportedType, d.Type)
 	}
-	s, _, err := ParseString(d.Value)
+	s, _, err := ParseString(d.rest)
 	return s, err
 }

@@ -3,7 +3,6 @@ package rdbfmt_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"os"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carminedb/carmine/rdbfmt"
-	"github.com/carminedb/carmine/rdbfmt/internal/crc64"
 )
 
 type vector struct {
@@ -106,10 +104,9 @@ func TestDumpVersions(t *testing.T) {
 	}
 }
 
-// withFooter appends a DUMP footer of the given version with a correct CRC.
+// withFooter seals body as a DUMP payload of the given version.
 func withFooter(body []byte, version uint16) []byte {
-	p := binary.LittleEndian.AppendUint16(bytes.Clone(body), version)
-	return binary.LittleEndian.AppendUint64(p, crc64.Checksum(p))
+	return rdbfmt.SealDump(bytes.Clone(body), 0, version)
 }
 
 func TestParseDumpErrors(t *testing.T) {
@@ -146,7 +143,8 @@ func TestStringValue(t *testing.T) {
 	}{
 		{"raw", "\x00\x05hello", "hello", nil},
 		{"bytes after the value are ignored", "\x00\x05helloXYZ", "hello", nil},
-		{"string into the footer", "\x00\x05hel", "", rdbfmt.ErrCorrupt},
+		{"string into the footer", "\x00\x05hel", "hel\x0a\x00", nil},
+		{"string past the footer", "\x00\x0ehel", "", rdbfmt.ErrCorrupt},
 		{"list", "\x01\x05hello", "", rdbfmt.ErrUnsupportedType},
 		{"quicklist2", "\x12\x01\x02\x0bhello", "", rdbfmt.ErrUnsupportedType},
 		{"set listpack (7.2)", "\x14\x05hello", "", rdbfmt.ErrUnsupportedType},
