@@ -102,7 +102,7 @@ func appendLZF(dst, s []byte) ([]byte, bool) {
 
 // ParseString reads an RDB string at the start of b and returns it with the number of bytes it took. A raw
 // string is a subslice of b; an integer or compressed one is newly allocated. Lengths are checked against the
-// input before anything is allocated: a compressed string may claim at most [lzf.MaxExpansion] (88) times its
+// input before anything is allocated: a compressed string may claim at most 88 times (the most LZF expands) its
 // compressed size. Malformed input is ErrCorrupt.
 //
 // Matches Redis: the lengths inside a compressed string are read as plain lengths (a special-encoding byte

@@ -10,7 +10,10 @@
 // The stream does not record its decompressed length; RDB stores it beside the stream.
 package lzf
 
-import "errors"
+import (
+	"errors"
+	"math"
+)
 
 // Limits of the format.
 const (
@@ -85,8 +88,12 @@ func Decompress(dst, src []byte) (int, error) {
 
 // Compress appends the LZF compression of src to dst, unless it would take more than limit bytes: then it
 // returns dst unchanged and false. It finds matches greedily with a hash table of 3-byte prefixes, so it is fast
-// but its output is not byte-identical to other LZF compressors (any LZF decompressor reads it).
+// but its output is not byte-identical to other LZF compressors (any LZF decompressor reads it). Inputs of 2 GiB
+// or more are not compressed (false).
 func Compress(dst, src []byte, limit int) ([]byte, bool) {
+	if len(src) >= math.MaxInt32 { // positions are int32 in the table
+		return dst, false
+	}
 	// A table on the stack, small for short inputs so that clearing it does not cost more than compressing.
 	if len(src) <= 1<<smallBits {
 		var table [1 << smallBits]int32
