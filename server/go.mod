@@ -4,6 +4,7 @@ go 1.24
 
 require (
 	github.com/carminedb/carmine/keyspace v0.0.0-00010101000000-000000000000
+	github.com/carminedb/carmine/rdbfmt v0.0.0-00010101000000-000000000000
 	github.com/carminedb/carmine/resp v0.0.0-00010101000000-000000000000
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/oklog/run v1.2.0
@@ -21,5 +22,6 @@ require (
 
 replace (
 	github.com/carminedb/carmine/keyspace => ../keyspace
+	github.com/carminedb/carmine/rdbfmt => ../rdbfmt
 	github.com/carminedb/carmine/resp => ../resp
 )
