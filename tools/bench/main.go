@@ -59,8 +59,12 @@ func main() {
 		rounds    = flag.Int("rounds", 3, "runs of each workload on each server (the median is shown)")
 		only      = flag.String("only", "", "run only workloads whose name contains this (case-insensitive)")
 		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the memory comparison (0: skip it)")
+		pin       = flag.Bool("pin", false, "pin the servers to CPU 0 and redis-benchmark to CPU 1 with taskset, for steadier numbers")
 	)
 	flag.Parse()
+	if *pin {
+		pinServer, pinClient = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
+	}
 	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -228,7 +232,7 @@ func startServer(name, bin, dir string, args func(port int, dir string) []string
 		return nil, err
 	}
 	s := &server{name: name, port: port, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, args(port, dir)...)
+	s.cmd = command(pinServer, bin, args(port, dir)...)
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
@@ -292,12 +296,23 @@ func ping(port int) error {
 	return nil
 }
 
+// pinServer and pinClient prefix the server and redis-benchmark commands (-pin).
+var pinServer, pinClient []string
+
+// command runs bin with args, under the prefix command if there is one (taskset).
+func command(prefix []string, bin string, args ...string) *exec.Cmd {
+	if len(prefix) == 0 {
+		return exec.Command(bin, args...)
+	}
+	return exec.Command(prefix[0], append(append(prefix[1:len(prefix):len(prefix)], bin), args...)...)
+}
+
 type result struct{ rps, p99 float64 }
 
 // benchmark runs redis-benchmark once and reads its CSV line: test, rps, avg, min, p50, p95, p99, max.
 func benchmark(bin string, port, requests int, args []string) (result, error) {
 	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port), "-n", strconv.Itoa(requests), "--csv"}, args...)
-	cmd := exec.Command(bin, all...)
+	cmd := command(pinClient, bin, all...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
