@@ -31,16 +31,19 @@ type client struct {
 	loopConn          // event-loop mode
 
 	// Session state, touched only by the goroutine serving the client.
-	db      int
-	authed  bool
-	closing bool   // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
-	lower   []byte // scratch for lower-casing command names
-	cmd     *command
-	argv    [][]byte     // the arguments of the command running
-	flags   clientFlags  // session flags shown by CLIENT LIST
-	reply   replyMode    // CLIENT REPLY
-	sink    *resp.Writer // takes the replies that CLIENT REPLY OFF/SKIP discards
-	parked  [][]byte     // a command waiting to run again when a pause ends; nil when none
+	db        int
+	authed    bool
+	closing   bool   // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
+	lower     []byte // scratch for lower-casing command names
+	cmd       *command
+	argv      [][]byte     // the arguments of the command running
+	flags     clientFlags  // session flags shown by CLIENT LIST
+	reply     replyMode    // CLIENT REPLY
+	sink      *resp.Writer // takes the replies that CLIENT REPLY OFF/SKIP discards
+	parked    [][]byte     // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
+	waiter    *waiter      // set while the client is blocked in a blocking command
+	serving   bool         // a stand-in running a blocked client's command for it (see block.go)
+	signalled bool         // the command made keys ready for blocked clients
 
 	pub published
 
@@ -52,6 +55,8 @@ type client struct {
 	pending []byte        // goroutine mode: pushed frames not yet written
 	pushed  chan struct{} // goroutine mode: wakes writePushes
 	gone    chan struct{} // goroutine mode: closed when serve returns
+	dead    chan struct{} // goroutine mode: closed when the connection is killed
+	in      *connSource   // goroutine mode: what the command reader reads
 }
 
 // clientFlags are the session states that CLIENT LIST shows as letters.
@@ -160,15 +165,22 @@ func (s *Server) removeClient(c *client) {
 
 // serveConn serves conn on its own goroutine.
 func (s *Server) serveConn(conn net.Conn) {
-	c := s.newClient(conn.RemoteAddr().String(), conn.LocalAddr().String(), func(*client) { conn.Close() })
+	dead := make(chan struct{})
+	var once sync.Once
+	c := s.newClient(conn.RemoteAddr().String(), conn.LocalAddr().String(), func(*client) {
+		once.Do(func() { close(dead) })
+		conn.Close()
+	})
 	if c == nil {
 		conn.Close()
 		return
 	}
 	c.conn = conn
+	c.dead = dead
 	c.gone = make(chan struct{})
 	c.fd = connFD(conn)
-	c.rd = resp.NewCommandReader(conn)
+	c.in = &connSource{conn: conn}
+	c.rd = resp.NewCommandReader(c.in)
 	c.rd.Limits.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	c.w = resp.NewWriter(conn)
 	go c.serve()
@@ -302,4 +314,58 @@ func (c *client) readFailed(err error) bool {
 		c.srv.log.Debug("read failed, closing client", "client-id", c.id, "error", err)
 	}
 	return false
+}
+
+// connSource is what a goroutine-mode client reads commands from: the connection, after any bytes that a
+// hang-up watcher read while the client was blocked.
+type connSource struct {
+	conn  net.Conn
+	stash []byte
+	err   error // the watcher's read error, reported once the stash is drained
+	done  chan struct{}
+	hup   chan struct{}
+}
+
+func (s *connSource) Read(p []byte) (int, error) {
+	if len(s.stash) > 0 {
+		n := copy(p, s.stash)
+		s.stash = s.stash[n:]
+		return n, nil
+	}
+	if s.err != nil {
+		err := s.err
+		s.err = nil
+		return 0, err
+	}
+	return s.conn.Read(p)
+}
+
+// watch reads the connection in the background while the client is blocked, keeping what arrives for later,
+// and returns a channel closed if the peer hangs up (as Redis notices when a blocked client disconnects).
+func (s *connSource) watch() <-chan struct{} {
+	s.done, s.hup = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := s.conn.Read(buf)
+			s.stash = append(s.stash, buf[:n]...)
+			if err != nil {
+				var ne net.Error
+				if !errors.As(err, &ne) || !ne.Timeout() {
+					s.err = err
+					close(s.hup)
+				}
+				return
+			}
+		}
+	}()
+	return s.hup
+}
+
+// unwatch stops the background read started by watch.
+func (s *connSource) unwatch() {
+	s.conn.SetReadDeadline(time.Unix(1, 0))
+	<-s.done
+	s.conn.SetReadDeadline(time.Time{})
 }

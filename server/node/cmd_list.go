@@ -66,6 +66,7 @@ func cmdPush(c *client, args [][]byte) error {
 	} else {
 		l.PushBack(args[2:]...)
 	}
+	c.signalReady(args[1])
 	c.w.WriteInt(int64(l.Len()))
 	return nil
 }
@@ -397,9 +398,9 @@ func cmdLPos(c *client, args [][]byte) error {
 	})
 }
 
-// move pops from src's end and pushes to dst's end (LMOVE, RPOPLPUSH), checking dst's type first as Redis
-// does. It writes the element or a null.
-func (c *client) move(src, dst []byte, fromLeft, toLeft bool) error {
+// move pops from src's end and pushes to dst's end (LMOVE, RPOPLPUSH and their blocking forms, which pass
+// a timeout >= 0), checking dst's type first as Redis does. It writes the element or a null.
+func (c *client) move(src, dst []byte, fromLeft, toLeft bool, timeout int64) error {
 	tx := c.srv.ks.Begin(c.db, src, dst)
 	defer tx.End()
 	l, err := tx.ListOf(src, false)
@@ -407,24 +408,33 @@ func (c *client) move(src, dst []byte, fromLeft, toLeft bool) error {
 		return err
 	}
 	if l == nil {
+		if timeout >= 0 {
+			return c.block([][]byte{src}, timeout)
+		}
 		c.w.WriteNull()
 		return nil
 	}
+	return c.moveIn(&tx, src, dst, l, fromLeft, toLeft)
+}
+
+// moveIn moves one element of the non-empty list l at src to dst within tx and writes it.
+func (c *client) moveIn(tx *keyspace.Txn, src, dst []byte, l *keyspace.List, fromLeft, toLeft bool) error {
 	if _, err := tx.ListOf(dst, false); err != nil {
 		return err
 	}
-	v := pop(&tx, src, l, fromLeft)
+	v := pop(tx, src, l, fromLeft)
 	d, _ := tx.ListOf(dst, true)
 	if toLeft {
 		d.PushFront(v)
 	} else {
 		d.PushBack(v)
 	}
+	c.signalReady(dst)
 	c.w.WriteBulk(v)
 	return nil
 }
 
-// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+// LMOVE source destination LEFT|RIGHT LEFT|RIGHT, BLMOVE ... timeout
 func cmdLMove(c *client, args [][]byte) error {
 	from, err := parseSide(args[3])
 	if err != nil {
@@ -434,34 +444,79 @@ func cmdLMove(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	return c.move(args[1], args[2], from, to)
+	timeout, err := blockingTimeout(args, 5)
+	if err != nil {
+		return err
+	}
+	return c.move(args[1], args[2], from, to, timeout)
 }
 
-// RPOPLPUSH source destination
-func cmdRPopLPush(c *client, args [][]byte) error { return c.move(args[1], args[2], false, true) }
+// RPOPLPUSH source destination, BRPOPLPUSH source destination timeout
+func cmdRPopLPush(c *client, args [][]byte) error {
+	timeout, err := blockingTimeout(args, 3)
+	if err != nil {
+		return err
+	}
+	return c.move(args[1], args[2], false, true, timeout)
+}
 
-// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+// blockingTimeout reads the timeout at args[i] of a command's blocking form (BLMOVE, BRPOPLPUSH), or returns
+// -1 for the plain form, which has no argument there.
+func blockingTimeout(args [][]byte, i int) (int64, error) {
+	if len(args) <= i {
+		return -1, nil
+	}
+	return parseTimeout(args[i])
+}
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], BLMPOP timeout numkeys ...
 func cmdLMPop(c *client, args [][]byte) error {
-	keys, left, count, err := parseMPop(args[1:])
+	timeout, rest := int64(-1), args[1:]
+	if args[0][0] == 'b' || args[0][0] == 'B' {
+		t, err := parseTimeout(args[1])
+		if err != nil {
+			return err
+		}
+		timeout, rest = t, args[2:]
+	}
+	keys, left, count, err := parseMPop(rest)
 	if err != nil {
 		return err
 	}
 	tx := c.srv.ks.Begin(c.db, keys...)
 	defer tx.End()
+	k, l, err := firstList(&tx, keys)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		if timeout >= 0 {
+			return c.block(keys, timeout)
+		}
+		c.w.WriteNullArray()
+		return nil
+	}
+	c.writeMPop(&tx, k, l, left, count)
+	return nil
+}
+
+// firstList returns the first of keys that holds a list, or a WRONGTYPE error for a key of another kind met
+// first.
+func firstList(tx *keyspace.Txn, keys [][]byte) ([]byte, *keyspace.List, error) {
 	for _, k := range keys {
 		l, err := tx.ListOf(k, false)
-		if err != nil {
-			return err
-		}
-		if l != nil {
-			c.w.WriteArrayLen(2)
-			c.w.WriteBulk(k)
-			c.writePops(&tx, k, l, left, count)
-			return nil
+		if err != nil || l != nil {
+			return k, l, err
 		}
 	}
-	c.w.WriteNullArray()
-	return nil
+	return nil, nil, nil
+}
+
+// writeMPop writes LMPOP's reply: the key and up to count elements popped from it.
+func (c *client) writeMPop(tx *keyspace.Txn, key []byte, l *keyspace.List, left bool, count int64) {
+	c.w.WriteArrayLen(2)
+	c.w.WriteBulk(key)
+	c.writePops(tx, key, l, left, count)
 }
 
 // parseMPop reads LMPOP's arguments after the command name: numkeys key [key ...] LEFT|RIGHT [COUNT count].
@@ -492,4 +547,35 @@ func parseMPop(args [][]byte) (keys [][]byte, left bool, count int64, err error)
 		rest = rest[2:]
 	}
 	return keys, left, count, nil
+}
+
+var _ = register(map[string]handler{
+	"blmove":     cmdLMove,
+	"blmpop":     cmdLMPop,
+	"blpop":      cmdBPop,
+	"brpop":      cmdBPop,
+	"brpoplpush": cmdRPopLPush,
+})
+
+// BLPOP/BRPOP key [key ...] timeout: [key, element] from the first non-empty key, or wait for one.
+func cmdBPop(c *client, args [][]byte) error {
+	timeout, err := parseTimeout(args[len(args)-1])
+	if err != nil {
+		return err
+	}
+	keys := args[1 : len(args)-1]
+	left := args[0][1] == 'l' || args[0][1] == 'L'
+	tx := c.srv.ks.Begin(c.db, keys...)
+	defer tx.End()
+	k, l, err := firstList(&tx, keys)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		return c.block(keys, timeout)
+	}
+	c.w.WriteArrayLen(2)
+	c.w.WriteBulk(k)
+	c.w.WriteBulk(pop(&tx, k, l, left))
+	return nil
 }

@@ -188,12 +188,18 @@ func (c *client) dispatch(args [][]byte) {
 		return // parked: runs again when the pause ends
 	default:
 		err = cmd.run(c, args)
+		if c.signalled {
+			c.signalled = false
+			c.srv.serveReady()
+		}
 		if mons := c.srv.monitors.Load(); mons != nil && !cmd.skipMonitor {
 			c.feedMonitors(*mons, cmd, args)
 		}
 	}
 	if err != nil {
 		c.w.WriteError(errorReply(err).Error())
+	} else if c.waiter != nil && c.parked == nil {
+		c.awaitReply() // the command blocked
 	}
 }
 

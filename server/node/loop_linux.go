@@ -307,6 +307,7 @@ func (l *eventLoop) closeClient(c *client) {
 		return
 	}
 	delete(l.clients, c.fd)
+	c.dropWaiter()
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
 	syscall.Close(c.fd)
 	l.srv.removeClient(c)
@@ -336,6 +337,22 @@ func (c *client) pushToLoop(b []byte) bool {
 		}
 	})
 	return true
+}
+
+// resumeWith hands a blocked client its reply on its event loop and lets it go on with its next commands.
+func (c *client) resumeWith(reply []byte) {
+	l := c.loop
+	l.post(func() {
+		if l.clients[c.fd] != c {
+			return
+		}
+		defer l.recoverClient(c)
+		c.w.WriteRaw(reply)
+		c.parked, c.waiter = nil, nil
+		if l.runBuffered(c) {
+			l.finish(c)
+		}
+	})
 }
 
 // unparkOnLoop asks the client's event loop to run its parked command again; it reports false for a client

@@ -17,6 +17,8 @@ func (c *client) pushToLoop([]byte) bool { return false }
 
 func (c *client) unparkOnLoop() bool { return false }
 
+func (c *client) resumeWith([]byte) {}
+
 type eventLoop struct{}
 
 func newEventLoop(*Server) (*eventLoop, error) { return nil, errors.New("event loops need Linux") }

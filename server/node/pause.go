@@ -101,7 +101,13 @@ func (c *client) heldByPause(cmd *command, args [][]byte) bool {
 		p.mu.Unlock()
 		c.parked = args // shows as blocked in CLIENT LIST while it waits
 		c.publish()
-		<-ended
+		select {
+		case <-ended:
+		case <-c.dead:
+			c.parked = nil
+			c.closing = true
+			return true
+		}
 		c.parked = nil
 	}
 }

@@ -37,6 +37,7 @@ type Server struct {
 	nextLoop atomic.Uint64
 	clock    atomic.Int64 // Unix ms, updated hz times a second (client idle times)
 	pause    pauser
+	block    blockers
 	monitors atomic.Pointer[[]*client] // a copy of monitorList for clients running commands; nil when empty
 
 	mu          sync.Mutex

@@ -1,0 +1,249 @@
+package node
+
+import (
+	"math"
+	"math/big"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/carminedb/carmine/resp"
+)
+
+// Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) wait for a key to get data without using any
+// CPU: the client is parked (see heldByPause for the mechanism) and registered as a waiter on its keys.
+//
+// A command that adds data to a key others may wait on calls signalReady while it holds the key's lock. Right
+// after that command, the client that ran it serves the waiters of the ready keys in the order they blocked
+// (first come, first served): for each one it runs the waiter's command again on the waiter's behalf, under
+// the keys' locks, and hands the reply to the waiter's own goroutine, which then goes on with its next
+// commands. Serving happens on the writer's goroutine so that, as in Redis, the element goes to the waiter
+// before any other client's command can take it.
+//
+// A waiter registers while its command still holds the keys' locks, so a push cannot slip in between its
+// finding the keys empty and its registering. A waiter ends exactly once, whichever comes first: served, timed
+// out, or its client gone (the state CAS decides).
+
+// Waiter states.
+const (
+	waiting int32 = iota
+	serving
+	finished
+)
+
+type blockKey struct {
+	db  int
+	key string
+}
+
+// waiter is a client blocked in a command until one of its keys can serve it.
+type waiter struct {
+	c     *client
+	cmd   *command
+	args  [][]byte // a copy of the command
+	db    int
+	proto int
+	keys  []blockKey
+	state atomic.Int32
+	timer *time.Timer
+	reply chan []byte // goroutine mode: where the reply arrives
+}
+
+// blockers is the server's registry of waiters.
+type blockers struct {
+	count atomic.Int64 // waiters registered: signalReady costs one atomic load when nobody waits
+	mu    sync.Mutex
+	byKey map[blockKey][]*waiter
+	ready []blockKey
+}
+
+// errStillBlocked is what a blocking command returns when it runs for a waiter that it cannot serve yet.
+var errStillBlocked = errorf("still blocked")
+
+// parseTimeout reads a blocking command's timeout in seconds (a float, as Redis reads it with strtold) and
+// returns it in milliseconds, 0 meaning forever.
+func parseTimeout(b []byte) (int64, error) {
+	f, inf, ok := parseLongDouble(b)
+	if !ok {
+		return 0, errorf("timeout is not a float or out of range")
+	}
+	if inf {
+		return 0, errorf("timeout is negative") // Redis's sum of inf with the current time overflows
+	}
+	if f.Sign() < 0 {
+		return 0, errorf("timeout is negative")
+	}
+	ms, _ := new(big.Float).Mul(f, big.NewFloat(1000)).Float64()
+	if ms > math.MaxInt64/2 {
+		return 0, errorf("timeout is negative") // Redis's sum with the current time overflows
+	}
+	return int64(math.Ceil(ms)), nil
+}
+
+// block makes the running command wait for keys for timeoutMs (0: forever). The caller must hold the keys'
+// locks and write no reply. When the command runs for a waiter being served, it returns errStillBlocked.
+func (c *client) block(keys [][]byte, timeoutMs int64) error {
+	if c.serving {
+		return errStillBlocked
+	}
+	s := c.srv
+	w := &waiter{c: c, cmd: c.cmd, args: copyArgs(c.argv), db: c.db, proto: c.w.Protocol()}
+	for _, k := range keys {
+		w.keys = append(w.keys, blockKey{c.db, string(k)})
+	}
+	if c.conn != nil {
+		w.reply = make(chan []byte, 1)
+	}
+	s.block.mu.Lock()
+	if s.block.byKey == nil {
+		s.block.byKey = make(map[blockKey][]*waiter)
+	}
+	for _, k := range w.keys {
+		s.block.byKey[k] = append(s.block.byKey[k], w)
+	}
+	s.block.count.Add(1)
+	if timeoutMs > 0 { // set under mu, where unregister reads it
+		w.timer = time.AfterFunc(time.Duration(timeoutMs)*time.Millisecond, func() { s.timeOut(w) })
+	}
+	s.block.mu.Unlock()
+	c.waiter = w
+	return nil
+}
+
+// signalReady records that key got data that waiters may take. Call it while holding the key's lock.
+func (c *client) signalReady(key []byte) {
+	s := c.srv
+	if s.block.count.Load() == 0 {
+		return
+	}
+	k := blockKey{c.db, string(key)}
+	s.block.mu.Lock()
+	if len(s.block.byKey[k]) > 0 {
+		s.block.ready = append(s.block.ready, k)
+		c.signalled = true
+	}
+	s.block.mu.Unlock()
+}
+
+// serveReady serves the waiters of the keys signalled ready, first come first served, until no ready key is
+// left (serving one waiter can make another key ready: BLMOVE).
+func (s *Server) serveReady() {
+	for {
+		s.block.mu.Lock()
+		if len(s.block.ready) == 0 {
+			s.block.mu.Unlock()
+			return
+		}
+		k := s.block.ready[0]
+		s.block.ready = s.block.ready[1:]
+		queue := append([]*waiter(nil), s.block.byKey[k]...)
+		s.block.mu.Unlock()
+		for _, w := range queue {
+			if !w.state.CompareAndSwap(waiting, serving) {
+				continue
+			}
+			reply, ok := s.runFor(w)
+			if !ok {
+				w.state.Store(waiting)
+				break // the key has nothing left for the waiters behind this one either
+			}
+			s.finish(w, reply)
+		}
+	}
+}
+
+// runFor runs a waiter's command again on its behalf, with a client of its own that writes to a fresh
+// buffer, and reports the reply and whether the command was served.
+func (s *Server) runFor(w *waiter) ([]byte, bool) {
+	out := resp.NewWriter(nil)
+	out.SetProtocol(w.proto)
+	tmp := &client{srv: s, id: w.c.id, addr: w.c.addr, db: w.db, authed: true, serving: true, cmd: w.cmd, argv: w.args, w: out}
+	err := w.cmd.run(tmp, w.args)
+	if err == errStillBlocked {
+		return nil, false
+	}
+	if err != nil {
+		out.WriteError(errorReply(err).Error())
+	}
+	if tmp.signalled {
+		s.serveReady()
+	}
+	return out.Bytes(), true
+}
+
+// timeOut ends a waiter whose time is up with Redis's null reply.
+func (s *Server) timeOut(w *waiter) {
+	if !w.state.CompareAndSwap(waiting, serving) {
+		return
+	}
+	out := resp.NewWriter(nil)
+	out.SetProtocol(w.proto)
+	out.WriteNullArray()
+	s.finish(w, out.Bytes())
+}
+
+// finish removes a waiter being served from the registry and hands its reply to its client.
+func (s *Server) finish(w *waiter, reply []byte) {
+	s.unregister(w)
+	if w.reply != nil {
+		w.reply <- reply
+		return
+	}
+	w.c.resumeWith(reply)
+}
+
+func (s *Server) unregister(w *waiter) {
+	w.state.Store(finished)
+	s.block.mu.Lock()
+	defer s.block.mu.Unlock()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	for _, k := range w.keys {
+		q := s.block.byKey[k]
+		for i, o := range q {
+			if o == w {
+				q = append(q[:i:i], q[i+1:]...)
+				break
+			}
+		}
+		if len(q) == 0 {
+			delete(s.block.byKey, k)
+		} else {
+			s.block.byKey[k] = q
+		}
+	}
+	s.block.count.Add(-1)
+}
+
+// dropWaiter forgets a closing client's waiter, if it has one.
+func (c *client) dropWaiter() {
+	if w := c.waiter; w != nil && w.state.CompareAndSwap(waiting, finished) {
+		c.srv.unregister(w)
+	}
+}
+
+// awaitReply parks a client that blocked: an event-loop client stops reading until resumeWith runs; a
+// goroutine-mode client waits here for its reply.
+func (c *client) awaitReply() {
+	w := c.waiter
+	if c.conn == nil {
+		c.parked = w.args
+		return
+	}
+	c.parked = w.args // shows as blocked in CLIENT LIST while it waits
+	c.publish()
+	hangup := c.in.watch()
+	select {
+	case r := <-w.reply:
+		c.w.WriteRaw(r)
+	case <-hangup:
+		c.dropWaiter()
+		c.closing = true
+	case <-c.dead:
+		c.dropWaiter()
+		c.closing = true
+	}
+	c.in.unwatch()
+	c.parked, c.waiter = nil, nil
+}
