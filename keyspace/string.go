@@ -54,26 +54,25 @@ func (tx *Txn) SetRawString(key, val []byte, expireAtMs int64) {
 // SetObject stores obj as the value of key, replacing any value, with expiry expireAtMs (see [KeepTTL]).
 // The keyspace owns obj from now on.
 func (tx *Txn) SetObject(key []byte, obj Object, expireAtMs int64) {
-	_, t, h, ref := tx.lookup(tx.db, key)
-	box := &objBox{key: append([]byte(nil), key...), obj: obj}
-	if ref == 0 {
+	sh, t, h, ref := tx.lookup(tx.db, key)
+	existed := ref != 0
+	if !existed {
 		ref = t.insert(h)
 	}
-	r := &t.recs[ref-1]
-	r.ptr = boxPtr(box)
-	r.setKindEnc(obj.Kind(), EncRaw)
-	tx.finishWrite(t, ref, expireAtMs)
+	t.replace(&t.recs[ref-1], boxPtr(newBox(key, obj)), obj.Kind(), EncRaw)
+	tx.finishWrite(sh, t, ref, existed, expireAtMs)
 }
 
 func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64) {
-	_, t, h, ref := tx.lookup(tx.db, key)
-	if ref != 0 {
+	sh, t, h, ref := tx.lookup(tx.db, key)
+	existed := ref != 0
+	if existed {
 		r := &t.recs[ref-1]
 		if r.kind() == KindString && r.strEnc() != EncInt {
 			if _, old := blobParts(r.ptr); len(old) == len(val) {
 				copy(old, val)
 				r.setKindEnc(KindString, enc)
-				tx.finishWrite(t, ref, expireAtMs)
+				tx.finishWrite(sh, t, ref, existed, expireAtMs)
 				return
 			}
 		}
@@ -82,20 +81,19 @@ func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64) {
 	}
 	p, dst := newBlob(key, len(val))
 	copy(dst, val)
-	r := &t.recs[ref-1]
-	r.ptr = p
-	r.setKindEnc(KindString, enc)
-	tx.finishWrite(t, ref, expireAtMs)
+	t.replace(&t.recs[ref-1], p, KindString, enc)
+	tx.finishWrite(sh, t, ref, existed, expireAtMs)
 }
 
 func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64) {
-	_, t, h, ref := tx.lookup(tx.db, key)
-	if ref != 0 {
+	sh, t, h, ref := tx.lookup(tx.db, key)
+	existed := ref != 0
+	if existed {
 		r := &t.recs[ref-1]
 		if r.kind() == KindString && r.strEnc() == EncInt {
 			_, v := blobParts(r.ptr)
 			binary.LittleEndian.PutUint64(v, uint64(n))
-			tx.finishWrite(t, ref, expireAtMs)
+			tx.finishWrite(sh, t, ref, existed, expireAtMs)
 			return
 		}
 	} else {
@@ -103,16 +101,20 @@ func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64) {
 	}
 	p, v := newBlob(key, 8)
 	binary.LittleEndian.PutUint64(v, uint64(n))
-	r := &t.recs[ref-1]
-	r.ptr = p
-	r.setKindEnc(KindString, EncInt)
-	tx.finishWrite(t, ref, expireAtMs)
+	t.replace(&t.recs[ref-1], p, KindString, EncInt)
+	tx.finishWrite(sh, t, ref, existed, expireAtMs)
 }
 
-// finishWrite resets the access field of a freshly written value and applies expireAtMs.
-func (tx *Txn) finishWrite(t *table, ref uint32, expireAtMs int64) {
+// finishWrite sets the access field of a written value and applies expireAtMs. Matches Redis: a new key starts
+// with a fresh LRU clock or LFU_INIT_VAL; overwriting a key counts as an access to it (SET looks the key up
+// first), and under LFU the value keeps the old key's counter.
+func (tx *Txn) finishWrite(sh *shard, t *table, ref uint32, existed bool, expireAtMs int64) {
 	r := &t.recs[ref-1]
-	r.setAccess(tx.ks.initAccess())
+	if existed {
+		tx.ks.touch(sh, r)
+	} else {
+		r.setAccess(tx.ks.initAccess())
+	}
 	switch {
 	case expireAtMs > 0:
 		t.setTTL(ref, expireAtMs)
