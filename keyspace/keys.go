@@ -81,7 +81,7 @@ func (tx *Txn) RenameNX(src, dst []byte) (bool, error) {
 }
 
 func (tx *Txn) rename(src, dst []byte, replace bool) (bool, error) {
-	if _, ok := tx.Peek(src); !ok {
+	if _, ok := tx.Lookup(src); !ok { // Matches Redis: an access to src, whose value keeps its access field
 		return false, ErrNoSuchKey
 	}
 	if bytes.Equal(src, dst) {
