@@ -136,7 +136,7 @@ func (c *client) execute(args [][]byte) {
 	if err == nil {
 		if !c.authed && !cmd.noAuth {
 			err = errNoAuth
-		} else {
+		} else if err = c.srv.checkMemory(cmd); err == nil {
 			err = cmd.run(c, args)
 		}
 	}

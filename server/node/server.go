@@ -32,6 +32,8 @@ type Server struct {
 	ks      *keyspace.Keyspace
 	started time.Time
 
+	maxMemory atomic.Int64 // maxmemory, read by every command (see memory.go)
+
 	nextID   atomic.Int64
 	loops    []*eventLoop
 	nextLoop atomic.Uint64
@@ -61,7 +63,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyspace: %w", err)
 	}
-	return &Server{
+	s := &Server{
 		cfg:      cfg,
 		log:      log,
 		ks:       ks,
@@ -69,7 +71,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		clients:  make(map[int64]*client),
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
-	}, nil
+	}
+	s.applyMemoryConfig()
+	return s, nil
 }
 
 // Start builds a server, listens on cfg's addresses and serves in the background until [Server.Close]. It is
