@@ -36,7 +36,7 @@ func (ks *Keyspace) touch(sh *shard, r *rec) {
 		if base < 0 {
 			base = 0
 		}
-		if sh.rand01() < 1.0/(base*float64(ks.cfg.LFULogFactor)+1) {
+		if sh.rand01() < 1.0/(base*float64(ks.lfuLogFactor.Load())+1) {
 			counter++
 		}
 	}
@@ -46,7 +46,8 @@ func (ks *Keyspace) touch(sh *shard, r *rec) {
 // lfuDecr returns the LFU counter of field v decayed by the minutes elapsed since its last decrement.
 func (ks *Keyspace) lfuDecr(v uint32, ms int64) uint32 {
 	ldt, counter := v>>8, v&0xff
-	if ks.cfg.LFUDecayTime <= 0 {
+	decay := ks.lfuDecayTime.Load()
+	if decay <= 0 {
 		return counter
 	}
 	now := lfuMinutes(ms)
@@ -56,7 +57,7 @@ func (ks *Keyspace) lfuDecr(v uint32, ms int64) uint32 {
 	} else {
 		elapsed = 0xffff - ldt + now
 	}
-	periods := elapsed / uint32(ks.cfg.LFUDecayTime)
+	periods := elapsed / uint32(decay)
 	if periods >= counter {
 		return 0
 	}
@@ -64,17 +65,42 @@ func (ks *Keyspace) lfuDecr(v uint32, ms int64) uint32 {
 }
 
 // IdleTime returns how long ago e was last accessed, for OBJECT IDLETIME (which replies in seconds). It is
-// meaningful only while the keyspace tracks LRU (see [Keyspace.SetLFU]).
+// meaningful only while the keyspace tracks LRU (see [Keyspace.LFU]).
 func (tx *Txn) IdleTime(e Entry) time.Duration {
-	now := lruClock(tx.Now())
-	lru := e.rec().access()
-	var secs uint32
+	return time.Duration(lruIdle(lruClock(tx.Now()), e.rec().access())) * time.Second
+}
+
+// lruIdle returns the seconds from LRU clock lru to now, allowing for one wrap of the clock.
+func lruIdle(now, lru uint32) uint32 {
 	if now >= lru {
-		secs = now - lru
-	} else {
-		secs = now + (lruClockMax - lru)
+		return now - lru
 	}
-	return time.Duration(secs) * time.Second
+	return now + (lruClockMax - lru)
+}
+
+// SetIdle sets the idle time of key in seconds, as RESTORE ... IDLETIME does, and reports whether key exists. Matches
+// Redis: it changes nothing while the keyspace tracks LFU.
+func (tx *Txn) SetIdle(key []byte, seconds int64) bool {
+	e, ok := tx.Peek(key)
+	if ok && !tx.ks.LFU() && seconds >= 0 {
+		lru := int64(lruClock(tx.ks.cachedMs.Load())) - seconds%lruClockMax
+		if lru < 0 {
+			lru += lruClockMax
+		}
+		e.rec().setAccess(uint32(lru))
+	}
+	return ok
+}
+
+// SetFreq sets the LFU counter of key (0 to 255), as RESTORE ... FREQ does, and reports whether key exists.
+// Matches Redis: it changes nothing unless the keyspace tracks LFU.
+func (tx *Txn) SetFreq(key []byte, freq int) bool {
+	e, ok := tx.Peek(key)
+	if ok && tx.ks.LFU() {
+		freq = min(max(freq, 0), 255)
+		e.rec().setAccess(lfuMinutes(tx.ks.cachedMs.Load())<<8 | uint32(freq))
+	}
+	return ok
 }
 
 // Freq returns the decayed LFU counter of e, for OBJECT FREQ. It is meaningful only while the keyspace tracks LFU.

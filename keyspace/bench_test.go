@@ -165,10 +165,10 @@ var seed atomic.Uint64
 // fastSeed gives each parallel benchmark goroutine its own starting key.
 func fastSeed() uint64 { return seed.Add(7919 * 131) }
 
-// heapPerKey loads n keys like benchKeyspace and returns the live heap bytes per key and the memory held from
+// heapPerKey loads n keys like benchKeyspace and returns the live heap bytes per key, the memory held from
 // the OS per key (Go's closest figure to RSS: heap spans in use plus stacks and runtime data, after returning
-// free pages).
-func heapPerKey(t testing.TB, n int) (live, held float64) {
+// free pages) and the keyspace's own estimate per key (UsedMemory).
+func heapPerKey(t testing.TB, n int) (live, held, estimate float64) {
 	measure := func() (uint64, uint64) {
 		runtime.GC()
 		debug.FreeOSMemory()
@@ -189,7 +189,7 @@ func heapPerKey(t testing.TB, n int) (live, held float64) {
 	}
 	live1, held1 := measure()
 	runtime.KeepAlive(ks)
-	return float64(live1-live0) / float64(n), float64(held1-held0) / float64(n)
+	return float64(live1-live0) / float64(n), float64(held1-held0) / float64(n), float64(ks.UsedMemory()) / float64(n)
 }
 
 // BenchmarkMemory1M reports the memory of 1,000,000 keys of 16 bytes holding 16-byte values.
@@ -197,9 +197,10 @@ func heapPerKey(t testing.TB, n int) (live, held float64) {
 // 137 MB for the same keys loaded with SET, and 105 MB used / 114 MB RSS for DEBUG POPULATE 1000000 key 16.
 func BenchmarkMemory1M(b *testing.B) {
 	for b.Loop() {
-		live, held := heapPerKey(b, 1_000_000)
+		live, held, estimate := heapPerKey(b, 1_000_000)
 		b.ReportMetric(live, "live-B/key")
 		b.ReportMetric(held, "held-B/key")
+		b.ReportMetric(estimate, "estimate-B/key")
 	}
 }
 
@@ -207,7 +208,8 @@ func TestMemoryPerKey(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("loads 300,000 keys")
 	}
-	live, held := heapPerKey(t, 300_000)
-	t.Logf("live heap %.1f B/key, held from OS %.1f B/key", live, held)
+	live, held, estimate := heapPerKey(t, 300_000)
+	t.Logf("live heap %.1f B/key, held from OS %.1f B/key, UsedMemory %.1f B/key", live, held, estimate)
 	assert.Less(t, live, 100.0)
+	assert.InDelta(t, live, estimate, live/4, "UsedMemory is within 25%% of the live heap the keys take")
 }

@@ -53,10 +53,25 @@ func blobParts(p unsafe.Pointer) (key, val []byte) {
 	return all[hdr : hdr+klen : hdr+klen], all[hdr+klen:]
 }
 
+// blobSize returns the length in bytes of the whole blob p: header, key and value.
+func blobSize(p unsafe.Pointer) int {
+	k, v := blobParts(p)
+	if *(*byte)(p) == 0 {
+		return blobSmallHdr + len(k) + len(v)
+	}
+	return blobLargeHdr + len(k) + len(v)
+}
+
 // objBox holds the key and value of a non-string kind; a rec points to it.
 type objBox struct {
-	key []byte
-	obj Object
+	key  []byte
+	obj  Object
+	size int // obj's MemoryUsage when last measured (see memory.go)
+}
+
+// newBox boxes obj under a copy of key, measuring it.
+func newBox(key []byte, obj Object) *objBox {
+	return &objBox{key: append([]byte(nil), key...), obj: obj, size: objectSize(obj)}
 }
 
 func boxPtr(b *objBox) unsafe.Pointer { return unsafe.Pointer(b) }

@@ -23,21 +23,31 @@ type Config struct {
 	// [Keyspace.ActiveExpireCycle]. It runs while the key's shard lock is held: it must be quick, must not keep
 	// key (the slice is only valid during the call) and must not call back into the keyspace.
 	OnExpired func(db int, key []byte)
-	// LFU selects what the 24-bit access field of each key means: false keeps the LRU clock (OBJECT IDLETIME),
-	// true keeps the LFU counter (OBJECT FREQ). The server sets it from maxmemory-policy; see [Keyspace.SetLFU].
-	LFU bool
-	// LFULogFactor is Redis's lfu-log-factor. Default 10.
+	// OnEvicted, when set, is called for every key that [Keyspace.Evict] removes, under the same rules as
+	// OnExpired.
+	OnEvicted func(db int, key []byte)
+	// Policy is Redis's maxmemory-policy: which keys Evict removes. It also selects what the 24-bit access
+	// field of each key means: the LFU counter under an LFU policy (OBJECT FREQ), else the LRU clock (OBJECT
+	// IDLETIME). Default NoEviction. See [Keyspace.SetEvictionPolicy].
+	Policy Policy
+	// Samples is Redis's maxmemory-samples: how many keys each eviction round samples. Default 5.
+	Samples int
+	// LFULogFactor is Redis's lfu-log-factor. Default 10. Being a zero field, 0 selects the default here;
+	// [Keyspace.SetLFUTuning] can set 0.
 	LFULogFactor int
-	// LFUDecayTime is Redis's lfu-decay-time, in minutes. Default 1.
+	// LFUDecayTime is Redis's lfu-decay-time, in minutes. Default 1. A decay time of 0 (the counter never
+	// decays) is set with [Keyspace.SetLFUTuning].
 	LFUDecayTime int
 }
 
-// DefaultConfig returns the configuration Redis starts with: 16 databases, LRU access tracking.
+// DefaultConfig returns the configuration Redis starts with: 16 databases, no eviction (and so LRU access
+// tracking), 5 samples per eviction round, lfu-log-factor 10 and lfu-decay-time 1.
 func DefaultConfig() Config {
 	return Config{
 		Databases:    16,
 		Shards:       MaxShards,
 		Clock:        wallClock,
+		Samples:      5,
 		LFULogFactor: 10,
 		LFUDecayTime: 1,
 	}
@@ -57,6 +67,9 @@ func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = d.Clock
 	}
+	if c.Samples == 0 {
+		c.Samples = d.Samples
+	}
 	if c.LFULogFactor == 0 {
 		c.LFULogFactor = d.LFULogFactor
 	}
@@ -74,6 +87,12 @@ func (c Config) Validate() error {
 	}
 	if c.Shards < 1 || c.Shards > MaxShards || bits.OnesCount(uint(c.Shards)) != 1 {
 		return fmt.Errorf("keyspace: shards must be a power of two between 1 and %d, got %d", MaxShards, c.Shards)
+	}
+	if c.Policy > VolatileTTL {
+		return fmt.Errorf("keyspace: unknown eviction policy %d", c.Policy)
+	}
+	if c.Samples < 1 {
+		return fmt.Errorf("keyspace: samples must be at least 1, got %d", c.Samples)
 	}
 	if c.LFULogFactor < 0 {
 		return fmt.Errorf("keyspace: lfu log factor must not be negative, got %d", c.LFULogFactor)

@@ -43,7 +43,7 @@
 // key and its value share one pointer-free allocation (the blob), so a key costs one allocation besides its
 // share of the slices and the garbage collector has nothing inside blobs to scan. Int-encoded strings store the
 // int64 in 8 bytes and are updated in place by INCR; a SET of a value with the same stored size reuses its blob.
-// Other kinds are reached through a small box holding the key and the [Object]. Tables grow at load factor 1 and
+// Other kinds are reached through a small box holding the key, the [Object] and its last measured size. Tables grow at load factor 1 and
 // shrink (compacting their records) below 1/8, each resize touching one shard-database only.
 //
 // # Expiry
@@ -53,6 +53,30 @@
 // expired key removes it) and active: the server calls [Keyspace.ActiveExpireCycle] about 10 times a second
 // with a time budget. Both report each removal through [Config.OnExpired], called with the shard locked, so the
 // server can propagate DEL and emit the "expired" notification in order.
+//
+// # Access tracking
+//
+// The top 24 bits of each record's meta hold what Redis keeps in an object's lru field, so tracking costs no
+// memory: under an LRU (or no) eviction policy, the LRU clock (Unix seconds mod 2^24) of the last access, for
+// OBJECT IDLETIME; under an LFU policy, the minutes of the last decrement (16 bits) and a logarithmic counter
+// (8 bits, new keys start at 5, lfu-log-factor and lfu-decay-time as in Redis), for OBJECT FREQ. [Txn.Lookup]
+// and writes to an existing key record an access; [Txn.Peek] does not (Redis's LOOKUP_NOTOUCH: TYPE, TTL,
+// EXISTS, OBJECT). The clock is a coarse one refreshed by [Keyspace.ActiveExpireCycle], so the hot path reads
+// one atomic instead of the time. [Txn.SetIdle] and [Txn.SetFreq] set the field (RESTORE IDLETIME/FREQ).
+//
+// # Memory accounting and eviction
+//
+// Each key has an estimated cost: its record with its share of the table's buckets and spare records, plus its
+// allocation rounded up as the Go allocator rounds it (for an [Object], its box, key and [Sizer] estimate).
+// Each table sums its keys' costs, and every change is added to one keyspace-wide atomic counter, so
+// [Keyspace.UsedMemory] is one load; only writes that change a key's allocation touch it. For 16-byte keys and
+// values the estimate is within a few percent of the live heap they take.
+//
+// [Keyspace.Evict] brings UsedMemory down to a target by removing keys as the maxmemory-policy says,
+// approximated as in Redis: each round samples maxmemory-samples keys (from the TTL index for volatile
+// policies), keeps the 16 best candidates seen so far in a pool that persists across calls, and evicts the best
+// candidate still present. The server calls it before each command while maxmemory is exceeded, and refuses
+// commands flagged denyoom when it returns [ErrOOM]. Evicted keys are reported through [Config.OnEvicted].
 //
 // # Snapshots (to come)
 //

@@ -23,4 +23,7 @@ var (
 	// ErrDBIndex is returned when a database index is out of range.
 	// Matches Redis: "ERR DB index is out of range".
 	ErrDBIndex = errors.New("keyspace: DB index is out of range")
+	// ErrOOM is returned by Evict when memory stays above the target: the policy is NoEviction or nothing is
+	// left to evict. Matches Redis: "OOM command not allowed when used memory > 'maxmemory'.".
+	ErrOOM = errors.New("keyspace: out of memory")
 )

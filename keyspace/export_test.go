@@ -3,7 +3,9 @@ package keyspace
 import "fmt"
 
 // CheckInvariants verifies every table's internal structure; tests call it after mutations.
+// It must not run concurrently with writes, since it also checks the keyspace-wide memory total.
 func (ks *Keyspace) CheckInvariants() error {
+	var total int64
 	for s := range ks.shards {
 		sh := &ks.shards[s]
 		sh.mu.Lock()
@@ -12,14 +14,19 @@ func (ks *Keyspace) CheckInvariants() error {
 				sh.mu.Unlock()
 				return fmt.Errorf("shard %d db %d: %w", s, db, err)
 			}
+			total += sh.tables[db].mem
 		}
 		sh.mu.Unlock()
+	}
+	if used := ks.used.Load(); used != total {
+		return fmt.Errorf("used memory %d, tables hold %d", used, total)
 	}
 	return nil
 }
 
 func (t *table) check() error {
 	seen := 0
+	var mem int64
 	for b, head := range t.buckets {
 		for ref := head; ref != 0; ref = t.recs[ref-1].next {
 			r := &t.recs[ref-1]
@@ -36,7 +43,14 @@ func (t *table) check() error {
 				return fmt.Errorf("rec %d ttl slot mismatch", ref)
 			}
 			seen++
+			mem += r.memUsage()
 		}
+	}
+	if mem != t.mem {
+		return fmt.Errorf("accounted %d bytes, keys hold %d", t.mem, mem)
+	}
+	if t.used == nil {
+		return fmt.Errorf("table not linked to the keyspace total")
 	}
 	if seen != t.count {
 		return fmt.Errorf("count %d, chained %d", t.count, seen)

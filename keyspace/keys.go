@@ -81,7 +81,7 @@ func (tx *Txn) RenameNX(src, dst []byte) (bool, error) {
 }
 
 func (tx *Txn) rename(src, dst []byte, replace bool) (bool, error) {
-	if _, ok := tx.Peek(src); !ok {
+	if _, ok := tx.Lookup(src); !ok { // Matches Redis: an access to src, whose value keeps its access field
 		return false, ErrNoSuchKey
 	}
 	if bytes.Equal(src, dst) {
@@ -101,7 +101,8 @@ func (tx *Txn) rename(src, dst []byte, replace bool) (bool, error) {
 		copy(nv, v)
 		r.ptr = p
 	} else {
-		ptrBox(r.ptr).key = append([]byte(nil), dst...)
+		old := ptrBox(r.ptr)
+		r.ptr = boxPtr(&objBox{key: append([]byte(nil), dst...), obj: old.obj, size: old.size})
 	}
 	if dref != 0 {
 		dt.remove(dref)
@@ -118,6 +119,7 @@ func (tx *Txn) place(t *table, h uint64, r rec, at int64) {
 	ref := t.insert(h)
 	nr := &t.recs[ref-1]
 	nr.ptr, nr.meta = r.ptr, r.meta
+	t.addMem(nr.memUsage())
 	if at != 0 {
 		t.setTTL(ref, at)
 	}
@@ -150,7 +152,7 @@ func (tx *Txn) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, erro
 		copy(nv, v)
 		nr.ptr = p
 	} else {
-		nr.ptr = boxPtr(&objBox{key: append([]byte(nil), dst...), obj: ptrBox(sr.ptr).obj.Clone()})
+		nr.ptr = boxPtr(newBox(dst, ptrBox(sr.ptr).obj.Clone()))
 	}
 	nr.setAccess(tx.ks.initAccess())
 	if dref != 0 {
@@ -229,7 +231,7 @@ func (tx *Txn) Len() int {
 func (tx *Txn) Flush() {
 	tx.wide(func() {
 		for i := range tx.ks.shards {
-			tx.ks.shards[i].tables[tx.db] = table{}
+			tx.ks.shards[i].tables[tx.db].reset()
 		}
 	})
 }
@@ -238,7 +240,9 @@ func (tx *Txn) Flush() {
 func (tx *Txn) FlushAll() {
 	tx.wide(func() {
 		for i := range tx.ks.shards {
-			clear(tx.ks.shards[i].tables)
+			for db := range tx.ks.shards[i].tables {
+				tx.ks.shards[i].tables[db].reset()
+			}
 		}
 	})
 }

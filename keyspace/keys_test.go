@@ -350,7 +350,7 @@ func TestIdleTimeAndFreq(t *testing.T) {
 		assert.Equal(t, int64(65), int64(tx.IdleTime(e).Seconds()))
 	})
 
-	f.ks.SetLFU(true)
+	f.ks.SetEvictionPolicy(keyspace.AllKeysLFU)
 	f.ks.ActiveExpireCycle(f.clock.now(), 0) // refreshes the coarse clock that LFU reads
 	f.set(0, "h", "v", 0)
 	f.do(0, []string{"h"}, func(tx *keyspace.Txn) {

@@ -11,13 +11,19 @@ import (
 
 // Keyspace holds every database of a server. It is safe for concurrent use; all access goes through a [Txn].
 type Keyspace struct {
-	cfg       Config
-	shards    []shard
-	shardBits uint
-	shift     uint // hash >> shift is the shard index
-	lfu       atomic.Bool
-	cachedMs  atomic.Int64 // coarse clock for LRU/LFU, refreshed by ActiveExpireCycle
-	expire    struct {
+	cfg          Config
+	shards       []shard
+	shardBits    uint
+	shift        uint        // hash >> shift is the shard index
+	lfu          atomic.Bool // an LFU policy is set: access fields hold LFU counters
+	policy       atomic.Uint32
+	samples      atomic.Int32
+	lfuLogFactor atomic.Int32
+	lfuDecayTime atomic.Int32
+	evict        evictor
+	cachedMs     atomic.Int64 // coarse clock for LRU/LFU, refreshed by ActiveExpireCycle
+	used         atomic.Int64 // estimated bytes of all keys, the sum of every table.mem (see memory.go)
+	expire       struct {
 		mu    sync.Mutex // serialises ActiveExpireCycle callers
 		shard int        // where the next cycle starts
 	}
@@ -42,19 +48,20 @@ func New(cfg Config) (*Keyspace, error) {
 	ks.shift = 64 - ks.shardBits
 	for i := range ks.shards {
 		ks.shards[i].tables = make([]table, cfg.Databases)
+		for db := range ks.shards[i].tables {
+			ks.shards[i].tables[db].used = &ks.used
+		}
 		ks.shards[i].rng = uint64(i)*0x9e3779b97f4a7c15 + 1
 	}
-	ks.lfu.Store(cfg.LFU)
+	ks.SetEvictionPolicy(cfg.Policy)
+	ks.SetEvictionSamples(cfg.Samples)
+	ks.SetLFUTuning(cfg.LFULogFactor, cfg.LFUDecayTime)
 	ks.cachedMs.Store(cfg.Clock())
 	return ks, nil
 }
 
 // Databases returns the number of databases.
 func (ks *Keyspace) Databases() int { return ks.cfg.Databases }
-
-// SetLFU switches the per-key access field between LRU clock (false) and LFU counter (true), as CONFIG SET
-// maxmemory-policy does. Like Redis, existing keys keep their old field until next accessed.
-func (ks *Keyspace) SetLFU(on bool) { ks.lfu.Store(on) }
 
 func hashKey(key []byte) uint64 { return xxhash.Sum64(key) }
 

@@ -61,6 +61,15 @@ func (l *List) Clone() Object {
 	return c
 }
 
+// MemoryUsage estimates the bytes the list holds: its node buffers and headers (see [Sizer]).
+func (l *List) MemoryUsage() int {
+	n := 64 + cap(l.nodes)*40
+	for _, nd := range l.nodes {
+		n += cap(nd.buf)
+	}
+	return n
+}
+
 // Len returns the number of elements.
 func (l *List) Len() int { return l.n }
 

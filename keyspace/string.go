@@ -35,45 +35,59 @@ func (tx *Txn) Peek(key []byte) (Entry, bool) {
 // [KeepTTL]. Storing into an existing string of the same stored size reuses its memory.
 func (tx *Txn) SetString(key, val []byte, expireAtMs int64) {
 	if n, ok := ParseInt(val); ok {
-		tx.setInt(key, n, expireAtMs)
+		tx.setInt(key, n, expireAtMs, true)
 		return
 	}
-	enc := EncEmbstr
+	tx.setBytes(key, val, strEncoding(val), expireAtMs, true)
+}
+
+// strEncoding returns the encoding Redis gives a string it does not try as an integer.
+func strEncoding(val []byte) Encoding {
 	if len(val) > embstrMax {
-		enc = EncRaw
+		return EncRaw
 	}
-	tx.setBytes(key, val, enc, expireAtMs)
+	return EncEmbstr
+}
+
+// SetStringNoInt stores val like SetString but never with the int encoding: embstr up to 44 bytes, raw above.
+// Matches Redis: INCRBYFLOAT stores its result so, even when it reads as an integer ("6").
+//
+// SetStringNoInt and SetRawString are the write half of commands that read the key first (INCRBYFLOAT,
+// APPEND, SETRANGE), whose Lookup already recorded the access, so they leave an existing key's access field as
+// it is. Matches Redis: these commands touch the key once.
+func (tx *Txn) SetStringNoInt(key, val []byte, expireAtMs int64) {
+	tx.setBytes(key, val, strEncoding(val), expireAtMs, false)
 }
 
 // SetRawString stores val like SetString but always with the raw encoding, as Redis does for the results of
-// APPEND and SETRANGE.
+// APPEND and SETRANGE. See SetStringNoInt for the access it records.
 func (tx *Txn) SetRawString(key, val []byte, expireAtMs int64) {
-	tx.setBytes(key, val, EncRaw, expireAtMs)
+	tx.setBytes(key, val, EncRaw, expireAtMs, false)
 }
 
 // SetObject stores obj as the value of key, replacing any value, with expiry expireAtMs (see [KeepTTL]).
 // The keyspace owns obj from now on.
 func (tx *Txn) SetObject(key []byte, obj Object, expireAtMs int64) {
-	_, t, h, ref := tx.lookup(tx.db, key)
-	box := &objBox{key: append([]byte(nil), key...), obj: obj}
-	if ref == 0 {
+	sh, t, h, ref := tx.lookup(tx.db, key)
+	existed := ref != 0
+	if !existed {
 		ref = t.insert(h)
 	}
-	r := &t.recs[ref-1]
-	r.ptr = boxPtr(box)
-	r.setKindEnc(obj.Kind(), EncRaw)
-	tx.finishWrite(t, ref, expireAtMs)
+	t.replace(&t.recs[ref-1], boxPtr(newBox(key, obj)), obj.Kind(), EncRaw)
+	tx.finishWrite(sh, t, ref, existed, true, expireAtMs)
 }
 
-func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64) {
-	_, t, h, ref := tx.lookup(tx.db, key)
-	if ref != 0 {
+// setBytes stores a string value; touch says whether writing an existing key records an access (see finishWrite).
+func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64, touch bool) {
+	sh, t, h, ref := tx.lookup(tx.db, key)
+	existed := ref != 0
+	if existed {
 		r := &t.recs[ref-1]
 		if r.kind() == KindString && r.strEnc() != EncInt {
 			if _, old := blobParts(r.ptr); len(old) == len(val) {
 				copy(old, val)
 				r.setKindEnc(KindString, enc)
-				tx.finishWrite(t, ref, expireAtMs)
+				tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
 				return
 			}
 		}
@@ -82,20 +96,19 @@ func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64) {
 	}
 	p, dst := newBlob(key, len(val))
 	copy(dst, val)
-	r := &t.recs[ref-1]
-	r.ptr = p
-	r.setKindEnc(KindString, enc)
-	tx.finishWrite(t, ref, expireAtMs)
+	t.replace(&t.recs[ref-1], p, KindString, enc)
+	tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
 }
 
-func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64) {
-	_, t, h, ref := tx.lookup(tx.db, key)
-	if ref != 0 {
+func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64, touch bool) {
+	sh, t, h, ref := tx.lookup(tx.db, key)
+	existed := ref != 0
+	if existed {
 		r := &t.recs[ref-1]
 		if r.kind() == KindString && r.strEnc() == EncInt {
 			_, v := blobParts(r.ptr)
 			binary.LittleEndian.PutUint64(v, uint64(n))
-			tx.finishWrite(t, ref, expireAtMs)
+			tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
 			return
 		}
 	} else {
@@ -103,16 +116,21 @@ func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64) {
 	}
 	p, v := newBlob(key, 8)
 	binary.LittleEndian.PutUint64(v, uint64(n))
-	r := &t.recs[ref-1]
-	r.ptr = p
-	r.setKindEnc(KindString, EncInt)
-	tx.finishWrite(t, ref, expireAtMs)
+	t.replace(&t.recs[ref-1], p, KindString, EncInt)
+	tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
 }
 
-// finishWrite resets the access field of a freshly written value and applies expireAtMs.
-func (tx *Txn) finishWrite(t *table, ref uint32, expireAtMs int64) {
+// finishWrite sets the access field of a written value and applies expireAtMs. Matches Redis: a new key starts
+// with a fresh LRU clock or LFU_INIT_VAL; overwriting a key counts as an access to it (touch: SET, MSET and
+// SetObject look the key up first), and under LFU the value keeps the old key's counter.
+func (tx *Txn) finishWrite(sh *shard, t *table, ref uint32, existed, touch bool, expireAtMs int64) {
 	r := &t.recs[ref-1]
-	r.setAccess(tx.ks.initAccess())
+	switch {
+	case !existed:
+		r.setAccess(tx.ks.initAccess())
+	case touch:
+		tx.ks.touch(sh, r)
+	}
 	switch {
 	case expireAtMs > 0:
 		t.setTTL(ref, expireAtMs)
@@ -125,14 +143,15 @@ func (tx *Txn) finishWrite(t *table, ref uint32, expireAtMs int64) {
 // IncrBy adds delta to the integer stored at key (a missing key counts as 0) and returns the result, keeping
 // the key's expiry, as INCRBY does. It returns ErrWrongType for a non-string, ErrNotInteger when the string is
 // not a canonical 64-bit integer and ErrOverflow when the result would not fit. An int-encoded value is updated
-// in place, without allocating.
+// in place, without allocating. Matches Redis: an existing key counts one access, even when it fails.
 func (tx *Txn) IncrBy(key []byte, delta int64) (int64, error) {
 	sh, t, _, ref := tx.lookup(tx.db, key)
 	if ref == 0 {
-		tx.setInt(key, delta, 0)
+		tx.setInt(key, delta, 0, true)
 		return delta, nil
 	}
 	r := &t.recs[ref-1]
+	tx.ks.touch(sh, r)
 	if r.kind() != KindString {
 		return 0, ErrWrongType
 	}
@@ -148,10 +167,9 @@ func (tx *Txn) IncrBy(key []byte, delta int64) (int64, error) {
 	if r.strEnc() == EncInt {
 		_, v := blobParts(r.ptr)
 		binary.LittleEndian.PutUint64(v, uint64(n))
-		tx.ks.touch(sh, r)
 		return n, nil
 	}
-	tx.setInt(key, n, KeepTTL)
+	tx.setInt(key, n, KeepTTL, false)
 	return n, nil
 }
 

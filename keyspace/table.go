@@ -2,6 +2,7 @@ package keyspace
 
 import (
 	"bytes"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -55,9 +56,11 @@ type table struct {
 	recs    []rec
 	free    uint32 // head ref of the free list
 	count   int
-	ttlRef  []uint32 // refs of the keys with an expiry, in no order
-	ttlAt   []int64  // ttlAt[i] is the absolute expiry, in Unix ms, of ttlRef[i]
-	ttlNext int      // where the next active expiry sample starts in ttlRef
+	ttlRef  []uint32      // refs of the keys with an expiry, in no order
+	ttlAt   []int64       // ttlAt[i] is the absolute expiry, in Unix ms, of ttlRef[i]
+	ttlNext int           // where the next active expiry sample starts in ttlRef
+	mem     int64         // estimated bytes of this table's keys (see memory.go)
+	used    *atomic.Int64 // the keyspace-wide total that mem is part of
 }
 
 const minBuckets = 4
@@ -117,6 +120,7 @@ func (t *table) remove(ref uint32) {
 	if r.ttl != 0 {
 		t.clearTTL(r)
 	}
+	t.addMem(-r.memUsage())
 	*r = rec{next: t.free}
 	t.free = ref
 	t.count--
@@ -161,7 +165,7 @@ func (t *table) expireAt(r *rec) int64 {
 func (t *table) maybeShrink() {
 	if t.count == 0 {
 		if t.buckets != nil {
-			*t = table{}
+			t.reset()
 		}
 		return
 	}

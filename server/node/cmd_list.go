@@ -66,6 +66,7 @@ func cmdPush(c *client, args [][]byte) error {
 	} else {
 		l.PushBack(args[2:]...)
 	}
+	tx.UpdateSize(args[1])
 	c.signalReady(args[1])
 	c.w.WriteInt(int64(l.Len()))
 	return nil
@@ -80,7 +81,11 @@ func (c *client) withList(key []byte, fn func(tx *keyspace.Txn, l *keyspace.List
 	if err != nil {
 		return err
 	}
-	return fn(&tx, l)
+	err = fn(&tx, l)
+	if l != nil {
+		tx.UpdateSize(key) // after a change in place (a no-op lookup for reads, or when the list went)
+	}
+	return err
 }
 
 // pop removes one element from the chosen end of a list, deleting the key when it empties.
@@ -429,6 +434,8 @@ func (c *client) moveIn(tx *keyspace.Txn, src, dst []byte, l *keyspace.List, fro
 	} else {
 		d.PushBack(v)
 	}
+	tx.UpdateSize(src)
+	tx.UpdateSize(dst)
 	c.signalReady(dst)
 	c.w.WriteBulk(v)
 	return nil
@@ -517,6 +524,7 @@ func (c *client) writeMPop(tx *keyspace.Txn, key []byte, l *keyspace.List, left 
 	c.w.WriteArrayLen(2)
 	c.w.WriteBulk(key)
 	c.writePops(tx, key, l, left, count)
+	tx.UpdateSize(key)
 }
 
 // parseMPop reads LMPOP's arguments after the command name: numkeys key [key ...] LEFT|RIGHT [COUNT count].
@@ -577,5 +585,6 @@ func cmdBPop(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(2)
 	c.w.WriteBulk(k)
 	c.w.WriteBulk(pop(&tx, k, l, left))
+	tx.UpdateSize(k)
 	return nil
 }

@@ -241,6 +241,9 @@ func (c *client) setGeneric(name, key, val []byte, o strOpts, reply func(set boo
 		found = tx.Exists(key)
 	}
 	if (o.nx && found) || (o.xx && !found) {
+		if found {
+			tx.Lookup(key) // Matches Redis: SET looks the key up (an access) before NX refuses it
+		}
 		if reply != nil {
 			reply(false)
 		} else if !o.get {
@@ -677,7 +680,7 @@ func cmdIncrByFloat(c *client, args [][]byte) error {
 		return errFloatInf
 	}
 	s := formatLongDouble(sum)
-	tx.SetString(key, s, keyspace.KeepTTL)
+	tx.SetStringNoInt(key, s, keyspace.KeepTTL)
 	c.w.WriteBulk(s)
 	return nil
 }

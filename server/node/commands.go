@@ -184,9 +184,13 @@ func (c *client) dispatch(args [][]byte) {
 		err = errNoAuth
 	case c.flags&flagMonitor != 0 && cmd.keyspace:
 		err = errReplicaKeyspace
-	case c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args):
-		return // parked: runs again when the pause ends
 	default:
+		if err = c.srv.checkMemory(cmd); err != nil {
+			break
+		}
+		if c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args) {
+			return // parked: runs again when the pause ends
+		}
 		err = cmd.run(c, args)
 		if c.signalled {
 			c.signalled = false

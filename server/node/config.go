@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 )
 
@@ -25,6 +27,12 @@ type Config struct {
 	ProtoMaxBulkLen int64    // proto-max-bulk-len
 	HZ              int      // hz: background tasks (active expiry) per second
 	EventLoops      int      // event-loops (Carmine's own): epoll loops serving clients; 0 = a goroutine per connection
+
+	MaxMemory        int64           // maxmemory: bytes; 0 = no limit
+	MaxMemoryPolicy  keyspace.Policy // maxmemory-policy
+	MaxMemorySamples int             // maxmemory-samples
+	LFULogFactor     int             // lfu-log-factor
+	LFUDecayTime     int             // lfu-decay-time: minutes
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -40,6 +48,11 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen: 512 << 20,
 		HZ:              10,
 		EventLoops:      1,
+
+		MaxMemoryPolicy:  keyspace.NoEviction,
+		MaxMemorySamples: 5,
+		LFULogFactor:     10,
+		LFUDecayTime:     1,
 	}
 }
 
@@ -111,6 +124,26 @@ func intParam(name string, field func(c *Config) *int, lo, hi int) param {
 	}
 }
 
+// memoryParam is a parameter holding bytes, written with redis.conf's memory units ("100mb"), at least lo.
+func memoryParam(name string, field func(c *Config) *int64, lo int64, msg string) param {
+	return param{
+		name: name,
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			n, err := parseMemory(s)
+			if err != nil || n < lo {
+				return errors.New(msg)
+			}
+			*field(c) = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
+	}
+}
+
 func stringParam(name string, field func(c *Config) *string, check func(string) error) param {
 	return param{
 		name: name,
@@ -176,23 +209,29 @@ var params = []param{
 	}),
 	intParam("databases", func(c *Config) *int { return &c.Databases }, 1, 1<<20),
 	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, nil),
+	memoryParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20,
+		"argument must be a memory value of at least 1mb"),
+	intParam("hz", func(c *Config) *int { return &c.HZ }, 1, 500),
+	memoryParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, 0, "argument must be a memory value"),
 	{
-		name: "proto-max-bulk-len",
+		name: "maxmemory-policy",
 		set: func(c *Config, v []string) error {
 			s, err := oneArg(v)
 			if err != nil {
 				return err
 			}
-			n, err := parseMemory(s)
-			if err != nil || n < 1<<20 {
-				return errors.New("argument must be a memory value of at least 1mb")
+			p, ok := keyspace.ParsePolicy(s)
+			if !ok {
+				return errors.New("argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction")
 			}
-			c.ProtoMaxBulkLen = n
+			c.MaxMemoryPolicy = p
 			return nil
 		},
-		get: func(c *Config) string { return strconv.FormatInt(c.ProtoMaxBulkLen, 10) },
+		get: func(c *Config) string { return c.MaxMemoryPolicy.String() },
 	},
-	intParam("hz", func(c *Config) *int { return &c.HZ }, 1, 500),
+	intParam("maxmemory-samples", func(c *Config) *int { return &c.MaxMemorySamples }, 1, math.MaxInt32),
+	intParam("lfu-log-factor", func(c *Config) *int { return &c.LFULogFactor }, 0, math.MaxInt32),
+	intParam("lfu-decay-time", func(c *Config) *int { return &c.LFUDecayTime }, 0, math.MaxInt32),
 	intParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64),
 	unsupported("appendonly", "no"),
 	unsupported("replicaof", ""),

@@ -34,6 +34,7 @@ var replies = []struct {
 	{keyspace.ErrNoSuchKey, &resp.Error{Code: "ERR", Msg: "no such key"}},
 	{keyspace.ErrSameObject, &resp.Error{Code: "ERR", Msg: "source and destination objects are the same"}},
 	{keyspace.ErrDBIndex, errDBIndex},
+	{keyspace.ErrOOM, &resp.Error{Code: "OOM", Msg: "command not allowed when used memory > 'maxmemory'."}},
 }
 
 // errorReply turns a handler's error into the error reply the client sees.

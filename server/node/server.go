@@ -32,6 +32,8 @@ type Server struct {
 	ks      *keyspace.Keyspace
 	started time.Time
 
+	maxMemory atomic.Int64 // maxmemory, read by every command (see memory.go)
+
 	nextID   atomic.Int64
 	loops    []*eventLoop
 	nextLoop atomic.Uint64
@@ -76,6 +78,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		done:     make(chan struct{}),
 	}
 	s.clock.Store(s.started.UnixMilli())
+	s.applyMemoryConfig()
 	return s, nil
 }
 

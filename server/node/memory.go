@@ -1,0 +1,35 @@
+package node
+
+import "github.com/carminedb/carmine/server/internal/cmdspec"
+
+// baseMemory is what Carmine counts as used besides its keys (runtime, shard tables, connections), about what
+// an empty Redis reports as used_memory. It makes a tiny maxmemory (such as 1) refuse writes even on an empty
+// server, as in Redis.
+const baseMemory = 800 << 10
+
+// applyMemoryConfig hands the memory parameters of s.cfg to the keyspace and the dispatcher. It runs at start,
+// and again after CONFIG SET changes any of maxmemory, maxmemory-policy, maxmemory-samples, lfu-log-factor or
+// lfu-decay-time.
+func (s *Server) applyMemoryConfig() {
+	s.maxMemory.Store(s.cfg.MaxMemory)
+	s.ks.SetEvictionPolicy(s.cfg.MaxMemoryPolicy)
+	s.ks.SetEvictionSamples(s.cfg.MaxMemorySamples)
+	s.ks.SetLFUTuning(s.cfg.LFULogFactor, s.cfg.LFUDecayTime)
+}
+
+// usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.
+func (s *Server) usedMemory() int64 { return s.ks.UsedMemory() + baseMemory }
+
+// checkMemory runs before every command while maxmemory is set, as Redis's performEvictions does: it evicts
+// keys until the used memory is within maxmemory, and when that fails, refuses a command flagged denyoom with
+// the OOM error. Other commands (reads, DEL) still run.
+func (s *Server) checkMemory(cmd *command) error {
+	limit := s.maxMemory.Load()
+	if limit == 0 {
+		return nil
+	}
+	if _, err := s.ks.Evict(limit - baseMemory); err != nil && cmd.spec.Has(cmdspec.FlagDenyOOM) {
+		return err
+	}
+	return nil
+}
