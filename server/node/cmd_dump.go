@@ -123,9 +123,14 @@ func cmdRestore(c *client, args [][]byte) error {
 		return nil
 	}
 	tx.SetString(key, val, at)
-	// TODO(access fields): apply o.idle and o.freq as Redis's objectSetLRUOrLFU does, once keyspace can set a
-	// key's access field: under an LFU policy FREQ sets the counter; otherwise IDLETIME backdates the LRU clock
-	// (idle seconds before now). The other option is ignored. Until then both are validated and dropped.
+	// As Redis's objectSetLRUOrLFU: FREQ sets the LFU counter under an LFU policy, IDLETIME backdates the LRU
+	// clock otherwise; the option that does not fit the policy does nothing.
+	if o.freq >= 0 {
+		tx.SetFreq(key, int(o.freq))
+	}
+	if o.idle >= 0 {
+		tx.SetIdle(key, o.idle)
+	}
 	c.w.WriteSimple("OK")
 	return nil
 }

@@ -91,6 +91,7 @@ func testDiffDump(t *testing.T, mode func(*Config)) {
 		{"RESTORE", "i1", "0", payload, "IDLETIME", "100"}, {"RESTORE", "i2", "0", payload, "idletime", "1", "IDLETIME", "2"},
 		{"RESTORE", "i3", "0", payload, "FREQ", "0"}, {"RESTORE", "i4", "0", payload, "freq", "255", "FREQ", "3"},
 		{"RESTORE", "i5", "0", payload, "IDLETIME", "9223372036854775807", "REPLACE"}, {"GET", "i5"},
+		{"OBJECT", "IDLETIME", "i1"}, {"OBJECT", "IDLETIME", "i2"}, {"OBJECT", "IDLETIME", "i3"},
 		// TTLs: relative, absolute, in the past (nothing is created; REPLACE deletes the old key), overflowing.
 		{"RESTORE", "t1", "100000", payload}, {"TTL", "t1"}, {"RESTORE", "t2", future, payload, "ABSTTL"},
 		{"PEXPIRETIME", "t2"}, {"RESTORE", "t3", "1", payload, "ABSTTL"}, {"EXISTS", "t3"},
