@@ -22,6 +22,7 @@ type client struct {
 	rd      *resp.CommandReader
 	w       *resp.Writer
 	kill    func(*client) // closes the connection; callable from any goroutine
+	stats   *statShard    // where this client's commands are counted
 
 	conn     net.Conn // goroutine-per-connection mode
 	loopConn          // event-loop mode
@@ -39,13 +40,15 @@ type client struct {
 
 // newClient registers a new connection, or returns nil when the server is closing.
 func (s *Server) newClient(addr string, kill func(*client)) *client {
+	id := s.nextID.Add(1)
 	c := &client{
 		srv:     s,
-		id:      s.nextID.Add(1),
+		id:      id,
 		addr:    addr,
 		created: time.Now(),
 		kill:    kill,
-		authed:  s.cfg.RequirePass == "",
+		stats:   s.stats.shard(id),
+		authed:  s.config().RequirePass == "",
 		lower:   make([]byte, 0, 32),
 	}
 	s.mu.Lock()
@@ -55,6 +58,7 @@ func (s *Server) newClient(addr string, kill func(*client)) *client {
 	}
 	s.clients[c.id] = c
 	s.conns.Add(1)
+	s.stats.connections.Add(1)
 	return c
 }
 

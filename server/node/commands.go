@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/internal/cmdspec"
@@ -34,6 +35,7 @@ func register(hs map[string]handler) bool {
 type command struct {
 	spec   *cmdspec.Spec
 	name   string // full lower-case name
+	idx    int    // index of the command's counters in a statShard
 	arity  int
 	noAuth bool // may run before AUTH
 	run    handler
@@ -44,16 +46,22 @@ type command struct {
 // it.
 var commands map[string]*command
 
-func init() { commands = buildCommands(handlers) }
+// commandList is every entry of the dispatch table, containers and subcommands, by idx.
+var commandList []*command
 
-func buildCommands(hs map[string]handler) map[string]*command {
+func init() { commands, commandList = buildCommands(handlers) }
+
+func buildCommands(hs map[string]handler) (map[string]*command, []*command) {
 	table := make(map[string]*command)
+	var list []*command
 	entry := func(name string) *command {
 		spec := cmdspec.Lookup(name)
 		if spec == nil {
 			panic(fmt.Sprintf("node: command %q has a handler but no cmdspec entry", name))
 		}
-		return &command{spec: spec, name: name, arity: spec.Arity, noAuth: spec.Has(cmdspec.FlagNoAuth)}
+		cmd := &command{spec: spec, name: name, idx: len(list), arity: spec.Arity, noAuth: spec.Has(cmdspec.FlagNoAuth)}
+		list = append(list, cmd)
+		return cmd
 	}
 	names := make([]string, 0, len(hs))
 	for name := range hs {
@@ -80,7 +88,7 @@ func buildCommands(hs map[string]handler) map[string]*command {
 		cmd.run = hs[name]
 		p.subs[sub] = cmd
 	}
-	return table
+	return table, list
 }
 
 // implemented reports whether a cmdspec entry has a handler here (COMMAND lists only those).
@@ -96,7 +104,8 @@ func implemented(s *cmdspec.Spec) bool {
 	return cmd.subs[sub] != nil
 }
 
-// lookup finds the command for args, checking the name and the arity as Redis does, in Redis's order.
+// lookup finds the command for args, checking the name and the arity as Redis does, in Redis's order. When the
+// arity is wrong it returns the command too, whose rejected calls INFO counts.
 func (c *client) lookup(args [][]byte) (*command, error) {
 	c.lower = appendLower(c.lower[:0], args[0])
 	cmd := commands[string(c.lower)]
@@ -112,7 +121,7 @@ func (c *client) lookup(args [][]byte) (*command, error) {
 		cmd = sub
 	}
 	if n := len(args); (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
-		return nil, arityError(cmd.name)
+		return cmd, arityError(cmd.name)
 	}
 	return cmd, nil
 }
@@ -130,18 +139,34 @@ func unknownCommand(args [][]byte) error {
 	return errorf(fmt.Sprintf("unknown command '%.128s', with args beginning with: %s", args[0], b.String()))
 }
 
-// execute runs one command and writes its reply.
+// execute runs one command, writes its reply and counts it in the statistics and the slow log.
 func (c *client) execute(args [][]byte) {
 	cmd, err := c.lookup(args)
-	if err == nil {
-		if !c.authed && !cmd.noAuth {
-			err = errNoAuth
-		} else {
-			err = cmd.run(c, args)
+	switch {
+	case err != nil:
+		if cmd != nil {
+			c.stats.cmds[cmd.idx].rejected.Add(1)
 		}
+	case !c.authed && !cmd.noAuth:
+		err = errNoAuth
+		c.stats.cmds[cmd.idx].rejected.Add(1)
+	default:
+		start := time.Now()
+		err = cmd.run(c, args)
+		took := time.Since(start)
+		cs := &c.stats.cmds[cmd.idx]
+		cs.calls.Add(1)
+		cs.ns.Add(int64(took))
+		if err != nil {
+			cs.failed.Add(1)
+		}
+		c.stats.processed.Add(1)
+		c.srv.slowlog.record(c, cmd, args, start, took)
 	}
 	if err != nil {
-		c.w.WriteError(errorReply(err).Error())
+		e := errorReply(err)
+		c.srv.stats.countError(e.Code)
+		c.w.WriteError(e.Error())
 	}
 }
 

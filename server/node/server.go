@@ -27,10 +27,16 @@ const Version = "0.1.0"
 // Server is one Carmine server: its databases, its clients and its background tasks. Create it with [New],
 // then call [Server.Run] (blocking) or use [Start] to serve in the background.
 type Server struct {
-	cfg     Config
+	cfg     Config     // the startup configuration, never changed: read it for immutable parameters only
+	live    liveConfig // the configuration CONFIG SET changes
 	log     hclog.Logger
 	ks      *keyspace.Keyspace
 	started time.Time
+	runID   string // 40 random hex digits, INFO's run_id
+	replID  string // 40 random hex digits, INFO's master_replid until replication exists
+
+	stats   *stats
+	slowlog slowlog
 
 	nextID   atomic.Int64
 	loops    []*eventLoop
@@ -55,21 +61,27 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	s := &Server{
+		cfg:      cfg,
+		log:      log,
+		started:  time.Now(),
+		runID:    randomHex(40),
+		replID:   randomHex(40),
+		stats:    newStats(len(commandList)),
+		clients:  make(map[int64]*client),
+		shutdown: make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	s.live.store(cfg)
 	kcfg := keyspace.DefaultConfig()
 	kcfg.Databases = cfg.Databases
+	kcfg.OnExpired = func(int, []byte) { s.stats.expired.Add(1) }
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
 		return nil, fmt.Errorf("keyspace: %w", err)
 	}
-	return &Server{
-		cfg:      cfg,
-		log:      log,
-		ks:       ks,
-		started:  time.Now(),
-		clients:  make(map[int64]*client),
-		shutdown: make(chan struct{}),
-		done:     make(chan struct{}),
-	}, nil
+	s.ks = ks
+	return s, nil
 }
 
 // Start builds a server, listens on cfg's addresses and serves in the background until [Server.Close]. It is
@@ -181,10 +193,13 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, ln := range s.lns { // Listeners: Serve returns once ln is closed.
 		g.Add(func() error { return s.Serve(ln) }, func(error) { ln.Close() })
 	}
-	{ // Expiry sweeper: active expiry, hz cycles a second.
+	{ // Expiry sweeper: active expiry, hz cycles a second (hz may change while it runs).
 		sctx, cancel := context.WithCancel(context.Background())
-		g.Add(func() error { return s.sweepExpired(sctx, time.Second/time.Duration(s.cfg.HZ)) },
-			func(error) { cancel() })
+		g.Add(func() error { return s.sweepExpired(sctx) }, func(error) { cancel() })
+	}
+	{ // Statistics sampler: instantaneous_ops_per_sec and the memory peak, every 100 ms as in Redis.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.sampleStats(sctx, 100*time.Millisecond) }, func(error) { cancel() })
 	}
 	{ // Stop requests: the caller's context, SHUTDOWN and Close.
 		stop := make(chan struct{})
@@ -244,9 +259,29 @@ func (s *Server) closeClients() {
 	}
 }
 
-// sweepExpired runs the keyspace's active expiry cycle every interval until ctx is done, giving each cycle a
-// quarter of the interval at most (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC is 25%).
-func (s *Server) sweepExpired(ctx context.Context, interval time.Duration) error {
+// sweepExpired runs the keyspace's active expiry cycle hz times a second until ctx is done, giving each cycle
+// a quarter of the interval at most (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC is 25%). It follows changes
+// of hz.
+func (s *Server) sweepExpired(ctx context.Context) error {
+	interval := func() time.Duration { return time.Second / time.Duration(s.live.hz.Load()) }
+	return every(ctx, interval(), func(now time.Time) time.Duration {
+		s.ks.ActiveExpireCycle(now.UnixMilli(), interval()/4)
+		return interval()
+	})
+}
+
+// sampleStats samples the statistics that INFO reports as rates and peaks, every interval until ctx is done.
+func (s *Server) sampleStats(ctx context.Context, interval time.Duration) error {
+	return every(ctx, interval, func(now time.Time) time.Duration {
+		s.stats.sampleOps(now)
+		s.notePeak(readMemory().heap)
+		return interval
+	})
+}
+
+// every calls f after interval, then again after the interval f returns, and so on until ctx is done. It
+// returns nil.
+func every(ctx context.Context, interval time.Duration, f func(now time.Time) time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -254,7 +289,10 @@ func (s *Server) sweepExpired(ctx context.Context, interval time.Duration) error
 		case <-ctx.Done():
 			return nil
 		case now := <-t.C:
-			s.ks.ActiveExpireCycle(now.UnixMilli(), interval/4)
+			if next := f(now); next != interval {
+				interval = next
+				t.Reset(interval)
+			}
 		}
 	}
 }
