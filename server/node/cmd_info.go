@@ -384,7 +384,7 @@ func (s *Server) infoStats(b *infoBuf) {
 	sum := func(f func(sh *statShard) int64) int64 { return st.sum(f) }
 	_, _, errs := st.errorCounts()
 	b.int("total_connections_received", st.connections.Load())
-	b.int("total_commands_processed", sum(func(sh *statShard) int64 { return sh.processed.Load() }))
+	b.int("total_commands_processed", st.processed())
 	b.int("instantaneous_ops_per_sec", st.opsPerSec())
 	for _, f := range []string{"total_net_input_bytes", "total_net_output_bytes", "total_net_repl_input_bytes",
 		"total_net_repl_output_bytes"} {

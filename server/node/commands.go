@@ -151,17 +151,16 @@ func (c *client) execute(args [][]byte) {
 		err = errNoAuth
 		c.stats.cmds[cmd.idx].rejected.Add(1)
 	default:
-		start := time.Now()
+		start := nanotime()
 		err = cmd.run(c, args)
-		took := time.Since(start)
+		took := nanotime() - start
 		cs := &c.stats.cmds[cmd.idx]
 		cs.calls.Add(1)
-		cs.ns.Add(int64(took))
+		cs.ns.Add(took)
 		if err != nil {
 			cs.failed.Add(1)
 		}
-		c.stats.processed.Add(1)
-		c.srv.slowlog.record(c, cmd, args, start, took)
+		c.srv.slowlog.record(c, cmd, args, time.Duration(took))
 	}
 	if err != nil {
 		e := errorReply(err)

@@ -32,13 +32,13 @@ type slowlog struct {
 
 // record adds the command to the slow log when it took at least slowlog-log-slower-than microseconds. The
 // common case, a fast command, costs one atomic load.
-func (l *slowlog) record(c *client, cmd *command, args [][]byte, start time.Time, took time.Duration) {
+func (l *slowlog) record(c *client, cmd *command, args [][]byte, took time.Duration) {
 	slower := c.srv.live.slowlogSlower.Load()
 	usec := took.Microseconds()
 	if slower < 0 || usec < slower {
 		return
 	}
-	e := slowlogEntry{at: start.Unix(), usec: usec, args: slowlogArgs(cmd, args), addr: c.addr}
+	e := slowlogEntry{at: time.Now().Unix(), usec: usec, args: slowlogArgs(cmd, args), addr: c.addr}
 	c.mu.Lock()
 	e.name = c.name
 	c.mu.Unlock()

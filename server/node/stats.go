@@ -22,11 +22,10 @@ type cmdStat struct {
 
 // statShard holds the per-command counters and the hot server-wide counters of some clients.
 type statShard struct {
-	cmds      []cmdStat // by command.idx
-	processed atomic.Int64
-	hits      atomic.Int64
-	misses    atomic.Int64
-	_         [64]byte // keeps the next shard's counters off this shard's last cache line
+	cmds   []cmdStat // by command.idx
+	hits   atomic.Int64
+	misses atomic.Int64
+	_      [64]byte // keeps the next shard's counters off this shard's last cache line
 }
 
 // stats is the server's statistics.
@@ -73,6 +72,17 @@ func (st *stats) sum(f func(sh *statShard) int64) int64 {
 	var n int64
 	for _, sh := range st.shards {
 		n += f(sh)
+	}
+	return n
+}
+
+// processed is total_commands_processed: the calls of every command.
+func (st *stats) processed() int64 {
+	var n int64
+	for _, sh := range st.shards {
+		for i := range sh.cmds {
+			n += sh.cmds[i].calls.Load()
+		}
 	}
 	return n
 }
@@ -126,7 +136,6 @@ func (st *stats) reset() {
 			cs.rejected.Store(0)
 			cs.failed.Store(0)
 		}
-		sh.processed.Store(0)
 		sh.hits.Store(0)
 		sh.misses.Store(0)
 	}
@@ -147,7 +156,7 @@ func (st *stats) reset() {
 // sampleOps records the operations per second since the last sample, as Redis's trackInstantaneousMetric does
 // every 100 milliseconds.
 func (st *stats) sampleOps(now time.Time) {
-	total := st.sum(func(sh *statShard) int64 { return sh.processed.Load() })
+	total := st.processed()
 	st.opsMu.Lock()
 	defer st.opsMu.Unlock()
 	if !st.opsLastAt.IsZero() {
