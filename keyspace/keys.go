@@ -227,6 +227,18 @@ func (tx *Txn) Len() int {
 	return n
 }
 
+// Expires returns the number of keys with a TTL in the Txn's database (INFO keyspace's expires), counting, like
+// Len, keys whose TTL has passed but which have not been removed yet.
+func (tx *Txn) Expires() int {
+	n := 0
+	tx.wide(func() {
+		for i := range tx.ks.shards {
+			n += len(tx.ks.shards[i].tables[tx.db].ttlRef)
+		}
+	})
+	return n
+}
+
 // Flush removes every key of the Txn's database (FLUSHDB), atomically.
 func (tx *Txn) Flush() {
 	tx.wide(func() {

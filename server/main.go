@@ -19,7 +19,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
 		os.Exit(1)
 	}
-	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: logLevel(cfg.LogLevel)})
+	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel)})
 	if err := serve(cfg, log); err != nil {
 		log.Error("exiting", "error", err)
 		os.Exit(1)
@@ -41,20 +41,4 @@ func serve(cfg node.Config, log hclog.Logger) error {
 		return nil
 	}
 	return err
-}
-
-// logLevel maps redis.conf's loglevel names onto hclog's levels.
-func logLevel(s string) hclog.Level {
-	switch s {
-	case "debug":
-		return hclog.Trace
-	case "verbose":
-		return hclog.Debug
-	case "warning":
-		return hclog.Warn
-	case "nothing":
-		return hclog.Off
-	default: // notice
-		return hclog.Info
-	}
 }

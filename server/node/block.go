@@ -247,3 +247,10 @@ func (c *client) awaitReply() {
 	c.in.unwatch()
 	c.parked, c.waiter = nil, nil
 }
+
+// blockingKeys is how many keys have clients waiting on them (INFO's total_blocking_keys).
+func (s *Server) blockingKeys() int {
+	s.block.mu.Lock()
+	defer s.block.mu.Unlock()
+	return len(s.block.byKey)
+}

@@ -25,6 +25,7 @@ type client struct {
 	rd      *resp.CommandReader
 	w       *resp.Writer
 	kill    func(*client) // closes the connection; callable from any goroutine
+	stats   *statShard    // where this client's commands are counted
 
 	fd       int      // the socket's file descriptor
 	conn     net.Conn // goroutine-per-connection mode
@@ -131,14 +132,16 @@ func (c *client) publish() {
 
 // newClient registers a new connection, or returns nil when the server is closing.
 func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
+	id := s.nextID.Add(1)
 	c := &client{
 		srv:     s,
-		id:      s.nextID.Add(1),
+		id:      id,
 		addr:    addr,
 		laddr:   laddr,
 		created: time.Now(),
 		kill:    kill,
-		authed:  s.cfg.RequirePass == "",
+		stats:   s.stats.shard(id),
+		authed:  s.config().RequirePass == "",
 		lower:   make([]byte, 0, 32),
 	}
 	c.pub.active.Store(s.clock.Load())
@@ -150,6 +153,7 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 	}
 	s.clients[c.id] = c
 	s.conns.Add(1)
+	s.stats.connections.Add(1)
 	return c
 }
 

@@ -369,7 +369,7 @@ func cmdClientPause(c *client, args [][]byte) error {
 			return errorf("CLIENT PAUSE mode must be WRITE or ALL")
 		}
 	} else if len(args) > 4 {
-		return subcommandSyntaxError(args)
+		return subcommandSyntaxError("CLIENT", args[1])
 	}
 	c.srv.pauseClients(time.Duration(min(ms, int64(time.Duration(1<<62)/time.Millisecond)))*time.Millisecond, mode)
 	c.w.WriteSimple("OK")

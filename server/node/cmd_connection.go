@@ -63,7 +63,7 @@ func cmdAuth(c *client, args [][]byte) error {
 	if len(args) > 3 {
 		return errSyntax
 	}
-	if len(args) == 2 && c.srv.cfg.RequirePass == "" {
+	if len(args) == 2 && c.srv.config().RequirePass == "" {
 		return errAuthNoPass
 	}
 	user, pass := []byte("default"), args[len(args)-1]
@@ -82,7 +82,7 @@ func (c *client) authenticate(user, pass []byte) error {
 	if string(user) != "default" {
 		return errWrongPass
 	}
-	if want := c.srv.cfg.RequirePass; want != "" {
+	if want := c.srv.config().RequirePass; want != "" {
 		got, exp := sha256.Sum256(pass), sha256.Sum256([]byte(want))
 		if subtle.ConstantTimeCompare(got[:], exp[:]) != 1 {
 			return errWrongPass

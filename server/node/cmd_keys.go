@@ -58,7 +58,9 @@ func cmdExists(c *client, args [][]byte) error {
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
-		if tx.Exists(k) {
+		ok := tx.Exists(k)
+		c.countLookup(ok)
+		if ok {
 			n++
 		}
 	}
@@ -73,7 +75,9 @@ func cmdTouch(c *client, args [][]byte) error {
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
-		if _, ok := tx.Lookup(k); ok {
+		_, ok := tx.Lookup(k)
+		c.countLookup(ok)
+		if ok {
 			n++
 		}
 	}
@@ -85,7 +89,9 @@ func cmdTouch(c *client, args [][]byte) error {
 func cmdType(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
-	c.w.WriteSimple(tx.Type(args[1]).String())
+	kind := tx.Type(args[1])
+	c.countLookup(kind != keyspace.KindNone)
+	c.w.WriteSimple(kind.String())
 	return nil
 }
 
@@ -139,6 +145,7 @@ func cmdTTL(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
+	c.countLookup(at != -2)
 	if at < 0 {
 		c.w.WriteInt(at)
 		return nil
@@ -156,6 +163,7 @@ func cmdExpireTime(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
+	c.countLookup(at != -2)
 	if at >= 0 && (args[0][0] == 'e' || args[0][0] == 'E') {
 		at = (at + 500) / 1000 // Matches Redis: rounded to the nearest second, like TTL.
 	}

@@ -157,6 +157,13 @@ func lookupString(tx *keyspace.Txn, key []byte) (keyspace.Entry, bool, error) {
 	return e, ok, nil
 }
 
+// readString is lookupString for commands that read key, counted as a keyspace hit or miss.
+func (c *client) readString(tx *keyspace.Txn, key []byte) (keyspace.Entry, bool, error) {
+	e, ok, err := lookupString(tx, key)
+	c.countLookup(ok || err != nil)
+	return e, ok, err
+}
+
 // writeString writes a string value as a bulk reply.
 func (c *client) writeString(e keyspace.Entry) {
 	var buf [20]byte
@@ -166,7 +173,7 @@ func (c *client) writeString(e keyspace.Entry) {
 // replyString looks up a string key and replies with its value, or a null when it is missing; it reports
 // whether the key was found. A key of another type is ErrWrongType, with nothing written.
 func (c *client) replyString(tx *keyspace.Txn, key []byte) (bool, error) {
-	e, ok, err := lookupString(tx, key)
+	e, ok, err := c.readString(tx, key)
 	if err != nil {
 		return false, err
 	}
@@ -269,7 +276,7 @@ func cmdGetEx(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.srv.ks.Begin(c.db, key)
 	defer tx.End()
-	e, ok, err := lookupString(&tx, key)
+	e, ok, err := c.readString(&tx, key)
 	if err != nil {
 		return err
 	}
@@ -326,6 +333,7 @@ func cmdMGet(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(len(keys))
 	for _, k := range keys {
 		e, ok := tx.Lookup(k)
+		c.countLookup(ok)
 		if !ok || e.Kind() != keyspace.KindString {
 			c.w.WriteNull()
 			continue
@@ -372,7 +380,7 @@ func cmdMSet(c *client, args [][]byte) error {
 func cmdStrLen(c *client, args [][]byte) error {
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
-	e, ok, err := lookupString(&tx, args[1])
+	e, ok, err := c.readString(&tx, args[1])
 	if err != nil {
 		return err
 	}
@@ -473,7 +481,7 @@ func cmdGetRange(c *client, args [][]byte) error {
 	}
 	tx := c.srv.ks.Begin(c.db, args[1])
 	defer tx.End()
-	e, found, err := lookupString(&tx, args[1])
+	e, found, err := c.readString(&tx, args[1])
 	if err != nil {
 		return err
 	}
@@ -693,11 +701,13 @@ func cmdLCS(c *client, args [][]byte) error {
 	// A lookup that expires a key invalidates earlier entries, so a is copied before b is looked up.
 	var a, b []byte
 	ea, okA := tx.Lookup(args[1])
+	c.countLookup(okA)
 	if okA && ea.Kind() == keyspace.KindString {
 		a = ea.Bytes(nil)
 		a = append([]byte(nil), a...)
 	}
 	eb, okB := tx.Lookup(args[2])
+	c.countLookup(okB)
 	if (okA && ea.Kind() != keyspace.KindString) || (okB && eb.Kind() != keyspace.KindString) {
 		return errLCSType
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/internal/cmdspec"
@@ -34,6 +35,7 @@ func register(hs map[string]handler) bool {
 type command struct {
 	spec   *cmdspec.Spec
 	name   string // full lower-case name
+	idx    int    // index of the command's counters in a statShard
 	arity  int
 	noAuth bool // may run before AUTH
 	// Flags read on every command, from the spec.
@@ -48,22 +50,28 @@ type command struct {
 // it.
 var commands map[string]*command
 
-func init() { commands = buildCommands(handlers) }
+// commandList is every entry of the dispatch table, containers and subcommands, by idx.
+var commandList []*command
 
-func buildCommands(hs map[string]handler) map[string]*command {
+func init() { commands, commandList = buildCommands(handlers) }
+
+func buildCommands(hs map[string]handler) (map[string]*command, []*command) {
 	table := make(map[string]*command)
+	var list []*command
 	entry := func(name string) *command {
 		spec := cmdspec.Lookup(name)
 		if spec == nil {
 			panic(fmt.Sprintf("node: command %q has a handler but no cmdspec entry", name))
 		}
-		return &command{
-			spec: spec, name: name, arity: spec.Arity,
+		cmd := &command{
+			spec: spec, name: name, idx: len(list), arity: spec.Arity,
 			noAuth:      spec.Has(cmdspec.FlagNoAuth),
 			mayWrite:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate),
 			keyspace:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate) || spec.Has(cmdspec.FlagReadonly),
 			skipMonitor: spec.Has(cmdspec.FlagAdmin) || spec.Has(cmdspec.FlagSkipMonitor),
 		}
+		list = append(list, cmd)
+		return cmd
 	}
 	names := make([]string, 0, len(hs))
 	for name := range hs {
@@ -90,7 +98,7 @@ func buildCommands(hs map[string]handler) map[string]*command {
 		cmd.run = hs[name]
 		p.subs[sub] = cmd
 	}
-	return table
+	return table, list
 }
 
 // implemented reports whether a cmdspec entry has a handler here (COMMAND lists only those).
@@ -106,7 +114,8 @@ func implemented(s *cmdspec.Spec) bool {
 	return cmd.subs[sub] != nil
 }
 
-// lookup finds the command for args, checking the name and the arity as Redis does, in Redis's order.
+// lookup finds the command for args, checking the name and the arity as Redis does, in Redis's order. When the
+// arity is wrong it returns the command too, whose rejected calls INFO counts.
 func (c *client) lookup(args [][]byte) (*command, error) {
 	c.lower = appendLower(c.lower[:0], args[0])
 	cmd := commands[string(c.lower)]
@@ -122,7 +131,7 @@ func (c *client) lookup(args [][]byte) (*command, error) {
 		cmd = sub
 	}
 	if n := len(args); (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
-		return nil, arityError(cmd.name)
+		return cmd, arityError(cmd.name)
 	}
 	return cmd, nil
 }
@@ -140,7 +149,7 @@ func unknownCommand(args [][]byte) error {
 	return errorf(fmt.Sprintf("unknown command '%.128s', with args beginning with: %s", args[0], b.String()))
 }
 
-// execute runs one command and writes its reply, or parks the client until a pause ends.
+// execute runs one command and writes its reply, or parks the client until a pause ends or its keys are ready.
 func (c *client) execute(args [][]byte) {
 	if c.reply == replyOn {
 		c.dispatch(args)
@@ -171,11 +180,14 @@ func (c *client) execute(args [][]byte) {
 	}
 }
 
-// dispatch checks and runs one command, writing its reply.
+// dispatch checks and runs one command, writing its reply and counting it in the statistics and the slow log.
 func (c *client) dispatch(args [][]byte) {
 	cmd, err := c.lookup(args)
 	if err != nil {
-		c.w.WriteError(errorReply(err).Error())
+		if cmd != nil {
+			c.stats.cmds[cmd.idx].rejected.Add(1) // arity
+		}
+		c.writeError(err)
 		return
 	}
 	c.cmd, c.argv = cmd, args
@@ -191,7 +203,16 @@ func (c *client) dispatch(args [][]byte) {
 		if c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args) {
 			return // parked: runs again when the pause ends
 		}
+		start := nanotime()
 		err = cmd.run(c, args)
+		took := nanotime() - start
+		cs := &c.stats.cmds[cmd.idx]
+		cs.calls.Add(1)
+		cs.ns.Add(took)
+		if err != nil {
+			cs.failed.Add(1)
+		}
+		c.srv.slowlog.record(c, cmd, args, time.Duration(took))
 		if c.signalled {
 			c.signalled = false
 			c.srv.serveReady()
@@ -199,18 +220,22 @@ func (c *client) dispatch(args [][]byte) {
 		if mons := c.srv.monitors.Load(); mons != nil && !cmd.skipMonitor {
 			c.feedMonitors(*mons, cmd, args)
 		}
+		if err != nil {
+			c.writeError(err)
+		} else if c.waiter != nil && c.parked == nil {
+			c.awaitReply() // the command blocked
+		}
+		return
 	}
-	if err != nil {
-		c.w.WriteError(errorReply(err).Error())
-	} else if c.waiter != nil && c.parked == nil {
-		c.awaitReply() // the command blocked
-	}
+	c.stats.cmds[cmd.idx].rejected.Add(1)
+	c.writeError(err)
 }
 
-// subcommandSyntaxError is Redis's reply to a container subcommand called with arguments it does not accept.
-func subcommandSyntaxError(args [][]byte) error {
-	return errorf(fmt.Sprintf("unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.",
-		args[1], strings.ToUpper(string(args[0]))))
+// writeError writes a handler's or the dispatcher's error as its reply and counts it for INFO errorstats.
+func (c *client) writeError(err error) {
+	e := errorReply(err)
+	c.srv.stats.countError(e.Code)
+	c.w.WriteError(e.Error())
 }
 
 // arityError is Redis's reply to a command called with the wrong number of arguments.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 )
@@ -33,6 +35,15 @@ type Config struct {
 	MaxMemorySamples int             // maxmemory-samples
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
+
+	SlowlogSlowerThan int64  // slowlog-log-slower-than: microseconds; negative disables the slow log, 0 logs everything
+	SlowlogMaxLen     int64  // slowlog-max-len
+	LatencyThreshold  int64  // latency-monitor-threshold: milliseconds, 0 = off
+	DebugCommand      string // enable-debug-command: no, yes or local (loopback clients only)
+
+	// ConfigFile is the absolute path of the configuration file the server was started with ("" for none), the
+	// file CONFIG REWRITE rewrites. ParseArgs sets it.
+	ConfigFile string
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -53,6 +64,10 @@ func DefaultConfig() Config {
 		MaxMemorySamples: 5,
 		LFULogFactor:     10,
 		LFUDecayTime:     1,
+
+		SlowlogSlowerThan: 10000,
+		SlowlogMaxLen:     128,
+		DebugCommand:      "no",
 	}
 }
 
@@ -66,6 +81,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Databases < 1 {
 		return fmt.Errorf("databases %d: must be at least 1", c.Databases)
+	}
+	if c.SlowlogSlowerThan < -1 || c.SlowlogMaxLen < 0 || c.LatencyThreshold < 0 {
+		return errors.New("slowlog-log-slower-than, slowlog-max-len or latency-monitor-threshold out of range")
 	}
 	if c.HZ < 1 || c.HZ > 500 {
 		return fmt.Errorf("hz %d out of range (1-500)", c.HZ)
@@ -91,10 +109,26 @@ func (c *Config) Validate() error {
 // param is one configuration parameter: its redis.conf name, how to set it from the words after the name, and
 // how CONFIG GET shows it.
 type param struct {
-	name string
-	set  func(c *Config, v []string) error
-	get  func(c *Config) string
+	name  string
+	flags paramFlag
+	set   func(c *Config, v []string) error
+	get   func(c *Config) string
 }
+
+// paramFlag says how CONFIG SET and CONFIG REWRITE treat a parameter.
+type paramFlag uint8
+
+const (
+	// immutable parameters are read at startup only: CONFIG SET refuses them, as Redis does its IMMUTABLE_CONFIG.
+	immutable paramFlag = 1 << iota
+	// protected parameters are refused by CONFIG SET, as Redis refuses its PROTECTED_CONFIG ones while
+	// enable-protected-configs is no (its default, and the only setting here).
+	protected
+	// words parameters take several words in redis.conf (bind, save); CONFIG SET splits its value at spaces.
+	words
+	// quoted parameters are strings that CONFIG REWRITE writes quoted, as Redis writes its string options.
+	quoted
+)
 
 var errNotSupported = errors.New("not supported yet by Carmine")
 
@@ -105,7 +139,8 @@ func oneArg(v []string) (string, error) {
 	return v[0], nil
 }
 
-func intParam(name string, field func(c *Config) *int, lo, hi int) param {
+// numParam is an integer parameter that must lie in [lo, hi], with Redis's error texts.
+func numParam[T int | int64](name string, field func(c *Config) *T, lo, hi int64) param {
 	return param{
 		name: name,
 		set: func(c *Config, v []string) error {
@@ -113,14 +148,17 @@ func intParam(name string, field func(c *Config) *int, lo, hi int) param {
 			if err != nil {
 				return err
 			}
-			n, err := strconv.Atoi(s)
-			if err != nil || n < lo || n > hi {
-				return fmt.Errorf("argument must be an integer from %d to %d", lo, hi)
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return errors.New("argument couldn't be parsed into an integer")
 			}
-			*field(c) = n
+			if n < lo || n > hi {
+				return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
+			}
+			*field(c) = T(n)
 			return nil
 		},
-		get: func(c *Config) string { return strconv.Itoa(*field(c)) },
+		get: func(c *Config) string { return strconv.FormatInt(int64(*field(c)), 10) },
 	}
 }
 
@@ -146,7 +184,8 @@ func memoryParam(name string, field func(c *Config) *int64, lo int64, msg string
 
 func stringParam(name string, field func(c *Config) *string, check func(string) error) param {
 	return param{
-		name: name,
+		name:  name,
+		flags: quoted,
 		set: func(c *Config, v []string) error {
 			s, err := oneArg(v)
 			if err != nil {
@@ -164,27 +203,60 @@ func stringParam(name string, field func(c *Config) *string, check func(string) 
 	}
 }
 
-// unsupported accepts only the value that means "feature off", so a redis.conf that switches a feature off
-// still loads, and one that relies on a missing feature fails loudly instead of being ignored.
-func unsupported(name, off string) param {
+// enumParam is a string parameter with a fixed set of values, matched without regard to case.
+func enumParam(name string, field func(c *Config) *string, values ...string) param {
+	p := stringParam(name, field, nil)
+	p.flags = 0
+	p.set = func(c *Config, v []string) error {
+		s, err := oneArg(v)
+		if err != nil {
+			return err
+		}
+		for _, val := range values {
+			if strings.EqualFold(s, val) {
+				*field(c) = val
+				return nil
+			}
+		}
+		return errors.New("argument(s) must be one of the following: " + strings.Join(values, ", "))
+	}
+	return p
+}
+
+// with returns p with more flags.
+func (p param) with(f paramFlag) param {
+	p.flags |= f
+	return p
+}
+
+// fixed is a parameter that Carmine reports but whose value cannot change: it accepts only that value (in any
+// case), so a redis.conf that asks for the default (or a feature off) still loads, and one that relies on a
+// missing feature fails loudly instead of being ignored.
+func fixed(name, value string) param {
 	return param{
 		name: name,
 		set: func(c *Config, v []string) error {
-			if strings.EqualFold(strings.Join(v, " "), off) {
+			given := strings.Join(v, " ")
+			if strings.EqualFold(given, value) {
 				return nil
+			}
+			if _, err := strconv.ParseInt(value, 10, 64); err == nil {
+				if _, err := strconv.ParseInt(given, 10, 64); err != nil {
+					return errors.New("argument couldn't be parsed into an integer")
+				}
 			}
 			return errNotSupported
 		},
-		get: func(c *Config) string { return off },
+		get: func(c *Config) string { return value },
 	}
 }
 
-var logLevels = map[string]bool{"debug": true, "verbose": true, "notice": true, "warning": true, "nothing": true}
-
+// params is the parameter table, in the order CONFIG REWRITE appends parameters that the file lacks.
 var params = []param{
-	intParam("port", func(c *Config) *int { return &c.Port }, 0, 65535),
+	numParam("port", func(c *Config) *int { return &c.Port }, 0, 65535).with(immutable),
 	{
-		name: "bind",
+		name:  "bind",
+		flags: immutable | words,
 		set: func(c *Config, v []string) error {
 			if len(v) == 0 {
 				return errors.New("wrong number of arguments")
@@ -194,24 +266,31 @@ var params = []param{
 		},
 		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
 	},
-	stringParam("dir", func(c *Config) *string { return &c.Dir }, nil),
+	stringParam("dir", func(c *Config) *string { return &c.Dir }, nil).with(protected),
 	stringParam("dbfilename", func(c *Config) *string { return &c.DBFilename }, func(s string) error {
 		if strings.ContainsRune(s, '/') {
 			return errors.New("dbfilename can't be a path, just a filename")
 		}
 		return nil
-	}),
-	stringParam("loglevel", func(c *Config) *string { return &c.LogLevel }, func(s string) error {
-		if !logLevels[s] {
-			return errors.New("argument(s) must be one of the following: debug, verbose, notice, warning, nothing")
-		}
-		return nil
-	}),
-	intParam("databases", func(c *Config) *int { return &c.Databases }, 1, 1<<20),
+	}).with(protected),
+	enumParam("loglevel", func(c *Config) *string { return &c.LogLevel }, "debug", "verbose", "notice", "warning", "nothing"),
+	numParam("databases", func(c *Config) *int { return &c.Databases }, 1, math.MaxInt32).with(immutable),
 	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, nil),
+	// Mutable in Redis; handlers read it from the startup configuration here.
 	memoryParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20,
-		"argument must be a memory value of at least 1mb"),
-	intParam("hz", func(c *Config) *int { return &c.HZ }, 1, 500),
+		"argument must be a memory value of at least 1mb").with(immutable),
+	{
+		name: "hz",
+		set: func(c *Config, v []string) error {
+			// Matches Redis: any non-negative int is accepted and then clamped to 1-500.
+			if err := numParam("hz", func(c *Config) *int { return &c.HZ }, 0, math.MaxInt32).set(c, v); err != nil {
+				return err
+			}
+			c.HZ = min(max(c.HZ, 1), 500)
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.HZ) },
+	},
 	memoryParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, 0, "argument must be a memory value"),
 	{
 		name: "maxmemory-policy",
@@ -229,15 +308,33 @@ var params = []param{
 		},
 		get: func(c *Config) string { return c.MaxMemoryPolicy.String() },
 	},
-	intParam("maxmemory-samples", func(c *Config) *int { return &c.MaxMemorySamples }, 1, math.MaxInt32),
-	intParam("lfu-log-factor", func(c *Config) *int { return &c.LFULogFactor }, 0, math.MaxInt32),
-	intParam("lfu-decay-time", func(c *Config) *int { return &c.LFUDecayTime }, 0, math.MaxInt32),
-	intParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64),
-	unsupported("appendonly", "no"),
-	unsupported("replicaof", ""),
-	unsupported("slaveof", ""),
-	unsupported("save", ""),
-	unsupported("daemonize", "no"),
+	numParam("maxmemory-samples", func(c *Config) *int { return &c.MaxMemorySamples }, 1, math.MaxInt32),
+	numParam("lfu-log-factor", func(c *Config) *int { return &c.LFULogFactor }, 0, math.MaxInt32),
+	numParam("lfu-decay-time", func(c *Config) *int { return &c.LFUDecayTime }, 0, math.MaxInt32),
+	numParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64).with(immutable),
+	numParam("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogSlowerThan }, -1, math.MaxInt64),
+	numParam("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
+	numParam("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyThreshold }, 0, math.MaxInt64),
+	enumParam("enable-debug-command", func(c *Config) *string { return &c.DebugCommand }, "no", "yes", "local").with(immutable),
+	fixed("enable-protected-configs", "no").with(immutable),
+	fixed("enable-module-command", "no").with(immutable),
+	fixed("appendonly", "no"),
+	fixed("replicaof", ""),
+	fixed("slaveof", ""),
+	fixed("save", "").with(words),
+	fixed("daemonize", "no").with(immutable),
+	fixed("maxclients", "10000"),
+	fixed("timeout", "0"),
+	fixed("tcp-keepalive", "300"),
+	fixed("tcp-backlog", "511").with(immutable),
+	fixed("protected-mode", "no"),
+	fixed("io-threads", "1").with(immutable),
+	fixed("supervised", "no").with(immutable),
+	fixed("cluster-enabled", "no").with(immutable),
+	fixed("notify-keyspace-events", ""),
+	fixed("unixsocket", "").with(immutable),
+	fixed("logfile", "").with(immutable),
+	fixed("pidfile", "").with(immutable),
 }
 
 func lookupParam(name string) *param {
@@ -268,6 +365,22 @@ func (c *Config) Get(name string) (string, bool) {
 		return "", false
 	}
 	return p.get(c), true
+}
+
+// LogLevel maps redis.conf's loglevel names onto hclog's levels.
+func LogLevel(s string) hclog.Level {
+	switch s {
+	case "debug":
+		return hclog.Trace
+	case "verbose":
+		return hclog.Debug
+	case "warning":
+		return hclog.Warn
+	case "nothing":
+		return hclog.Off
+	default: // notice
+		return hclog.Info
+	}
 }
 
 // parseMemory parses a redis.conf memory value: "1024", "1k" (1000), "1kb" (1024), "5mb", "1gb".
@@ -303,6 +416,9 @@ func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, er
 		}
 		if err := cfg.Load(data); err != nil {
 			return cfg, fmt.Errorf("%s: %w", args[0], err)
+		}
+		if cfg.ConfigFile, err = filepath.Abs(args[0]); err != nil {
+			return cfg, fmt.Errorf("configuration file: %w", err)
 		}
 		args = args[1:]
 	}

@@ -7,14 +7,14 @@ import "github.com/carminedb/carmine/server/internal/cmdspec"
 // server, as in Redis.
 const baseMemory = 800 << 10
 
-// applyMemoryConfig hands the memory parameters of s.cfg to the keyspace and the dispatcher. It runs at start,
-// and again after CONFIG SET changes any of maxmemory, maxmemory-policy, maxmemory-samples, lfu-log-factor or
-// lfu-decay-time.
+// applyMemoryConfig hands the memory parameters of the live configuration to the keyspace and the dispatcher.
+// It runs at start and after every CONFIG SET.
 func (s *Server) applyMemoryConfig() {
-	s.maxMemory.Store(s.cfg.MaxMemory)
-	s.ks.SetEvictionPolicy(s.cfg.MaxMemoryPolicy)
-	s.ks.SetEvictionSamples(s.cfg.MaxMemorySamples)
-	s.ks.SetLFUTuning(s.cfg.LFULogFactor, s.cfg.LFUDecayTime)
+	cfg := s.config()
+	s.maxMemory.Store(cfg.MaxMemory)
+	s.ks.SetEvictionPolicy(cfg.MaxMemoryPolicy)
+	s.ks.SetEvictionSamples(cfg.MaxMemorySamples)
+	s.ks.SetLFUTuning(cfg.LFULogFactor, cfg.LFUDecayTime)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.

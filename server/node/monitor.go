@@ -2,7 +2,6 @@ package node
 
 import (
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -71,21 +70,6 @@ func (c *client) feedMonitors(mons []*client, cmd *command, args [][]byte) {
 	for _, m := range mons {
 		m.push(b)
 	}
-}
-
-// redactedArgs tells which arguments of a command MONITOR shows as "(redacted)": passwords.
-func redactedArgs(cmd *command, args [][]byte) func(i int) bool {
-	switch cmd.name {
-	case "auth":
-		return func(i int) bool { return i > 0 }
-	case "hello":
-		for j := 2; j+2 < len(args); j++ {
-			if strings.EqualFold(string(args[j]), "auth") {
-				return func(i int) bool { return i == j+1 || i == j+2 }
-			}
-		}
-	}
-	return func(int) bool { return false }
 }
 
 // appendQuoted appends s in double quotes with Redis's escapes (sdscatrepr): \\ \" \n \r \t \a \b, and \xHH for

@@ -27,10 +27,16 @@ const Version = "0.1.0"
 // Server is one Carmine server: its databases, its clients and its background tasks. Create it with [New],
 // then call [Server.Run] (blocking) or use [Start] to serve in the background.
 type Server struct {
-	cfg     Config
+	cfg     Config     // the startup configuration, never changed: read it for immutable parameters only
+	live    liveConfig // the configuration CONFIG SET changes
 	log     hclog.Logger
 	ks      *keyspace.Keyspace
 	started time.Time
+	runID   string // 40 random hex digits, INFO's run_id
+	replID  string // 40 random hex digits, INFO's master_replid until replication exists
+
+	stats   *stats
+	slowlog slowlog
 
 	maxMemory atomic.Int64 // maxmemory, read by every command (see memory.go)
 
@@ -62,21 +68,26 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	kcfg := keyspace.DefaultConfig()
-	kcfg.Databases = cfg.Databases
-	ks, err := keyspace.New(kcfg)
-	if err != nil {
-		return nil, fmt.Errorf("keyspace: %w", err)
-	}
 	s := &Server{
 		cfg:      cfg,
 		log:      log,
-		ks:       ks,
 		started:  time.Now(),
+		runID:    randomHex(40),
+		replID:   randomHex(40),
+		stats:    newStats(len(commandList)),
 		clients:  make(map[int64]*client),
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	s.live.store(cfg)
+	kcfg := keyspace.DefaultConfig()
+	kcfg.Databases = cfg.Databases
+	kcfg.OnExpired = func(int, []byte) { s.stats.expired.Add(1) }
+	ks, err := keyspace.New(kcfg)
+	if err != nil {
+		return nil, fmt.Errorf("keyspace: %w", err)
+	}
+	s.ks = ks
 	s.clock.Store(s.started.UnixMilli())
 	s.applyMemoryConfig()
 	return s, nil
@@ -191,10 +202,13 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, ln := range s.lns { // Listeners: Serve returns once ln is closed.
 		g.Add(func() error { return s.Serve(ln) }, func(error) { ln.Close() })
 	}
-	{ // Expiry sweeper: active expiry, hz cycles a second.
+	{ // Expiry sweeper: active expiry, hz cycles a second (hz may change while it runs).
 		sctx, cancel := context.WithCancel(context.Background())
-		g.Add(func() error { return s.sweepExpired(sctx, time.Second/time.Duration(s.cfg.HZ)) },
-			func(error) { cancel() })
+		g.Add(func() error { return s.sweepExpired(sctx) }, func(error) { cancel() })
+	}
+	{ // Statistics sampler: instantaneous_ops_per_sec and the memory peak, every 100 ms as in Redis.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.sampleStats(sctx, 100*time.Millisecond) }, func(error) { cancel() })
 	}
 	{ // Stop requests: the caller's context, SHUTDOWN and Close.
 		stop := make(chan struct{})
@@ -254,9 +268,32 @@ func (s *Server) closeClients() {
 	}
 }
 
-// sweepExpired runs the keyspace's active expiry cycle every interval until ctx is done, giving each cycle a
-// quarter of the interval at most (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC is 25%).
-func (s *Server) sweepExpired(ctx context.Context, interval time.Duration) error {
+// sweepExpired runs the keyspace's active expiry cycle hz times a second until ctx is done, giving each cycle
+// a quarter of the interval at most (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC is 25%). It follows changes
+// of hz.
+func (s *Server) sweepExpired(ctx context.Context) error {
+	interval := func() time.Duration { return time.Second / time.Duration(s.live.hz.Load()) }
+	return every(ctx, interval(), func(now time.Time) time.Duration {
+		s.clock.Store(now.UnixMilli())
+		if s.pause.mode.Load() == pauseOff { // as in Redis, keys do not expire during a pause
+			s.ks.ActiveExpireCycle(now.UnixMilli(), interval()/4)
+		}
+		return interval()
+	})
+}
+
+// sampleStats samples the statistics that INFO reports as rates and peaks, every interval until ctx is done.
+func (s *Server) sampleStats(ctx context.Context, interval time.Duration) error {
+	return every(ctx, interval, func(now time.Time) time.Duration {
+		s.stats.sampleOps(now)
+		s.notePeak(uint64(s.usedMemory()))
+		return interval
+	})
+}
+
+// every calls f after interval, then again after the interval f returns, and so on until ctx is done. It
+// returns nil.
+func every(ctx context.Context, interval time.Duration, f func(now time.Time) time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -264,11 +301,10 @@ func (s *Server) sweepExpired(ctx context.Context, interval time.Duration) error
 		case <-ctx.Done():
 			return nil
 		case now := <-t.C:
-			s.clock.Store(now.UnixMilli())
-			if s.pause.mode.Load() != pauseOff {
-				continue // as in Redis, keys do not expire during a pause (a replica could see writes)
+			if next := f(now); next != interval {
+				interval = next
+				t.Reset(interval)
 			}
-			s.ks.ActiveExpireCycle(now.UnixMilli(), interval/4)
 		}
 	}
 }

@@ -1,0 +1,278 @@
+package node
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carminedb/carmine/keyspace"
+)
+
+var _ = register(map[string]handler{
+	"debug":           cmdDebug,
+	"lastsave":        cmdLastSave,
+	"latency|help":    cmdLatencyHelp,
+	"latency|history": cmdLatencyHistory,
+	"latency|latest":  cmdLatencyLatest,
+	"latency|reset":   cmdLatencyReset,
+	"shutdown":        cmdShutdown,
+	"slowlog|get":     cmdSlowlogGet,
+	"slowlog|help":    cmdSlowlogHelp,
+	"slowlog|len":     cmdSlowlogLen,
+	"slowlog|reset":   cmdSlowlogReset,
+	"time":            cmdTime,
+})
+
+// TIME: the server's clock as Unix seconds and microseconds, two bulk strings.
+func cmdTime(c *client, args [][]byte) error {
+	now := time.Now()
+	c.w.WriteArrayLen(2)
+	c.w.WriteBulkString(strconv.FormatInt(now.Unix(), 10))
+	c.w.WriteBulkString(strconv.Itoa(now.Nanosecond() / 1000))
+	return nil
+}
+
+// LASTSAVE: the Unix time of the last successful save, which is the start time until persistence exists.
+func cmdLastSave(c *client, args [][]byte) error {
+	c.w.WriteInt(c.srv.lastSave().Unix())
+	return nil
+}
+
+// subcommandSyntaxError is Redis's addReplySubcommandSyntaxError.
+func subcommandSyntaxError(container string, sub []byte) error {
+	return errorf(fmt.Sprintf("unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", sub, container))
+}
+
+// SLOWLOG GET [count]: the newest count entries (10 by default, -1 for all).
+func cmdSlowlogGet(c *client, args [][]byte) error {
+	if len(args) > 3 {
+		return subcommandSyntaxError("SLOWLOG", args[1])
+	}
+	count := int64(10)
+	if len(args) == 3 {
+		n, ok := keyspace.ParseInt(args[2])
+		if !ok || n < -1 {
+			return errorf("count should be greater than or equal to -1")
+		}
+		count = n
+	}
+	entries := c.srv.slowlog.newest(count)
+	w := c.w
+	w.WriteArrayLen(len(entries))
+	for _, e := range entries {
+		w.WriteArrayLen(6)
+		w.WriteInt(e.id)
+		w.WriteInt(e.at)
+		w.WriteInt(e.usec)
+		w.WriteArrayLen(len(e.args))
+		for _, a := range e.args {
+			w.WriteBulkString(a)
+		}
+		w.WriteBulkString(e.addr)
+		w.WriteBulkString(e.name)
+	}
+	return nil
+}
+
+// SLOWLOG LEN
+func cmdSlowlogLen(c *client, args [][]byte) error {
+	c.w.WriteInt(int64(c.srv.slowlog.len()))
+	return nil
+}
+
+// SLOWLOG RESET
+func cmdSlowlogReset(c *client, args [][]byte) error {
+	c.srv.slowlog.reset()
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// SLOWLOG HELP
+func cmdSlowlogHelp(c *client, args [][]byte) error {
+	writeHelp(c.w, "SLOWLOG", []string{
+		"GET [<count>]",
+		"    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+		"    Entries are made of:",
+		"    id, timestamp, time in microseconds, arguments array, client IP and port,",
+		"    client name",
+		"LEN",
+		"    Return the length of the slowlog.",
+		"RESET",
+		"    Reset the slowlog.",
+	})
+	return nil
+}
+
+// The latency monitor has no event sources yet (Redis's come from fork, AOF fsync, expiry and eviction
+// cycles and commands slower than latency-monitor-threshold), so its replies are those of an empty monitor.
+
+// LATENCY LATEST: one entry per event with samples; none here.
+func cmdLatencyLatest(c *client, args [][]byte) error {
+	c.w.WriteArrayLen(0)
+	return nil
+}
+
+// LATENCY HISTORY event: the samples of one event; none here.
+func cmdLatencyHistory(c *client, args [][]byte) error {
+	c.w.WriteArrayLen(0)
+	return nil
+}
+
+// LATENCY RESET [event ...]: the number of events reset.
+func cmdLatencyReset(c *client, args [][]byte) error {
+	c.w.WriteInt(0)
+	return nil
+}
+
+// LATENCY HELP, listing the subcommands Carmine has.
+func cmdLatencyHelp(c *client, args [][]byte) error {
+	writeHelp(c.w, "LATENCY", []string{
+		"HISTORY <event>",
+		"    Return time-latency samples for the <event> class.",
+		"LATEST",
+		"    Return the latest latency samples for all events.",
+		"RESET [<event> ...]",
+		"    Reset latency data of one or more <event> classes.",
+		"    (default: reset all data for all event classes)",
+	})
+	return nil
+}
+
+var errDebugNotAllowed = errorf(`DEBUG command not allowed. If the enable-debug-command option is set to "local", ` +
+	`you can run it from a local connection, otherwise you need to set this option in the configuration file, ` +
+	`and then restart the server.`)
+
+// debugAllowed applies enable-debug-command: "yes", or "local" for a client on a loopback address.
+func (c *client) debugAllowed() bool {
+	switch c.srv.cfg.DebugCommand {
+	case "yes":
+		return true
+	case "local":
+		host, _, err := net.SplitHostPort(c.addr)
+		ip := net.ParseIP(host)
+		return err == nil && ip != nil && ip.IsLoopback()
+	}
+	return false
+}
+
+// DEBUG subcommand [arg ...]: HELP, SLEEP seconds, OBJECT key.
+func cmdDebug(c *client, args [][]byte) error {
+	if !c.debugAllowed() {
+		return errDebugNotAllowed
+	}
+	switch sub := strings.ToLower(string(args[1])); {
+	case sub == "help" && len(args) == 2:
+		writeHelp(c.w, "DEBUG", []string{
+			"OBJECT <key>",
+			"    Show low level info about the `key` and associated value.",
+			"SLEEP <seconds>",
+			"    Stop the server for <seconds>. Decimals allowed.",
+		})
+		return nil
+	case sub == "sleep" && len(args) == 3:
+		// Matches Redis: strtod, so an unparsable number sleeps 0 seconds. Like Redis, it stops this event
+		// loop (Redis's whole server) for that long.
+		secs, _ := strconv.ParseFloat(string(args[2]), 64)
+		if secs > 0 && !math.IsInf(secs, 0) && !math.IsNaN(secs) {
+			time.Sleep(time.Duration(secs * float64(time.Second)))
+		}
+		c.w.WriteSimple("OK")
+		return nil
+	case sub == "object" && len(args) == 3:
+		return c.debugObject(args[2])
+	}
+	return subcommandSyntaxError("DEBUG", args[1])
+}
+
+// debugObject is DEBUG OBJECT key: "Value at:... refcount:... encoding:... serializedlength:... lru:...
+// lru_seconds_idle:...". serializedlength is the RDB size without LZF compression, which Carmine does not
+// estimate.
+func (c *client) debugObject(key []byte) error {
+	tx := c.srv.ks.Begin(c.db, key)
+	defer tx.End()
+	e, ok := tx.Peek(key)
+	if !ok {
+		return keyspace.ErrNoSuchKey
+	}
+	refcount, size := 1, int64(0)
+	var buf [20]byte
+	if e.Kind() == keyspace.KindString {
+		v := e.Bytes(buf[:0])
+		size = rdbStringLen(v)
+		// Matches Redis: the integers 0 to 9999 are shared objects with OBJ_SHARED_REFCOUNT.
+		if n, ok := keyspace.ParseInt(v); ok && e.Encoding() == keyspace.EncInt && n >= 0 && n < 10000 {
+			refcount = math.MaxInt32
+		}
+	}
+	idle := int64(tx.IdleTime(e) / time.Second)
+	lru := (time.Now().Unix() - idle) & (1<<24 - 1)
+	addr := "0x0"
+	if k := e.Key(); len(k) > 0 {
+		addr = fmt.Sprintf("%p", &k[0])
+	}
+	c.w.WriteSimple(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+		addr, refcount, e.Encoding(), size, lru, idle))
+	return nil
+}
+
+// rdbStringLen is the size of a string in an RDB file without compression: an integer encoding for short
+// integers that fit 32 bits, else a length prefix and the bytes.
+func rdbStringLen(v []byte) int64 {
+	if len(v) <= 11 {
+		if n, ok := keyspace.ParseInt(v); ok && strconv.FormatInt(n, 10) == string(v) {
+			switch {
+			case n >= math.MinInt8 && n <= math.MaxInt8:
+				return 2
+			case n >= math.MinInt16 && n <= math.MaxInt16:
+				return 3
+			case n >= math.MinInt32 && n <= math.MaxInt32:
+				return 5
+			}
+		}
+	}
+	n := int64(len(v))
+	switch {
+	case n < 1<<6:
+		return 1 + n
+	case n < 1<<14:
+		return 2 + n
+	case n <= math.MaxUint32:
+		return 5 + n
+	}
+	return 9 + n
+}
+
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: stop the server. Without persistence there is nothing to
+// save, so SAVE and NOSAVE both stop at once; NOW and FORCE change nothing either (there are no replicas to wait
+// for, and no save that could fail). ABORT has no shutdown in progress to cancel.
+func cmdShutdown(c *client, args [][]byte) error {
+	var save, nosave, abort, other bool
+	for _, a := range args[1:] {
+		switch strings.ToLower(string(a)) {
+		case "nosave":
+			nosave = true
+		case "save":
+			save = true
+		case "now", "force":
+			other = true
+		case "abort":
+			abort = true
+		default:
+			return errSyntax
+		}
+	}
+	if (save && nosave) || (abort && (save || nosave || other)) {
+		return errSyntax
+	}
+	if abort {
+		return errorf("No shutdown in progress.")
+	}
+	c.srv.log.Info("user requested shutdown", "client-id", c.id)
+	// Matches Redis: the client gets no reply; its connection closes with the others.
+	c.closing = true
+	c.srv.Shutdown()
+	return nil
+}
