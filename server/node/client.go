@@ -34,8 +34,9 @@ type client struct {
 	// Session state, touched only by the goroutine serving the client.
 	db        int
 	authed    bool
-	closing   bool   // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
-	lower     []byte // scratch for lower-casing command names
+	closing   bool     // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
+	lower     []byte   // scratch for lower-casing command names
+	scratch   [20]byte // scratch for formatting an int-encoded value
 	cmd       *command
 	argv      [][]byte     // the arguments of the command running
 	flags     clientFlags  // session flags shown by CLIENT LIST

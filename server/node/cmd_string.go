@@ -166,8 +166,7 @@ func (c *client) readString(tx *keyspace.Txn, key []byte) (keyspace.Entry, bool,
 
 // writeString writes a string value as a bulk reply.
 func (c *client) writeString(e keyspace.Entry) {
-	var buf [20]byte
-	c.w.WriteBulk(e.Bytes(buf[:0]))
+	c.w.WriteBulk(e.Bytes(c.scratch[:0])) // a scratch on the stack would escape through WriteBulk
 }
 
 // replyString looks up a string key and replies with its value, or a null when it is missing; it reports
