@@ -227,11 +227,10 @@ func (c *client) dropWaiter() {
 // goroutine-mode client waits here for its reply.
 func (c *client) awaitReply() {
 	w := c.waiter
+	c.parked = w.args // an event loop stops reading; CLIENT LIST shows the client blocked
 	if c.conn == nil {
-		c.parked = w.args
 		return
 	}
-	c.parked = w.args // shows as blocked in CLIENT LIST while it waits
 	c.publish()
 	hangup := c.in.watch()
 	select {

@@ -358,34 +358,29 @@ func cmdLPos(c *client, args [][]byte) error {
 			if rank == math.MinInt64 {
 				skip = 0 // Redis negates the rank, which leaves LONG_MIN negative: every match qualifies
 			}
-			scanned := int64(0)
-			visit := func(i int) func([]byte) bool {
-				return func(e []byte) bool {
-					if maxLen > 0 && scanned >= maxLen {
-						return false
-					}
-					scanned++
-					if string(e) == string(args[2]) {
-						if skip > 0 {
-							skip--
-						} else {
-							found = append(found, int64(i))
-							if want > 0 && int64(len(found)) >= want {
-								return false
-							}
-						}
-					}
+			// Walk from the head for a positive rank, from the tail for a negative one; i is the element's index.
+			n, scanned := l.Len(), int64(0)
+			i, step, walk := 0, 1, l.Range
+			if rank < 0 {
+				i, step, walk = n-1, -1, l.RangeReverse
+			}
+			walk(0, n-1, func(e []byte) bool {
+				if maxLen > 0 && scanned >= maxLen {
+					return false
+				}
+				scanned++
+				at := i
+				i += step
+				if string(e) != string(args[2]) {
 					return true
 				}
-			}
-			n := l.Len()
-			if rank > 0 {
-				i := 0
-				l.Range(0, n-1, func(e []byte) bool { ok := visit(i)(e); i++; return ok })
-			} else {
-				i := n - 1
-				l.RangeReverse(0, n-1, func(e []byte) bool { ok := visit(i)(e); i--; return ok })
-			}
+				if skip > 0 {
+					skip--
+					return true
+				}
+				found = append(found, int64(at))
+				return want == 0 || int64(len(found)) < want
+			})
 		}
 		if count < 0 {
 			if len(found) == 0 {

@@ -241,20 +241,6 @@ func (l *eventLoop) finish(c *client) {
 	}
 }
 
-// unpark runs a parked client's command again, then the commands buffered behind it. It runs on the loop.
-func (l *eventLoop) unpark(c *client) {
-	if l.clients[c.fd] != c || c.parked == nil {
-		return
-	}
-	defer l.recoverClient(c)
-	args := c.parked
-	c.parked = nil
-	c.execute(args)
-	if l.runBuffered(c) {
-		l.finish(c)
-	}
-}
-
 // flush writes as much of the client's pending replies as the socket takes, watching for writability while
 // some remain. It reports false when the client was closed.
 func (l *eventLoop) flush(c *client) bool {
@@ -323,47 +309,60 @@ type loopConn struct {
 	watching  uint32 // the epoll events registered
 }
 
-// pushToLoop hands b to the client's event loop, which writes it after the reply it is writing; it reports
-// false for a client that no loop serves.
-func (c *client) pushToLoop(b []byte) bool {
+// onLoop runs f on the client's event loop soon, unless the client is gone by then; a panic in f closes the
+// client only. It reports false for a client that no loop serves.
+func (c *client) onLoop(f func(l *eventLoop)) bool {
 	l := c.loop
 	if l == nil {
 		return false
 	}
-	l.post(func() {
-		if l.clients[c.fd] == c {
-			c.w.WriteRaw(b)
-			l.flush(c)
-		}
-	})
-	return true
-}
-
-// resumeWith hands a blocked client its reply on its event loop and lets it go on with its next commands.
-func (c *client) resumeWith(reply []byte) {
-	l := c.loop
 	l.post(func() {
 		if l.clients[c.fd] != c {
 			return
 		}
 		defer l.recoverClient(c)
-		c.w.WriteRaw(reply)
-		c.parked, c.waiter = nil, nil
-		if l.runBuffered(c) {
-			l.finish(c)
-		}
+		f(l)
+	})
+	return true
+}
+
+// goOn runs the commands buffered behind one that waited, then ends the batch.
+func (l *eventLoop) goOn(c *client) {
+	if l.runBuffered(c) {
+		l.finish(c)
+	}
+}
+
+// pushToLoop hands b to the client's event loop, which writes it after the reply it is writing; it reports
+// false for a client that no loop serves.
+func (c *client) pushToLoop(b []byte) bool {
+	return c.onLoop(func(l *eventLoop) {
+		c.w.WriteRaw(b)
+		l.flush(c)
 	})
 }
 
-// unparkOnLoop asks the client's event loop to run its parked command again; it reports false for a client
-// that no loop serves.
+// resumeWith hands a blocked client its reply on its event loop and lets it go on with its next commands.
+func (c *client) resumeWith(reply []byte) {
+	c.onLoop(func(l *eventLoop) {
+		c.w.WriteRaw(reply)
+		c.parked, c.waiter = nil, nil
+		l.goOn(c)
+	})
+}
+
+// unparkOnLoop asks the client's event loop to run its parked command again, then the commands behind it; it
+// reports false for a client that no loop serves.
 func (c *client) unparkOnLoop() bool {
-	l := c.loop
-	if l == nil {
-		return false
-	}
-	l.post(func() { l.unpark(c) })
-	return true
+	return c.onLoop(func(l *eventLoop) {
+		if c.parked == nil {
+			return
+		}
+		args := c.parked
+		c.parked = nil
+		c.execute(args)
+		l.goOn(c)
+	})
 }
 
 // attachToLoop hands conn to one of the server's event loops (round robin) and reports whether it did. The
