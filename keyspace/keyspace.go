@@ -23,6 +23,7 @@ type Keyspace struct {
 	evict        evictor
 	cachedMs     atomic.Int64 // coarse clock for LRU/LFU, refreshed by ActiveExpireCycle
 	used         atomic.Int64 // estimated bytes of all keys, the sum of every table.mem (see memory.go)
+	limits       atomic.Pointer[Limits]
 	expire       struct {
 		mu    sync.Mutex // serialises ActiveExpireCycle callers
 		shard int        // where the next cycle starts
@@ -56,6 +57,7 @@ func New(cfg Config) (*Keyspace, error) {
 	ks.SetEvictionPolicy(cfg.Policy)
 	ks.SetEvictionSamples(cfg.Samples)
 	ks.SetLFUTuning(cfg.LFULogFactor, cfg.LFUDecayTime)
+	ks.SetLimits(DefaultLimits())
 	ks.cachedMs.Store(cfg.Clock())
 	return ks, nil
 }

@@ -72,6 +72,11 @@ func cmdConfigGet(c *client, args [][]byte) error {
 				add(params[i].name, &params[i])
 			}
 		}
+		for old, main := range paramAliases {
+			if keyspace.Match(toLowerBytes(pat), []byte(old)) {
+				add(old, lookupParam(main))
+			}
+		}
 	}
 	c.w.WriteMapLen(len(out) / 2)
 	for _, s := range out {

@@ -36,6 +36,9 @@ type Config struct {
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
 
+	// Limits are the encoding limits (hash-max-listpack-entries and the like), handed to the keyspace.
+	Limits keyspace.Limits
+
 	SlowlogSlowerThan int64  // slowlog-log-slower-than: microseconds; negative disables the slow log, 0 logs everything
 	SlowlogMaxLen     int64  // slowlog-max-len
 	LatencyThreshold  int64  // latency-monitor-threshold: milliseconds, 0 = off
@@ -64,6 +67,7 @@ func DefaultConfig() Config {
 		MaxMemorySamples: 5,
 		LFULogFactor:     10,
 		LFUDecayTime:     1,
+		Limits:           keyspace.DefaultLimits(),
 
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
@@ -223,6 +227,27 @@ func enumParam(name string, field func(c *Config) *string, values ...string) par
 	return p
 }
 
+// limitParam is an encoding limit: a count or, with memory set, a size in bytes that may be written with memory
+// units; 0 or more, as Redis's size_t parameters.
+func limitParam(name string, field func(l *keyspace.Limits) *int, memory bool) param {
+	p := numParam(name, func(c *Config) *int { return field(&c.Limits) }, 0, math.MaxInt64)
+	if memory {
+		p.set = func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			n, err := parseMemory(s)
+			if err != nil || n < 0 {
+				return errors.New("argument must be a memory value")
+			}
+			*field(&c.Limits) = int(n)
+			return nil
+		}
+	}
+	return p
+}
+
 // with returns p with more flags.
 func (p param) with(f paramFlag) param {
 	p.flags |= f
@@ -311,6 +336,17 @@ var params = []param{
 	numParam("maxmemory-samples", func(c *Config) *int { return &c.MaxMemorySamples }, 1, math.MaxInt32),
 	numParam("lfu-log-factor", func(c *Config) *int { return &c.LFULogFactor }, 0, math.MaxInt32),
 	numParam("lfu-decay-time", func(c *Config) *int { return &c.LFUDecayTime }, 0, math.MaxInt32),
+	limitParam("hash-max-listpack-entries", func(l *keyspace.Limits) *int { return &l.HashListpackEntries }, false),
+	limitParam("hash-max-listpack-value", func(l *keyspace.Limits) *int { return &l.HashListpackValue }, true),
+	limitParam("set-max-intset-entries", func(l *keyspace.Limits) *int { return &l.SetIntsetEntries }, false),
+	limitParam("set-max-listpack-entries", func(l *keyspace.Limits) *int { return &l.SetListpackEntries }, false),
+	limitParam("set-max-listpack-value", func(l *keyspace.Limits) *int { return &l.SetListpackValue }, true),
+	limitParam("zset-max-listpack-entries", func(l *keyspace.Limits) *int { return &l.ZSetListpackEntries }, false),
+	limitParam("zset-max-listpack-value", func(l *keyspace.Limits) *int { return &l.ZSetListpackValue }, true),
+	limitParam("hll-sparse-max-bytes", func(l *keyspace.Limits) *int { return &l.HLLSparseMaxBytes }, true),
+	// Lists always use 8 KiB nodes (Redis's default, -2) and no compression.
+	fixed("list-max-listpack-size", "-2"),
+	fixed("list-compress-depth", "0"),
 	numParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64).with(immutable),
 	numParam("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogSlowerThan }, -1, math.MaxInt64),
 	numParam("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
@@ -337,7 +373,20 @@ var params = []param{
 	fixed("pidfile", "").with(immutable),
 }
 
+// paramAliases are the pre-7 names that Redis 7 still accepts, and CONFIG GET still lists, for its parameters.
+var paramAliases = map[string]string{
+	"hash-max-ziplist-entries": "hash-max-listpack-entries",
+	"hash-max-ziplist-value":   "hash-max-listpack-value",
+	"zset-max-ziplist-entries": "zset-max-listpack-entries",
+	"zset-max-ziplist-value":   "zset-max-listpack-value",
+	"list-max-ziplist-size":    "list-max-listpack-size",
+}
+
+// lookupParam returns the parameter called name, or by an alias, without regard to case; nil if there is none.
 func lookupParam(name string) *param {
+	if main, ok := paramAliases[strings.ToLower(name)]; ok {
+		name = main
+	}
 	for i := range params {
 		if strings.EqualFold(params[i].name, name) {
 			return &params[i]

@@ -208,6 +208,13 @@ func TestDiffConfig(t *testing.T) {
 				{"CONFIG", "SET", "loglevel", "WARNING"}, {"CONFIG", "GET", "loglevel"}, {"CONFIG", "SET", "loglevel", "notice"},
 				{"CONFIG", "SET", "requirepass", "secret"}, {"CONFIG", "GET", "requirepass"}, {"CONFIG", "SET", "requirepass", ""},
 				{"CONFIG", "RESETSTAT"}, {"CONFIG", "RESETSTAT", "x"}, {"CONFIG", "REWRITE"}, {"CONFIG", "REWRITE", "x"},
+				{"CONFIG", "GET", "hash-max-*"}, {"CONFIG", "GET", "zset-max-*"}, {"CONFIG", "GET", "list-*"},
+				{"CONFIG", "GET", "set-max-intset-entries", "hll-sparse-max-bytes", "HASH-MAX-ZIPLIST-VALUE"},
+				{"CONFIG", "SET", "hash-max-ziplist-entries", "64"}, {"CONFIG", "GET", "hash-max-listpack-entries"},
+				{"CONFIG", "SET", "zset-max-listpack-value", "1kb"}, {"CONFIG", "GET", "zset-max-ziplist-value"},
+				{"CONFIG", "SET", "hash-max-listpack-value", "-1"}, {"CONFIG", "SET", "set-max-intset-entries", "-1"},
+				{"CONFIG", "SET", "set-max-intset-entries", "x"}, {"CONFIG", "SET", "hll-sparse-max-bytes", "4000"},
+				{"CONFIG", "SET", "list-max-listpack-size", "-2"}, {"CONFIG", "SET", "list-compress-depth", "0"},
 			}
 			for _, c := range cases {
 				p.CheckWith(sortPairs, c...)

@@ -7,7 +7,7 @@ import "github.com/carminedb/carmine/server/internal/cmdspec"
 // server, as in Redis.
 const baseMemory = 800 << 10
 
-// applyMemoryConfig hands the memory parameters of the live configuration to the keyspace and the dispatcher.
+// applyMemoryConfig hands the memory parameters (and the encoding limits) of the live configuration to the keyspace and the dispatcher.
 // It runs at start and after every CONFIG SET.
 func (s *Server) applyMemoryConfig() {
 	cfg := s.config()
@@ -15,6 +15,7 @@ func (s *Server) applyMemoryConfig() {
 	s.ks.SetEvictionPolicy(cfg.MaxMemoryPolicy)
 	s.ks.SetEvictionSamples(cfg.MaxMemorySamples)
 	s.ks.SetLFUTuning(cfg.LFULogFactor, cfg.LFUDecayTime)
+	s.ks.SetLimits(cfg.Limits)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.
