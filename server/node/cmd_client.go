@@ -21,6 +21,7 @@ var _ = register(map[string]handler{
 	"client|reply":    cmdClientReply,
 	"client|setinfo":  cmdClientSetInfo,
 	"client|setname":  cmdClientSetName,
+	"client|unblock":  cmdClientUnblock,
 	"client|unpause":  cmdClientUnpause,
 	"monitor":         cmdMonitor,
 })

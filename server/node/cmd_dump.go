@@ -123,6 +123,7 @@ func cmdRestore(c *client, args [][]byte) error {
 		return nil
 	}
 	tx.SetString(key, val, at)
+	c.signalReady(key)
 	// As Redis's objectSetLRUOrLFU: FREQ sets the LFU counter under an LFU policy, IDLETIME backdates the LRU
 	// clock otherwise; the option that does not fit the policy does nothing.
 	if o.freq >= 0 {

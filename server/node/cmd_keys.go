@@ -386,6 +386,7 @@ func cmdRename(c *client, args [][]byte) error {
 	if err := tx.Rename(args[1], args[2]); err != nil {
 		return err
 	}
+	c.signalReady(args[2])
 	c.w.WriteSimple("OK")
 	return nil
 }
@@ -397,6 +398,9 @@ func cmdRenameNX(c *client, args [][]byte) error {
 	ok, err := tx.RenameNX(args[1], args[2])
 	if err != nil {
 		return err
+	}
+	if ok {
+		c.signalReady(args[2])
 	}
 	c.w.WriteInt(boolInt(ok))
 	return nil
@@ -440,6 +444,9 @@ func cmdCopy(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
+	if ok {
+		c.signalReadyIn(dstDB, args[2])
+	}
 	c.w.WriteInt(boolInt(ok))
 	return nil
 }
@@ -455,6 +462,9 @@ func cmdMove(c *client, args [][]byte) error {
 	ok, err := tx.Move(args[1], db)
 	if err != nil {
 		return err
+	}
+	if ok {
+		c.signalReadyIn(db, args[1])
 	}
 	c.w.WriteInt(boolInt(ok))
 	return nil
@@ -476,6 +486,7 @@ func cmdSwapDB(c *client, args [][]byte) error {
 	if err := tx.SwapDB(int(a), int(b)); err != nil {
 		return err
 	}
+	c.signalDBsReady(int(a), int(b))
 	c.w.WriteSimple("OK")
 	return nil
 }

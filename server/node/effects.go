@@ -40,7 +40,9 @@ func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
 
 // notify raises a keyspace event for key in the client's current database without marking the key modified
 // again: the further events of one change ("del" after the "hdel" that emptied a hash).
-func (c *client) notify(class notifyClass, event string, key []byte) { c.notifyIn(c.db, class, event, key) }
+func (c *client) notify(class notifyClass, event string, key []byte) {
+	c.notifyIn(c.db, class, event, key)
+}
 
 // notifyIn is notify for a key of another database.
 //
