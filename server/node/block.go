@@ -89,6 +89,16 @@ func (c *client) block(keys [][]byte, timeoutMs int64) error {
 	if c.serving {
 		return errStillBlocked
 	}
+	if c.exec != nil {
+		// Matches Redis: inside a transaction a blocking command does not block; it replies as if timed out,
+		// except that BLMOVE and BRPOPLPUSH reply a null bulk string there.
+		if c.cmd.name == "blmove" || c.cmd.name == "brpoplpush" {
+			c.w.WriteNull()
+		} else {
+			c.w.WriteNullArray()
+		}
+		return nil
+	}
 	s := c.srv
 	w := &waiter{c: c, cmd: c.cmd, args: copyArgs(c.argv), db: c.db, proto: c.w.Protocol()}
 	for _, k := range keys {

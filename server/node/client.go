@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 )
 
@@ -38,14 +39,16 @@ type client struct {
 	lower     []byte   // scratch for lower-casing command names
 	scratch   [20]byte // scratch for formatting an int-encoded value
 	cmd       *command
-	argv      [][]byte     // the arguments of the command running
-	flags     clientFlags  // session flags shown by CLIENT LIST
-	reply     replyMode    // CLIENT REPLY
-	sink      *resp.Writer // takes the replies that CLIENT REPLY OFF/SKIP discards
-	parked    [][]byte     // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
-	waiter    *waiter      // set while the client is blocked in a blocking command
-	serving   bool         // a stand-in running a blocked client's command for it (see block.go)
-	signalled bool         // the command made keys ready for blocked clients
+	argv      [][]byte      // the arguments of the command running
+	flags     clientFlags   // session flags shown by CLIENT LIST
+	reply     replyMode     // CLIENT REPLY
+	sink      *resp.Writer  // takes the replies that CLIENT REPLY OFF/SKIP discards
+	parked    [][]byte      // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
+	waiter    *waiter       // set while the client is blocked in a blocking command
+	serving   bool          // a stand-in running a blocked client's command for it (see block.go)
+	signalled bool          // the command made keys ready for blocked clients
+	multi     *multiState   // the open transaction, between MULTI and EXEC or DISCARD
+	exec      *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
 
 	pub published
 
@@ -70,6 +73,7 @@ const (
 	flagClosing                         // c: closing after the reply
 	flagNoEvict                         // e: CLIENT NO-EVICT on
 	flagNoTouch                         // T: CLIENT NO-TOUCH on
+	flagMulti                           // x: in MULTI
 )
 
 // replyMode is the CLIENT REPLY setting.

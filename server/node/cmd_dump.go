@@ -25,7 +25,7 @@ var (
 
 // DUMP key: the value serialised in Redis's format (RDB version 10), or null when the key is missing.
 func cmdDump(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	e, ok := tx.Lookup(args[1])
 	if !ok {
@@ -95,7 +95,7 @@ func cmdRestore(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	if !o.replace && tx.Exists(key) {
 		return errBusyKey

@@ -39,7 +39,7 @@ var _ = register(map[string]handler{
 // DEL key [key ...] and UNLINK key [key ...]: the number of keys removed.
 func cmdDel(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
@@ -54,7 +54,7 @@ func cmdDel(c *client, args [][]byte) error {
 // EXISTS key [key ...]: how many of the keys exist, a key named twice counting twice.
 func cmdExists(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
@@ -71,7 +71,7 @@ func cmdExists(c *client, args [][]byte) error {
 // TOUCH key [key ...]: like EXISTS, and updates the keys' access time.
 func cmdTouch(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
@@ -87,7 +87,7 @@ func cmdTouch(c *client, args [][]byte) error {
 
 // TYPE key
 func cmdType(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	kind := tx.Type(args[1])
 	c.countLookup(kind != keyspace.KindNone)
@@ -97,7 +97,7 @@ func cmdType(c *client, args [][]byte) error {
 
 // DBSIZE
 func cmdDBSize(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	c.w.WriteInt(int64(tx.Len()))
 	return nil
@@ -120,7 +120,7 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	if err := flushMode(args); err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	tx.Flush()
 	tx.End()
 	c.w.WriteSimple("OK")
@@ -132,7 +132,7 @@ func cmdFlushAll(c *client, args [][]byte) error {
 	if err := flushMode(args); err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	tx.FlushAll()
 	tx.End()
 	c.w.WriteSimple("OK")
@@ -142,7 +142,7 @@ func cmdFlushAll(c *client, args [][]byte) error {
 // TTL key and PTTL key: -2 for a missing key, -1 for no expiry, else the time left (TTL rounds to the nearest
 // second, as Redis does).
 func cmdTTL(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
 	c.countLookup(at != -2)
@@ -160,7 +160,7 @@ func cmdTTL(c *client, args [][]byte) error {
 
 // EXPIRETIME key and PEXPIRETIME key: the absolute Unix time of expiry, -1 or -2.
 func cmdExpireTime(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
 	c.countLookup(at != -2)
@@ -173,7 +173,7 @@ func cmdExpireTime(c *client, args [][]byte) error {
 
 // PERSIST key: 1 when a TTL was removed.
 func cmdPersist(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	if tx.Persist(args[1]) {
 		c.w.WriteInt(1)
@@ -213,7 +213,7 @@ func cmdExpire(c *client, args [][]byte) error {
 	if gt && lt {
 		return errorf("GT and LT options at the same time are not compatible")
 	}
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	// Matches Redis: seconds become milliseconds, relative times get the current time added, and either
 	// overflowing is an error.
@@ -252,7 +252,7 @@ func cmdExpire(c *client, args [][]byte) error {
 
 // KEYS pattern: every key matching the glob pattern, in no particular order.
 func cmdKeys(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	var buf []byte
 	var ends []int
@@ -348,7 +348,7 @@ func cmdScan(c *client, args [][]byte) error {
 			return errSyntax
 		}
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	var buf []byte
 	var ends []int
@@ -368,7 +368,7 @@ func cmdScan(c *client, args [][]byte) error {
 
 // RANDOMKEY: a random key, or null when the database is empty.
 func cmdRandomKey(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	key, ok := tx.RandomKey(nil)
 	if !ok {
@@ -381,7 +381,7 @@ func cmdRandomKey(c *client, args [][]byte) error {
 
 // RENAME key newkey
 func cmdRename(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	tx := c.begin(args[1], args[2])
 	defer tx.End()
 	if err := tx.Rename(args[1], args[2]); err != nil {
 		return err
@@ -393,7 +393,7 @@ func cmdRename(c *client, args [][]byte) error {
 
 // RENAMENX key newkey: 1 when renamed, 0 when newkey exists.
 func cmdRenameNX(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	tx := c.begin(args[1], args[2])
 	defer tx.End()
 	ok, err := tx.RenameNX(args[1], args[2])
 	if err != nil {
@@ -438,7 +438,7 @@ func cmdCopy(c *client, args [][]byte) error {
 		}
 	}
 	// A key lives in the same shard in every database, so locking both names covers the destination database.
-	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	tx := c.begin(args[1], args[2])
 	defer tx.End()
 	ok, err := tx.Copy(args[1], dstDB, args[2], replace)
 	if err != nil {
@@ -457,7 +457,7 @@ func cmdMove(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	ok, err := tx.Move(args[1], db)
 	if err != nil {
@@ -481,7 +481,7 @@ func cmdSwapDB(c *client, args [][]byte) error {
 	if err != nil {
 		return errorf("invalid second DB index")
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	if err := tx.SwapDB(int(a), int(b)); err != nil {
 		return err

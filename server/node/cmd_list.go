@@ -51,7 +51,7 @@ func parseSide(b []byte) (left bool, err error) {
 // LPUSH/RPUSH key element [element ...], LPUSHX/RPUSHX key element [element ...]: the new length.
 func cmdPush(c *client, args [][]byte) error {
 	onlyIfExists := len(args[0]) == 6 // lpushx, rpushx
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	l, err := tx.ListOf(args[1], !onlyIfExists)
 	if err != nil {
@@ -75,7 +75,7 @@ func cmdPush(c *client, args [][]byte) error {
 // withList runs fn with the list at args[1] (nil when the key is missing) while holding the key's lock. A key
 // of another kind is a WRONGTYPE error.
 func (c *client) withList(key []byte, fn func(tx *keyspace.Txn, l *keyspace.List) error) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	l, err := tx.ListOf(key, false)
 	if err != nil {
@@ -401,7 +401,7 @@ func cmdLPos(c *client, args [][]byte) error {
 // move pops from src's end and pushes to dst's end (LMOVE, RPOPLPUSH and their blocking forms, which pass
 // a timeout >= 0), checking dst's type first as Redis does. It writes the element or a null.
 func (c *client) move(src, dst []byte, fromLeft, toLeft bool, timeout int64) error {
-	tx := c.srv.ks.Begin(c.db, src, dst)
+	tx := c.begin(src, dst)
 	defer tx.End()
 	l, err := tx.ListOf(src, false)
 	if err != nil {
@@ -485,7 +485,7 @@ func cmdLMPop(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	k, l, err := firstList(&tx, keys)
 	if err != nil {
@@ -568,7 +568,7 @@ func cmdBPop(c *client, args [][]byte) error {
 	}
 	keys := args[1 : len(args)-1]
 	left := args[0][1] == 'l' || args[0][1] == 'L'
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	k, l, err := firstList(&tx, keys)
 	if err != nil {
