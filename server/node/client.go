@@ -49,6 +49,8 @@ type client struct {
 	signalled bool          // the command made keys ready for blocked clients
 	multi     *multiState   // the open transaction, between MULTI and EXEC or DISCARD
 	exec      *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
+	watched   []watchedKey  // WATCH
+	dirty     atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
 
 	pub published
 
@@ -163,6 +165,7 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 }
 
 func (s *Server) removeClient(c *client) {
+	c.unwatchAll()
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	if c.flags&flagMonitor != 0 {

@@ -116,13 +116,14 @@ func cmdRestore(c *client, args [][]byte) error {
 		at += tx.Now() // may wrap, as in Redis, and is then in the past
 	}
 	if ttl != 0 && at <= tx.Now() {
-		if o.replace {
-			tx.Delete(key)
+		if o.replace && tx.Delete(key) {
+			c.wrote(notifyGeneric, "del", key)
 		}
 		c.w.WriteSimple("OK")
 		return nil
 	}
 	tx.SetString(key, val, at)
+	c.wrote(notifyGeneric, "restore", key)
 	c.signalReady(key)
 	// As Redis's objectSetLRUOrLFU: FREQ sets the LFU counter under an LFU policy, IDLETIME backdates the LRU
 	// clock otherwise; the option that does not fit the policy does nothing.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -44,6 +45,7 @@ func cmdDel(c *client, args [][]byte) error {
 	n := 0
 	for _, k := range keys {
 		if tx.Delete(k) {
+			c.wrote(notifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -120,7 +122,8 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	if err := flushMode(args); err != nil {
 		return err
 	}
-	tx := c.begin()
+	tx := c.beginAll()
+	c.srv.touchWatchedIn(existsIn(&tx), c.db)
 	tx.Flush()
 	tx.End()
 	c.w.WriteSimple("OK")
@@ -132,7 +135,12 @@ func cmdFlushAll(c *client, args [][]byte) error {
 	if err := flushMode(args); err != nil {
 		return err
 	}
-	tx := c.begin()
+	tx := c.beginAll()
+	dbs := make([]int, c.srv.ks.Databases())
+	for i := range dbs {
+		dbs[i] = i
+	}
+	c.srv.touchWatchedIn(existsIn(&tx), dbs...)
 	tx.FlushAll()
 	tx.End()
 	c.w.WriteSimple("OK")
@@ -176,6 +184,7 @@ func cmdPersist(c *client, args [][]byte) error {
 	tx := c.begin(args[1])
 	defer tx.End()
 	if tx.Persist(args[1]) {
+		c.wrote(notifyGeneric, "persist", args[1])
 		c.w.WriteInt(1)
 	} else {
 		c.w.WriteInt(0)
@@ -243,8 +252,10 @@ func cmdExpire(c *client, args [][]byte) error {
 	}
 	if when <= tx.Now() {
 		tx.Delete(key)
+		c.wrote(notifyGeneric, "del", key)
 	} else {
 		tx.Expire(key, when)
+		c.wrote(notifyGeneric, "expire", key)
 	}
 	c.w.WriteInt(1)
 	return nil
@@ -386,7 +397,7 @@ func cmdRename(c *client, args [][]byte) error {
 	if err := tx.Rename(args[1], args[2]); err != nil {
 		return err
 	}
-	c.signalReady(args[2])
+	c.renamed(args[1], args[2])
 	c.w.WriteSimple("OK")
 	return nil
 }
@@ -400,10 +411,20 @@ func cmdRenameNX(c *client, args [][]byte) error {
 		return err
 	}
 	if ok {
-		c.signalReady(args[2])
+		c.renamed(args[1], args[2])
 	}
 	c.w.WriteInt(boolInt(ok))
 	return nil
+}
+
+// renamed reports the effects of RENAME and RENAMENX. Matches Redis: renaming a key to itself changes nothing.
+func (c *client) renamed(src, dst []byte) {
+	if bytes.Equal(src, dst) {
+		return
+	}
+	c.wrote(notifyGeneric, "rename_from", src)
+	c.wrote(notifyGeneric, "rename_to", dst)
+	c.signalReady(dst)
 }
 
 // parseDB reads a database index as Redis's COPY and MOVE do: a C int, then a range check.
@@ -445,6 +466,7 @@ func cmdCopy(c *client, args [][]byte) error {
 		return err
 	}
 	if ok {
+		c.wroteIn(dstDB, notifyGeneric, "copy_to", args[2])
 		c.signalReadyIn(dstDB, args[2])
 	}
 	c.w.WriteInt(boolInt(ok))
@@ -464,6 +486,8 @@ func cmdMove(c *client, args [][]byte) error {
 		return err
 	}
 	if ok {
+		c.wrote(notifyGeneric, "move_from", args[1])
+		c.wroteIn(db, notifyGeneric, "move_to", args[1])
 		c.signalReadyIn(db, args[1])
 	}
 	c.w.WriteInt(boolInt(ok))
@@ -481,14 +505,28 @@ func cmdSwapDB(c *client, args [][]byte) error {
 	if err != nil {
 		return errorf("invalid second DB index")
 	}
-	tx := c.begin()
+	tx := c.beginAll()
 	defer tx.End()
 	if err := tx.SwapDB(int(a), int(b)); err != nil {
 		return err
 	}
 	c.signalDBsReady(int(a), int(b))
+	// Matches Redis: a watched key of either database that exists in either one now holds another value.
+	exists := existsIn(&tx)
+	c.srv.touchWatchedIn(func(k blockKey) bool {
+		return exists(blockKey{int(a), k.key}) || exists(blockKey{int(b), k.key})
+	}, int(a), int(b))
 	c.w.WriteSimple("OK")
 	return nil
+}
+
+// existsIn returns a test of whether a key exists, for a Txn that holds every shard lock.
+func existsIn(tx *keyspace.Txn) func(k blockKey) bool {
+	return func(k blockKey) bool {
+		t := tx.Within(k.db)
+		defer t.End()
+		return t.Exists([]byte(k.key))
+	}
 }
 
 func boolInt(b bool) int64 {

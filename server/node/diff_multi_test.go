@@ -126,3 +126,70 @@ func testDiffMultiPause(t *testing.T, mode func(*Config)) {
 	want := scenario(redis.Addr)
 	require.Equal(t, want, scenario(addr))
 }
+
+// TestDiffWatch compares WATCH and UNWATCH with real Redis: changes by another client or the watcher itself,
+// changes that are not changes (deleting a missing key), FLUSHDB, FLUSHALL and SWAPDB, expiry while watched,
+// and the errors.
+func TestDiffWatch(t *testing.T) { ioModes(t, testDiffWatch) }
+
+func testDiffWatch(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	scenario := func(a string) string {
+		var log strings.Builder
+		c1, c2 := difftest.Dial(t, a), difftest.Dial(t, a)
+		do := func(who string, c *difftest.Conn, args ...string) {
+			log.WriteString(who + " " + strings.Join(args, " ") + ": " + difftest.Format(c.Do(args...)) + "\n")
+		}
+		// attempt runs a transaction on c1 after WATCH of keys and change, which c2 (or c1) makes.
+		attempt := func(keys []string, change func()) {
+			do("c1", c1, append([]string{"WATCH"}, keys...)...)
+			change()
+			do("c1", c1, "MULTI")
+			do("c1", c1, "INCR", "counter")
+			do("c1", c1, "EXEC")
+		}
+		do("c2", c2, "RPUSH", "l", "a", "b")
+		attempt([]string{"l"}, func() {})
+		attempt([]string{"l"}, func() { do("c2", c2, "LPUSH", "l", "x") })
+		attempt([]string{"l"}, func() { do("c1", c1, "RPOP", "l") })
+		attempt([]string{"l"}, func() { do("c2", c2, "LRANGE", "l", "0", "-1") })
+		attempt([]string{"nokey"}, func() { do("c2", c2, "DEL", "nokey") })
+		attempt([]string{"nokey", "l"}, func() { do("c2", c2, "LSET", "l", "0", "y") })
+		attempt([]string{"l"}, func() { do("c2", c2, "EXPIRE", "l", "100") })
+		attempt([]string{"l"}, func() { do("c2", c2, "PERSIST", "l") })
+		attempt([]string{"l"}, func() { do("c2", c2, "PERSIST", "l") })
+		attempt([]string{"m"}, func() { do("c2", c2, "RENAME", "l", "m") })
+		attempt([]string{"m"}, func() { do("c2", c2, "MOVE", "m", "1") })
+		attempt([]string{"nokey"}, func() { do("c2", c2, "FLUSHDB") })
+		do("c2", c2, "RPUSH", "f", "1")
+		attempt([]string{"f"}, func() { do("c2", c2, "FLUSHDB") })
+		do("c2", c2, "RPUSH", "f", "1")
+		attempt([]string{"f"}, func() { do("c2", c2, "FLUSHALL") })
+		do("c2", c2, "RPUSH", "f", "1")
+		attempt([]string{"nokey"}, func() { do("c2", c2, "SWAPDB", "0", "1") })
+		attempt([]string{"f"}, func() { do("c2", c2, "SWAPDB", "0", "1") })
+		do("c2", c2, "RPUSH", "e", "1")
+		do("c2", c2, "PEXPIRE", "e", "50")
+		attempt([]string{"e"}, func() { time.Sleep(120 * time.Millisecond) })
+		do("c2", c2, "RPUSH", "w", "1")
+		do("c1", c1, "WATCH", "w")
+		do("c1", c1, "UNWATCH")
+		do("c2", c2, "RPUSH", "w", "2")
+		do("c1", c1, "MULTI")
+		do("c1", c1, "EXEC")
+		do("c1", c1, "WATCH", "w")
+		do("c1", c1, "MULTI")
+		do("c1", c1, "WATCH", "w")
+		do("c1", c1, "DISCARD")
+		do("c2", c2, "RPUSH", "w", "3")
+		do("c1", c1, "MULTI")
+		do("c1", c1, "EXEC")
+		do("c1", c1, "WATCH")
+		do("c1", c1, "UNWATCH", "x")
+		do("c1", c1, "GET", "counter")
+		return log.String()
+	}
+	want := scenario(redis.Addr)
+	require.Equal(t, want, scenario(addr))
+}

@@ -1,8 +1,8 @@
 package node
 
 // The effects seam (see ARCHITECTURE.md): every handler that changes a key reports it here, in the order it
-// applies its changes, while it still holds the key's lock. WATCH, client tracking and keyspace notifications
-// (issue 6) hang on wrote and notify; blocking commands on signalReady (block.go); replication and the AOF will
+// applies its changes, while it still holds the key's lock. WATCH (watch.go), client tracking and keyspace
+// notifications (issue 6) hang on wrote and notify; blocking commands on signalReady (block.go); replication and the AOF will
 // hang on the command's propagation. Handlers never talk to those features directly.
 //
 // Report what Redis reports: one wrote per key a command changes, with the event name Redis's
@@ -35,6 +35,7 @@ func (c *client) wrote(class notifyClass, event string, key []byte) {
 
 // wroteIn is wrote for a key of another database (MOVE, COPY ... DB, SWAPDB).
 func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
+	c.srv.touchWatched(db, key)
 	c.notifyIn(db, class, event, key)
 }
 
@@ -46,6 +47,6 @@ func (c *client) notify(class notifyClass, event string, key []byte) {
 
 // notifyIn is notify for a key of another database.
 //
-// Not yet delivered: keyspace notifications, WATCH and tracking arrive with issue 6. Until then the seam only
-// fixes where handlers report their effects, so those features need no new sweep of the handlers.
+// Not yet delivered: keyspace notifications and client tracking arrive with issue 6; WATCH already hangs on
+// wroteIn.
 func (c *client) notifyIn(db int, class notifyClass, event string, key []byte) {}

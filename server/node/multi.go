@@ -5,7 +5,7 @@ import (
 	"github.com/carminedb/carmine/resp"
 )
 
-// Transactions (MULTI/EXEC/DISCARD). Between MULTI and EXEC the dispatcher queues commands instead of running
+// Transactions (MULTI/EXEC/DISCARD; WATCH is in watch.go). Between MULTI and EXEC the dispatcher queues commands instead of running
 // them (see dispatch), and an error while queueing (unknown command, arity, NOAUTH, OOM) dooms the
 // transaction. EXEC runs the queue holding every shard lock (keyspace.BeginAll), so nothing else interleaves on
 // any core: each command takes its Txn from the transaction's with c.begin instead of locking on its own.
@@ -76,6 +76,7 @@ func cmdDiscard(c *client, args [][]byte) error {
 		return errorf("DISCARD without MULTI")
 	}
 	c.endMulti()
+	c.unwatchAll()
 	c.w.WriteSimple("OK")
 	return nil
 }
@@ -89,11 +90,18 @@ func cmdExec(c *client, args [][]byte) error {
 	m := c.multi
 	c.endMulti()
 	if m.doomed {
+		c.unwatchAll()
 		return errExecAbort
 	}
 	self := c.cmd
 	tx := c.srv.ks.BeginAll(c.db)
-	tx.Now() // one time for the whole transaction, as Redis
+	if c.watchFailed(tx.Now()) { // Now: one time for the whole transaction, as Redis
+		tx.End()
+		c.unwatchAll()
+		c.w.WriteNullArray()
+		return nil
+	}
+	c.unwatchAll()
 	c.exec = &tx
 	c.w.WriteArrayLen(len(m.queue))
 	for _, q := range m.queue {

@@ -46,6 +46,7 @@ type Server struct {
 	clock    atomic.Int64 // Unix ms, updated hz times a second (client idle times)
 	pause    pauser
 	block    blockers
+	watch    watchers
 	monitors atomic.Pointer[[]*client] // a copy of monitorList for clients running commands; nil when empty
 
 	mu          sync.Mutex
@@ -82,7 +83,12 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	s.live.store(cfg)
 	kcfg := keyspace.DefaultConfig()
 	kcfg.Databases = cfg.Databases
-	kcfg.OnExpired = func(int, []byte) { s.stats.expired.Add(1) }
+	// Expiry and eviction are effects like any write: they touch watched keys. (Notifications: issue 6.)
+	kcfg.OnExpired = func(db int, key []byte) {
+		s.stats.expired.Add(1)
+		s.touchWatched(db, key)
+	}
+	kcfg.OnEvicted = func(db int, key []byte) { s.touchWatched(db, key) }
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
 		return nil, fmt.Errorf("keyspace: %w", err)
