@@ -258,6 +258,10 @@ func (c *client) setGeneric(name, key, val []byte, o strOpts, reply func(set boo
 		return nil
 	}
 	tx.SetString(key, val, at)
+	c.wrote(notifyString, "set", key)
+	if o.unit != unitNone {
+		c.notify(notifyGeneric, "expire", key)
+	}
 	if reply != nil {
 		reply(true)
 	} else if !o.get {
@@ -294,10 +298,14 @@ func cmdGetEx(c *client, args [][]byte) error {
 	switch {
 	case (o.unit == unitEXAT || o.unit == unitPXAT) && at <= tx.Now():
 		tx.Delete(key)
+		c.wrote(notifyGeneric, "del", key)
 	case o.unit != unitNone:
 		tx.Expire(key, at)
+		c.wrote(notifyGeneric, "expire", key)
 	case o.persist:
-		tx.Persist(key)
+		if tx.Persist(key) {
+			c.wrote(notifyGeneric, "persist", key)
+		}
 	}
 	return nil
 }
@@ -309,6 +317,7 @@ func cmdGetDel(c *client, args [][]byte) error {
 	ok, err := c.replyString(&tx, args[1])
 	if ok {
 		tx.Delete(args[1])
+		c.wrote(notifyGeneric, "del", args[1])
 	}
 	return err
 }
@@ -321,6 +330,7 @@ func cmdGetSet(c *client, args [][]byte) error {
 		return err
 	}
 	tx.SetString(args[1], args[2], 0)
+	c.wrote(notifyString, "set", args[1])
 	return nil
 }
 
@@ -366,6 +376,7 @@ func cmdMSet(c *client, args [][]byte) error {
 	}
 	for j := 1; j < len(args); j += 2 {
 		tx.SetString(args[j], args[j+1], 0)
+		c.wrote(notifyString, "set", args[j])
 	}
 	if nx {
 		c.w.WriteInt(1)
@@ -544,6 +555,7 @@ func (c *client) incrBy(key []byte, delta int64) error {
 	if err != nil {
 		return err
 	}
+	c.wrote(notifyString, "incrby", key)
 	c.w.WriteInt(n)
 	return nil
 }
@@ -688,6 +700,7 @@ func cmdIncrByFloat(c *client, args [][]byte) error {
 	}
 	s := formatLongDouble(sum)
 	tx.SetStringNoInt(key, s, keyspace.KeepTTL)
+	c.wrote(notifyString, "incrbyfloat", key)
 	c.w.WriteBulk(s)
 	return nil
 }
