@@ -50,6 +50,7 @@ type client struct {
 	multi     *multiState   // the open transaction, between MULTI and EXEC or DISCARD
 	exec      *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
 	watched   []watchedKey  // WATCH
+	subs      clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
 	dirty     atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
 
 	pub published
@@ -76,6 +77,7 @@ const (
 	flagNoEvict                         // e: CLIENT NO-EVICT on
 	flagNoTouch                         // T: CLIENT NO-TOUCH on
 	flagMulti                           // x: in MULTI
+	flagPubSub                          // P: subscribed to a channel, pattern or shard channel
 )
 
 // replyMode is the CLIENT REPLY setting.
@@ -99,6 +101,8 @@ type published struct {
 	obuf   atomic.Int64 // reply bytes not yet written
 	rbs    atomic.Int64 // size of the read buffer
 	proto  atomic.Int32
+	subs   [3]atomic.Int32 // channels, patterns and shard channels subscribed to
+	multi  atomic.Int32    // commands queued in MULTI, -1 outside MULTI
 }
 
 // publish stores the session state other clients may read (CLIENT LIST, INFO).
@@ -132,6 +136,18 @@ func (c *client) publish() {
 	if n := int64(c.rd.BufferSize()); p.rbs.Load() != n {
 		p.rbs.Store(n)
 	}
+	for k := range c.subs {
+		if n := int32(len(c.subs[k])); p.subs[k].Load() != n {
+			p.subs[k].Store(n)
+		}
+	}
+	multi := int32(-1)
+	if c.multi != nil {
+		multi = int32(len(c.multi.queue))
+	}
+	if p.multi.Load() != multi {
+		p.multi.Store(multi)
+	}
 	if pr := int32(c.w.Protocol()); p.proto.Load() != pr {
 		p.proto.Store(pr)
 	}
@@ -153,6 +169,7 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 	}
 	c.pub.active.Store(s.clock.Load())
 	c.pub.proto.Store(2)
+	c.pub.multi.Store(-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -166,6 +183,7 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 
 func (s *Server) removeClient(c *client) {
 	c.unwatchAll()
+	c.unsubscribeAll()
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	if c.flags&flagMonitor != 0 {

@@ -197,6 +197,8 @@ func (c *client) dispatch(args [][]byte) {
 		err = errNoAuth
 	case c.flags&flagMonitor != 0 && cmd.keyspace:
 		err = errReplicaKeyspace
+	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):
+		err = errorf(fmt.Sprintf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 	default:
 		if err = c.srv.checkMemory(cmd); err != nil {
 			break
