@@ -60,7 +60,7 @@ type client struct {
 	libName string
 	libVer  string
 	busy    bool          // goroutine mode: running a batch, so pushes wait in pending
-	pending []byte        // goroutine mode: pushed frames not yet written
+	pending []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
 	pushed  chan struct{} // goroutine mode: wakes writePushes
 	gone    chan struct{} // goroutine mode: closed when serve returns
 	dead    chan struct{} // goroutine mode: closed when the connection is killed
