@@ -59,12 +59,17 @@ type client struct {
 	name    string
 	libName string
 	libVer  string
+	wmu     sync.Mutex    // goroutine mode: held while pushed frames are written, never with mu held on entry
 	busy    bool          // goroutine mode: running a batch, so pushes wait in pending
+	spare   []byte        // goroutine mode: a written pending buffer, for reuse
 	pending []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
 	pushed  chan struct{} // goroutine mode: wakes writePushes
 	gone    chan struct{} // goroutine mode: closed when serve returns
 	dead    chan struct{} // goroutine mode: closed when the connection is killed
 	in      *connSource   // goroutine mode: what the command reader reads
+
+	softSince    atomic.Int64 // server clock (Unix ms) since when output is over the soft limit, 0 when not
+	outputKilled atomic.Bool  // closed for its output buffer limit (logged once)
 }
 
 // clientFlags are the session states that CLIENT LIST shows as letters.
@@ -257,25 +262,51 @@ func (c *client) serve() {
 	c.w.Flush()
 }
 
-// setBusy marks a goroutine-mode client as running a batch, so pushed frames (MONITOR) wait instead of
-// landing inside a reply. Leaving the busy state writes the frames that waited.
+// setBusy marks a goroutine-mode client as running a batch, so pushed frames (MONITOR, pub/sub) wait instead
+// of landing inside a reply. Leaving the busy state writes the frames that waited.
 func (c *client) setBusy(busy bool) error {
+	c.wmu.Lock() // wait out a push being written
+	defer c.wmu.Unlock()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.busy == busy {
+		c.mu.Unlock()
 		return nil
 	}
 	c.busy = busy
-	if busy || len(c.pending) == 0 {
+	if busy {
+		c.mu.Unlock()
 		return nil
 	}
-	_, err := c.conn.Write(c.pending)
-	c.pending = c.pending[:0]
+	buf := c.takePending()
+	return c.writePending(buf)
+}
+
+// takePending returns the pushed frames waiting, leaving an empty buffer. Call with c.mu held; it unlocks it.
+func (c *client) takePending() []byte {
+	buf := c.pending
+	c.pending = c.spare[:0]
+	c.spare = nil
+	c.mu.Unlock()
+	return buf
+}
+
+// writePending writes frames taken with takePending, with c.wmu held, and keeps the buffer for reuse.
+func (c *client) writePending(buf []byte) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(buf)
+	c.mu.Lock()
+	if c.spare == nil && cap(buf) <= 1<<20 {
+		c.spare = buf[:0]
+	}
+	c.mu.Unlock()
 	return err
 }
 
 // push sends complete RESP frames to the client from any goroutine: after the reply it is writing, if any,
-// and before the replies of later commands. b must not change afterwards.
+// and before the replies of later commands. b must not change afterwards. It never waits for the client to
+// read: frames gather in memory, up to client-output-buffer-limit, beyond which the client is closed.
 func (c *client) push(b []byte) {
 	if c.pushToLoop(b) {
 		return
@@ -283,6 +314,9 @@ func (c *client) push(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pending = append(c.pending, b...)
+	if c.overOutputLimit(len(c.pending)) {
+		return
+	}
 	if c.pushed == nil {
 		// A writer goroutine, so that a client that does not read stalls only itself, never the pusher.
 		c.pushed = make(chan struct{}, 1)
@@ -295,6 +329,7 @@ func (c *client) push(b []byte) {
 }
 
 // writePushes writes a goroutine-mode client's pushed frames while it is between batches, until it is gone.
+// c.mu is not held while writing, so pushers never wait for a slow reader.
 func (c *client) writePushes() {
 	for {
 		select {
@@ -302,14 +337,17 @@ func (c *client) writePushes() {
 			return
 		case <-c.pushed:
 		}
+		c.wmu.Lock()
 		c.mu.Lock()
-		if !c.busy && len(c.pending) > 0 {
-			if _, err := c.conn.Write(c.pending); err != nil {
-				c.kill(c)
-			}
-			c.pending = c.pending[:0]
+		if c.busy || len(c.pending) == 0 {
+			c.mu.Unlock()
+			c.wmu.Unlock()
+			continue
 		}
-		c.mu.Unlock()
+		if err := c.writePending(c.takePending()); err != nil {
+			c.kill(c)
+		}
+		c.wmu.Unlock()
 	}
 }
 

@@ -36,7 +36,8 @@ type Config struct {
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
 
-	NotifyKeyspaceEvents string // notify-keyspace-events: flag letters, as Redis writes them back
+	NotifyKeyspaceEvents string         // notify-keyspace-events: flag letters, as Redis writes them back
+	OutputLimits         [3]outputLimit // client-output-buffer-limit, by class: normal, replica, pubsub
 
 	// Limits are the encoding limits (hash-max-listpack-entries and the like), handed to the keyspace.
 	Limits keyspace.Limits
@@ -70,6 +71,7 @@ func DefaultConfig() Config {
 		LFULogFactor:     10,
 		LFUDecayTime:     1,
 		Limits:           keyspace.DefaultLimits(),
+		OutputLimits:     defaultOutputLimits,
 
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
@@ -349,6 +351,7 @@ var params = []param{
 	// Lists always use 8 KiB nodes (Redis's default, -2) and no compression.
 	fixed("list-max-listpack-size", "-2"),
 	fixed("list-compress-depth", "0"),
+	outputLimitParam,
 	numParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64).with(immutable),
 	numParam("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogSlowerThan }, -1, math.MaxInt64),
 	numParam("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, math.MaxInt64),

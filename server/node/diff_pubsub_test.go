@@ -190,3 +190,43 @@ func testDiffKeyspaceEvents(t *testing.T, mode func(*Config)) {
 	want := scenario(redis.Addr)
 	require.Equal(t, want, scenario(addr))
 }
+
+// TestDiffOutputLimit compares what client-output-buffer-limit does to a subscriber that does not read: over
+// the pub/sub hard limit it is disconnected, while with no limit it stays.
+func TestDiffOutputLimit(t *testing.T) { ioModes(t, testDiffOutputLimit) }
+
+func testDiffOutputLimit(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	p := difftest.NewPair(t, redis.Addr, addr)
+	for _, c := range [][]string{
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 256kb 60"},
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "normal 1 2 3 replica 4 5 6"},
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "foo 1 1 1"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub 1 1"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub x 1 1"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 1mb 256kb 60"},
+	} {
+		p.Check(c...)
+	}
+	message := strings.Repeat("m", 100<<10)
+	scenario := func(a, limit string) string {
+		var log strings.Builder
+		pub, sub := difftest.Dial(t, a), difftest.Dial(t, a)
+		pub.Do("CONFIG", "SET", "client-output-buffer-limit", limit)
+		sub.Do("SUBSCRIBE", "big") // and then reads nothing
+		for i := 0; i < 200; i++ { // 20 MB, more than the socket buffers hold
+			pub.Do("PUBLISH", "big", message)
+		}
+		time.Sleep(200 * time.Millisecond)
+		log.WriteString(limit + ": " + difftest.Format(pub.Do("PUBSUB", "NUMSUB", "big")) + "\n")
+		sub.Close()
+		return log.String()
+	}
+	for _, limit := range []string{"pubsub 1mb 256kb 60", "pubsub 0 0 0"} {
+		require.Equal(t, scenario(redis.Addr, limit), scenario(addr, limit))
+	}
+}

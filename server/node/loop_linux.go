@@ -350,7 +350,9 @@ func (c *client) pushToLoop(b []byte) bool {
 			c.w.WriteRaw(c.pending)
 			c.pending = c.pending[:0]
 			c.mu.Unlock()
-			l.flush(c)
+			if l.flush(c) && c.overOutputLimit(c.w.Buffered()-c.wpos) {
+				l.closeClient(c)
+			}
 		})
 	}
 	return true

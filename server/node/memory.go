@@ -19,6 +19,8 @@ func (s *Server) applyLiveConfig() {
 	s.ks.SetLimits(cfg.Limits)
 	f, _ := parseNotifyFlags(cfg.NotifyKeyspaceEvents)
 	s.notifyFlags.Store(uint32(f))
+	limits := cfg.OutputLimits
+	s.outputLimits.Store(&limits)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.

@@ -49,8 +49,9 @@ type Server struct {
 	watch    watchers
 	pubsub   pubsub
 
-	notifyFlags atomic.Uint32             // notify-keyspace-events, as notifyClass bits
-	monitors    atomic.Pointer[[]*client] // a copy of monitorList for clients running commands; nil when empty
+	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
+	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
+	monitors     atomic.Pointer[[]*client]      // a copy of monitorList for clients running commands; nil when empty
 
 	mu          sync.Mutex
 	lns         []net.Listener
