@@ -61,7 +61,7 @@ func cmdExists(c *client, args [][]byte) error {
 	n := 0
 	for _, k := range keys {
 		ok := tx.Exists(k)
-		c.countLookup(ok)
+		c.countLookup(k, ok)
 		if ok {
 			n++
 		}
@@ -78,7 +78,7 @@ func cmdTouch(c *client, args [][]byte) error {
 	n := 0
 	for _, k := range keys {
 		_, ok := tx.Lookup(k)
-		c.countLookup(ok)
+		c.countLookup(k, ok)
 		if ok {
 			n++
 		}
@@ -92,7 +92,7 @@ func cmdType(c *client, args [][]byte) error {
 	tx := c.begin(args[1])
 	defer tx.End()
 	kind := tx.Type(args[1])
-	c.countLookup(kind != keyspace.KindNone)
+	c.countLookup(args[1], kind != keyspace.KindNone)
 	c.w.WriteSimple(kind.String())
 	return nil
 }
@@ -153,7 +153,7 @@ func cmdTTL(c *client, args [][]byte) error {
 	tx := c.begin(args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
-	c.countLookup(at != -2)
+	c.countLookup(args[1], at != -2)
 	if at < 0 {
 		c.w.WriteInt(at)
 		return nil
@@ -171,7 +171,7 @@ func cmdExpireTime(c *client, args [][]byte) error {
 	tx := c.begin(args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
-	c.countLookup(at != -2)
+	c.countLookup(args[1], at != -2)
 	if at >= 0 && (args[0][0] == 'e' || args[0][0] == 'E') {
 		at = (at + 500) / 1000 // Matches Redis: rounded to the nearest second, like TTL.
 	}

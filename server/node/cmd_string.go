@@ -160,7 +160,7 @@ func lookupString(tx *keyspace.Txn, key []byte) (keyspace.Entry, bool, error) {
 // readString is lookupString for commands that read key, counted as a keyspace hit or miss.
 func (c *client) readString(tx *keyspace.Txn, key []byte) (keyspace.Entry, bool, error) {
 	e, ok, err := lookupString(tx, key)
-	c.countLookup(ok || err != nil)
+	c.countLookup(key, ok || err != nil)
 	return e, ok, err
 }
 
@@ -342,7 +342,7 @@ func cmdMGet(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(len(keys))
 	for _, k := range keys {
 		e, ok := tx.Lookup(k)
-		c.countLookup(ok)
+		c.countLookup(k, ok)
 		if !ok || e.Kind() != keyspace.KindString {
 			c.w.WriteNull()
 			continue
@@ -713,13 +713,13 @@ func cmdLCS(c *client, args [][]byte) error {
 	// A lookup that expires a key invalidates earlier entries, so a is copied before b is looked up.
 	var a, b []byte
 	ea, okA := tx.Lookup(args[1])
-	c.countLookup(okA)
+	c.countLookup(args[1], okA)
 	if okA && ea.Kind() == keyspace.KindString {
 		a = ea.Bytes(nil)
 		a = append([]byte(nil), a...)
 	}
 	eb, okB := tx.Lookup(args[2])
-	c.countLookup(okB)
+	c.countLookup(args[2], okB)
 	if (okA && ea.Kind() != keyspace.KindString) || (okB && eb.Kind() != keyspace.KindString) {
 		return errLCSType
 	}

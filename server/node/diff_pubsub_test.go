@@ -185,6 +185,15 @@ func testDiffKeyspaceEvents(t *testing.T, mode func(*Config)) {
 		c.Do("RPUSH", "only", "list", "events")
 		c.Do("SET", "not", "this")
 		drain("El")
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEm")
+		for _, cmd := range [][]string{
+			{"GET", "nokey"}, {"GET", "l2"}, {"MGET", "nokey", "l2", "other"}, {"EXISTS", "nokey"}, {"TYPE", "nokey"},
+			{"TTL", "nokey"}, {"PTTL", "l2"}, {"TOUCH", "nokey"}, {"STRLEN", "nokey"}, {"GETRANGE", "nokey", "0", "1"},
+			{"LCS", "nokey", "other"},
+		} {
+			c.Do(cmd...)
+			drain(strings.Join(cmd, " "))
+		}
 		return log.String()
 	}
 	want := scenario(redis.Addr)
