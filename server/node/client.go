@@ -33,25 +33,26 @@ type client struct {
 	loopConn          // event-loop mode
 
 	// Session state, touched only by the goroutine serving the client.
-	db        int
-	authed    bool
-	closing   bool     // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
-	lower     []byte   // scratch for lower-casing command names
-	scratch   [20]byte // scratch for formatting an int-encoded value
-	cmd       *command
-	argv      [][]byte      // the arguments of the command running
-	flags     clientFlags   // session flags shown by CLIENT LIST
-	reply     replyMode     // CLIENT REPLY
-	sink      *resp.Writer  // takes the replies that CLIENT REPLY OFF/SKIP discards
-	parked    [][]byte      // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
-	waiter    *waiter       // set while the client is blocked in a blocking command
-	serving   bool          // a stand-in running a blocked client's command for it (see block.go)
-	signalled bool          // the command made keys ready for blocked clients
-	multi     *multiState   // the open transaction, between MULTI and EXEC or DISCARD
-	exec      *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
-	watched   []watchedKey  // WATCH
-	subs      clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
-	dirty     atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
+	db         int
+	authed     bool
+	closing    bool     // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
+	lower      []byte   // scratch for lower-casing command names
+	scratch    [20]byte // scratch for formatting an int-encoded value
+	cmd        *command
+	argv       [][]byte      // the arguments of the command running
+	flags      clientFlags   // session flags shown by CLIENT LIST
+	reply      replyMode     // CLIENT REPLY
+	sink       *resp.Writer  // takes the replies that CLIENT REPLY OFF/SKIP discards
+	parked     [][]byte      // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
+	waiter     *waiter       // set while the client is blocked in a blocking command
+	serving    bool          // a stand-in running a blocked client's command for it (see block.go)
+	signalled  bool          // the command made keys ready for blocked clients
+	multi      *multiState   // the open transaction, between MULTI and EXEC or DISCARD
+	exec       *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
+	watched    []watchedKey  // WATCH
+	subs       clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
+	cachingSet bool          // CLIENT CACHING ran: it covers the next command
+	dirty      atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
 
 	pub published
 
@@ -68,21 +69,23 @@ type client struct {
 	dead    chan struct{} // goroutine mode: closed when the connection is killed
 	in      *connSource   // goroutine mode: what the command reader reads
 
-	softSince    atomic.Int64 // server clock (Unix ms) since when output is over the soft limit, 0 when not
-	outputKilled atomic.Bool  // closed for its output buffer limit (logged once)
+	track        atomic.Pointer[trackMode] // CLIENT TRACKING settings, nil when off (read by writers' goroutines)
+	softSince    atomic.Int64              // server clock (Unix ms) since when output is over the soft limit, 0 when not
+	outputKilled atomic.Bool               // closed for its output buffer limit (logged once)
 }
 
 // clientFlags are the session states that CLIENT LIST shows as letters.
 type clientFlags uint32
 
 const (
-	flagMonitor clientFlags = 1 << iota // O
-	flagBlocked                         // b: waiting (CLIENT PAUSE, later blocking commands)
-	flagClosing                         // c: closing after the reply
-	flagNoEvict                         // e: CLIENT NO-EVICT on
-	flagNoTouch                         // T: CLIENT NO-TOUCH on
-	flagMulti                           // x: in MULTI
-	flagPubSub                          // P: subscribed to a channel, pattern or shard channel
+	flagMonitor  clientFlags = 1 << iota // O
+	flagBlocked                          // b: waiting (CLIENT PAUSE, later blocking commands)
+	flagClosing                          // c: closing after the reply
+	flagNoEvict                          // e: CLIENT NO-EVICT on
+	flagNoTouch                          // T: CLIENT NO-TOUCH on
+	flagMulti                            // x: in MULTI
+	flagPubSub                           // P: subscribed to a channel, pattern or shard channel
+	flagTracking                         // t: CLIENT TRACKING on
 )
 
 // replyMode is the CLIENT REPLY setting.
@@ -189,6 +192,7 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 func (s *Server) removeClient(c *client) {
 	c.unwatchAll()
 	c.unsubscribeAll()
+	c.trackingOff()
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	if c.flags&flagMonitor != 0 {

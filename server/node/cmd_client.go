@@ -262,7 +262,7 @@ func (f clientFlags) letters() []byte {
 	for _, x := range []struct {
 		f clientFlags
 		l byte
-	}{{flagMonitor, 'O'}, {flagPubSub, 'P'}, {flagMulti, 'x'}, {flagBlocked, 'b'}, {flagClosing, 'c'}, {flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
+	}{{flagMonitor, 'O'}, {flagPubSub, 'P'}, {flagMulti, 'x'}, {flagBlocked, 'b'}, {flagTracking, 't'}, {flagClosing, 'c'}, {flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
 		if f&x.f != 0 {
 			b = append(b, x.l)
 		}

@@ -124,6 +124,7 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	}
 	tx := c.beginAll()
 	c.srv.touchWatchedIn(existsIn(&tx), c.db)
+	c.srv.invalidateAll()
 	tx.Flush()
 	tx.End()
 	c.w.WriteSimple("OK")
@@ -141,6 +142,7 @@ func cmdFlushAll(c *client, args [][]byte) error {
 		dbs[i] = i
 	}
 	c.srv.touchWatchedIn(existsIn(&tx), dbs...)
+	c.srv.invalidateAll()
 	tx.FlushAll()
 	tx.End()
 	c.w.WriteSimple("OK")

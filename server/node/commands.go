@@ -236,6 +236,12 @@ func (c *client) call(cmd *command, args [][]byte) error {
 		cs.failed.Add(1)
 	}
 	c.srv.slowlog.record(c, cmd, args, time.Duration(took))
+	if c.srv.tracking.on.Load() != 0 {
+		if c.track.Load() != nil && cmd.spec.Has(cmdspec.FlagReadonly) {
+			c.rememberKeys(cmd, args)
+		}
+		c.afterTrackedCommand(cmd)
+	}
 	if c.signalled && c.exec == nil {
 		c.signalled = false
 		c.srv.serveReady()

@@ -3,8 +3,8 @@ package node
 import "strconv"
 
 // The effects seam (see ARCHITECTURE.md): every handler that changes a key reports it here, in the order it
-// applies its changes, while it still holds the key's lock. WATCH (watch.go), client tracking and keyspace
-// notifications (issue 6) hang on wrote and notify; blocking commands on signalReady (block.go); replication and the AOF will
+// applies its changes, while it still holds the key's lock. WATCH (watch.go), client tracking (tracking.go)
+// and keyspace notifications hang on wrote and notify; blocking commands on signalReady (block.go); replication and the AOF will
 // hang on the command's propagation. Handlers never talk to those features directly.
 //
 // Report what Redis reports: one wrote per key a command changes, with the event name Redis's
@@ -92,6 +92,7 @@ func (c *client) wrote(class notifyClass, event string, key []byte) {
 // wroteIn is wrote for a key of another database (MOVE, COPY ... DB, SWAPDB).
 func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
 	c.srv.touchWatched(db, key)
+	c.srv.invalidateKey(c, key)
 	c.notifyIn(db, class, event, key)
 }
 
@@ -108,7 +109,7 @@ func (c *client) notifyIn(db int, class notifyClass, event string, key []byte) {
 
 // notifyKeyspace publishes a keyspace event, as notify-keyspace-events selects: the event name to
 // __keyspace@<db>__:<key> (K) and the key to __keyevent@<db>__:<event> (E). from is the client whose command
-// raised it, nil for expiry and eviction. (Client tracking will hang here too.)
+// raised it, nil for expiry and eviction.
 func (s *Server) notifyKeyspace(from *client, db int, class notifyClass, event string, key []byte) {
 	f := notifyClass(s.notifyFlags.Load())
 	if f&class == 0 || f&(notifyKeyspace|notifyKeyevent) == 0 {

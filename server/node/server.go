@@ -48,6 +48,7 @@ type Server struct {
 	block    blockers
 	watch    watchers
 	pubsub   pubsub
+	tracking trackers
 
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
@@ -91,10 +92,12 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	kcfg.OnExpired = func(db int, key []byte) {
 		s.stats.expired.Add(1)
 		s.touchWatched(db, key)
+		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyExpired, "expired", key)
 	}
 	kcfg.OnEvicted = func(db int, key []byte) {
 		s.touchWatched(db, key)
+		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyEvicted, "evicted", key)
 	}
 	ks, err := keyspace.New(kcfg)
