@@ -80,15 +80,20 @@ func testDiffHLL(t *testing.T, mode func(*Config)) {
 	}
 	check([]string{"PFMERGE", "m", "grow"}, []string{"GET", "m"}, []string{"PFMERGE", "sm", "m2", "h2"}, []string{"GET", "sm"},
 		[]string{"PFMERGE", "grow", "h2"}, []string{"GET", "grow"})
-	for i := 0; i < 300; i++ { // elements whose register value exceeds 32 are rare: try many small HLLs
-		k := "big" + strconv.Itoa(i%3)
-		check(append([]string{"PFADD", k}, elems("x"+strconv.Itoa(i)+"-", 40)...), []string{"GET", k})
-	}
-	check([]string{"PFCOUNT", "big0", "big1", "big2"}, []string{"PFMERGE", "big0", "big1", "big2"}, []string{"GET", "big0"})
-
+	// "1692856687" hashes to register 6288 with a run of 33: the sparse encoding cannot hold it.
+	const big = "1692856687"
+	check(append([]string{"PFADD", "big0"}, elems("x", 40)...), []string{"GET", "big0"}, []string{"PFADD", "big0", big},
+		[]string{"GET", "big0"}, []string{"STRLEN", "big0"}, []string{"PFCOUNT", "big0"}, []string{"GET", "big0"},
+		[]string{"PFADD", "big1", big}, []string{"GET", "big1"}, []string{"PFADD", "big2", "a", "b"},
+		[]string{"PFMERGE", "big2", "big1"}, []string{"GET", "big2"}, []string{"PFADD", "big3", "c"},
+		[]string{"PFMERGE", "big4", "big3", "big0"}, []string{"GET", "big4"}, []string{"PFCOUNT", "big0", "big1", "big2", "big3"})
 	// hll-sparse-max-bytes decides promotion.
 	check([]string{"CONFIG", "SET", "hll-sparse-max-bytes", "100"}, append([]string{"PFADD", "lim"}, elems("l", 60)...),
-		[]string{"GET", "lim"}, []string{"STRLEN", "lim"}, []string{"CONFIG", "SET", "hll-sparse-max-bytes", "3000"})
+		[]string{"GET", "lim"}, []string{"STRLEN", "lim"}, []string{"CONFIG", "SET", "hll-sparse-max-bytes", "200"},
+		append([]string{"PFADD", "sa"}, elems("sa", 50)...), append([]string{"PFADD", "sb"}, elems("sb", 50)...),
+		[]string{"STRLEN", "sa"}, []string{"STRLEN", "sb"}, []string{"PFMERGE", "sc", "sa", "sb"}, []string{"GET", "sc"},
+		[]string{"STRLEN", "sc"}, []string{"PFMERGE", "sa", "sb"}, []string{"GET", "sa"},
+		[]string{"CONFIG", "SET", "hll-sparse-max-bytes", "3000"})
 
 	// Values moved both ways keep their count.
 	moved := 0

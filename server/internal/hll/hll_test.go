@@ -263,3 +263,16 @@ func BenchmarkCountDense(b *testing.B) {
 		_, _ = Count(h)
 	}
 }
+
+// TestPromoteByValue adds an element whose run of zeros is 33, as found by search: the value turns dense.
+func TestPromoteByValue(t *testing.T) {
+	idx, cnt := patLen([]byte("1692856687"))
+	require.Equal(t, 6288, idx)
+	require.Equal(t, uint8(33), cnt)
+	h, _, _ := Add(New(), []byte("a"), 3000)
+	h, changed, err := Add(h, []byte("1692856687"), 3000)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.True(t, IsDense(h))
+	assert.Len(t, h, DenseSize)
+}
