@@ -53,20 +53,21 @@ func (tx *Txn) StringBuf(key []byte, n int) ([]byte, error) {
 
 // SetStringBuf stores b as the value of key with the raw encoding, keeping the key's expiry and access field; a
 // missing key is created without expiry. When b is the slice [Txn.StringBuf] returned for key, resliced within
-// its capacity, the value only takes b's length (bytes cut off are cleared); any other b is copied in, growing
-// the value as StringBuf does. Bytes of such a buffer beyond len(b) must have been left zero.
+// its capacity, the value only takes b's length (bytes cut off are cleared); any other b is copied into storage
+// with room for cap(b) bytes, so a caller that grew b with append keeps append's spare capacity and one that
+// made b exactly (a dense HyperLogLog) gets no more. Bytes of a StringBuf buffer beyond len(b) must have been
+// left zero.
 func (tx *Txn) SetStringBuf(key, b []byte) {
 	sh, t, h, ref := tx.lookup(tx.db, key)
 	if ref == 0 {
 		ref = t.insert(h)
-		p, v := newGrowBlob(key, len(b), len(b))
+		p, v := newGrowBlob(key, len(b), cap(b))
 		copy(v, b)
 		t.replace(&t.recs[ref-1], p, KindString, EncRaw)
 		tx.finishWrite(sh, t, ref, false, false, 0)
 		return
 	}
 	r := &t.recs[ref-1]
-	oldLen := -1
 	if r.kind() == KindString {
 		if buf, ok := blobBuf(r.ptr); ok {
 			if len(b) <= cap(buf) {
@@ -80,22 +81,15 @@ func (tx *Txn) SetStringBuf(key, b []byte) {
 				r.setKindEnc(KindString, EncRaw)
 				return
 			}
-			oldLen = len(buf)
 		} else if r.strEnc() != EncInt {
-			_, v := blobParts(r.ptr)
-			if len(b) == len(v) {
+			if _, v := blobParts(r.ptr); len(b) == len(v) {
 				copy(v, b)
 				r.setKindEnc(KindString, EncRaw)
 				return
 			}
-			oldLen = len(v)
 		}
 	}
-	vcap := len(b)
-	if oldLen >= 0 && len(b) > oldLen {
-		vcap = growCap(len(b))
-	}
-	p, v := newGrowBlob(key, len(b), vcap)
+	p, v := newGrowBlob(key, len(b), cap(b))
 	copy(v, b)
 	t.replace(r, p, KindString, EncRaw)
 }

@@ -156,3 +156,23 @@ func BenchmarkStringBufAppend(b *testing.B) {
 		tx.End()
 	}
 }
+
+// TestSetStringBufCapacity checks that a foreign slice is stored with the capacity it brings: exact for a value
+// made to size (a dense HyperLogLog), append's spare room for one grown by append.
+func TestSetStringBufCapacity(t *testing.T) {
+	f := newFixture(t, keyspace.Config{})
+	f.do(0, []string{"exact", "grown"}, func(tx *keyspace.Txn) {
+		tx.SetStringBuf([]byte("exact"), make([]byte, 12304))
+		e, _ := tx.Lookup([]byte("exact"))
+		assert.Less(t, e.MemoryUsage(), int64(12304*5/4)) // allocator rounding, not a doubling
+		var b []byte
+		for i := 0; i < 1000; i++ {
+			b = append(b, 'x')
+		}
+		tx.SetStringBuf([]byte("grown"), b)
+		buf, err := tx.StringBuf([]byte("grown"), 0)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, cap(buf), cap(b))
+		assert.Equal(t, 1000, len(buf))
+	})
+}
