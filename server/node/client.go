@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 )
 
@@ -38,14 +39,19 @@ type client struct {
 	lower     []byte   // scratch for lower-casing command names
 	scratch   [20]byte // scratch for formatting an int-encoded value
 	cmd       *command
-	argv      [][]byte     // the arguments of the command running
-	flags     clientFlags  // session flags shown by CLIENT LIST
-	reply     replyMode    // CLIENT REPLY
-	sink      *resp.Writer // takes the replies that CLIENT REPLY OFF/SKIP discards
-	parked    [][]byte     // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
-	waiter    *waiter      // set while the client is blocked in a blocking command
-	serving   bool         // a stand-in running a blocked client's command for it (see block.go)
-	signalled bool         // the command made keys ready for blocked clients
+	argv      [][]byte      // the arguments of the command running
+	flags     clientFlags   // session flags shown by CLIENT LIST
+	reply     replyMode     // CLIENT REPLY
+	sink      *resp.Writer  // takes the replies that CLIENT REPLY OFF/SKIP discards
+	parked    [][]byte      // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
+	waiter    *waiter       // set while the client is blocked in a blocking command
+	serving   bool          // a stand-in running a blocked client's command for it (see block.go)
+	signalled bool          // the command made keys ready for blocked clients
+	multi     *multiState   // the open transaction, between MULTI and EXEC or DISCARD
+	exec      *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
+	watched   []watchedKey  // WATCH
+	subs      clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
+	dirty     atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
 
 	pub published
 
@@ -54,7 +60,7 @@ type client struct {
 	libName string
 	libVer  string
 	busy    bool          // goroutine mode: running a batch, so pushes wait in pending
-	pending []byte        // goroutine mode: pushed frames not yet written
+	pending []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
 	pushed  chan struct{} // goroutine mode: wakes writePushes
 	gone    chan struct{} // goroutine mode: closed when serve returns
 	dead    chan struct{} // goroutine mode: closed when the connection is killed
@@ -70,6 +76,8 @@ const (
 	flagClosing                         // c: closing after the reply
 	flagNoEvict                         // e: CLIENT NO-EVICT on
 	flagNoTouch                         // T: CLIENT NO-TOUCH on
+	flagMulti                           // x: in MULTI
+	flagPubSub                          // P: subscribed to a channel, pattern or shard channel
 )
 
 // replyMode is the CLIENT REPLY setting.
@@ -93,6 +101,8 @@ type published struct {
 	obuf   atomic.Int64 // reply bytes not yet written
 	rbs    atomic.Int64 // size of the read buffer
 	proto  atomic.Int32
+	subs   [3]atomic.Int32 // channels, patterns and shard channels subscribed to
+	multi  atomic.Int32    // commands queued in MULTI, -1 outside MULTI
 }
 
 // publish stores the session state other clients may read (CLIENT LIST, INFO).
@@ -126,6 +136,18 @@ func (c *client) publish() {
 	if n := int64(c.rd.BufferSize()); p.rbs.Load() != n {
 		p.rbs.Store(n)
 	}
+	for k := range c.subs {
+		if n := int32(len(c.subs[k])); p.subs[k].Load() != n {
+			p.subs[k].Store(n)
+		}
+	}
+	multi := int32(-1)
+	if c.multi != nil {
+		multi = int32(len(c.multi.queue))
+	}
+	if p.multi.Load() != multi {
+		p.multi.Store(multi)
+	}
 	if pr := int32(c.w.Protocol()); p.proto.Load() != pr {
 		p.proto.Store(pr)
 	}
@@ -147,6 +169,7 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 	}
 	c.pub.active.Store(s.clock.Load())
 	c.pub.proto.Store(2)
+	c.pub.multi.Store(-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -159,6 +182,8 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 }
 
 func (s *Server) removeClient(c *client) {
+	c.unwatchAll()
+	c.unsubscribeAll()
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	if c.flags&flagMonitor != 0 {

@@ -36,6 +36,8 @@ type Config struct {
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
 
+	NotifyKeyspaceEvents string // notify-keyspace-events: flag letters, as Redis writes them back
+
 	// Limits are the encoding limits (hash-max-listpack-entries and the like), handed to the keyspace.
 	Limits keyspace.Limits
 
@@ -367,7 +369,22 @@ var params = []param{
 	fixed("io-threads", "1").with(immutable),
 	fixed("supervised", "no").with(immutable),
 	fixed("cluster-enabled", "no").with(immutable),
-	fixed("notify-keyspace-events", ""),
+	{
+		name: "notify-keyspace-events",
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			f, ok := parseNotifyFlags(s)
+			if !ok {
+				return errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+			}
+			c.NotifyKeyspaceEvents = f.String()
+			return nil
+		},
+		get: func(c *Config) string { return c.NotifyKeyspaceEvents },
+	},
 	fixed("unixsocket", "").with(immutable),
 	fixed("logfile", "").with(immutable),
 	fixed("pidfile", "").with(immutable),
