@@ -63,10 +63,15 @@ func cmdSetBit(c *client, args [][]byte) error {
 		return errBitValue
 	}
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
-	if _, _, err := lookupString(&tx, key); err != nil {
+	e, found, err := lookupString(&tx, key)
+	if err != nil {
 		return err
+	}
+	olen := 0
+	if found {
+		olen = e.StrLen()
 	}
 	buf, err := tx.StringBuf(key, int(off>>3)+1)
 	if err != nil {
@@ -80,7 +85,9 @@ func cmdSetBit(c *client, args [][]byte) error {
 	} else {
 		*p &^= mask
 	}
-	c.wrote(notifyString, "setbit", key) // Matches Redis 7: reported even when the bit was already so
+	if len(buf) > olen || old != (on == 1) { // Matches Redis: an event only when the string grew or the bit changed
+		c.wrote(notifyString, "setbit", key)
+	}
 	c.w.WriteInt(b2i(old))
 	return nil
 }
@@ -98,7 +105,7 @@ func cmdGetBit(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	e, ok, err := c.readString(&tx, args[1])
 	if err != nil || !ok {
@@ -157,7 +164,7 @@ func parseBitUnit(arg []byte) (bool, error) {
 // BITCOUNT key [start end [BYTE | BIT]]. Matches Redis 7: a missing key is 0 and a wrong type an error before
 // the range arguments are read.
 func cmdBitCount(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	e, ok, err := c.readString(&tx, args[1])
 	if err != nil || !ok {
@@ -239,7 +246,7 @@ func cmdBitPos(c *client, args [][]byte) error {
 	if bit != 0 && bit != 1 {
 		return errBitArg
 	}
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	e, found, err := c.readString(&tx, args[1])
 	if err != nil {
@@ -342,7 +349,7 @@ func cmdBitOp(c *client, args [][]byte) error {
 	if kind == 3 && len(srcs) != 1 {
 		return errBitNotKeys
 	}
-	tx := c.srv.ks.Begin(c.db, args[2:]...)
+	tx := c.begin(args[2:]...)
 	defer tx.End()
 	vals := make([][]byte, len(srcs))
 	maxLen, minLen := 0, math.MaxInt
@@ -517,9 +524,10 @@ func cmdBitField(c *client, args [][]byte) error {
 		ops = append(ops, op)
 	}
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	var s []byte
+	olen, grew := 0, false
 	if !writes {
 		e, ok, err := c.readString(&tx, key)
 		if err != nil {
@@ -532,13 +540,17 @@ func cmdBitField(c *client, args [][]byte) error {
 		if readOnlyCmd {
 			return errBitfieldRO
 		}
-		if _, _, err := lookupString(&tx, key); err != nil {
+		e, found, err := lookupString(&tx, key)
+		if err != nil {
 			return err
 		}
-		var err error
+		if found {
+			olen = e.StrLen()
+		}
 		if s, err = tx.StringBuf(key, int(highest>>3)+1); err != nil {
 			return err
 		}
+		grew = len(s) > olen
 	}
 	c.w.WriteArrayLen(len(ops))
 	changes := 0
@@ -555,7 +567,9 @@ func cmdBitField(c *client, args [][]byte) error {
 		}
 		c.w.WriteInt(reply)
 		setBitfield(s, op.offset, op.bits, nv)
-		changes++
+		if grew || nv != old { // Matches Redis: a write that changes nothing raises no event
+			changes++
+		}
 	}
 	if changes > 0 {
 		c.wrote(notifyString, "setbit", key)

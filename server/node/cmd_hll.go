@@ -48,7 +48,7 @@ func (c *client) hllValue(tx *keyspace.Txn, key []byte, read bool) ([]byte, bool
 // PFADD key [element ...]: 1 if a register changed or the key was created, else 0.
 func cmdPFAdd(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	_, found, err := c.hllValue(&tx, key, false)
 	if err != nil {
@@ -89,7 +89,7 @@ func cmdPFAdd(c *client, args [][]byte) error {
 // was current); with several nothing is written.
 func cmdPFCount(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	if len(keys) > 1 {
 		var regs [hll.Registers]uint8
@@ -125,8 +125,7 @@ func cmdPFCount(c *client, args [][]byte) error {
 			return errHLLInvalid
 		}
 		hll.SetCached(h, n)
-		// Redis calls signalModifiedKey here (WATCH, tracking) but raises no keyspace event; the effects seam
-		// has no call for that yet, so nothing is reported.
+		c.srv.touchWatched(c.db, key) // Matches Redis: signalModifiedKey, without a keyspace event
 	}
 	c.w.WriteInt(int64(n))
 	return nil
@@ -137,7 +136,7 @@ func cmdPFCount(c *client, args [][]byte) error {
 // registers are written into it one by one, which may promote it.
 func cmdPFMerge(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	var regs [hll.Registers]uint8
 	dense := false

@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/carminedb/carmine/server/difftest"
 )
@@ -225,4 +229,69 @@ func TestDiffBitsMaxBulkLen(t *testing.T) {
 	} {
 		p.Check(c...)
 	}
+}
+
+// TestDiffBitsEffects compares what the bitmap, HyperLogLog, APPEND and SETRANGE commands do to others with real
+// Redis: the keyspace events they raise, the WATCHes they break (PFCOUNT's cache update breaks one without an
+// event) and their replies inside MULTI/EXEC.
+func TestDiffBitsEffects(t *testing.T) { ioModes(t, testDiffBitsEffects) }
+
+func testDiffBitsEffects(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	scenario := func(a string) string {
+		var log strings.Builder
+		sub, c, c2 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+		sub.Do("PSUBSCRIBE", "__key*__:*")
+		sub.Do("SUBSCRIBE", "marker")
+		drain := func(what string) {
+			log.WriteString("> " + what + "\n")
+			c.Do("PUBLISH", "marker", "")
+			for {
+				v, err := sub.ReceiveErr(2 * time.Second)
+				require.NoError(t, err, log.String())
+				if len(v.Elems) == 3 && string(v.Elems[1].Str) == "marker" {
+					return
+				}
+				log.WriteString("  " + difftest.Format(v) + "\n")
+			}
+		}
+		for _, cmd := range [][]string{
+			{"SETBIT", "b", "3", "1"}, {"SETBIT", "b", "3", "1"}, {"SETBIT", "b", "x", "1"}, {"GETBIT", "b", "3"}, {"BITCOUNT", "b"},
+			{"BITFIELD", "b", "SET", "u8", "0", "7", "GET", "u8", "0"}, {"BITFIELD", "b", "GET", "u8", "0"},
+			{"BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1000"}, {"BITFIELD", "nb", "OVERFLOW", "FAIL", "SET", "u2", "0", "9"},
+			{"BITOP", "OR", "d", "b", "nb"}, {"BITOP", "AND", "d", "nokey"}, {"BITOP", "AND", "d", "nokey"},
+			{"APPEND", "s", "a"}, {"APPEND", "s", "b"}, {"SETRANGE", "s", "5", "x"}, {"SETRANGE", "s", "1", ""},
+			{"PFADD", "h", "a"}, {"PFADD", "h", "a"}, {"PFADD", "h"}, {"PFCOUNT", "h"}, {"PFMERGE", "h2", "h"}, {"PFMERGE", "h3"},
+			{"MULTI"}, {"SETBIT", "m", "1", "1"}, {"PFADD", "mh", "x"}, {"BITCOUNT", "m"}, {"PFCOUNT", "mh", "h"}, {"EXEC"},
+		} {
+			log.WriteString(strings.Join(cmd, " ") + ": " + difftest.Format(c.Do(cmd...)) + "\n")
+			if inMulti := cmd[0] == "MULTI" || (strings.Contains(log.String(), "QUEUED") && cmd[0] != "EXEC"); !inMulti {
+				drain(cmd[0])
+			}
+		}
+		attempt := func(key string, change ...string) {
+			log.WriteString("WATCH " + key + " then " + strings.Join(change, " ") + ": ")
+			c.Do("WATCH", key)
+			c2.Do(change...)
+			c.Do("MULTI")
+			c.Do("PING")
+			log.WriteString(difftest.Format(c.Do("EXEC")) + "\n")
+		}
+		attempt("b", "SETBIT", "b", "100", "0")
+		attempt("b", "GETBIT", "b", "100")
+		attempt("b", "BITFIELD", "b", "GET", "u8", "0")
+		attempt("b", "BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1000")
+		attempt("d", "BITOP", "NOT", "d", "b")
+		attempt("s", "APPEND", "s", "z")
+		attempt("h", "PFADD", "h", "a")
+		attempt("h", "PFADD", "h", "new")
+		attempt("h", "PFCOUNT", "h")
+		attempt("h", "PFCOUNT", "h")
+		attempt("h", "PFMERGE", "h", "h2")
+		return log.String()
+	}
+	want := scenario(redis.Addr)
+	require.Equal(t, want, scenario(addr))
 }
