@@ -471,7 +471,8 @@ func parseBitfieldType(arg []byte) (signed bool, bits int, err error) {
 // OVERFLOW FAIL then refuses every write.
 func cmdBitField(c *client, args [][]byte) error {
 	readOnlyCmd := len(args[0]) == len("bitfield_ro")
-	ops := make([]bitfieldOp, 0, (len(args)-2)/3)
+	var opsBuf [4]bitfieldOp
+	ops := opsBuf[:0]
 	overflow := overflowWrap
 	writes := false
 	var highest uint64
