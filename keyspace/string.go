@@ -52,15 +52,16 @@ func strEncoding(val []byte) Encoding {
 // SetStringNoInt stores val like SetString but never with the int encoding: embstr up to 44 bytes, raw above.
 // Matches Redis: INCRBYFLOAT stores its result so, even when it reads as an integer ("6").
 //
-// SetStringNoInt and SetRawString are the write half of commands that read the key first (INCRBYFLOAT,
-// APPEND, SETRANGE), whose Lookup already recorded the access, so they leave an existing key's access field as
+// SetStringNoInt and SetRawString are the write half of commands that read the key first (INCRBYFLOAT),
+// whose Lookup already recorded the access, so they leave an existing key's access field as
 // it is. Matches Redis: these commands touch the key once.
 func (tx *Txn) SetStringNoInt(key, val []byte, expireAtMs int64) {
 	tx.setBytes(key, val, strEncoding(val), expireAtMs, false)
 }
 
-// SetRawString stores val like SetString but always with the raw encoding, as Redis does for the results of
-// APPEND and SETRANGE. See SetStringNoInt for the access it records.
+// SetRawString stores val like SetString but always with the raw encoding, exactly sized. Commands that change a
+// string in place (APPEND, SETRANGE, SETBIT) use [Txn.StringBuf] instead. See SetStringNoInt for the access it
+// records.
 func (tx *Txn) SetRawString(key, val []byte, expireAtMs int64) {
 	tx.setBytes(key, val, EncRaw, expireAtMs, false)
 }

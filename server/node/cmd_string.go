@@ -412,7 +412,8 @@ func (c *client) checkStringLength(size, add int64) error {
 	return nil
 }
 
-// APPEND key value: the new length. The TTL is kept.
+// APPEND key value: the new length. The TTL is kept. Matches Redis: a new key is stored as SET stores it (int,
+// embstr or raw); appending to an existing one makes it raw and grows it in place, with spare capacity.
 func cmdAppend(c *client, args [][]byte) error {
 	key, val := args[1], args[2]
 	tx := c.begin(key)
@@ -423,22 +424,25 @@ func cmdAppend(c *client, args [][]byte) error {
 	}
 	if !ok {
 		tx.SetString(key, val, 0)
+		c.wrote(notifyString, "append", key)
 		c.w.WriteInt(int64(len(val)))
 		return nil
 	}
-	if err := c.checkStringLength(int64(e.StrLen()), int64(len(val))); err != nil {
+	olen := e.StrLen()
+	if err := c.checkStringLength(int64(olen), int64(len(val))); err != nil {
 		return err
 	}
-	var buf [20]byte
-	old := e.Bytes(buf[:0])
-	s := make([]byte, 0, len(old)+len(val))
-	s = append(append(s, old...), val...)
-	tx.SetRawString(key, s, keyspace.KeepTTL)
-	c.w.WriteInt(int64(len(s)))
+	buf, err := tx.StringBuf(key, olen+len(val))
+	if err != nil {
+		return err
+	}
+	copy(buf[olen:], val)
+	c.wrote(notifyString, "append", key)
+	c.w.WriteInt(int64(len(buf)))
 	return nil
 }
 
-// SETRANGE key offset value: the new length. The TTL is kept.
+// SETRANGE key offset value: the new length. The TTL is kept; the string is changed in place.
 func cmdSetRange(c *client, args [][]byte) error {
 	key, val := args[1], args[3]
 	off, ok := keyspace.ParseInt(args[2])
@@ -465,17 +469,13 @@ func cmdSetRange(c *client, args [][]byte) error {
 	if err := c.checkStringLength(off, int64(len(val))); err != nil {
 		return err
 	}
-	n := max(olen, int(off)+len(val))
-	s := make([]byte, n)
-	at := int64(0)
-	if found {
-		var buf [20]byte
-		copy(s, e.Bytes(buf[:0]))
-		at = keyspace.KeepTTL
+	buf, err := tx.StringBuf(key, int(off)+len(val))
+	if err != nil {
+		return err
 	}
-	copy(s[off:], val)
-	tx.SetRawString(key, s, at)
-	c.w.WriteInt(int64(n))
+	copy(buf[off:], val)
+	c.wrote(notifyString, "setrange", key)
+	c.w.WriteInt(int64(len(buf)))
 	return nil
 }
 
