@@ -125,7 +125,7 @@ func cmdPFCount(c *client, args [][]byte) error {
 			return errHLLInvalid
 		}
 		hll.SetCached(h, n)
-		c.srv.touchWatched(c.db, key) // Matches Redis: signalModifiedKey, without a keyspace event
+		c.modified(c.db, key) // Matches Redis: signalModifiedKey, without a keyspace event
 	}
 	c.w.WriteInt(int64(n))
 	return nil

@@ -91,9 +91,15 @@ func (c *client) wrote(class notifyClass, event string, key []byte) {
 
 // wroteIn is wrote for a key of another database (MOVE, COPY ... DB, SWAPDB).
 func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
+	c.modified(db, key)
+	c.notifyIn(db, class, event, key)
+}
+
+// modified marks key of db changed for WATCH and client tracking, without a keyspace event: Redis's
+// signalModifiedKey on its own (PFCOUNT's update of its cached count).
+func (c *client) modified(db int, key []byte) {
 	c.srv.touchWatched(db, key)
 	c.srv.invalidateKey(c, key)
-	c.notifyIn(db, class, event, key)
 }
 
 // notify raises a keyspace event for key in the client's current database without marking the key modified

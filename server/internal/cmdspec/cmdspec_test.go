@@ -215,22 +215,6 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// TestLoadTime measures parsing the embedded JSON, which the server does once.
-func TestLoadTime(t *testing.T) {
-	start := time.Now()
-	const n = 5
-	for range n {
-		if _, err := load(commandsJSON, overlayJSON); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d := time.Since(start) / n
-	t.Logf("load: %v per parse of %d bytes", d, len(commandsJSON)+len(overlayJSON))
-	if d > 100*time.Millisecond { // the target is 20 ms; leave room for -race and slow CI
-		t.Errorf("load took %v", d)
-	}
-}
-
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
