@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // bufWriter is a ReplyWriter that appends RESP2 or RESP3 to a buffer.
