@@ -18,6 +18,7 @@ func (tx *Txn) StringBuf(key []byte, n int) ([]byte, error) {
 		p, v := newGrowBlob(key, n, n)
 		t.replace(&t.recs[ref-1], p, KindString, EncRaw)
 		tx.finishWrite(sh, t, ref, false, false, 0)
+		tx.added(tx.db, key)
 		return v, nil
 	}
 	r := &t.recs[ref-1]
@@ -65,6 +66,7 @@ func (tx *Txn) SetStringBuf(key, b []byte) {
 		copy(v, b)
 		t.replace(&t.recs[ref-1], p, KindString, EncRaw)
 		tx.finishWrite(sh, t, ref, false, false, 0)
+		tx.added(tx.db, key)
 		return
 	}
 	r := &t.recs[ref-1]

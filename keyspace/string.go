@@ -76,6 +76,9 @@ func (tx *Txn) SetObject(key []byte, obj Object, expireAtMs int64) {
 	}
 	t.replace(&t.recs[ref-1], boxPtr(newBox(key, obj)), obj.Kind(), EncRaw)
 	tx.finishWrite(sh, t, ref, existed, true, expireAtMs)
+	if !existed {
+		tx.added(tx.db, key)
+	}
 }
 
 // setBytes stores a string value; touch says whether writing an existing key records an access (see finishWrite).
@@ -99,6 +102,9 @@ func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64, touch b
 	copy(dst, val)
 	t.replace(&t.recs[ref-1], p, KindString, enc)
 	tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
+	if !existed {
+		tx.added(tx.db, key)
+	}
 }
 
 func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64, touch bool) {
@@ -119,6 +125,9 @@ func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64, touch bool) {
 	binary.LittleEndian.PutUint64(v, uint64(n))
 	t.replace(&t.recs[ref-1], p, KindString, EncInt)
 	tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
+	if !existed {
+		tx.added(tx.db, key)
+	}
 }
 
 // finishWrite sets the access field of a written value and applies expireAtMs. Matches Redis: a new key starts

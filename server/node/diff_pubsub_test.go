@@ -185,6 +185,15 @@ func testDiffKeyspaceEvents(t *testing.T, mode func(*Config)) {
 		c.Do("RPUSH", "only", "list", "events")
 		c.Do("SET", "not", "this")
 		drain("El")
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEn$")
+		for _, cmd := range [][]string{
+			{"SET", "n1", "v"}, {"SET", "n1", "w"}, {"INCR", "n2"}, {"APPEND", "n3", "x"}, {"SETBIT", "n4", "7", "1"},
+			{"PFADD", "n5", "a"}, {"RPUSH", "n6", "a"}, {"RENAME", "n1", "n7"}, {"COPY", "n7", "n8"}, {"MOVE", "n8", "2"},
+			{"SETRANGE", "n9", "2", "x"}, {"MSET", "n7", "1", "n10", "2"}, {"BITOP", "OR", "n11", "n4"},
+		} {
+			c.Do(cmd...)
+			drain(strings.Join(cmd, " "))
+		}
 		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEm")
 		for _, cmd := range [][]string{
 			{"GET", "nokey"}, {"GET", "l2"}, {"MGET", "nokey", "l2", "other"}, {"EXISTS", "nokey"}, {"TYPE", "nokey"},

@@ -95,6 +95,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyExpired, "expired", key)
 	}
+	kcfg.OnNew = func(db int, key []byte) { s.notifyKeyspace(nil, db, notifyNew, "new", key) }
 	kcfg.OnEvicted = func(db int, key []byte) {
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
