@@ -364,15 +364,15 @@ const (
 
 // zrangeSpec is a parsed ZRANGE (or one of its older forms).
 type zrangeSpec struct {
-	kind           int
-	rev            bool
-	withScores     bool
-	offset, limit  int64 // limit < 0: no limit
-	start, stop    int64
-	score          keyspace.ScoreRange
-	lex            keyspace.LexRange
-	dst, key       []byte
-	store          bool
+	kind          int
+	rev           bool
+	withScores    bool
+	offset, limit int64 // limit < 0: no limit
+	start, stop   int64
+	score         keyspace.ScoreRange
+	lex           keyspace.LexRange
+	dst, key      []byte
+	store         bool
 }
 
 // ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES], ZRANGESTORE dst src ...,
