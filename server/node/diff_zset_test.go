@@ -341,3 +341,27 @@ func TestParseScore(t *testing.T) {
 		require.Equal(t, want, ok, "%q", in)
 	}
 }
+
+// TestZRankWithScore checks Redis 7.2's ZRANK/ZREVRANK WITHSCORE, which Redis 7.0 does not have.
+func TestZRankWithScore(t *testing.T) {
+	_, addr := startServer(t)
+	c := difftest.Dial(t, addr)
+	c.Do("ZADD", "z", "1", "a", "2.5", "b", "3", "c")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ZRANK", "z", "b", "WITHSCORE"}, `[(integer) 1, "2.5"]`},
+		{[]string{"ZREVRANK", "z", "b", "withscore"}, `[(integer) 1, "2.5"]`},
+		{[]string{"ZREVRANK", "z", "a", "WITHSCORE"}, `[(integer) 2, "1"]`},
+		{[]string{"ZRANK", "z", "x", "WITHSCORE"}, `(nil array)`},
+		{[]string{"ZRANK", "nokey", "x", "WITHSCORE"}, `(nil array)`},
+		{[]string{"ZRANK", "z", "b", "WITHSCORES"}, `(error) ERR syntax error`},
+		{[]string{"ZRANK", "z", "b", "WITHSCORE", "x"}, `(error) ERR wrong number of arguments for 'zrank' command`},
+	} {
+		assert.Equal(t, tc.want, difftest.Format(c.Do(tc.args...)), "%q", tc.args)
+	}
+	c.Do("HELLO", "3")
+	assert.Equal(t, `[(integer) 1, (double) 2.5]`, difftest.Format(c.Do("ZRANK", "z", "b", "WITHSCORE")))
+	assert.Equal(t, `(null)`, difftest.Format(c.Do("ZRANK", "z", "x", "WITHSCORE")))
+}
