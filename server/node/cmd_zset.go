@@ -105,7 +105,7 @@ func (c *client) zadd(key []byte, pairs [][]byte, flags keyspace.ZAddFlags, ch b
 		maxLen = max(maxLen, len(pairs[2*j+1]))
 	}
 	incr := flags&keyspace.ZAddIncr != 0
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	z, err := tx.ZSetOf(key)
 	if err != nil {
@@ -181,7 +181,7 @@ func (c *client) zaddEffects(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, add
 // withZSet runs fn with the sorted set at key (nil when missing) under the key's lock; WRONGTYPE for another
 // kind.
 func (c *client) withZSet(key []byte, fn func(tx *keyspace.Txn, z *keyspace.ZSet) error) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	z, err := tx.ZSetOf(key)
 	if err != nil {
@@ -520,7 +520,7 @@ func (sp *zrangeSpec) ranks(z *keyspace.ZSet) (int, int) {
 
 // zrangeStore runs ZRANGESTORE: the range of the source stored at the destination, replacing what it held.
 func (c *client) zrangeStore(sp *zrangeSpec) error {
-	tx := c.srv.ks.Begin(c.db, sp.dst, sp.key)
+	tx := c.begin(sp.dst, sp.key)
 	defer tx.End()
 	src, err := tx.ZSetOf(sp.key)
 	if err != nil {
@@ -718,7 +718,7 @@ func cmdZMPop(c *client, args [][]byte) error {
 		}
 		timeout = t
 	}
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	k, z, err := firstZSet(&tx, keys)
 	if err != nil {
@@ -745,7 +745,7 @@ func cmdBZPop(c *client, args [][]byte) error {
 		return err
 	}
 	keys := args[1 : len(args)-1]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	k, z, err := firstZSet(&tx, keys)
 	if err != nil {

@@ -127,7 +127,7 @@ func cmdZSetOp(c *client, args [][]byte) error {
 	if store {
 		locked = append([][]byte{dst}, keys...)
 	}
-	tx := c.srv.ks.Begin(c.db, locked...)
+	tx := c.begin(locked...)
 	defer tx.End()
 	srcs := make([]zsrc, len(keys))
 	for i, k := range keys {
