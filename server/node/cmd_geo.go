@@ -299,6 +299,8 @@ loop:
 		// length of the first member.
 		z = keyspace.NewZSetFor(lim, n, len(args[i+2]))
 		tx.SetObject(key, z, 0)
+	} else if z.Encoding() == keyspace.EncListpack && n > lim.ZSetListpackEntries {
+		z = geoToSkiplist(&tx, key, z, n)
 	}
 	var added, updated int64
 	for j := range n {
@@ -320,6 +322,20 @@ loop:
 	}
 	c.w.WriteInt(added)
 	return nil
+}
+
+// geoToSkiplist replaces the listpack set z at key by a skiplist copy, keeping the key's TTL. Matches Redis 7.2
+// (zsetTypeMaybeConvert): ZADD, and so GEOADD, converts an existing listpack set up front when it is given more
+// elements than zset-max-listpack-entries, even if they turn out to be updates.
+func geoToSkiplist(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, sizeHint int) *keyspace.ZSet {
+	lim := tx.Limits()
+	big := keyspace.NewZSetFor(lim, sizeHint, 0)
+	z.Range(0, z.Len()-1, false, func(m []byte, score float64) bool {
+		big.Add(lim, m, score, 0)
+		return true
+	})
+	tx.SetObject(key, big, keyspace.KeepTTL)
+	return big
 }
 
 // readZSet looks up a sorted set for reading, counting the keyspace hit or miss as lookupKeyRead does.

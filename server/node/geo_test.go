@@ -13,6 +13,7 @@ import (
 	"github.com/carminedb/carmine/geohash"
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/difftest"
 )
 
 func TestParseGeoDouble(t *testing.T) {
@@ -183,4 +184,28 @@ func bs(args ...string) [][]byte {
 		out[i] = []byte(a)
 	}
 	return out
+}
+
+// TestGeoAddEncoding checks the encodings GEOADD leaves, including Redis 7.2's up-front conversion of an existing
+// listpack set given more than zset-max-listpack-entries elements (7.0, the diff tests' oracle, converts only
+// when the set grows past the limit).
+func TestGeoAddEncoding(t *testing.T) {
+	_, addr := startServer(t)
+	c := difftest.Dial(t, addr)
+	enc := func(key string) string { return string(c.Do("OBJECT", "ENCODING", key).Str) }
+	require.Equal(t, int64(2), c.Do("GEOADD", "g", "1", "1", "a", "2", "2", "b").Int)
+	assert.Equal(t, "listpack", enc("g"))
+	require.Equal(t, int64(1), c.Do("EXPIRE", "g", "1000").Int)
+	args := []string{"GEOADD", "g"}
+	for range 65 {
+		args = append(args, "1", "1", "a", "2", "2", "b")
+	}
+	require.Equal(t, int64(0), c.Do(args...).Int, "130 updates")
+	assert.Equal(t, "skiplist", enc("g"))
+	assert.Greater(t, c.Do("TTL", "g").Int, int64(990), "the conversion keeps the TTL")
+	assert.Equal(t, 2, len(c.Do("GEOPOS", "g", "a", "b").Elems))
+	require.Equal(t, int64(1), c.Do("GEOADD", "long", "1", "1", strings.Repeat("x", 65)).Int)
+	assert.Equal(t, "skiplist", enc("long"), "a first member longer than zset-max-listpack-value")
+	require.Equal(t, int64(2), c.Do("GEOADD", "short", "1", "1", "a", "1", "1", strings.Repeat("x", 65)).Int)
+	assert.Equal(t, "skiplist", enc("short"), "converted when the long member is added")
 }
