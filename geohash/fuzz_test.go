@@ -80,3 +80,28 @@ func FuzzSearchArea(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDistance(f *testing.F) {
+	f.Add(13.361389, 38.115556, 15.087269, 37.502669)
+	f.Add(0.0, 0.0, 180.0, 0.0)
+	f.Add(-180.0, 85.05112878, 180.0, -85.05112878)
+	f.Add(10.0, 20.0, 10.0, -20.0)
+	f.Fuzz(func(t *testing.T, lon1, lat1, lon2, lat2 float64) {
+		d := geohash.Distance(lon1, lat1, lon2, lat2)
+		if !(lon1 >= -180 && lon1 <= 180 && lon2 >= -180 && lon2 <= 180 && math.Abs(lat1) <= 90 && math.Abs(lat2) <= 90) {
+			return
+		}
+		if !(d >= 0 && d <= math.Pi*geohash.EarthRadius*(1+1e-12)) {
+			t.Fatalf("Distance(%v, %v, %v, %v) = %v", lon1, lat1, lon2, lat2, d)
+		}
+		// The fast decision of Within agrees with the exact distance.
+		s := geohash.Shape{Lon: lon1, Lat: lat1, Radius: d, Unit: 1}
+		if !s.Within(lon2, lat2) {
+			t.Fatalf("a point at exactly the radius %v is outside", d)
+		}
+		s.Radius = math.Nextafter(d, 0)
+		if d > 0 && s.Within(lon2, lat2) {
+			t.Fatalf("a point an ulp beyond the radius %v is inside", s.Radius)
+		}
+	})
+}

@@ -18,14 +18,14 @@ func LatDistance(lat1, lat2 float64) float64 {
 // Distance returns the haversine distance in meters between two points, with Redis's [EarthRadius]. Matches
 // Redis: when the longitudes give a zero half-angle sine the result is [LatDistance].
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
-	v := math.Sin((radians(lon2) - radians(lon1)) / 2)
+	v := sin((radians(lon2) - radians(lon1)) / 2)
 	if v == 0 {
 		return LatDistance(lat1, lat2)
 	}
 	lat1r, lat2r := radians(lat1), radians(lat2)
-	u := math.Sin((lat2r - lat1r) / 2)
-	a := u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
-	return 2.0 * EarthRadius * math.Asin(math.Sqrt(a))
+	u := sin((lat2r - lat1r) / 2)
+	a := u*u + cos(lat1r)*cos(lat2r)*v*v
+	return 2.0 * EarthRadius * asin(math.Sqrt(a))
 }
 
 // Shape is the area of a GEOSEARCH: a circle of Radius or a box of Width by Height around (Lon, Lat), with
@@ -53,8 +53,8 @@ func (s Shape) BoundingBox() (minLon, minLat, maxLon, maxLat float64) {
 		width = s.Unit * s.Radius
 	}
 	latDelta := degrees(height / EarthRadius)
-	longDeltaTop := degrees(width / EarthRadius / math.Cos(radians(s.Lat+latDelta)))
-	longDeltaBottom := degrees(width / EarthRadius / math.Cos(radians(s.Lat-latDelta)))
+	longDeltaTop := degrees(width / EarthRadius / cos(radians(s.Lat+latDelta)))
+	longDeltaBottom := degrees(width / EarthRadius / cos(radians(s.Lat-latDelta)))
 	if s.Lat < 0 {
 		minLon, maxLon = s.Lon-longDeltaBottom, s.Lon+longDeltaBottom
 	} else {
@@ -68,18 +68,44 @@ func (s Shape) BoundingBox() (minLon, minLat, maxLon, maxLat float64) {
 // latitude distance from the centre is at most Height/2 and whose distance along their own parallel from the
 // centre's meridian is at most Width/2.
 func (s Shape) Contains(lon, lat float64) (distM float64, ok bool) {
-	if !s.Box {
-		d := Distance(s.Lon, s.Lat, lon, lat)
-		return d, !(d > s.Radius*s.Unit)
-	}
-	widthM, heightM := s.Width*s.Unit, s.Height*s.Unit
-	if LatDistance(lat, s.Lat) > heightM/2 {
-		return 0, false
-	}
-	if Distance(lon, lat, s.Lon, lat) > widthM/2 {
+	if !s.Within(lon, lat) {
 		return 0, false
 	}
 	return Distance(s.Lon, s.Lat, lon, lat), true
+}
+
+// Within is Contains without the distance, which it computes exactly only for points near the edge.
+func (s Shape) Within(lon, lat float64) bool {
+	if !s.Box {
+		return !exceeds(s.Lon, s.Lat, lon, lat, s.Radius*s.Unit)
+	}
+	widthM, heightM := s.Width*s.Unit, s.Height*s.Unit
+	if LatDistance(lat, s.Lat) > heightM/2 {
+		return false
+	}
+	return !exceeds(lon, lat, s.Lon, lat, widthM/2)
+}
+
+// exceeds reports whether Distance(lon1, lat1, lon2, lat2) > limit. It decides with the math package's
+// functions, whose error is a few ulps, unless the distance is within a relative 1e-9 of the limit or the points
+// are nearly antipodal (where asin amplifies errors); then it computes the distance exactly.
+func exceeds(lon1, lat1, lon2, lat2, limit float64) bool {
+	v := math.Sin((radians(lon2) - radians(lon1)) / 2)
+	if v != 0 {
+		lat1r, lat2r := radians(lat1), radians(lat2)
+		u := math.Sin((lat2r - lat1r) / 2)
+		a := u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
+		if a < 0.99 {
+			d := 2.0 * EarthRadius * math.Asin(math.Sqrt(a))
+			switch {
+			case d > limit*(1+1e-9):
+				return true
+			case d < limit*(1-1e-9):
+				return false
+			}
+		}
+	}
+	return Distance(lon1, lat1, lon2, lat2) > limit
 }
 
 // radiusM is the radius in meters the step estimate uses: the radius, or the half diagonal of a box.

@@ -661,7 +661,8 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 	if any {
 		limit = int(min(count, math.MaxInt32))
 	}
-	points := geoMembersInShape(z, shape, limit, nil)
+	needDist := withDist || asc || desc || (storeKey != nil && storeDist)
+	points := geoMembersInShape(z, shape, limit, needDist, nil)
 	if len(points) == 0 && storeKey == nil {
 		c.w.WriteArrayLen(0)
 		return nil
@@ -751,8 +752,8 @@ func cmpFloat(a, b float64) int {
 
 // geoMembersInShape appends the members of z inside the shape, in the order Redis's search finds them: cell
 // by cell in the order of [geohash.SearchArea.AppendRanges], by score within a cell. With limit > 0 it stops
-// once it has limit points (GEOSEARCH ... COUNT n ANY).
-func geoMembersInShape(z *keyspace.ZSet, shape geohash.Shape, limit int, out []geoPoint) []geoPoint {
+// once it has limit points (GEOSEARCH ... COUNT n ANY). Distances are computed only with needDist.
+func geoMembersInShape(z *keyspace.ZSet, shape geohash.Shape, limit int, needDist bool, out []geoPoint) []geoPoint {
 	var rbuf [9]geohash.ScoreRange
 	for _, r := range shape.SearchArea().AppendRanges(rbuf[:0]) {
 		if limit > 0 && len(out) >= limit {
@@ -764,8 +765,12 @@ func geoMembersInShape(z *keyspace.ZSet, shape geohash.Shape, limit int, out []g
 		}
 		z.Range(first, last, false, func(m []byte, score float64) bool {
 			lon, lat := geohash.DecodeScore(score)
-			if d, ok := shape.Contains(lon, lat); ok {
-				out = append(out, geoPoint{member: m, dist: d, score: score, lon: lon, lat: lat})
+			if needDist {
+				if d, ok := shape.Contains(lon, lat); ok {
+					out = append(out, geoPoint{member: m, dist: d, score: score, lon: lon, lat: lat})
+				}
+			} else if shape.Within(lon, lat) {
+				out = append(out, geoPoint{member: m, score: score, lon: lon, lat: lat})
 			}
 			return limit <= 0 || len(out) < limit
 		})

@@ -115,7 +115,7 @@ func geoBenchSet(tb testing.TB, n int) *keyspace.ZSet {
 func TestGeoMembersInShape(t *testing.T) {
 	z := geoBenchSet(t, 5000)
 	shape := geohash.Shape{Lon: 10, Lat: 47, Radius: 100, Unit: 1000}
-	got := geoMembersInShape(z, shape, 0, nil)
+	got := geoMembersInShape(z, shape, 0, true, nil)
 	require.NotEmpty(t, got)
 	// The same set by brute force: every member within 100 km.
 	want := 0
@@ -127,7 +127,7 @@ func TestGeoMembersInShape(t *testing.T) {
 		return true
 	})
 	assert.Len(t, got, want)
-	limited := geoMembersInShape(z, shape, 3, nil)
+	limited := geoMembersInShape(z, shape, 3, true, nil)
 	assert.Len(t, limited, 3)
 	assert.Equal(t, got[:3], limited, "ANY stops at the first points in scan order")
 }
@@ -138,7 +138,7 @@ func BenchmarkGeoSearch(b *testing.B) {
 	var out []geoPoint
 	b.ReportAllocs()
 	for b.Loop() {
-		out = geoMembersInShape(z, shape, 0, out[:0])
+		out = geoMembersInShape(z, shape, 0, false, out[:0])
 	}
 	b.ReportMetric(float64(len(out)), "results")
 }
