@@ -16,7 +16,8 @@ func LatDistance(lat1, lat2 float64) float64 {
 }
 
 // Distance returns the haversine distance in meters between two points, with Redis's [EarthRadius]. Matches
-// Redis: when the longitudes give a zero half-angle sine the result is [LatDistance].
+// Redis: the same operations in the same order, and when the longitudes give a zero half-angle sine the result
+// is [LatDistance]. Its sin, cos and asin are correctly rounded (see trig.go).
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
 	v := sin((radians(lon2) - radians(lon1)) / 2)
 	if v == 0 {
