@@ -467,12 +467,15 @@ func (z *ZSet) convert() {
 // --- the listpack encoding ---
 //
 // Each entry is uvarint(len(member)<<1 | float) member score, where the score is a zigzag varint when it is an
-// integer of at most 53 bits (not -0), and otherwise its 8 IEEE 754 bytes (float set).
+// integer of at most 53 bits, and otherwise its 8 IEEE 754 bytes (float set).
 
 const lpMaxInt = 1 << 53
 
+// lpIntScore reports whether s is stored as an integer. -0 is, and so reads back as 0.
+//
+// Matches Redis 7.0: a listpack stores -0 as "0" (a skiplist keeps -0, and prints it "-0").
 func lpIntScore(s float64) bool {
-	return s == math.Trunc(s) && math.Abs(s) <= lpMaxInt && !(s == 0 && math.Signbit(s))
+	return s == math.Trunc(s) && math.Abs(s) <= lpMaxInt
 }
 
 func lpEntryLen(member []byte, score float64) int {

