@@ -2,10 +2,8 @@ package node
 
 import (
 	"math"
-	"math/big"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/carminedb/carmine/geohash"
 	"github.com/carminedb/carmine/keyspace"
@@ -43,63 +41,6 @@ var (
 	errGeoNotInteger = errorf("value is not an integer or out of range")
 )
 
-// parseGeoDouble parses b as Redis's string2d does with strtod: decimal or hexadecimal floats, "inf" and
-// "infinity", no surrounding spaces, no NaN, nothing that overflows or underflows to zero.
-func parseGeoDouble(b []byte) (float64, bool) {
-	if len(b) == 0 || len(b) > 5*1024 {
-		return 0, false
-	}
-	s := string(b)
-	body, neg := s, false
-	if body[0] == '+' || body[0] == '-' {
-		neg, body = body[0] == '-', body[1:]
-	}
-	if lower := strings.ToLower(body); lower == "inf" || lower == "infinity" {
-		if neg {
-			return math.Inf(-1), true
-		}
-		return math.Inf(1), true
-	}
-	hex := len(body) > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')
-	if !validFloat(body, hex) {
-		return 0, false
-	}
-	var f float64
-	if hex {
-		bf, _, err := new(big.Float).SetPrec(53).SetMode(big.ToNearestEven).Parse(s, 0)
-		if err != nil {
-			return 0, false
-		}
-		f, _ = bf.Float64()
-		if math.IsInf(f, 0) || (f == 0 && bf.Sign() != 0) {
-			return 0, false
-		}
-	} else {
-		var err error
-		f, err = strconv.ParseFloat(s, 64)
-		if err != nil {
-			return 0, false // ERANGE overflow (HUGE_VAL)
-		}
-		if f == 0 && hasNonZeroDigit(body) {
-			return 0, false // ERANGE underflow to zero
-		}
-	}
-	return f, true
-}
-
-// hasNonZeroDigit reports whether the mantissa of a decimal float (before any exponent) has a digit 1-9.
-func hasNonZeroDigit(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case ch == 'e' || ch == 'E':
-			return false
-		case ch >= '1' && ch <= '9':
-			return true
-		}
-	}
-	return false
-}
-
 // formatCFloat formats f as C's printf "%f" does: six decimals, "inf" and "-inf".
 func formatCFloat(dst []byte, f float64) []byte {
 	switch {
@@ -113,11 +54,11 @@ func formatCFloat(dst []byte, f float64) []byte {
 
 // parseLonLat reads a longitude and a latitude as extractLongLatOrReply does.
 func parseLonLat(lonArg, latArg []byte) (lon, lat float64, err error) {
-	lon, ok := parseGeoDouble(lonArg)
+	lon, ok := parseScore(lonArg)
 	if !ok {
 		return 0, 0, errGeoNotFloat
 	}
-	lat, ok = parseGeoDouble(latArg)
+	lat, ok = parseScore(latArg)
 	if !ok {
 		return 0, 0, errGeoNotFloat
 	}
@@ -146,7 +87,7 @@ func parseGeoUnit(b []byte) (float64, error) {
 
 // parseGeoRadius reads "radius unit" as extractDistanceOrReply does.
 func parseGeoRadius(args [][]byte) (radius, unit float64, err error) {
-	radius, ok := parseGeoDouble(args[0])
+	radius, ok := parseScore(args[0])
 	if !ok {
 		return 0, 0, errGeoRadiusNum
 	}
@@ -159,11 +100,11 @@ func parseGeoRadius(args [][]byte) (radius, unit float64, err error) {
 
 // parseGeoBox reads "width height unit" as extractBoxOrReply does.
 func parseGeoBox(args [][]byte) (width, height, unit float64, err error) {
-	width, ok := parseGeoDouble(args[0])
+	width, ok := parseScore(args[0])
 	if !ok {
 		return 0, 0, 0, errGeoWidthNum
 	}
-	height, ok = parseGeoDouble(args[1])
+	height, ok = parseScore(args[1])
 	if !ok {
 		return 0, 0, 0, errGeoHeightNum
 	}
@@ -315,6 +256,8 @@ loop:
 	tx.UpdateSize(key)
 	if added+updated > 0 {
 		c.wrote(notifyZSet, "zadd", key)
+	}
+	if added > 0 {
 		c.signalReady(key)
 	}
 	if ch {
@@ -329,13 +272,13 @@ loop:
 // elements than zset-max-listpack-entries, even if they turn out to be updates.
 func geoToSkiplist(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, sizeHint int) *keyspace.ZSet {
 	lim := tx.Limits()
-	big := keyspace.NewZSetFor(lim, sizeHint, 0)
+	sl := keyspace.NewZSetFor(lim, sizeHint, 0)
 	z.Range(0, z.Len()-1, false, func(m []byte, score float64) bool {
-		big.Add(lim, m, score, 0)
+		sl.Add(lim, m, score, 0)
 		return true
 	})
-	tx.SetObject(key, big, keyspace.KeepTTL)
-	return big
+	tx.SetObject(key, sl, keyspace.KeepTTL)
+	return sl
 }
 
 // readZSet looks up a sorted set for reading, counting the keyspace hit or miss as lookupKeyRead does.
@@ -647,10 +590,7 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 			c.w.WriteArrayLen(0)
 			return nil
 		}
-		if tx.Delete(storeKey) {
-			c.wrote(notifyGeneric, "del", storeKey)
-		}
-		c.w.WriteInt(0)
+		c.storeZSet(&tx, storeKey, nil, "")
 		return nil
 	}
 	// Matches Redis: COUNT without ANY sorts by distance, ascending unless DESC.
@@ -708,35 +648,28 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 		return nil
 	}
 
-	if n == 0 {
-		if tx.Delete(storeKey) {
-			c.wrote(notifyGeneric, "del", storeKey)
+	var dst *keyspace.ZSet
+	if n > 0 {
+		lim := tx.Limits()
+		maxLen := 0
+		for _, p := range points {
+			maxLen = max(maxLen, len(p.member))
 		}
-		c.w.WriteInt(0)
-		return nil
-	}
-	lim := tx.Limits()
-	maxLen := 0
-	for _, p := range points {
-		maxLen = max(maxLen, len(p.member))
-	}
-	dst := keyspace.NewZSetFor(lim, n, maxLen)
-	for _, p := range points {
-		score := p.score
-		if storeDist {
-			score = p.dist / shape.Unit
+		dst = keyspace.NewZSetFor(lim, n, maxLen)
+		for _, p := range points {
+			score := p.score
+			if storeDist {
+				score = p.dist / shape.Unit
+			}
+			dst.Add(lim, p.member, score, 0)
 		}
-		dst.Add(lim, p.member, score, 0)
+		dst.Compact(lim)
 	}
-	dst.Compact(lim)
-	tx.SetObject(storeKey, dst, 0)
 	event := "georadiusstore"
 	if flags&geoSearch != 0 {
 		event = "geosearchstore"
 	}
-	c.wrote(notifyZSet, event, storeKey)
-	c.signalReady(storeKey)
-	c.w.WriteInt(int64(n))
+	c.storeZSet(&tx, storeKey, dst, event)
 	return nil
 }
 

@@ -16,7 +16,8 @@ import (
 	"github.com/carminedb/carmine/server/difftest"
 )
 
-func TestParseGeoDouble(t *testing.T) {
+// TestParseCoordinate checks the strtod reading GEO arguments share with ZADD scores (parseScore).
+func TestParseCoordinate(t *testing.T) {
 	tests := []struct {
 		in   string
 		want float64
@@ -30,7 +31,7 @@ func TestParseGeoDouble(t *testing.T) {
 		{".", 0, false}, {"--1", 0, false}, {"1,5", 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := parseGeoDouble([]byte(tt.in))
+		got, ok := parseScore([]byte(tt.in))
 		assert.Equal(t, tt.ok, ok, "%q", tt.in)
 		if tt.ok {
 			assert.Equal(t, tt.want, got, "%q", tt.in)
@@ -38,12 +39,12 @@ func TestParseGeoDouble(t *testing.T) {
 	}
 }
 
-func FuzzParseGeoDouble(f *testing.F) {
+func FuzzParseCoordinate(f *testing.F) {
 	for _, s := range []string{"1", "-1.5e3", "0x1.8p1", "inf", "nan", "1e-400", "1e400", " 1", "0x", "1_0", "5e-324"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, ok := parseGeoDouble([]byte(s))
+		v, ok := parseScore([]byte(s))
 		if !ok {
 			return
 		}
