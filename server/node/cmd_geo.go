@@ -26,19 +26,17 @@ var _ = register(map[string]handler{
 })
 
 var (
-	errGeoMember     = errorf("could not decode requested zset member")
-	errGeoUnit       = errorf("unsupported unit provided. please use M, KM, FT, MI")
-	errGeoRadiusNum  = errorf("need numeric radius")
-	errGeoWidthNum   = errorf("need numeric width")
-	errGeoHeightNum  = errorf("need numeric height")
-	errGeoRadiusNeg  = errorf("radius cannot be negative")
-	errGeoBoxNeg     = errorf("height or width cannot be negative")
-	errGeoCount      = errorf("COUNT must be > 0")
-	errGeoAnyCount   = errorf("the ANY argument requires COUNT argument")
-	errGeoStoreRad   = errorf("STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
-	errGeoStoreSrch  = errorf("GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
-	errGeoNotFloat   = errorf("value is not a valid float")
-	errGeoNotInteger = errorf("value is not an integer or out of range")
+	errGeoMember    = errorf("could not decode requested zset member")
+	errGeoUnit      = errorf("unsupported unit provided. please use M, KM, FT, MI")
+	errGeoRadiusNum = errorf("need numeric radius")
+	errGeoWidthNum  = errorf("need numeric width")
+	errGeoHeightNum = errorf("need numeric height")
+	errGeoRadiusNeg = errorf("radius cannot be negative")
+	errGeoBoxNeg    = errorf("height or width cannot be negative")
+	errGeoCount     = errorf("COUNT must be > 0")
+	errGeoAnyCount  = errorf("the ANY argument requires COUNT argument")
+	errGeoStoreRad  = errorf("STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
+	errGeoStoreSrch = errorf("GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
 )
 
 // formatCFloat formats f as C's printf "%f" does: six decimals, "inf" and "-inf".
@@ -56,11 +54,11 @@ func formatCFloat(dst []byte, f float64) []byte {
 func parseLonLat(lonArg, latArg []byte) (lon, lat float64, err error) {
 	lon, ok := parseScore(lonArg)
 	if !ok {
-		return 0, 0, errGeoNotFloat
+		return 0, 0, errNotFloat
 	}
 	lat, ok = parseScore(latArg)
 	if !ok {
-		return 0, 0, errGeoNotFloat
+		return 0, 0, errNotFloat
 	}
 	if lon < geohash.LongMin || lon > geohash.LongMax || lat < geohash.LatMin || lat > geohash.LatMax {
 		msg := append([]byte("invalid longitude,latitude pair "), formatCFloat(nil, lon)...)
@@ -416,7 +414,9 @@ func cmdGeoSearchStore(c *client, args [][]byte) error {
 
 // geoStoreKey finds the destination a GEORADIUS command stores into before its arguments are parsed, so its
 // lock can be taken with the source's: the argument after the last STORE or STOREDIST the parser would read
-// as an option. Parse errors make the guess irrelevant, since nothing is stored then.
+// as an option. Among GEORADIUS's options only COUNT and STORE/STOREDIST take an argument, and they take it
+// under the same condition (one more argument follows) as in geoRadius, so the two agree on every command that
+// parses; on one that does not, nothing is stored.
 func geoStoreKey(args [][]byte, base, flags int) []byte {
 	switch {
 	case flags&geoSearchStore != 0:
@@ -520,7 +520,7 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 		case eqFold(arg, "count") && left >= 1:
 			n, ok := keyspace.ParseInt(rest[i+1])
 			if !ok {
-				return errGeoNotInteger
+				return errNotInteger
 			}
 			if n <= 0 {
 				return errGeoCount
