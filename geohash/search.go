@@ -1,0 +1,196 @@
+package geohash
+
+import "math"
+
+// EarthRadius is the earth's radius in meters that Redis's distances use.
+const EarthRadius = 6372797.560856
+
+const degToRad = math.Pi / 180.0
+
+func radians(deg float64) float64 { return deg * degToRad }
+func degrees(rad float64) float64 { return rad / degToRad }
+
+// LatDistance returns the distance in meters between two latitudes on one meridian.
+func LatDistance(lat1, lat2 float64) float64 {
+	return EarthRadius * math.Abs(radians(lat2)-radians(lat1))
+}
+
+// Distance returns the haversine distance in meters between two points, with Redis's [EarthRadius]. Matches
+// Redis: the same operations in the same order, and when the longitudes give a zero half-angle sine the result
+// is [LatDistance]. Its sin, cos and asin are correctly rounded (see trig.go).
+func Distance(lon1, lat1, lon2, lat2 float64) float64 {
+	v := sin((radians(lon2) - radians(lon1)) / 2)
+	if v == 0 {
+		return LatDistance(lat1, lat2)
+	}
+	lat1r, lat2r := radians(lat1), radians(lat2)
+	u := sin((lat2r - lat1r) / 2)
+	a := u*u + cos(lat1r)*cos(lat2r)*v*v
+	return 2.0 * EarthRadius * asin(math.Sqrt(a))
+}
+
+// Shape is the area of a GEOSEARCH: a circle of Radius or a box of Width by Height around (Lon, Lat), with
+// sizes in a unit of Unit meters (1 for m, 1000 for km, 0.3048 for ft, 1609.34 for mi). Redis keeps the
+// unit apart from the sizes and multiplies where it needs meters, and so does Shape, so that every rounding
+// step matches.
+type Shape struct {
+	Lon, Lat      float64
+	Box           bool    // a box of Width by Height; otherwise a circle of Radius
+	Radius        float64 // in units
+	Width, Height float64 // in units
+	Unit          float64 // meters per unit
+}
+
+// BoundingBox returns the longitudes and latitudes that enclose the shape. Matches Redis: the longitude
+// half-width is taken at the latitude edge nearer the pole (the northern edge in the northern hemisphere,
+// the southern one otherwise), and the box is not wrapped at the antimeridian or clipped at the poles.
+func (s Shape) BoundingBox() (minLon, minLat, maxLon, maxLat float64) {
+	var height, width float64
+	if s.Box {
+		height = s.Unit * (s.Height / 2)
+		width = s.Unit * (s.Width / 2)
+	} else {
+		height = s.Unit * s.Radius
+		width = s.Unit * s.Radius
+	}
+	latDelta := degrees(height / EarthRadius)
+	longDeltaTop := degrees(width / EarthRadius / cos(radians(s.Lat+latDelta)))
+	longDeltaBottom := degrees(width / EarthRadius / cos(radians(s.Lat-latDelta)))
+	if s.Lat < 0 {
+		minLon, maxLon = s.Lon-longDeltaBottom, s.Lon+longDeltaBottom
+	} else {
+		minLon, maxLon = s.Lon-longDeltaTop, s.Lon+longDeltaTop
+	}
+	return minLon, s.Lat - latDelta, maxLon, s.Lat + latDelta
+}
+
+// Contains reports whether the point (lon, lat) lies in the shape, and if so its distance in meters from the
+// centre. Matches Redis: a circle holds the points at most Radius away; a box holds the points whose
+// latitude distance from the centre is at most Height/2 and whose distance along their own parallel from the
+// centre's meridian is at most Width/2.
+func (s Shape) Contains(lon, lat float64) (distM float64, ok bool) {
+	if !s.Within(lon, lat) {
+		return 0, false
+	}
+	return Distance(s.Lon, s.Lat, lon, lat), true
+}
+
+// Within is Contains without the distance, which it computes exactly only for points near the edge.
+func (s Shape) Within(lon, lat float64) bool {
+	if !s.Box {
+		return !exceeds(s.Lon, s.Lat, lon, lat, s.Radius*s.Unit)
+	}
+	widthM, heightM := s.Width*s.Unit, s.Height*s.Unit
+	if LatDistance(lat, s.Lat) > heightM/2 {
+		return false
+	}
+	return !exceeds(lon, lat, s.Lon, lat, widthM/2)
+}
+
+// exceeds reports whether Distance(lon1, lat1, lon2, lat2) > limit. It decides with the math package's
+// functions, whose error is a few ulps, unless the distance is within a relative 1e-9 of the limit or the points
+// are nearly antipodal (where asin amplifies errors); then it computes the distance exactly.
+func exceeds(lon1, lat1, lon2, lat2, limit float64) bool {
+	v := math.Sin((radians(lon2) - radians(lon1)) / 2)
+	if v != 0 {
+		lat1r, lat2r := radians(lat1), radians(lat2)
+		u := math.Sin((lat2r - lat1r) / 2)
+		a := u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
+		if a < 0.99 {
+			d := 2.0 * EarthRadius * math.Asin(math.Sqrt(a))
+			switch {
+			case d > limit*(1+1e-9):
+				return true
+			case d < limit*(1-1e-9):
+				return false
+			}
+		}
+	}
+	return Distance(lon1, lat1, lon2, lat2) > limit
+}
+
+// radiusM is the radius in meters the step estimate uses: the radius, or the half diagonal of a box.
+func (s Shape) radiusM() float64 {
+	r := s.Radius
+	if s.Box {
+		r = math.Sqrt((s.Width/2)*(s.Width/2) + (s.Height/2)*(s.Height/2))
+	}
+	return r * s.Unit
+}
+
+// SearchArea is the set of cells a search scans: the cell of the centre and its eight neighbours, some of them
+// zeroed because they cannot hold a point of the shape.
+type SearchArea struct {
+	Hash      Hash
+	Neighbors Neighbors
+	Area      Area
+}
+
+// SearchArea returns the cells Redis scans for the shape. The centre must lie within the WGS84 limits.
+// Matches Redis: the step comes from [EstimateSteps] for the radius (or half diagonal); it drops by one when a
+// side neighbour does not reach the bounding box; and from step 2 up, the neighbours on a side where the
+// centre's own cell already extends past the bounding box are zeroed.
+func (s Shape) SearchArea() SearchArea {
+	minLon, minLat, maxLon, maxLat := s.BoundingBox()
+	steps := EstimateSteps(s.radiusM(), s.Lat)
+	h, _ := Encode(s.Lon, s.Lat, steps)
+	nb := h.Neighbors()
+	area := Decode(h)
+
+	north, south := Decode(nb.North), Decode(nb.South)
+	east, west := Decode(nb.East), Decode(nb.West)
+	decrease := north.Lat.Max < maxLat || south.Lat.Min > minLat ||
+		east.Long.Max < maxLon || west.Long.Min > minLon
+	if steps > 1 && decrease {
+		steps--
+		h, _ = Encode(s.Lon, s.Lat, steps)
+		nb = h.Neighbors()
+		area = Decode(h)
+	}
+	if steps >= 2 {
+		if area.Lat.Min < minLat {
+			nb.South, nb.SouthWest, nb.SouthEast = Hash{}, Hash{}, Hash{}
+		}
+		if area.Lat.Max > maxLat {
+			nb.North, nb.NorthEast, nb.NorthWest = Hash{}, Hash{}, Hash{}
+		}
+		if area.Long.Min < minLon {
+			nb.West, nb.SouthWest, nb.NorthWest = Hash{}, Hash{}, Hash{}
+		}
+		if area.Long.Max > maxLon {
+			nb.East, nb.SouthEast, nb.NorthEast = Hash{}, Hash{}, Hash{}
+		}
+	}
+	return SearchArea{Hash: h, Neighbors: nb, Area: area}
+}
+
+// Cells returns the nine cells in the order Redis scans them: the centre, then north, south, east, west,
+// north-east, north-west, south-east, south-west. Zeroed cells are included.
+func (a SearchArea) Cells() [9]Hash {
+	n := a.Neighbors
+	return [9]Hash{a.Hash, n.North, n.South, n.East, n.West, n.NorthEast, n.NorthWest, n.SouthEast, n.SouthWest}
+}
+
+// ScoreRange is a range of stored scores [Min, Max).
+type ScoreRange struct{ Min, Max uint64 }
+
+// AppendRanges appends the score ranges Redis scans for the area, in its order: the cells of [SearchArea.Cells]
+// without the zeroed ones and without a cell equal to the last one scanned. Matches Redis: only a repeat of the
+// previously scanned cell is skipped (and never a repeat of the centre), so a range may appear twice and its
+// members be reported twice.
+func (a SearchArea) AppendRanges(dst []ScoreRange) []ScoreRange {
+	cells := a.Cells()
+	last := 0
+	for i, c := range cells {
+		if c.IsZero() {
+			continue
+		}
+		if last != 0 && c == cells[last] {
+			continue
+		}
+		lo, hi := c.ScoreRange()
+		dst = append(dst, ScoreRange{lo, hi})
+		last = i
+	}
+	return dst
+}
