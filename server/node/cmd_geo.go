@@ -222,7 +222,7 @@ loop:
 	if xx {
 		flags |= keyspace.ZAddXX
 	}
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	z, err := tx.ZSetOf(key)
 	if err != nil {
@@ -282,13 +282,13 @@ func geoToSkiplist(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, sizeHint int)
 // readZSet looks up a sorted set for reading, counting the keyspace hit or miss as lookupKeyRead does.
 func (c *client) readZSet(tx *keyspace.Txn, key []byte) (*keyspace.ZSet, error) {
 	z, err := tx.ZSetOf(key)
-	c.countLookup(z != nil || err != nil)
+	c.countLookup(key, z != nil || err != nil)
 	return z, err
 }
 
 // GEOPOS key [member ...]: each member's position, or a null array.
 func cmdGeoPos(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	z, err := c.readZSet(&tx, args[1])
 	if err != nil {
@@ -316,7 +316,7 @@ func cmdGeoPos(c *client, args [][]byte) error {
 
 // GEOHASH key [member ...]: each member's 11-character geohash, or a null.
 func cmdGeoHash(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	z, err := c.readZSet(&tx, args[1])
 	if err != nil {
@@ -352,7 +352,7 @@ func cmdGeoDist(c *client, args [][]byte) error {
 	case len(args) > 5:
 		return errSyntax
 	}
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	z, err := c.readZSet(&tx, args[1])
 	if err != nil {
@@ -461,9 +461,9 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 	storeKey := geoStoreKey(args, base, flags)
 	var tx keyspace.Txn
 	if storeKey != nil {
-		tx = c.srv.ks.Begin(c.db, src, storeKey)
+		tx = c.begin(src, storeKey)
 	} else {
-		tx = c.srv.ks.Begin(c.db, src)
+		tx = c.begin(src)
 	}
 	defer tx.End()
 	z, err := c.readZSet(&tx, src)
