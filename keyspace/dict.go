@@ -97,9 +97,13 @@ func (d *dict) newCell(f, v []byte) unsafe.Pointer {
 	}
 	i += copy(b[i:], f)
 	copy(b[i:], v)
-	d.cells += allocSize(n)
+	d.cells += cellAlloc(n)
 	return unsafe.Pointer(&b[0])
 }
+
+// cellAlloc is the heap a cell of n bytes takes. Cells below 16 bytes measure as 16 (Go's tiny allocator does
+// not pack them tightly enough to count on less).
+func cellAlloc(n int) int { return allocSize(max(n, 16)) }
 
 func putUvarint(b []byte, v int) int {
 	i := 0
@@ -155,7 +159,7 @@ func (d *dict) set(f, v []byte) bool {
 			copy(old, v)
 			return false
 		}
-		d.cells -= allocSize(d.cellSize(e.p))
+		d.cells -= cellAlloc(d.cellSize(e.p))
 		e.p = d.newCell(f, v)
 		return false
 	}
@@ -236,7 +240,7 @@ func (d *dict) relink(from, to int) {
 
 // removeAt deletes the entry at index i, moving the last entry into its place.
 func (d *dict) removeAt(i int) {
-	d.cells -= allocSize(d.cellSize(d.ents[i].p))
+	d.cells -= cellAlloc(d.cellSize(d.ents[i].p))
 	d.unlink(i)
 	last := len(d.ents) - 1
 	if i != last {

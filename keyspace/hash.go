@@ -14,9 +14,18 @@ import (
 // replies in the same order as Redis. A Hash is not safe for concurrent use; stored in a keyspace it is used
 // only under its key's lock. Slices it returns alias the hash and are valid until it next changes.
 type Hash struct {
-	lp packed // listpack encoding, when d is nil
-	d  *dict  // hashtable encoding
+	c compact // tag hashBig: a *dict (hashtable); otherwise the packed listpack
 }
+
+const hashBig = 1
+
+func (h *Hash) big() bool { return h.c.tag() == hashBig }
+
+func (h *Hash) lp() packed { return h.c.bytes() }
+
+func (h *Hash) setLP(lp packed) { h.c.setBytes(lp, 0) }
+
+func (h *Hash) d() *dict { return h.c.dict() }
 
 // NewHash returns an empty hash with the listpack encoding.
 func NewHash() *Hash { return &Hash{} }
@@ -26,7 +35,7 @@ func (h *Hash) Kind() Kind { return KindHash }
 
 // Encoding reports EncListpack or EncHashtable.
 func (h *Hash) Encoding() Encoding {
-	if h.d != nil {
+	if h.big() {
 		return EncHashtable
 	}
 	return EncListpack
@@ -34,40 +43,44 @@ func (h *Hash) Encoding() Encoding {
 
 // Clone returns a deep copy with the same encoding.
 func (h *Hash) Clone() Object {
-	if h.d != nil {
-		return &Hash{d: h.d.clone()}
+	c := &Hash{}
+	if h.big() {
+		c.c.setDict(h.d().clone(), hashBig)
+	} else {
+		c.setLP(h.lp().clone())
 	}
-	return &Hash{lp: h.lp.clone()}
+	return c
 }
 
 // MemoryUsage estimates the bytes the hash holds (see [Sizer]).
 func (h *Hash) MemoryUsage() int {
 	n := allocSize(int(unsafe.Sizeof(Hash{})))
-	if h.d != nil {
-		return n + h.d.memoryUsage()
+	if h.big() {
+		return n + h.d().memoryUsage()
 	}
-	return n + allocSize(cap(h.lp))
+	return n + allocSize(cap(h.lp()))
 }
 
 // Len returns the number of fields.
 func (h *Hash) Len() int {
-	if h.d != nil {
-		return h.d.Len()
+	if h.big() {
+		return h.d().Len()
 	}
-	return h.lp.count()
+	return h.lp().count()
 }
 
 // Get returns the value of field.
 func (h *Hash) Get(field []byte) ([]byte, bool) {
-	if h.d != nil {
-		return h.d.get(field)
+	if h.big() {
+		return h.d().get(field)
 	}
-	off := h.lp.find(field, 2)
+	lp := h.lp()
+	off := lp.find(field, 2)
 	if off < 0 {
 		return nil, false
 	}
-	_, voff := h.lp.next(off)
-	v, _ := h.lp.next(voff)
+	_, voff := lp.next(off)
+	v, _ := lp.next(voff)
 	return v, true
 }
 
@@ -81,7 +94,7 @@ func (h *Hash) Exists(field []byte) bool {
 // longer than the listpack allows. Matches Redis: HSET and HMSET check all their arguments before writing any
 // (hashTypeTryConversion), so one long value converts the hash even when it is not written in the end.
 func (h *Hash) Fit(lim *Limits, args ...[]byte) {
-	if h.d != nil {
+	if h.big() {
 		return
 	}
 	for _, a := range args {
@@ -93,38 +106,48 @@ func (h *Hash) Fit(lim *Limits, args ...[]byte) {
 }
 
 func (h *Hash) convert() {
-	n := h.lp.count()
-	d := newDict(true, n)
+	lp := h.lp()
+	d := newDict(true, lp.count())
 	off := packedHdr
-	for off < len(h.lp) {
+	for off < len(lp) {
 		var f, v []byte
-		f, off = h.lp.next(off)
-		v, off = h.lp.next(off)
+		f, off = lp.next(off)
+		v, off = lp.next(off)
 		d.add(dictHash(f), d.newCell(f, v))
 	}
-	h.d, h.lp = d, nil
+	h.c.setDict(d, hashBig)
 }
 
 // Set stores value under field and reports whether the field is new. It converts the hash to a hashtable as
 // Redis does: before writing a field or value longer than lim.HashListpackValue, and after the hash grows past
 // lim.HashListpackEntries fields.
 func (h *Hash) Set(field, value []byte, lim *Limits) bool {
-	if h.d == nil && (len(field) > lim.HashListpackValue || len(value) > lim.HashListpackValue) {
+	if !h.big() && (len(field) > lim.HashListpackValue || len(value) > lim.HashListpackValue) {
 		h.convert()
 	}
-	if h.d != nil {
-		return h.d.set(field, value)
+	if h.big() {
+		return h.d().set(field, value)
 	}
-	if off := h.lp.find(field, 2); off >= 0 {
-		_, voff := h.lp.next(off)
-		_, vend := h.lp.next(voff)
-		h.lp = h.lp.replace(voff, vend, value)
+	lp := h.lp()
+	if off := lp.find(field, 2); off >= 0 {
+		_, voff := lp.next(off)
+		_, vend := lp.next(voff)
+		if len(lp)+len(value) >= compactMax {
+			h.convert()
+			return h.d().set(field, value)
+		}
+		h.setLP(lp.replace(voff, vend, value))
 		return false
 	}
-	h.lp = h.lp.appendEntry(field)
-	h.lp = h.lp.appendEntry(value)
-	n := h.lp.count() + 1
-	h.lp.setCount(n)
+	if len(lp)+len(field)+len(value)+20 >= compactMax {
+		h.convert()
+		return h.d().set(field, value)
+	}
+	lp = lp.appendEntry(field)
+	lp = lp.appendEntry(value)
+	n := lp.count() + 1
+	lp.setCount(n)
+	h.setLP(lp)
 	if n > lim.HashListpackEntries {
 		h.convert()
 	}
@@ -133,37 +156,39 @@ func (h *Hash) Set(field, value []byte, lim *Limits) bool {
 
 // Delete removes field and reports whether it was present. The caller deletes the key when the hash empties.
 func (h *Hash) Delete(field []byte) bool {
-	if h.d != nil {
-		return h.d.remove(field)
+	if h.big() {
+		return h.d().remove(field)
 	}
-	off := h.lp.find(field, 2)
+	lp := h.lp()
+	off := lp.find(field, 2)
 	if off < 0 {
 		return false
 	}
-	_, voff := h.lp.next(off)
-	_, end := h.lp.next(voff)
-	h.lp = h.lp.cut(off, end)
-	h.lp.setCount(h.lp.count() - 1)
-	h.lp = h.lp.shrink()
+	_, voff := lp.next(off)
+	_, end := lp.next(voff)
+	lp = lp.cut(off, end)
+	lp.setCount(lp.count() - 1)
+	h.setLP(lp.shrink())
 	return true
 }
 
 // Range calls fn with every field and value until fn returns false: in listpack order for a small hash, in no
 // particular order for a hashtable. fn must not change the hash.
 func (h *Hash) Range(fn func(field, value []byte) bool) {
-	if h.d != nil {
-		for i := range h.d.ents {
-			if !fn(h.d.entry(i)) {
+	if h.big() {
+		for i := range h.d().ents {
+			if !fn(h.d().entry(i)) {
 				return
 			}
 		}
 		return
 	}
+	lp := h.lp()
 	off := packedHdr
-	for off < len(h.lp) {
+	for off < len(lp) {
 		var f, v []byte
-		f, off = h.lp.next(off)
-		v, off = h.lp.next(off)
+		f, off = lp.next(off)
+		v, off = lp.next(off)
 		if !fn(f, v) {
 			return
 		}
@@ -172,21 +197,22 @@ func (h *Hash) Range(fn func(field, value []byte) bool) {
 
 // Random returns a uniformly random field and its value. The hash must not be empty.
 func (h *Hash) Random() (field, value []byte) {
-	if h.d != nil {
-		return h.d.entry(h.d.random())
+	if h.big() {
+		return h.d().entry(h.d().random())
 	}
-	return h.at(rand.IntN(h.lp.count()))
+	return h.at(rand.IntN(h.lp().count()))
 }
 
 // at returns the i-th field and value of a listpack hash.
 func (h *Hash) at(i int) (field, value []byte) {
+	lp := h.lp()
 	off := packedHdr
 	for ; i > 0; i-- {
-		_, off = h.lp.next(off)
-		_, off = h.lp.next(off)
+		_, off = lp.next(off)
+		_, off = lp.next(off)
 	}
-	f, off := h.lp.next(off)
-	v, _ := h.lp.next(off)
+	f, off := lp.next(off)
+	v, _ := lp.next(off)
 	return f, v
 }
 
@@ -209,11 +235,11 @@ func (h *Hash) Sample(count int, fn func(field, value []byte)) {
 // Matches Redis: a field present for the whole scan is visited at least once; count is the number of reply
 // elements (fields and values) one call aims for.
 func (h *Hash) Scan(cursor uint64, count int, fn func(field, value []byte)) uint64 {
-	if h.d == nil {
+	if !h.big() {
 		h.Range(func(f, v []byte) bool { fn(f, v); return true })
 		return 0
 	}
-	return h.d.scan(cursor, count, fn)
+	return h.d().scan(cursor, count, fn)
 }
 
 // HashOf returns the hash at key, nil if key is missing, or ErrWrongType. With create set, a missing key gets a

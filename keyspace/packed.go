@@ -3,6 +3,7 @@ package keyspace
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // packed is the listpack encoding of small hashes and sets: one pointer-free byte slice holding a 4-byte
@@ -47,8 +48,9 @@ func (p packed) find(v []byte, stride int) int {
 	return -1
 }
 
-// grow returns p with room for extra more bytes, reallocating to the needed size plus 1/8 (rounded up to the
-// allocator's size class) so that small values stay compact.
+// grow returns p with room for extra more bytes, reallocating to the needed size rounded up to the allocator's
+// size class (classes are at most 1/8 apart, which keeps growth amortized) so that small values stay compact,
+// as Redis's listpacks, reallocated on every insert, are.
 func (p packed) grow(extra int) packed {
 	if len(p) == 0 {
 		p = make(packed, packedHdr, packedHdr+extra)
@@ -57,7 +59,8 @@ func (p packed) grow(extra int) packed {
 	if need <= cap(p) {
 		return p
 	}
-	nb := append([]byte(nil), make([]byte, need+need/8)...)
+	nb := append([]byte(nil), make([]byte, need)...)
+	nb = nb[:cap(nb)]
 	copy(nb, p)
 	return nb[:len(p)]
 }
@@ -148,3 +151,41 @@ func sampleDistinct(n, count int) []bool {
 	}
 	return pick
 }
+
+// compact is a 16-byte handle to the storage of a small value (a packed or intset byte slice) or of a large one
+// (a *dict), with a 2-bit tag saying which encoding it holds. Hashes and sets are small by the hundred thousand,
+// so their header is kept to one 16-byte allocation instead of a slice header and a pointer.
+type compact struct {
+	p unsafe.Pointer
+	n uint32 // length of the byte slice
+	c uint32 // capacity of the byte slice (low 30 bits) and the tag (top 2 bits)
+}
+
+// compactMax is the longest byte slice a compact holds; values grow into their hashtable encoding before it.
+const compactMax = 1<<30 - 1
+
+func (c *compact) tag() uint32 { return c.c >> 30 }
+
+// bytes returns the byte slice; the handle must not hold a dict.
+func (c *compact) bytes() []byte {
+	if c.p == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(c.p), c.c&compactMax)[:c.n]
+}
+
+// setBytes stores b with tag.
+func (c *compact) setBytes(b []byte, tag uint32) {
+	if cap(b) == 0 {
+		c.p, c.n, c.c = nil, 0, tag<<30
+		return
+	}
+	if cap(b) > compactMax {
+		panic("keyspace: compact value too large")
+	}
+	c.p, c.n, c.c = unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)), uint32(cap(b))|tag<<30
+}
+
+func (c *compact) dict() *dict { return (*dict)(c.p) }
+
+func (c *compact) setDict(d *dict, tag uint32) { c.p, c.n, c.c = unsafe.Pointer(d), 0, tag<<30 }

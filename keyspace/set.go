@@ -21,10 +21,21 @@ import (
 // near the size) starts small again. A Set is not safe for concurrent use; stored in a keyspace it is used only
 // under its key's lock. Slices it returns alias the set (or a scratch buffer) and are valid until it next changes.
 type Set struct {
-	b   []byte // intset (b[0] is the width, then sorted little-endian integers) or listpack (packed)
-	d   *dict
-	enc Encoding
+	c compact // tag setIntset or setListpack: the bytes (see intsetLen, packed); setHashtable: a *dict
 }
+
+const (
+	setIntset = iota
+	setListpack
+	setHashtable
+)
+
+func (s *Set) b() []byte { return s.c.bytes() }
+
+// setB replaces the bytes, keeping the encoding.
+func (s *Set) setB(b []byte) { s.c.setBytes(b, s.c.tag()) }
+
+func (s *Set) d() *dict { return s.c.dict() }
 
 // NewSet returns an empty set in the encoding Redis 7.2 gives a new set whose first member is first and which
 // is about to receive about hint members. Matches Redis: setTypeCreate.
@@ -35,27 +46,45 @@ func NewSet(first []byte, hint int, lim *Limits) *Set {
 	if hint <= lim.SetListpackEntries {
 		return newListpackSet()
 	}
-	return &Set{enc: EncHashtable, d: newDict(false, hint)}
+	s := &Set{}
+	s.c.setDict(newDict(false, hint), setHashtable)
+	return s
 }
 
 // NewIntset returns an empty set with the intset encoding, the starting point of SUNION and SDIFF results.
-func NewIntset() *Set { return &Set{enc: EncIntset, b: []byte{2}} }
+func NewIntset() *Set {
+	s := &Set{}
+	s.c.setBytes([]byte{2}, setIntset)
+	return s
+}
 
-func newListpackSet() *Set { return &Set{enc: EncListpack} }
+func newListpackSet() *Set {
+	s := &Set{}
+	s.c.setBytes(nil, setListpack)
+	return s
+}
 
 // Kind reports KindSet.
 func (s *Set) Kind() Kind { return KindSet }
 
 // Encoding reports EncIntset, EncListpack or EncHashtable.
-func (s *Set) Encoding() Encoding { return s.enc }
+func (s *Set) Encoding() Encoding {
+	switch s.c.tag() {
+	case setIntset:
+		return EncIntset
+	case setListpack:
+		return EncListpack
+	}
+	return EncHashtable
+}
 
 // Clone returns a deep copy with the same encoding.
 func (s *Set) Clone() Object {
-	c := &Set{enc: s.enc}
-	if s.d != nil {
-		c.d = s.d.clone()
-	} else if len(s.b) > 0 {
-		c.b = append([]byte(nil), s.b...)
+	c := &Set{}
+	if s.c.tag() == setHashtable {
+		c.c.setDict(s.d().clone(), setHashtable)
+	} else {
+		c.c.setBytes(append([]byte(nil), s.b()...), s.c.tag())
 	}
 	return c
 }
@@ -63,37 +92,37 @@ func (s *Set) Clone() Object {
 // MemoryUsage estimates the bytes the set holds (see [Sizer]).
 func (s *Set) MemoryUsage() int {
 	n := allocSize(int(unsafe.Sizeof(Set{})))
-	if s.d != nil {
-		return n + s.d.memoryUsage()
+	if s.c.tag() == setHashtable {
+		return n + s.d().memoryUsage()
 	}
-	return n + allocSize(cap(s.b))
+	return n + allocSize(int(s.c.c&compactMax))
 }
 
 // Len returns the number of members.
 func (s *Set) Len() int {
-	switch s.enc {
+	switch s.Encoding() {
 	case EncIntset:
-		return intsetLen(s.b)
+		return intsetLen(s.b())
 	case EncListpack:
-		return packed(s.b).count()
+		return packed(s.b()).count()
 	}
-	return s.d.Len()
+	return s.d().Len()
 }
 
 // Contains reports whether m is a member.
 func (s *Set) Contains(m []byte) bool {
-	switch s.enc {
+	switch s.Encoding() {
 	case EncIntset:
 		v, ok := ParseInt(m)
 		if !ok {
 			return false
 		}
-		_, found := intsetSearch(s.b, v)
+		_, found := intsetSearch(s.b(), v)
 		return found
 	case EncListpack:
-		return packed(s.b).find(m, 1) >= 0
+		return packed(s.b()).find(m, 1) >= 0
 	}
-	return s.d.find(m, dictHash(m)) >= 0
+	return s.d().find(m, dictHash(m)) >= 0
 }
 
 // intsetMaxEntries is set-max-intset-entries, capped as Redis caps it.
@@ -101,46 +130,47 @@ func intsetMaxEntries(lim *Limits) int { return min(lim.SetIntsetEntries, 1<<30)
 
 // Add adds m and reports whether it was not a member, converting the encoding as Redis 7.2's setTypeAdd does.
 func (s *Set) Add(m []byte, lim *Limits) bool {
-	switch s.enc {
+	switch s.Encoding() {
 	case EncIntset:
-		if v, ok := ParseInt(m); ok {
-			var added bool
-			s.b, added = intsetAdd(s.b, v)
-			if added && intsetLen(s.b) > intsetMaxEntries(lim) {
+		if v, ok := ParseInt(m); ok && (intsetLen(s.b())+1)*8 < compactMax {
+			b, added := intsetAdd(s.b(), v)
+			s.setB(b)
+			if added && intsetLen(s.b()) > intsetMaxEntries(lim) {
 				s.convert(EncHashtable, s.Len())
 			}
 			return added
 		}
-		n := intsetLen(s.b)
+		n := intsetLen(s.b())
 		maxLen := 0
 		if n > 0 {
-			maxLen = max(digits(intsetGet(s.b, 0)), digits(intsetGet(s.b, n-1)))
+			maxLen = max(digits(intsetGet(s.b(), 0)), digits(intsetGet(s.b(), n-1)))
 		}
-		if n < lim.SetListpackEntries && len(m) <= lim.SetListpackValue && maxLen <= lim.SetListpackValue {
+		if n < lim.SetListpackEntries && len(m) <= lim.SetListpackValue && maxLen <= lim.SetListpackValue &&
+			(n+1)*(maxLen+2)+len(m) < compactMax {
 			s.convert(EncListpack, n+1)
 		} else {
 			s.convert(EncHashtable, n+1)
 		}
 	case EncListpack:
-		lp := packed(s.b)
+		lp := packed(s.b())
 		if lp.find(m, 1) >= 0 {
 			return false
 		}
-		if n := lp.count(); n < lim.SetListpackEntries && len(m) <= lim.SetListpackValue {
+		if n := lp.count(); n < lim.SetListpackEntries && len(m) <= lim.SetListpackValue && len(lp)+len(m)+10 < compactMax {
 			lp = lp.appendEntry(m)
 			lp.setCount(n + 1)
-			s.b = lp
+			s.setB(lp)
 			return true
 		}
 		s.convert(EncHashtable, s.Len()+1)
 	}
-	if s.enc == EncListpack { // from an intset: m is known to be new
-		lp := packed(s.b).appendEntry(m)
+	if s.Encoding() == EncListpack { // from an intset: m is known to be new
+		lp := packed(s.b()).appendEntry(m)
 		lp.setCount(lp.count() + 1)
-		s.b = lp
+		s.setB(lp)
 		return true
 	}
-	return s.d.set(m, nil)
+	return s.d().set(m, nil)
 }
 
 // digits is the length of v in decimal, with its sign.
@@ -152,7 +182,7 @@ func digits(v int64) int {
 // MaybeConvert converts a small set to a hashtable when about hint members are about to be added and that is
 // more than its encoding holds. Matches Redis 7.2: setTypeMaybeConvert, called by SADD on an existing set.
 func (s *Set) MaybeConvert(hint int, lim *Limits) {
-	if (s.enc == EncListpack && hint > lim.SetListpackEntries) || (s.enc == EncIntset && hint > lim.SetIntsetEntries) {
+	if (s.Encoding() == EncListpack && hint > lim.SetListpackEntries) || (s.Encoding() == EncIntset && hint > lim.SetIntsetEntries) {
 		s.convert(EncHashtable, max(hint, s.Len()))
 	}
 }
@@ -160,7 +190,7 @@ func (s *Set) MaybeConvert(hint int, lim *Limits) {
 // IntsetIfIntegers converts the set to an intset when every member is an integer and there are few enough of
 // them. Matches Redis 7.2: SINTERSTORE's maybeConvertToIntset on a result of integers only.
 func (s *Set) IntsetIfIntegers(lim *Limits) {
-	if s.enc == EncIntset || s.Len() > intsetMaxEntries(lim) {
+	if s.Encoding() == EncIntset || s.Len() > intsetMaxEntries(lim) {
 		return
 	}
 	is := []byte{2}
@@ -175,7 +205,7 @@ func (s *Set) IntsetIfIntegers(lim *Limits) {
 		return true
 	})
 	if all {
-		s.b, s.d, s.enc = is, nil, EncIntset
+		s.c.setBytes(is, setIntset)
 	}
 }
 
@@ -184,7 +214,7 @@ func (s *Set) convert(enc Encoding, hint int) {
 	if enc == EncHashtable {
 		d := newDict(false, hint)
 		s.Range(func(m []byte) bool { d.add(dictHash(m), d.newCell(m, nil)); return true })
-		s.b, s.d, s.enc = nil, d, EncHashtable
+		s.c.setDict(d, setHashtable)
 		return
 	}
 	var lp packed
@@ -194,22 +224,22 @@ func (s *Set) convert(enc Encoding, hint int) {
 	if n > 0 {
 		lp.setCount(n)
 	}
-	s.b, s.enc = lp, EncListpack
+	s.c.setBytes(lp, setListpack)
 }
 
 // Remove deletes m and reports whether it was a member. The caller deletes the key when the set empties.
 func (s *Set) Remove(m []byte) bool {
-	switch s.enc {
+	switch s.Encoding() {
 	case EncIntset:
 		v, ok := ParseInt(m)
 		if !ok {
 			return false
 		}
-		var removed bool
-		s.b, removed = intsetRemove(s.b, v)
+		b, removed := intsetRemove(s.b(), v)
+		s.setB(b)
 		return removed
 	case EncListpack:
-		lp := packed(s.b)
+		lp := packed(s.b())
 		off := lp.find(m, 1)
 		if off < 0 {
 			return false
@@ -217,26 +247,26 @@ func (s *Set) Remove(m []byte) bool {
 		_, end := lp.next(off)
 		lp = lp.cut(off, end)
 		lp.setCount(lp.count() - 1)
-		s.b = lp.shrink()
+		s.setB(lp.shrink())
 		return true
 	}
-	return s.d.remove(m)
+	return s.d().remove(m)
 }
 
 // Range calls fn with every member until fn returns false: ascending for an intset, in insertion order for a
 // listpack, in no particular order for a hashtable. fn must not change the set; the slice is valid only during
 // the call.
 func (s *Set) Range(fn func(m []byte) bool) {
-	switch s.enc {
+	switch s.Encoding() {
 	case EncIntset:
 		var buf [20]byte
-		for i, n := 0, intsetLen(s.b); i < n; i++ {
-			if !fn(strconv.AppendInt(buf[:0], intsetGet(s.b, i), 10)) {
+		for i, n := 0, intsetLen(s.b()); i < n; i++ {
+			if !fn(strconv.AppendInt(buf[:0], intsetGet(s.b(), i), 10)) {
 				return
 			}
 		}
 	case EncListpack:
-		lp := packed(s.b)
+		lp := packed(s.b())
 		for off := packedHdr; off < len(lp); {
 			var m []byte
 			m, off = lp.next(off)
@@ -245,8 +275,8 @@ func (s *Set) Range(fn func(m []byte) bool) {
 			}
 		}
 	default:
-		for i := range s.d.ents {
-			if m, _ := s.d.entry(i); !fn(m) {
+		for i := range s.d().ents {
+			if m, _ := s.d().entry(i); !fn(m) {
 				return
 			}
 		}
@@ -262,11 +292,11 @@ func (s *Set) Members() [][]byte {
 
 // at returns the i-th member (in Range order), formatting an integer into buf.
 func (s *Set) at(i int, buf []byte) []byte {
-	switch s.enc {
+	switch s.Encoding() {
 	case EncIntset:
-		return strconv.AppendInt(buf[:0], intsetGet(s.b, i), 10)
+		return strconv.AppendInt(buf[:0], intsetGet(s.b(), i), 10)
 	case EncListpack:
-		lp := packed(s.b)
+		lp := packed(s.b())
 		off := packedHdr
 		for ; i > 0; i-- {
 			_, off = lp.next(off)
@@ -274,7 +304,7 @@ func (s *Set) at(i int, buf []byte) []byte {
 		m, _ := lp.next(off)
 		return m
 	}
-	m, _ := s.d.entry(i)
+	m, _ := s.d().entry(i)
 	return m
 }
 
@@ -301,11 +331,11 @@ func (s *Set) Sample(count int, fn func(m []byte)) {
 func (s *Set) Pop(count int, lim *Limits, fn func(m []byte)) {
 	n := s.Len()
 	remaining := n - count
-	if remaining*5 > count || s.enc == EncListpack {
+	if remaining*5 > count || s.Encoding() == EncListpack {
 		// Redis's listpack path visits the picked members once, in order; the others pop one at a time.
-		if s.enc == EncListpack {
+		if s.Encoding() == EncListpack {
 			pick := sampleDistinct(n, count)
-			lp := packed(s.b)
+			lp := packed(s.b())
 			out := packed(nil).grow(len(lp))
 			kept, i := 0, 0
 			for off := packedHdr; off < len(lp); i++ {
@@ -319,7 +349,7 @@ func (s *Set) Pop(count int, lim *Limits, fn func(m []byte)) {
 				}
 			}
 			out.setCount(kept)
-			s.b = out.shrink()
+			s.setB(out.shrink())
 			return
 		}
 		var buf [20]byte
@@ -327,17 +357,18 @@ func (s *Set) Pop(count int, lim *Limits, fn func(m []byte)) {
 			i := rand.IntN(s.Len())
 			m := s.at(i, buf[:0])
 			fn(m)
-			if s.enc == EncHashtable {
-				s.d.removeAt(i)
+			if s.Encoding() == EncHashtable {
+				s.d().removeAt(i)
 			} else {
-				s.b, _ = intsetRemove(s.b, intsetGet(s.b, i))
+				b, _ := intsetRemove(s.b(), intsetGet(s.b(), i))
+				s.setB(b)
 			}
 		}
 		return
 	}
 	keep := sampleDistinct(n, remaining)
 	var next *Set
-	if s.enc == EncIntset {
+	if s.Encoding() == EncIntset {
 		next = NewIntset()
 	} else {
 		next = newListpackSet()
@@ -352,17 +383,17 @@ func (s *Set) Pop(count int, lim *Limits, fn func(m []byte)) {
 		i++
 		return true
 	})
-	*s = *next
+	s.c = next.c
 }
 
 // Scan visits part of the set from cursor (0 to start), calling fn with members, and returns the cursor to
 // continue from, 0 when done (SSCAN). An intset or listpack is visited whole in one call, as in Redis.
 func (s *Set) Scan(cursor uint64, count int, fn func(m []byte)) uint64 {
-	if s.enc != EncHashtable {
+	if s.Encoding() != EncHashtable {
 		s.Range(func(m []byte) bool { fn(m); return true })
 		return 0
 	}
-	return s.d.scan(cursor, count, func(m, _ []byte) { fn(m) })
+	return s.d().scan(cursor, count, func(m, _ []byte) { fn(m) })
 }
 
 // SetOf returns the set at key, nil if key is missing, or ErrWrongType.
@@ -446,7 +477,8 @@ func intsetAdd(b []byte, v int64) ([]byte, bool) {
 	w := int(b[0])
 	if len(b)+w > cap(b) {
 		need := len(b) + w
-		nb := append([]byte(nil), make([]byte, need+need/8)...)
+		nb := append([]byte(nil), make([]byte, need)...)
+		nb = nb[:cap(nb)]
 		copy(nb, b)
 		b = nb[:len(b)]
 	}
