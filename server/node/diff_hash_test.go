@@ -186,9 +186,15 @@ func testDiffHashes(t *testing.T, mode func(*Config)) {
 		{"HSET", "enc5", "a", "1"}, {"HINCRBYFLOAT", "enc5", long, "1.5"}, {"OBJECT", "ENCODING", "enc5"},
 		{"HSET", "enc6", long, "1"}, {"OBJECT", "ENCODING", "enc6"}, {"HSET", "enc7", "a", "1", "a", long},
 		{"OBJECT", "ENCODING", "enc7"}, {"HGETALL", "enc7"},
+		// Other commands on hashes: a copy keeps the encoding and is independent of its source.
+		{"COPY", "n", "ncopy"}, {"HGETALL", "ncopy"}, {"OBJECT", "ENCODING", "ncopy"}, {"HSET", "ncopy", "a", "changed"},
+		{"HGET", "n", "a"}, {"COPY", "enc", "enccopy"}, {"OBJECT", "ENCODING", "enccopy"}, {"HGETALL", "enccopy"},
+		{"RENAME", "ncopy", "nrenamed"}, {"HGETALL", "nrenamed"}, {"TYPE", "nrenamed"}, {"LPUSH", "nrenamed", "x"},
+		{"GET", "nrenamed"}, {"SADD", "nrenamed", "x"},
 	} {
 		p.Check(c...)
 	}
+	p.CheckUnordered("SCAN", "0", "TYPE", "hash", "COUNT", "1000")
 	for i := 0; i < 30; i++ {
 		checkHashRand(p, "HRANDFIELD", "n")
 		checkHashRand(p, "HRANDFIELD", "n", "3")
@@ -246,6 +252,7 @@ func testDiffHashes(t *testing.T, mode func(*Config)) {
 			p.Check(c...)
 		}
 		p.CheckWith(sortFieldPairs, "HGETALL", "big")
+		checkScanAll(t, p, "HSCAN", "big", true, "COUNT", "20")
 		for i := 0; i < 10; i++ {
 			checkHashRand(p, "HRANDFIELD", "n", "-3", "WITHVALUES")
 			checkHashRand(p, "HRANDFIELD", "n", "2", "WITHVALUES")

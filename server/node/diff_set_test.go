@@ -110,6 +110,12 @@ func testDiffSets(t *testing.T, mode func(*Config)) {
 		{"SSCAN", "noi", "0", "foo"}, {"SSCAN", "c", "0", "MATCH"},
 		// Encodings both versions agree on.
 		{"SADD", "long", long}, {"OBJECT", "ENCODING", "long"}, {"SADD", "long2", "1", long}, {"OBJECT", "ENCODING", "long2"},
+		// Other commands on sets, and sets beside other kinds.
+		{"COPY", "c", "ccopy"}, {"SMEMBERS", "ccopy"}, {"OBJECT", "ENCODING", "ccopy"}, {"SADD", "ccopy", "100"},
+		{"SMEMBERS", "c"}, {"COPY", "long", "lcopy"}, {"OBJECT", "ENCODING", "lcopy"}, {"SMEMBERS", "lcopy"},
+		{"HSET", "hh", "f", "v"}, {"SMOVE", "c", "hh", "5"}, {"SMOVE", "hh", "c", "5"}, {"SMEMBERS", "c"}, {"SINTER", "c", "hh"},
+		{"SUNIONSTORE", "hh", "c"}, {"TYPE", "hh"}, {"SDIFFSTORE", "c", "hh"}, {"SINTERCARD", "1", "hh"},
+		{"SCAN", "0", "TYPE", "set", "COUNT", "1000"},
 	} {
 		p.CheckUnordered(c...)
 	}
@@ -192,6 +198,7 @@ func testDiffSets(t *testing.T, mode func(*Config)) {
 		checkSetRand(p, "SPOP", "p3", "2")
 		checkSetRand(p, "SRANDMEMBER", "a", "2")
 		checkSetRand(p, "SRANDMEMBER", "a", "-5")
+		checkScanAll(t, p, "SSCAN", "bigs", false, "COUNT", "20")
 	}
 
 	// A seeded random sequence over a few keys, one of them a string.
