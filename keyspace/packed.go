@@ -26,9 +26,22 @@ func (p packed) setCount(n int) { binary.LittleEndian.PutUint32(p, uint32(n)) }
 
 // next decodes the entry at off and returns it and the offset after it.
 func (p packed) next(off int) ([]byte, int) {
+	if n := int(p[off]); n < 0x80 { // one-byte length: the common case
+		start := off + 1
+		return p[start : start+n : start+n], start + n
+	}
 	n, h := binary.Uvarint(p[off:])
 	start := off + h
 	return p[start : start+int(n) : start+int(n)], start + int(n)
+}
+
+// skip returns the offset after the entry at off.
+func (p packed) skip(off int) int {
+	if n := int(p[off]); n < 0x80 {
+		return off + 1 + n
+	}
+	_, end := p.next(off)
+	return end
 }
 
 // find returns the offset of the first entry equal to v, stepping over stride-1 entries after each compared one
@@ -37,12 +50,12 @@ func (p packed) find(v []byte, stride int) int {
 	off := packedHdr
 	for off < len(p) {
 		e, end := p.next(off)
-		if string(e) == string(v) {
+		if len(e) == len(v) && string(e) == string(v) {
 			return off
 		}
 		off = end
 		for i := 1; i < stride; i++ {
-			_, off = p.next(off)
+			off = p.skip(off)
 		}
 	}
 	return -1
