@@ -219,6 +219,11 @@ func (h *Hash) at(i int) (field, value []byte) {
 // Sample calls fn with count distinct random fields and their values (count < Len), as HRANDFIELD with a
 // positive count does.
 func (h *Hash) Sample(count int, fn func(field, value []byte)) {
+	if h.big() && count*3 <= h.Len() {
+		// Few of many: random indexes until enough are distinct, O(count) as Redis's CASE 4.
+		sampleSparse(h.Len(), count, func(i int) { fn(h.d().entry(i)) })
+		return
+	}
 	pick := sampleDistinct(h.Len(), count)
 	i := 0
 	h.Range(func(f, v []byte) bool {

@@ -165,6 +165,18 @@ func sampleDistinct(n, count int) []bool {
 	return pick
 }
 
+// sampleSparse calls fn with count distinct random indexes below n (count*3 <= n), in the order drawn.
+func sampleSparse(n, count int, fn func(i int)) {
+	seen := make(map[int]struct{}, count)
+	for len(seen) < count {
+		i := rand.IntN(n)
+		if _, dup := seen[i]; !dup {
+			seen[i] = struct{}{}
+			fn(i)
+		}
+	}
+}
+
 // compact is a 16-byte handle to the storage of a small value (a packed or intset byte slice) or of a large one
 // (a *dict), with a 2-bit tag saying which encoding it holds. Hashes and sets are small by the hundred thousand,
 // so their header is kept to one 16-byte allocation instead of a slice header and a pointer.

@@ -314,6 +314,11 @@ func (s *Set) Random(buf []byte) []byte { return s.at(rand.IntN(s.Len()), buf) }
 
 // Sample calls fn with count distinct random members (count < Len), as SRANDMEMBER with a positive count does.
 func (s *Set) Sample(count int, fn func(m []byte)) {
+	if s.c.tag() == setHashtable && count*3 <= s.Len() {
+		// Few of many: random indexes until enough are distinct, O(count) as Redis's CASE 4.
+		sampleSparse(s.Len(), count, func(i int) { m, _ := s.d().entry(i); fn(m) })
+		return
+	}
 	pick := sampleDistinct(s.Len(), count)
 	i := 0
 	s.Range(func(m []byte) bool {
