@@ -37,7 +37,7 @@ var (
 
 // withHash runs fn with the hash at key (nil when missing) under the key's lock, counting the read lookup. A key
 // of another kind is a WRONGTYPE error.
-func (c *client) withHash(key []byte, fn func(tx *keyspace.Txn, h *keyspace.Hash) error) error {
+func (c *client) withHash(key []byte, fn func(h *keyspace.Hash) error) error {
 	tx := c.srv.ks.Begin(c.db, key)
 	defer tx.End()
 	h, err := tx.HashOf(key, false)
@@ -45,7 +45,7 @@ func (c *client) withHash(key []byte, fn func(tx *keyspace.Txn, h *keyspace.Hash
 		return err
 	}
 	c.countLookup(h != nil)
-	return fn(&tx, h)
+	return fn(h) // the Txn stays on the stack: fn does not get it
 }
 
 // HSET key field value [field value ...]: the number of new fields. HMSET: OK.
@@ -117,7 +117,7 @@ func cmdHSetNX(c *client, args [][]byte) error {
 
 // HGET key field
 func cmdHGet(c *client, args [][]byte) error {
-	return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(args[1], func(h *keyspace.Hash) error {
 		if h != nil {
 			if v, ok := h.Get(args[2]); ok {
 				c.w.WriteBulk(v)
@@ -131,7 +131,7 @@ func cmdHGet(c *client, args [][]byte) error {
 
 // HMGET key field [field ...]
 func cmdHMGet(c *client, args [][]byte) error {
-	return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(args[1], func(h *keyspace.Hash) error {
 		c.w.WriteArrayLen(len(args) - 2)
 		for _, f := range args[2:] {
 			if h != nil {
@@ -184,7 +184,7 @@ func cmdHDel(c *client, args [][]byte) error {
 
 // HLEN key
 func cmdHLen(c *client, args [][]byte) error {
-	return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(args[1], func(h *keyspace.Hash) error {
 		n := 0
 		if h != nil {
 			n = h.Len()
@@ -196,7 +196,7 @@ func cmdHLen(c *client, args [][]byte) error {
 
 // HSTRLEN key field
 func cmdHStrLen(c *client, args [][]byte) error {
-	return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(args[1], func(h *keyspace.Hash) error {
 		n := 0
 		if h != nil {
 			v, _ := h.Get(args[2])
@@ -209,7 +209,7 @@ func cmdHStrLen(c *client, args [][]byte) error {
 
 // HEXISTS key field
 func cmdHExists(c *client, args [][]byte) error {
-	return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(args[1], func(h *keyspace.Hash) error {
 		n := 0
 		if h != nil && h.Exists(args[2]) {
 			n = 1
@@ -225,7 +225,7 @@ func cmdHVals(c *client, args [][]byte) error   { return c.hashGetAll(args[1], f
 func cmdHGetAll(c *client, args [][]byte) error { return c.hashGetAll(args[1], true, true) }
 
 func (c *client) hashGetAll(key []byte, fields, values bool) error {
-	return c.withHash(key, func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(key, func(h *keyspace.Hash) error {
 		n := 0
 		if h != nil {
 			n = h.Len()
@@ -345,7 +345,7 @@ func parseRandCount(b []byte) (int64, error) {
 // HRANDFIELD key [count [WITHVALUES]]
 func cmdHRandField(c *client, args [][]byte) error {
 	if len(args) == 2 {
-		return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+		return c.withHash(args[1], func(h *keyspace.Hash) error {
 			if h == nil {
 				c.w.WriteNull()
 				return nil
@@ -368,7 +368,7 @@ func cmdHRandField(c *client, args [][]byte) error {
 			return errOutOfRange
 		}
 	}
-	return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(args[1], func(h *keyspace.Hash) error {
 		if h == nil || count == 0 {
 			c.w.WriteArrayLen(0)
 			return nil
@@ -458,7 +458,7 @@ func cmdHScan(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	return c.withHash(args[1], func(tx *keyspace.Txn, h *keyspace.Hash) error {
+	return c.withHash(args[1], func(h *keyspace.Hash) error {
 		if h == nil {
 			c.writeScanHeader(0, 0)
 			return nil

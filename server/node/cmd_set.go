@@ -33,7 +33,7 @@ var (
 )
 
 // withSet runs fn with the set at key (nil when missing) under the key's lock, counting the read lookup.
-func (c *client) withSet(key []byte, fn func(tx *keyspace.Txn, s *keyspace.Set) error) error {
+func (c *client) withSet(key []byte, fn func(s *keyspace.Set) error) error {
 	tx := c.srv.ks.Begin(c.db, key)
 	defer tx.End()
 	s, err := tx.SetOf(key)
@@ -41,7 +41,7 @@ func (c *client) withSet(key []byte, fn func(tx *keyspace.Txn, s *keyspace.Set) 
 		return err
 	}
 	c.countLookup(s != nil)
-	return fn(&tx, s)
+	return fn(s) // the Txn stays on the stack: fn does not get it
 }
 
 // SADD key member [member ...]: how many were added.
@@ -111,7 +111,7 @@ func cmdSRem(c *client, args [][]byte) error {
 
 // SCARD key
 func cmdSCard(c *client, args [][]byte) error {
-	return c.withSet(args[1], func(tx *keyspace.Txn, s *keyspace.Set) error {
+	return c.withSet(args[1], func(s *keyspace.Set) error {
 		n := 0
 		if s != nil {
 			n = s.Len()
@@ -123,7 +123,7 @@ func cmdSCard(c *client, args [][]byte) error {
 
 // SISMEMBER key member
 func cmdSIsMember(c *client, args [][]byte) error {
-	return c.withSet(args[1], func(tx *keyspace.Txn, s *keyspace.Set) error {
+	return c.withSet(args[1], func(s *keyspace.Set) error {
 		n := 0
 		if s != nil && s.Contains(args[2]) {
 			n = 1
@@ -135,7 +135,7 @@ func cmdSIsMember(c *client, args [][]byte) error {
 
 // SMISMEMBER key member [member ...]
 func cmdSMIsMember(c *client, args [][]byte) error {
-	return c.withSet(args[1], func(tx *keyspace.Txn, s *keyspace.Set) error {
+	return c.withSet(args[1], func(s *keyspace.Set) error {
 		c.w.WriteArrayLen(len(args) - 2)
 		for _, m := range args[2:] {
 			n := 0
@@ -270,7 +270,7 @@ func cmdSRandMember(c *client, args [][]byte) error {
 		return errSyntax
 	}
 	if len(args) == 2 {
-		return c.withSet(args[1], func(tx *keyspace.Txn, s *keyspace.Set) error {
+		return c.withSet(args[1], func(s *keyspace.Set) error {
 			if s == nil {
 				c.w.WriteNull()
 				return nil
@@ -284,7 +284,7 @@ func cmdSRandMember(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	return c.withSet(args[1], func(tx *keyspace.Txn, s *keyspace.Set) error {
+	return c.withSet(args[1], func(s *keyspace.Set) error {
 		if s == nil || count == 0 {
 			c.w.WriteArrayLen(0)
 			return nil
@@ -352,6 +352,17 @@ func cmdSInter(c *client, args [][]byte) error {
 	var dst []byte
 	if store {
 		dst, keys = args[1], args[2:]
+	}
+	if !store && len(keys) == 1 { // SMEMBERS, or SINTER of one set: the set itself
+		return c.withSet(keys[0], func(s *keyspace.Set) error {
+			if s == nil {
+				c.w.WriteSetLen(0)
+				return nil
+			}
+			c.w.WriteSetLen(s.Len())
+			s.Range(func(m []byte) bool { c.w.WriteBulk(m); return true })
+			return nil
+		})
 	}
 	tx := c.srv.ks.Begin(c.db, args[1:]...)
 	defer tx.End()
@@ -559,7 +570,7 @@ func cmdSScan(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	return c.withSet(args[1], func(tx *keyspace.Txn, s *keyspace.Set) error {
+	return c.withSet(args[1], func(s *keyspace.Set) error {
 		if s == nil {
 			c.writeScanHeader(0, 0)
 			return nil
