@@ -16,18 +16,25 @@ import (
 //	set:  uvarint(len) member
 //	hash: uvarint(flen) uvarint(vlen) field value
 //
-// ents is dense (a removal moves the last entry into the hole), so a uniformly random element is one random
-// index, and iteration is a walk of a slice. buckets holds 1-based indexes of chain heads; its length is a
-// power of two, at least the number of entries (load factor at most 1), and it shrinks below 1/8 full, as
-// Redis's dict does. Each entry keeps the low 32 bits of its hash, so resizing never rehashes the bytes.
+// The entries are dense, in chunks of dictChunk (a removal moves the last entry into the hole), so a uniformly
+// random element is one random index, iteration is a walk, and growing never copies more than one chunk. The
+// bucket arrays hold 1-based entry indexes of chain heads; their length is a power of two, at least the number of
+// entries when a resize starts (load factor at most 1), and a table shrinks below 1/8 full, as Redis's dict does.
+// Each entry keeps the low 32 bits of its hash, so resizing never rehashes the bytes. A resize is incremental, as
+// in Redis: the old bucket array stays beside the new one and each write moves a few of its chains over, so no
+// single command pays for rehashing a large table.
 //
-// SCAN walks buckets in Redis's reverse-binary order, which returns every element present for the whole scan
-// at least once however the table grows or shrinks between calls.
+// SCAN walks buckets in Redis's reverse-binary order, over both arrays while a resize runs (dictScan's
+// algorithm), which returns every element present for the whole scan at least once however the table grows or
+// shrinks between calls.
 type dict struct {
-	ents    []dictEnt
-	buckets []uint32
-	vals    bool // cells hold a value (hash) or not (set)
-	cells   int  // bytes of all cells, as allocated
+	chunks  [][]dictEnt
+	n       int      // entries
+	buckets []uint32 // the table; the destination while rehashing
+	old     []uint32 // while rehashing: the table being emptied into buckets
+	rehash  int      // while rehashing: old buckets below this are moved
+	vals    bool     // cells hold a value (hash) or not (set)
+	cells   int      // bytes of all cells, as allocated
 }
 
 type dictEnt struct {
@@ -36,11 +43,19 @@ type dictEnt struct {
 	hash uint32
 }
 
+const (
+	dictChunkShift = 10
+	dictChunk      = 1 << dictChunkShift
+)
+
+// rehashStep is how many old buckets each write moves while rehashing (a variable for tests).
+var rehashStep = 64
+
 func newDict(vals bool, hint int) *dict {
 	d := &dict{vals: vals}
 	if hint > 0 {
-		d.ents = make([]dictEnt, 0, hint)
 		d.buckets = make([]uint32, 1<<bits.Len(uint(hint-1)))
+		d.chunks = [][]dictEnt{make([]dictEnt, 0, min(hint, dictChunk))}
 	}
 	return d
 }
@@ -117,15 +132,28 @@ func putUvarint(b []byte, v int) int {
 }
 
 // Len returns the number of entries.
-func (d *dict) Len() int { return len(d.ents) }
+func (d *dict) Len() int { return d.n }
+
+// ent returns the entry at index i.
+func (d *dict) ent(i int) *dictEnt { return &d.chunks[i>>dictChunkShift][i&(dictChunk-1)] }
+
+// head returns the chain head that holds hash h: in the old array while its bucket there is not yet moved.
+func (d *dict) head(h uint32) *uint32 {
+	if d.old != nil {
+		if b := int(h & uint32(len(d.old)-1)); b >= d.rehash {
+			return &d.old[b]
+		}
+	}
+	return &d.buckets[h&uint32(len(d.buckets)-1)]
+}
 
 // find returns the index of the entry for f, or -1.
 func (d *dict) find(f []byte, h uint32) int {
-	if len(d.buckets) == 0 {
+	if d.n == 0 {
 		return -1
 	}
-	for ref := d.buckets[h&uint32(len(d.buckets)-1)]; ref != 0; {
-		e := &d.ents[ref-1]
+	for ref := *d.head(h); ref != 0; {
+		e := d.ent(int(ref - 1))
 		if e.hash == h {
 			if k, _ := d.cellParts(e.p); string(k) == string(f) {
 				return int(ref - 1)
@@ -142,18 +170,19 @@ func (d *dict) get(f []byte) ([]byte, bool) {
 	if i < 0 {
 		return nil, false
 	}
-	_, v := d.cellParts(d.ents[i].p)
+	_, v := d.cellParts(d.ent(i).p)
 	return v, true
 }
 
 // set stores f (with v) and reports whether f is new. An existing field gets the new value.
 func (d *dict) set(f, v []byte) bool {
+	d.rehashSome()
 	h := dictHash(f)
 	if i := d.find(f, h); i >= 0 {
 		if !d.vals {
 			return false
 		}
-		e := &d.ents[i]
+		e := d.ent(i)
 		_, old := d.cellParts(e.p)
 		if len(old) == len(v) {
 			copy(old, v)
@@ -169,31 +198,67 @@ func (d *dict) set(f, v []byte) bool {
 
 // add appends an entry for a cell known not to be present.
 func (d *dict) add(h uint32, p unsafe.Pointer) {
-	if len(d.ents) >= len(d.buckets) {
-		d.resize(max(4, len(d.buckets)*2))
+	if len(d.buckets) == 0 {
+		d.buckets = make([]uint32, 4)
+	} else if d.n >= len(d.buckets) && d.old == nil {
+		d.startResize(len(d.buckets) * 2)
 	}
-	b := h & uint32(len(d.buckets)-1)
-	d.ents = append(d.ents, dictEnt{p: p, next: d.buckets[b], hash: h})
-	d.buckets[b] = uint32(len(d.ents))
+	c := d.n >> dictChunkShift
+	if c == len(d.chunks) {
+		d.chunks = append(d.chunks, make([]dictEnt, 0, 4))
+	}
+	chunk := d.chunks[c]
+	if len(chunk) == cap(chunk) {
+		// Grow the last chunk by doubling, up to its full size, so small dicts stay small.
+		nc := make([]dictEnt, len(chunk), min(dictChunk, 2*cap(chunk)))
+		copy(nc, chunk)
+		chunk = nc
+	}
+	head := d.head(h)
+	d.chunks[c] = append(chunk, dictEnt{p: p, next: *head, hash: h})
+	d.n++
+	*head = uint32(d.n)
 }
 
-// resize rebuilds the chains over n buckets (a power of two).
-func (d *dict) resize(n int) {
+// startResize begins moving the chains into a new array of n buckets (a power of two), finishing any resize
+// still running first.
+func (d *dict) startResize(n int) {
+	for d.old != nil {
+		d.rehashSome()
+	}
 	if n == len(d.buckets) {
 		return
 	}
+	d.old, d.rehash = d.buckets, 0
 	d.buckets = make([]uint32, n)
-	mask := uint32(n - 1)
-	for i := range d.ents {
-		e := &d.ents[i]
-		b := e.hash & mask
-		e.next = d.buckets[b]
-		d.buckets[b] = uint32(i + 1)
+}
+
+// rehashSome moves up to rehashStep old buckets into the new array, ending the resize after the last.
+func (d *dict) rehashSome() {
+	if d.old == nil {
+		return
+	}
+	mask := uint32(len(d.buckets) - 1)
+	for k := 0; k < rehashStep && d.rehash < len(d.old); k++ {
+		for ref := d.old[d.rehash]; ref != 0; {
+			e := d.ent(int(ref - 1))
+			next := e.next
+			b := e.hash & mask
+			e.next = d.buckets[b]
+			d.buckets[b] = ref
+			ref = next
+		}
+		d.old[d.rehash] = 0
+		d.rehash++
+	}
+	if d.rehash == len(d.old) {
+		d.old, d.rehash = nil, 0
 	}
 }
 
 // remove deletes f and reports whether it was present.
 func (d *dict) remove(f []byte) bool {
+	d.rehashSome()
 	i := d.find(f, dictHash(f))
 	if i < 0 {
 		return false
@@ -202,36 +267,19 @@ func (d *dict) remove(f []byte) bool {
 	return true
 }
 
-// unlink takes the entry at index i out of its chain.
-func (d *dict) unlink(i int) {
-	ref := uint32(i + 1)
-	b := d.ents[i].hash & uint32(len(d.buckets)-1)
-	if d.buckets[b] == ref {
-		d.buckets[b] = d.ents[i].next
+// relink makes whatever points at index from (a chain head or an entry's next) point at to instead, 0 to
+// unlink it.
+func (d *dict) relink(from int, to uint32) {
+	old := uint32(from + 1)
+	head := d.head(d.ent(from).hash)
+	if *head == old {
+		*head = to
 		return
 	}
-	for r := d.buckets[b]; ; {
-		e := &d.ents[r-1]
-		if e.next == ref {
-			e.next = d.ents[i].next
-			return
-		}
-		r = e.next
-	}
-}
-
-// relink makes whatever pointed at the entry at index from point at index to.
-func (d *dict) relink(from, to int) {
-	old, ref := uint32(from+1), uint32(to+1)
-	b := d.ents[from].hash & uint32(len(d.buckets)-1)
-	if d.buckets[b] == old {
-		d.buckets[b] = ref
-		return
-	}
-	for r := d.buckets[b]; ; {
-		e := &d.ents[r-1]
+	for r := *head; ; {
+		e := d.ent(int(r - 1))
 		if e.next == old {
-			e.next = ref
+			e.next = to
 			return
 		}
 		r = e.next
@@ -240,77 +288,111 @@ func (d *dict) relink(from, to int) {
 
 // removeAt deletes the entry at index i, moving the last entry into its place.
 func (d *dict) removeAt(i int) {
-	d.cells -= cellAlloc(d.cellSize(d.ents[i].p))
-	d.unlink(i)
-	last := len(d.ents) - 1
+	e := d.ent(i)
+	d.cells -= cellAlloc(d.cellSize(e.p))
+	next := e.next
+	d.relink(i, next) // unlink i: its predecessor now points past it
+	last := d.n - 1
 	if i != last {
-		d.relink(last, i)
-		d.ents[i] = d.ents[last]
+		d.relink(last, uint32(i+1))
+		*d.ent(i) = *d.ent(last)
 	}
-	d.ents[last] = dictEnt{}
-	d.ents = d.ents[:last]
-	d.maybeShrink()
-}
-
-// maybeShrink halves the table while it is less than 1/8 full, as Redis's htNeedsResize and dictResize do after
-// removals, and gives back the spare capacity of ents.
-func (d *dict) maybeShrink() {
-	n := len(d.ents)
-	if len(d.buckets) <= 4 || n*8 >= len(d.buckets) {
-		return
+	c := last >> dictChunkShift
+	d.chunks[c][last&(dictChunk-1)] = dictEnt{}
+	d.chunks[c] = d.chunks[c][:last&(dictChunk-1)]
+	if len(d.chunks[c]) == 0 {
+		d.chunks[c] = nil
+		d.chunks = d.chunks[:c]
 	}
-	size := 4
-	for size < n {
-		size *= 2
+	d.n--
+	if d.old == nil && len(d.buckets) > 4 && d.n*8 < len(d.buckets) {
+		// Matches Redis: htNeedsResize after a removal, then dictResize to the smallest power of two >= n.
+		size := 4
+		for size < d.n {
+			size *= 2
+		}
+		d.startResize(size)
 	}
-	ents := make([]dictEnt, n, size)
-	copy(ents, d.ents)
-	d.ents = ents
-	d.resize(size)
 }
 
 // random returns the index of a uniformly random entry; the dict must not be empty.
-func (d *dict) random() int { return rand.IntN(len(d.ents)) }
+func (d *dict) random() int { return rand.IntN(d.n) }
 
 // entry returns the field and value at index i.
-func (d *dict) entry(i int) (f, v []byte) { return d.cellParts(d.ents[i].p) }
+func (d *dict) entry(i int) (f, v []byte) { return d.cellParts(d.ent(i).p) }
 
-// clone returns a deep copy.
-func (d *dict) clone() *dict {
-	c := &dict{vals: d.vals, ents: make([]dictEnt, len(d.ents)), buckets: append([]uint32(nil), d.buckets...)}
-	for i, e := range d.ents {
-		f, v := d.cellParts(e.p)
-		c.ents[i] = dictEnt{p: c.newCell(f, v), next: e.next, hash: e.hash}
+// each calls fn with every entry's field and value, in index order, until fn returns false.
+func (d *dict) each(fn func(f, v []byte) bool) {
+	for _, chunk := range d.chunks {
+		for i := range chunk {
+			if !fn(d.cellParts(chunk[i].p)) {
+				return
+			}
+		}
 	}
+}
+
+// clone returns a deep copy, rehashed into one table.
+func (d *dict) clone() *dict {
+	c := newDict(d.vals, d.n)
+	d.each(func(f, v []byte) bool { c.add(dictHash(f), c.newCell(f, v)); return true })
 	return c
 }
 
 // memoryUsage estimates the bytes held: header, entries, buckets and cells.
 func (d *dict) memoryUsage() int {
-	return 64 + allocSize(cap(d.ents)*int(unsafe.Sizeof(dictEnt{}))) + allocSize(len(d.buckets)*4) + d.cells
+	n := 96 + allocSize(cap(d.chunks)*24) + allocSize(len(d.buckets)*4) + allocSize(len(d.old)*4) + d.cells
+	for _, chunk := range d.chunks {
+		n += allocSize(cap(chunk) * int(unsafe.Sizeof(dictEnt{})))
+	}
+	return n
 }
 
 // scan visits the buckets from cursor on, in reverse-binary order, calling fn with each entry's field and value,
 // until it has visited about count elements (or 10*count buckets), and returns the cursor to continue from, 0 at
-// the end. Matches Redis: dictScan's cursor and guarantee.
+// the end. Matches Redis: dictScan's cursor and guarantee, including over both arrays during a resize.
 func (d *dict) scan(cursor uint64, count int, fn func(f, v []byte)) uint64 {
-	if len(d.buckets) == 0 {
+	if d.n == 0 {
 		return 0
 	}
-	mask := uint64(len(d.buckets) - 1)
 	v := cursor
 	emitted, budget := 0, count*10
-	for {
-		for ref := d.buckets[v&mask]; ref != 0; ref = d.ents[ref-1].next {
-			f, val := d.cellParts(d.ents[ref-1].p)
+	visit := func(table []uint32, b uint64) {
+		for ref := table[b]; ref != 0; {
+			e := d.ent(int(ref - 1))
+			f, val := d.cellParts(e.p)
 			fn(f, val)
 			emitted++
 			if d.vals {
 				emitted++ // Matches Redis: COUNT counts reply elements, a field and its value
 			}
+			ref = e.next
 		}
+	}
+	revInc := func(v, mask uint64) uint64 {
 		v |= ^mask
-		v = bits.Reverse64(bits.Reverse64(v) + 1)
+		return bits.Reverse64(bits.Reverse64(v) + 1)
+	}
+	for {
+		if d.old == nil {
+			m := uint64(len(d.buckets) - 1)
+			visit(d.buckets, v&m)
+			v = revInc(v, m)
+		} else {
+			small, large := d.old, d.buckets
+			if len(small) > len(large) {
+				small, large = large, small
+			}
+			m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
+			visit(small, v&m0)
+			for {
+				visit(large, v&m1)
+				v = revInc(v, m1)
+				if v&(m0^m1) == 0 {
+					break
+				}
+			}
+		}
 		budget--
 		if v == 0 || emitted >= count || budget <= 0 {
 			return v

@@ -176,11 +176,7 @@ func (h *Hash) Delete(field []byte) bool {
 // particular order for a hashtable. fn must not change the hash.
 func (h *Hash) Range(fn func(field, value []byte) bool) {
 	if h.big() {
-		for i := range h.d().ents {
-			if !fn(h.d().entry(i)) {
-				return
-			}
-		}
+		h.d().each(fn)
 		return
 	}
 	lp := h.lp()

@@ -205,15 +205,12 @@ func TestDictRemoveKeepsChains(t *testing.T) {
 				require.GreaterOrEqual(t, d.find([]byte(k), dictHash([]byte(k))), 0)
 			}
 			var all []string
-			for i := range d.ents {
-				f, _ := d.entry(i)
-				all = append(all, string(f))
-			}
+			d.each(func(f, _ []byte) bool { all = append(all, string(f)); return true })
 			sort.Strings(all)
 			want := append([]string(nil), keys...)
 			sort.Strings(want)
 			require.Equal(t, want, all)
-			require.GreaterOrEqual(t, len(d.buckets), len(d.ents))
+			require.Equal(t, len(keys), d.Len())
 		}
 	}
 	require.Zero(t, d.cells)
@@ -265,5 +262,112 @@ func BenchmarkHashInsertDelete(b *testing.B) {
 	for b.Loop() {
 		h.Set(f, v, &lim)
 		h.Delete(f)
+	}
+}
+
+// checkDict verifies a dict's chains: every entry is reachable exactly once, from the head its hash selects.
+func checkDict(t *testing.T, d *dict) {
+	seen := make([]bool, d.Len())
+	walk := func(table []uint32, from int) {
+		for b := from; b < len(table); b++ {
+			for ref := table[b]; ref != 0; ref = d.ent(int(ref - 1)).next {
+				i := int(ref - 1)
+				require.Less(t, i, d.Len())
+				require.False(t, seen[i], "entry %d chained twice", i)
+				seen[i] = true
+				require.Same(t, &table[b], d.head(d.ent(i).hash), "entry %d in the wrong chain", i)
+			}
+		}
+	}
+	walk(d.buckets, 0)
+	if d.old != nil {
+		walk(d.old, d.rehash)
+	}
+	for i, ok := range seen {
+		require.True(t, ok, "entry %d unreachable", i)
+	}
+}
+
+// TestDictModel runs random adds and removals, growing and shrinking through incremental resizes, against a
+// map, checking the chains after every step.
+func TestDictModel(t *testing.T) {
+	defer func(n int) { rehashStep = n }(rehashStep)
+	rehashStep = 1 // long resizes
+	rng := rand.New(rand.NewSource(6))
+	d := newDict(true, 0)
+	model := map[string]string{}
+	rehashing := 0
+	for step := 0; step < 40000; step++ {
+		k := fmt.Sprint("k", rng.Intn(3000))
+		phase := (step / 5000) % 2 // alternate growing and shrinking phases
+		if rng.Intn(10) < 7-4*phase {
+			v := fmt.Sprint(rng.Intn(1000))
+			_, had := model[k]
+			require.Equal(t, !had, d.set([]byte(k), []byte(v)))
+			model[k] = v
+		} else {
+			_, had := model[k]
+			require.Equal(t, had, d.remove([]byte(k)))
+			delete(model, k)
+		}
+		require.Equal(t, len(model), d.Len())
+		if step%97 == 0 {
+			if d.old != nil {
+				rehashing++
+			}
+			checkDict(t, d)
+			for mk, mv := range model {
+				v, ok := d.get([]byte(mk))
+				require.True(t, ok)
+				require.Equal(t, mv, string(v))
+			}
+		}
+	}
+	checkDict(t, d)
+	require.Greater(t, rehashing, 10, "the checks saw resizes in progress")
+}
+
+// TestDictScanDuringRehash scans while resizes advance a little between calls, so calls see both arrays.
+func TestDictScanDuringRehash(t *testing.T) {
+	defer func(n int) { rehashStep = n }(rehashStep)
+	rehashStep = 1 // long resizes
+	rng := rand.New(rand.NewSource(8))
+	for round := 0; round < 10; round++ {
+		d := newDict(false, 0)
+		for i := 0; i < 5000; i++ {
+			d.set([]byte(fmt.Sprint("stay", i)), nil)
+		}
+		seen := map[string]bool{}
+		cursor, calls, during, extra := uint64(0), 0, 0, 0
+		for {
+			if d.old != nil {
+				during++
+			}
+			cursor = d.scan(cursor, 5, func(f, _ []byte) { seen[string(f)] = true })
+			calls++
+			require.Less(t, calls, 1000000)
+			if cursor == 0 {
+				break
+			}
+			for k := rng.Intn(4); k > 0; k-- {
+				if round%2 == 0 || extra == 0 {
+					d.set([]byte(fmt.Sprint("tmp", extra)), nil) // grow through 8192
+					extra++
+				} else {
+					extra--
+					d.remove([]byte(fmt.Sprint("tmp", extra)))
+				}
+			}
+			if round%2 == 1 && calls%50 == 0 {
+				for i := 0; i < 4000 && extra > 0; i++ { // shrink: remove many, then continue slowly
+					extra--
+					d.remove([]byte(fmt.Sprint("tmp", extra)))
+				}
+			}
+		}
+		for i := 0; i < 5000; i++ {
+			require.True(t, seen[fmt.Sprint("stay", i)], "round %d: stay%d missed", round, i)
+		}
+		require.Greater(t, during, 0, "round %d: no call saw a resize in progress", round)
 	}
 }

@@ -275,11 +275,7 @@ func (s *Set) Range(fn func(m []byte) bool) {
 			}
 		}
 	default:
-		for i := range s.d().ents {
-			if m, _ := s.d().entry(i); !fn(m) {
-				return
-			}
-		}
+		s.d().each(func(m, _ []byte) bool { return fn(m) })
 	}
 }
 
