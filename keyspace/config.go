@@ -26,6 +26,9 @@ type Config struct {
 	// OnEvicted, when set, is called for every key that [Keyspace.Evict] removes, under the same rules as
 	// OnExpired.
 	OnEvicted func(db int, key []byte)
+	// OnNew, when set, is called for every key added to a database where it did not exist (a write, RENAME,
+	// COPY, MOVE ...), under the same rules as OnExpired: Redis's "new" keyspace event.
+	OnNew func(db int, key []byte)
 	// Policy is Redis's maxmemory-policy: which keys Evict removes. It also selects what the 24-bit access
 	// field of each key means: the LFU counter under an LFU policy (OBJECT FREQ), else the LRU clock (OBJECT
 	// IDLETIME). Default NoEviction. See [Keyspace.SetEvictionPolicy].

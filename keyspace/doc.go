@@ -43,6 +43,8 @@
 // key and its value share one pointer-free allocation (the blob), so a key costs one allocation besides its
 // share of the slices and the garbage collector has nothing inside blobs to scan. Int-encoded strings store the
 // int64 in 8 bytes and are updated in place by INCR; a SET of a value with the same stored size reuses its blob.
+// Strings that commands change in place (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD: [Txn.StringBuf]) move to a
+// blob with spare capacity that grows as Redis's sds does, so repeated small writes cost amortized O(1).
 // Other kinds are reached through a small box holding the key, the [Object] and its last measured size. Tables grow at load factor 1 and
 // shrink (compacting their records) below 1/8, each resize touching one shard-database only.
 //
@@ -87,5 +89,6 @@
 // writer hands the old value (or a copy, for in-place mutations such as INCR and SETRANGE) to the snapshot and
 // marks the record. Keys are then serialised exactly as they were when the snapshot began, and the extra work
 // falls only on keys written during a snapshot. Since writes happen under the shard lock, the hook is one check
-// in the few write paths of table.go and string.go.
+// in the few write paths of table.go, string.go and strbuf.go (StringBuf hands out bytes to change in place, so
+// it must copy first).
 package keyspace

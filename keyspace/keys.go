@@ -109,9 +109,17 @@ func (tx *Txn) rename(src, dst []byte, replace bool) (bool, error) {
 	}
 	st.remove(sref)
 	tx.place(dt, dh, r, at)
+	tx.added(tx.db, dst)
 	st.maybeShrink()
 	dt.maybeShrink()
 	return true, nil
+}
+
+// added reports a key added where it did not exist (Config.OnNew).
+func (tx *Txn) added(db int, key []byte) {
+	if fn := tx.ks.cfg.OnNew; fn != nil {
+		fn(db, key)
+	}
 }
 
 // place inserts rec r (its ptr and meta) into t under hash h with expiry at (0 for none).
@@ -159,6 +167,7 @@ func (tx *Txn) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, erro
 		dt.remove(dref)
 	}
 	tx.place(dt, dh, nr, at)
+	tx.added(dstDB, dst)
 	dt.maybeShrink()
 	return true, nil
 }
@@ -185,6 +194,7 @@ func (tx *Txn) Move(key []byte, dstDB int) (bool, error) {
 	at := st.expireAt(&r)
 	st.remove(sref)
 	tx.place(dt, h, r, at)
+	tx.added(dstDB, key)
 	st.maybeShrink()
 	return true, nil
 }

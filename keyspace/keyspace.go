@@ -87,6 +87,7 @@ type Txn struct {
 	hval  uint64
 	one   int // 1 + the only locked shard of a single-key Txn, else 0
 	ended bool
+	share bool // from Within: uses another Txn's locks, End releases nothing
 }
 
 // Begin locks the shards of keys, in ascending shard order so that concurrent Txns never deadlock, and returns
@@ -138,12 +139,27 @@ func (tx *Txn) lockSet() {
 	}
 }
 
+// Within returns a Txn for database db that works under tx's locks without owning them: its End releases
+// nothing. It lets each command of a group run in tx (MULTI/EXEC, a script) as if it had its own Txn. It must
+// end before tx does, and it shares tx's time (see [Txn.Now]) when tx has read it.
+func (tx *Txn) Within(db int) Txn {
+	if uint(db) >= uint(tx.ks.cfg.Databases) {
+		panic("keyspace: database index out of range")
+	}
+	t := *tx
+	t.db, t.hkey, t.share = db, nil, true
+	return t
+}
+
 // End releases the Txn's locks. The Txn and every [Entry] it returned are unusable afterwards.
 func (tx *Txn) End() {
 	if tx.ended {
 		panic("keyspace: Txn ended twice")
 	}
 	tx.ended = true
+	if tx.share {
+		return
+	}
 	if tx.one != 0 {
 		tx.ks.shards[tx.one-1].mu.Unlock()
 		return

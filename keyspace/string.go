@@ -52,15 +52,16 @@ func strEncoding(val []byte) Encoding {
 // SetStringNoInt stores val like SetString but never with the int encoding: embstr up to 44 bytes, raw above.
 // Matches Redis: INCRBYFLOAT stores its result so, even when it reads as an integer ("6").
 //
-// SetStringNoInt and SetRawString are the write half of commands that read the key first (INCRBYFLOAT,
-// APPEND, SETRANGE), whose Lookup already recorded the access, so they leave an existing key's access field as
+// SetStringNoInt and SetRawString are the write half of commands that read the key first (INCRBYFLOAT),
+// whose Lookup already recorded the access, so they leave an existing key's access field as
 // it is. Matches Redis: these commands touch the key once.
 func (tx *Txn) SetStringNoInt(key, val []byte, expireAtMs int64) {
 	tx.setBytes(key, val, strEncoding(val), expireAtMs, false)
 }
 
-// SetRawString stores val like SetString but always with the raw encoding, as Redis does for the results of
-// APPEND and SETRANGE. See SetStringNoInt for the access it records.
+// SetRawString stores val like SetString but always with the raw encoding, exactly sized. Commands that change a
+// string in place (APPEND, SETRANGE, SETBIT) use [Txn.StringBuf] instead. See SetStringNoInt for the access it
+// records.
 func (tx *Txn) SetRawString(key, val []byte, expireAtMs int64) {
 	tx.setBytes(key, val, EncRaw, expireAtMs, false)
 }
@@ -75,6 +76,9 @@ func (tx *Txn) SetObject(key []byte, obj Object, expireAtMs int64) {
 	}
 	t.replace(&t.recs[ref-1], boxPtr(newBox(key, obj)), obj.Kind(), EncRaw)
 	tx.finishWrite(sh, t, ref, existed, true, expireAtMs)
+	if !existed {
+		tx.added(tx.db, key)
+	}
 }
 
 // setBytes stores a string value; touch says whether writing an existing key records an access (see finishWrite).
@@ -98,6 +102,9 @@ func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64, touch b
 	copy(dst, val)
 	t.replace(&t.recs[ref-1], p, KindString, enc)
 	tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
+	if !existed {
+		tx.added(tx.db, key)
+	}
 }
 
 func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64, touch bool) {
@@ -118,6 +125,9 @@ func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64, touch bool) {
 	binary.LittleEndian.PutUint64(v, uint64(n))
 	t.replace(&t.recs[ref-1], p, KindString, EncInt)
 	tx.finishWrite(sh, t, ref, existed, touch, expireAtMs)
+	if !existed {
+		tx.added(tx.db, key)
+	}
 }
 
 // finishWrite sets the access field of a written value and applies expireAtMs. Matches Redis: a new key starts

@@ -3,10 +3,12 @@ package node
 import (
 	"math"
 	"math/big"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 )
 
@@ -51,10 +53,11 @@ type waiter struct {
 
 // blockers is the server's registry of waiters.
 type blockers struct {
-	count atomic.Int64 // waiters registered: signalReady costs one atomic load when nobody waits
-	mu    sync.Mutex
-	byKey map[blockKey][]*waiter
-	ready []blockKey
+	count    atomic.Int64 // waiters registered: signalReady costs one atomic load when nobody waits
+	mu       sync.Mutex
+	byKey    map[blockKey][]*waiter
+	byClient map[int64]*waiter // for CLIENT UNBLOCK
+	ready    []blockKey
 }
 
 // errStillBlocked is what a blocking command returns when it runs for a waiter that it cannot serve yet.
@@ -86,6 +89,16 @@ func (c *client) block(keys [][]byte, timeoutMs int64) error {
 	if c.serving {
 		return errStillBlocked
 	}
+	if c.exec != nil {
+		// Matches Redis: inside a transaction a blocking command does not block; it replies as if timed out,
+		// except that BLMOVE and BRPOPLPUSH reply a null bulk string there.
+		if c.cmd.name == "blmove" || c.cmd.name == "brpoplpush" {
+			c.w.WriteNull()
+		} else {
+			c.w.WriteNullArray()
+		}
+		return nil
+	}
 	s := c.srv
 	w := &waiter{c: c, cmd: c.cmd, args: copyArgs(c.argv), db: c.db, proto: c.w.Protocol()}
 	for _, k := range keys {
@@ -101,6 +114,10 @@ func (c *client) block(keys [][]byte, timeoutMs int64) error {
 	for _, k := range w.keys {
 		s.block.byKey[k] = append(s.block.byKey[k], w)
 	}
+	if s.block.byClient == nil {
+		s.block.byClient = make(map[int64]*waiter)
+	}
+	s.block.byClient[c.id] = w
 	s.block.count.Add(1)
 	if timeoutMs > 0 { // set under mu, where unregister reads it
 		w.timer = time.AfterFunc(time.Duration(timeoutMs)*time.Millisecond, func() { s.timeOut(w) })
@@ -110,17 +127,39 @@ func (c *client) block(keys [][]byte, timeoutMs int64) error {
 	return nil
 }
 
-// signalReady records that key got data that waiters may take. Call it while holding the key's lock.
-func (c *client) signalReady(key []byte) {
+// signalReady records that key got data that waiters may take. Call it while holding the key's lock. As in
+// Redis, every command that creates a key (a push, RENAME, MOVE, COPY, RESTORE) signals it: a waiter whose
+// command finds the key of another kind keeps waiting (see runFor).
+func (c *client) signalReady(key []byte) { c.signalReadyIn(c.db, key) }
+
+// signalReadyIn is signalReady for a key of another database (MOVE, COPY ... DB).
+func (c *client) signalReadyIn(db int, key []byte) {
 	s := c.srv
 	if s.block.count.Load() == 0 {
 		return
 	}
-	k := blockKey{c.db, string(key)}
+	k := blockKey{db, string(key)}
 	s.block.mu.Lock()
 	if len(s.block.byKey[k]) > 0 {
 		s.block.ready = append(s.block.ready, k)
 		c.signalled = true
+	}
+	s.block.mu.Unlock()
+}
+
+// signalDBsReady signals every key waited on in the databases a and b, after SWAPDB swapped them: those that
+// now hold data serve their waiters, the others keep them waiting.
+func (c *client) signalDBsReady(a, b int) {
+	s := c.srv
+	if s.block.count.Load() == 0 {
+		return
+	}
+	s.block.mu.Lock()
+	for k := range s.block.byKey {
+		if k.db == a || k.db == b {
+			s.block.ready = append(s.block.ready, k)
+			c.signalled = true
+		}
 	}
 	s.block.mu.Unlock()
 }
@@ -159,7 +198,9 @@ func (s *Server) runFor(w *waiter) ([]byte, bool) {
 	out.SetProtocol(w.proto)
 	tmp := &client{srv: s, id: w.c.id, addr: w.c.addr, db: w.db, authed: true, serving: true, cmd: w.cmd, argv: w.args, w: out}
 	err := w.cmd.run(tmp, w.args)
-	if err == errStillBlocked {
+	if err == errStillBlocked || err == keyspace.ErrWrongType {
+		// Matches Redis: a waiter is served only by a key of the kind it waits for; the key turning into
+		// another kind (RENAME, SET) leaves it waiting.
 		return nil, false
 	}
 	if err != nil {
@@ -172,14 +213,53 @@ func (s *Server) runFor(w *waiter) ([]byte, bool) {
 }
 
 // timeOut ends a waiter whose time is up with Redis's null reply.
-func (s *Server) timeOut(w *waiter) {
+func (s *Server) timeOut(w *waiter) { s.cancel(w, "") }
+
+// cancel ends a waiter that was not served, with the null reply of a timeout or, when msg is set, that error.
+// It reports false when the waiter had already ended (served, timed out, gone).
+func (s *Server) cancel(w *waiter, msg string) bool {
 	if !w.state.CompareAndSwap(waiting, serving) {
-		return
+		return false
 	}
 	out := resp.NewWriter(nil)
 	out.SetProtocol(w.proto)
-	out.WriteNullArray()
+	if msg != "" {
+		out.WriteError(msg)
+	} else {
+		out.WriteNullArray()
+	}
 	s.finish(w, out.Bytes())
+	return true
+}
+
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 when the client was blocked on keys and is now unblocked, as if
+// its command had timed out or with an UNBLOCKED error; 0 otherwise. A client held by CLIENT PAUSE is not
+// blocked in this sense, as in Redis.
+func cmdClientUnblock(c *client, args [][]byte) error {
+	if len(args) > 4 {
+		return subcommandSyntaxError("CLIENT", args[1])
+	}
+	msg := ""
+	if len(args) == 4 {
+		switch strings.ToLower(string(args[3])) {
+		case "timeout":
+		case "error":
+			msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+		default:
+			// Matches Redis 7.0: the reason is checked before the client id.
+			return errorf("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		}
+	}
+	id, ok := keyspace.ParseInt(args[2])
+	if !ok {
+		return errNotInteger
+	}
+	s := c.srv
+	s.block.mu.Lock()
+	w := s.block.byClient[id]
+	s.block.mu.Unlock()
+	c.w.WriteInt(boolInt(w != nil && s.cancel(w, msg)))
+	return nil
 }
 
 // finish removes a waiter being served from the registry and hands its reply to its client.
@@ -212,6 +292,9 @@ func (s *Server) unregister(w *waiter) {
 		} else {
 			s.block.byKey[k] = q
 		}
+	}
+	if s.block.byClient[w.c.id] == w {
+		delete(s.block.byClient, w.c.id)
 	}
 	s.block.count.Add(-1)
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 )
 
@@ -32,20 +33,26 @@ type client struct {
 	loopConn          // event-loop mode
 
 	// Session state, touched only by the goroutine serving the client.
-	db        int
-	authed    bool
-	closing   bool     // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
-	lower     []byte   // scratch for lower-casing command names
-	scratch   [20]byte // scratch for formatting an int-encoded value
-	cmd       *command
-	argv      [][]byte     // the arguments of the command running
-	flags     clientFlags  // session flags shown by CLIENT LIST
-	reply     replyMode    // CLIENT REPLY
-	sink      *resp.Writer // takes the replies that CLIENT REPLY OFF/SKIP discards
-	parked    [][]byte     // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
-	waiter    *waiter      // set while the client is blocked in a blocking command
-	serving   bool         // a stand-in running a blocked client's command for it (see block.go)
-	signalled bool         // the command made keys ready for blocked clients
+	db         int
+	authed     bool
+	closing    bool     // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
+	lower      []byte   // scratch for lower-casing command names
+	scratch    [20]byte // scratch for formatting an int-encoded value
+	cmd        *command
+	argv       [][]byte      // the arguments of the command running
+	flags      clientFlags   // session flags shown by CLIENT LIST
+	reply      replyMode     // CLIENT REPLY
+	sink       *resp.Writer  // takes the replies that CLIENT REPLY OFF/SKIP discards
+	parked     [][]byte      // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
+	waiter     *waiter       // set while the client is blocked in a blocking command
+	serving    bool          // a stand-in running a blocked client's command for it (see block.go)
+	signalled  bool          // the command made keys ready for blocked clients
+	multi      *multiState   // the open transaction, between MULTI and EXEC or DISCARD
+	exec       *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
+	watched    []watchedKey  // WATCH
+	subs       clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
+	cachingSet bool          // CLIENT CACHING ran: it covers the next command
+	dirty      atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
 
 	pub published
 
@@ -53,23 +60,32 @@ type client struct {
 	name    string
 	libName string
 	libVer  string
+	wmu     sync.Mutex    // goroutine mode: held while pushed frames are written, never with mu held on entry
 	busy    bool          // goroutine mode: running a batch, so pushes wait in pending
-	pending []byte        // goroutine mode: pushed frames not yet written
+	spare   []byte        // goroutine mode: a written pending buffer, for reuse
+	pending []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
 	pushed  chan struct{} // goroutine mode: wakes writePushes
 	gone    chan struct{} // goroutine mode: closed when serve returns
 	dead    chan struct{} // goroutine mode: closed when the connection is killed
 	in      *connSource   // goroutine mode: what the command reader reads
+
+	track        atomic.Pointer[trackMode] // CLIENT TRACKING settings, nil when off (read by writers' goroutines)
+	softSince    atomic.Int64              // server clock (Unix ms) since when output is over the soft limit, 0 when not
+	outputKilled atomic.Bool               // closed for its output buffer limit (logged once)
 }
 
 // clientFlags are the session states that CLIENT LIST shows as letters.
 type clientFlags uint32
 
 const (
-	flagMonitor clientFlags = 1 << iota // O
-	flagBlocked                         // b: waiting (CLIENT PAUSE, later blocking commands)
-	flagClosing                         // c: closing after the reply
-	flagNoEvict                         // e: CLIENT NO-EVICT on
-	flagNoTouch                         // T: CLIENT NO-TOUCH on
+	flagMonitor  clientFlags = 1 << iota // O
+	flagBlocked                          // b: waiting (CLIENT PAUSE, later blocking commands)
+	flagClosing                          // c: closing after the reply
+	flagNoEvict                          // e: CLIENT NO-EVICT on
+	flagNoTouch                          // T: CLIENT NO-TOUCH on
+	flagMulti                            // x: in MULTI
+	flagPubSub                           // P: subscribed to a channel, pattern or shard channel
+	flagTracking                         // t: CLIENT TRACKING on
 )
 
 // replyMode is the CLIENT REPLY setting.
@@ -93,6 +109,8 @@ type published struct {
 	obuf   atomic.Int64 // reply bytes not yet written
 	rbs    atomic.Int64 // size of the read buffer
 	proto  atomic.Int32
+	subs   [3]atomic.Int32 // channels, patterns and shard channels subscribed to
+	multi  atomic.Int32    // commands queued in MULTI, -1 outside MULTI
 }
 
 // publish stores the session state other clients may read (CLIENT LIST, INFO).
@@ -126,6 +144,18 @@ func (c *client) publish() {
 	if n := int64(c.rd.BufferSize()); p.rbs.Load() != n {
 		p.rbs.Store(n)
 	}
+	for k := range c.subs {
+		if n := int32(len(c.subs[k])); p.subs[k].Load() != n {
+			p.subs[k].Store(n)
+		}
+	}
+	multi := int32(-1)
+	if c.multi != nil {
+		multi = int32(len(c.multi.queue))
+	}
+	if p.multi.Load() != multi {
+		p.multi.Store(multi)
+	}
 	if pr := int32(c.w.Protocol()); p.proto.Load() != pr {
 		p.proto.Store(pr)
 	}
@@ -147,6 +177,7 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 	}
 	c.pub.active.Store(s.clock.Load())
 	c.pub.proto.Store(2)
+	c.pub.multi.Store(-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -159,6 +190,9 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 }
 
 func (s *Server) removeClient(c *client) {
+	c.unwatchAll()
+	c.unsubscribeAll()
+	c.trackingOff()
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	if c.flags&flagMonitor != 0 {
@@ -232,25 +266,51 @@ func (c *client) serve() {
 	c.w.Flush()
 }
 
-// setBusy marks a goroutine-mode client as running a batch, so pushed frames (MONITOR) wait instead of
-// landing inside a reply. Leaving the busy state writes the frames that waited.
+// setBusy marks a goroutine-mode client as running a batch, so pushed frames (MONITOR, pub/sub) wait instead
+// of landing inside a reply. Leaving the busy state writes the frames that waited.
 func (c *client) setBusy(busy bool) error {
+	c.wmu.Lock() // wait out a push being written
+	defer c.wmu.Unlock()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.busy == busy {
+		c.mu.Unlock()
 		return nil
 	}
 	c.busy = busy
-	if busy || len(c.pending) == 0 {
+	if busy {
+		c.mu.Unlock()
 		return nil
 	}
-	_, err := c.conn.Write(c.pending)
-	c.pending = c.pending[:0]
+	buf := c.takePending()
+	return c.writePending(buf)
+}
+
+// takePending returns the pushed frames waiting, leaving an empty buffer. Call with c.mu held; it unlocks it.
+func (c *client) takePending() []byte {
+	buf := c.pending
+	c.pending = c.spare[:0]
+	c.spare = nil
+	c.mu.Unlock()
+	return buf
+}
+
+// writePending writes frames taken with takePending, with c.wmu held, and keeps the buffer for reuse.
+func (c *client) writePending(buf []byte) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(buf)
+	c.mu.Lock()
+	if c.spare == nil && cap(buf) <= 1<<20 {
+		c.spare = buf[:0]
+	}
+	c.mu.Unlock()
 	return err
 }
 
 // push sends complete RESP frames to the client from any goroutine: after the reply it is writing, if any,
-// and before the replies of later commands. b must not change afterwards.
+// and before the replies of later commands. b must not change afterwards. It never waits for the client to
+// read: frames gather in memory, up to client-output-buffer-limit, beyond which the client is closed.
 func (c *client) push(b []byte) {
 	if c.pushToLoop(b) {
 		return
@@ -258,6 +318,9 @@ func (c *client) push(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pending = append(c.pending, b...)
+	if c.overOutputLimit(len(c.pending)) {
+		return
+	}
 	if c.pushed == nil {
 		// A writer goroutine, so that a client that does not read stalls only itself, never the pusher.
 		c.pushed = make(chan struct{}, 1)
@@ -270,6 +333,7 @@ func (c *client) push(b []byte) {
 }
 
 // writePushes writes a goroutine-mode client's pushed frames while it is between batches, until it is gone.
+// c.mu is not held while writing, so pushers never wait for a slow reader.
 func (c *client) writePushes() {
 	for {
 		select {
@@ -277,14 +341,17 @@ func (c *client) writePushes() {
 			return
 		case <-c.pushed:
 		}
+		c.wmu.Lock()
 		c.mu.Lock()
-		if !c.busy && len(c.pending) > 0 {
-			if _, err := c.conn.Write(c.pending); err != nil {
-				c.kill(c)
-			}
-			c.pending = c.pending[:0]
+		if c.busy || len(c.pending) == 0 {
+			c.mu.Unlock()
+			c.wmu.Unlock()
+			continue
 		}
-		c.mu.Unlock()
+		if err := c.writePending(c.takePending()); err != nil {
+			c.kill(c)
+		}
+		c.wmu.Unlock()
 	}
 }
 

@@ -21,6 +21,7 @@ var _ = register(map[string]handler{
 	"client|reply":    cmdClientReply,
 	"client|setinfo":  cmdClientSetInfo,
 	"client|setname":  cmdClientSetName,
+	"client|unblock":  cmdClientUnblock,
 	"client|unpause":  cmdClientUnpause,
 	"monitor":         cmdMonitor,
 })
@@ -170,9 +171,15 @@ func parseClientType(b []byte) (string, error) {
 	return "", errorf("Unknown client type '" + string(b) + "'")
 }
 
-// kind is the client's type for CLIENT LIST TYPE and CLIENT KILL TYPE. A monitor is a normal client, as in
-// Redis. (Replicas, the primary and pub/sub clients come with replication and pub/sub.)
-func (c *client) kind() string { return clientNormal }
+// kind is the client's type for CLIENT LIST TYPE and CLIENT KILL TYPE, from its published state: pubsub while
+// it has a subscription, else normal (a monitor is a normal client, as in Redis). (Replicas and the primary
+// come with replication.)
+func (c *client) kind() string {
+	if clientFlags(c.pub.flags.Load())&flagPubSub != 0 {
+		return clientPubSub
+	}
+	return clientNormal
+}
 
 // appendInfo appends the client's CLIENT LIST line (without the newline), as asker, a client running CLIENT
 // LIST or INFO, sees it. Fields are Redis 7.2's, in its order.
@@ -214,10 +221,10 @@ func (c *client) appendInfo(b []byte, asker *client, nowMs int64) []byte {
 	field("idle", max(0, nowMs-p.active.Load())/1000)
 	text("flags", string(clientFlags(p.flags.Load()).letters()))
 	field("db", int64(p.db.Load()))
-	field("sub", 0)
-	field("psub", 0)
-	field("ssub", 0)
-	field("multi", -1)
+	field("sub", int64(p.subs[subChannel].Load()))
+	field("psub", int64(p.subs[subPattern].Load()))
+	field("ssub", int64(p.subs[subShard].Load()))
+	field("multi", int64(p.multi.Load()))
 	field("qbuf", qbuf)
 	field("qbuf-free", max(0, rbs-qbuf))
 	field("argv-mem", int64(argvMem))
@@ -255,7 +262,7 @@ func (f clientFlags) letters() []byte {
 	for _, x := range []struct {
 		f clientFlags
 		l byte
-	}{{flagMonitor, 'O'}, {flagBlocked, 'b'}, {flagClosing, 'c'}, {flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
+	}{{flagMonitor, 'O'}, {flagPubSub, 'P'}, {flagMulti, 'x'}, {flagBlocked, 'b'}, {flagTracking, 't'}, {flagClosing, 'c'}, {flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
 		if f&x.f != 0 {
 			b = append(b, x.l)
 		}

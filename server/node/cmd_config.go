@@ -152,7 +152,7 @@ func (s *Server) configSet(pairs [][]byte) error {
 		}
 	}
 	s.live.store(cfg)
-	s.applyMemoryConfig()
+	s.applyLiveConfig()
 	if cfg.LogLevel != oldLevel {
 		s.log.SetLevel(LogLevel(cfg.LogLevel))
 	}

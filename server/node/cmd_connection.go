@@ -22,6 +22,17 @@ func cmdPing(c *client, args [][]byte) error {
 	if len(args) > 2 {
 		return arityError("ping")
 	}
+	if c.flags&flagPubSub != 0 && c.w.Protocol() == 2 {
+		// Matches Redis: in subscribed mode under RESP2, PING replies like a message, ["pong", arg or ""].
+		c.w.WriteArrayLen(2)
+		c.w.WriteBulkString("pong")
+		if len(args) == 2 {
+			c.w.WriteBulk(args[1])
+		} else {
+			c.w.WriteBulkString("")
+		}
+		return nil
+	}
 	if len(args) == 1 {
 		c.w.WriteSimple("PONG")
 	} else {

@@ -25,7 +25,7 @@ var (
 
 // DUMP key: the value serialised in Redis's format (RDB version 10), or null when the key is missing.
 func cmdDump(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	e, ok := tx.Lookup(args[1])
 	if !ok {
@@ -95,7 +95,7 @@ func cmdRestore(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	if !o.replace && tx.Exists(key) {
 		return errBusyKey
@@ -116,13 +116,15 @@ func cmdRestore(c *client, args [][]byte) error {
 		at += tx.Now() // may wrap, as in Redis, and is then in the past
 	}
 	if ttl != 0 && at <= tx.Now() {
-		if o.replace {
-			tx.Delete(key)
+		if o.replace && tx.Delete(key) {
+			c.wrote(notifyGeneric, "del", key)
 		}
 		c.w.WriteSimple("OK")
 		return nil
 	}
 	tx.SetString(key, val, at)
+	c.wrote(notifyGeneric, "restore", key)
+	c.signalReady(key)
 	// As Redis's objectSetLRUOrLFU: FREQ sets the LFU counter under an LFU policy, IDLETIME backdates the LRU
 	// clock otherwise; the option that does not fit the policy does nothing.
 	if o.freq >= 0 {

@@ -57,7 +57,7 @@ func cmdInfo(c *client, args [][]byte) error {
 			want[name] = true
 		}
 	}
-	b := &infoBuf{}
+	b := &infoBuf{c: c}
 	for _, sec := range infoSections {
 		if !want[sec.name] && !(all && sec.inAll) && !(def && sec.inDef) {
 			continue
@@ -78,7 +78,10 @@ func cmdInfo(c *client, args [][]byte) error {
 }
 
 // infoBuf builds an INFO text.
-type infoBuf struct{ strings.Builder }
+type infoBuf struct {
+	strings.Builder
+	c *client // the client asking, whose Txn the keyspace section reads in (it may be inside EXEC)
+}
 
 func (b *infoBuf) str(name, v string) {
 	b.WriteString(name)
@@ -480,7 +483,7 @@ func (s *Server) infoErrorStats(b *infoBuf) {
 
 func (s *Server) infoKeyspace(b *infoBuf) {
 	for db := 0; db < s.ks.Databases(); db++ {
-		tx := s.ks.Begin(db)
+		tx := b.c.beginDB(db)
 		keys, expires, avgTTL := keyspaceCounts(&tx)
 		tx.End()
 		if keys > 0 {

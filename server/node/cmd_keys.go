@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -39,11 +40,12 @@ var _ = register(map[string]handler{
 // DEL key [key ...] and UNLINK key [key ...]: the number of keys removed.
 func cmdDel(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
 		if tx.Delete(k) {
+			c.wrote(notifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -54,12 +56,12 @@ func cmdDel(c *client, args [][]byte) error {
 // EXISTS key [key ...]: how many of the keys exist, a key named twice counting twice.
 func cmdExists(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
 		ok := tx.Exists(k)
-		c.countLookup(ok)
+		c.countLookup(k, ok)
 		if ok {
 			n++
 		}
@@ -71,12 +73,12 @@ func cmdExists(c *client, args [][]byte) error {
 // TOUCH key [key ...]: like EXISTS, and updates the keys' access time.
 func cmdTouch(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	n := 0
 	for _, k := range keys {
 		_, ok := tx.Lookup(k)
-		c.countLookup(ok)
+		c.countLookup(k, ok)
 		if ok {
 			n++
 		}
@@ -87,17 +89,17 @@ func cmdTouch(c *client, args [][]byte) error {
 
 // TYPE key
 func cmdType(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	kind := tx.Type(args[1])
-	c.countLookup(kind != keyspace.KindNone)
+	c.countLookup(args[1], kind != keyspace.KindNone)
 	c.w.WriteSimple(kind.String())
 	return nil
 }
 
 // DBSIZE
 func cmdDBSize(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	c.w.WriteInt(int64(tx.Len()))
 	return nil
@@ -120,7 +122,9 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	if err := flushMode(args); err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.beginAll()
+	c.srv.touchWatchedIn(existsIn(&tx), c.db)
+	c.srv.invalidateAll()
 	tx.Flush()
 	tx.End()
 	c.w.WriteSimple("OK")
@@ -132,7 +136,13 @@ func cmdFlushAll(c *client, args [][]byte) error {
 	if err := flushMode(args); err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.beginAll()
+	dbs := make([]int, c.srv.ks.Databases())
+	for i := range dbs {
+		dbs[i] = i
+	}
+	c.srv.touchWatchedIn(existsIn(&tx), dbs...)
+	c.srv.invalidateAll()
 	tx.FlushAll()
 	tx.End()
 	c.w.WriteSimple("OK")
@@ -142,10 +152,10 @@ func cmdFlushAll(c *client, args [][]byte) error {
 // TTL key and PTTL key: -2 for a missing key, -1 for no expiry, else the time left (TTL rounds to the nearest
 // second, as Redis does).
 func cmdTTL(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
-	c.countLookup(at != -2)
+	c.countLookup(args[1], at != -2)
 	if at < 0 {
 		c.w.WriteInt(at)
 		return nil
@@ -160,10 +170,10 @@ func cmdTTL(c *client, args [][]byte) error {
 
 // EXPIRETIME key and PEXPIRETIME key: the absolute Unix time of expiry, -1 or -2.
 func cmdExpireTime(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	at := tx.ExpireTime(args[1])
-	c.countLookup(at != -2)
+	c.countLookup(args[1], at != -2)
 	if at >= 0 && (args[0][0] == 'e' || args[0][0] == 'E') {
 		at = (at + 500) / 1000 // Matches Redis: rounded to the nearest second, like TTL.
 	}
@@ -173,9 +183,10 @@ func cmdExpireTime(c *client, args [][]byte) error {
 
 // PERSIST key: 1 when a TTL was removed.
 func cmdPersist(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	if tx.Persist(args[1]) {
+		c.wrote(notifyGeneric, "persist", args[1])
 		c.w.WriteInt(1)
 	} else {
 		c.w.WriteInt(0)
@@ -213,7 +224,7 @@ func cmdExpire(c *client, args [][]byte) error {
 	if gt && lt {
 		return errorf("GT and LT options at the same time are not compatible")
 	}
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	// Matches Redis: seconds become milliseconds, relative times get the current time added, and either
 	// overflowing is an error.
@@ -243,8 +254,10 @@ func cmdExpire(c *client, args [][]byte) error {
 	}
 	if when <= tx.Now() {
 		tx.Delete(key)
+		c.wrote(notifyGeneric, "del", key)
 	} else {
 		tx.Expire(key, when)
+		c.wrote(notifyGeneric, "expire", key)
 	}
 	c.w.WriteInt(1)
 	return nil
@@ -252,7 +265,7 @@ func cmdExpire(c *client, args [][]byte) error {
 
 // KEYS pattern: every key matching the glob pattern, in no particular order.
 func cmdKeys(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	var buf []byte
 	var ends []int
@@ -348,7 +361,7 @@ func cmdScan(c *client, args [][]byte) error {
 			return errSyntax
 		}
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	var buf []byte
 	var ends []int
@@ -368,7 +381,7 @@ func cmdScan(c *client, args [][]byte) error {
 
 // RANDOMKEY: a random key, or null when the database is empty.
 func cmdRandomKey(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.begin()
 	defer tx.End()
 	key, ok := tx.RandomKey(nil)
 	if !ok {
@@ -381,25 +394,39 @@ func cmdRandomKey(c *client, args [][]byte) error {
 
 // RENAME key newkey
 func cmdRename(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	tx := c.begin(args[1], args[2])
 	defer tx.End()
 	if err := tx.Rename(args[1], args[2]); err != nil {
 		return err
 	}
+	c.renamed(args[1], args[2])
 	c.w.WriteSimple("OK")
 	return nil
 }
 
 // RENAMENX key newkey: 1 when renamed, 0 when newkey exists.
 func cmdRenameNX(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	tx := c.begin(args[1], args[2])
 	defer tx.End()
 	ok, err := tx.RenameNX(args[1], args[2])
 	if err != nil {
 		return err
 	}
+	if ok {
+		c.renamed(args[1], args[2])
+	}
 	c.w.WriteInt(boolInt(ok))
 	return nil
+}
+
+// renamed reports the effects of RENAME and RENAMENX. Matches Redis: renaming a key to itself changes nothing.
+func (c *client) renamed(src, dst []byte) {
+	if bytes.Equal(src, dst) {
+		return
+	}
+	c.wrote(notifyGeneric, "rename_from", src)
+	c.wrote(notifyGeneric, "rename_to", dst)
+	c.signalReady(dst)
 }
 
 // parseDB reads a database index as Redis's COPY and MOVE do: a C int, then a range check.
@@ -434,11 +461,15 @@ func cmdCopy(c *client, args [][]byte) error {
 		}
 	}
 	// A key lives in the same shard in every database, so locking both names covers the destination database.
-	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	tx := c.begin(args[1], args[2])
 	defer tx.End()
 	ok, err := tx.Copy(args[1], dstDB, args[2], replace)
 	if err != nil {
 		return err
+	}
+	if ok {
+		c.wroteIn(dstDB, notifyGeneric, "copy_to", args[2])
+		c.signalReadyIn(dstDB, args[2])
 	}
 	c.w.WriteInt(boolInt(ok))
 	return nil
@@ -450,11 +481,16 @@ func cmdMove(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	ok, err := tx.Move(args[1], db)
 	if err != nil {
 		return err
+	}
+	if ok {
+		c.wrote(notifyGeneric, "move_from", args[1])
+		c.wroteIn(db, notifyGeneric, "move_to", args[1])
+		c.signalReadyIn(db, args[1])
 	}
 	c.w.WriteInt(boolInt(ok))
 	return nil
@@ -471,13 +507,28 @@ func cmdSwapDB(c *client, args [][]byte) error {
 	if err != nil {
 		return errorf("invalid second DB index")
 	}
-	tx := c.srv.ks.Begin(c.db)
+	tx := c.beginAll()
 	defer tx.End()
 	if err := tx.SwapDB(int(a), int(b)); err != nil {
 		return err
 	}
+	c.signalDBsReady(int(a), int(b))
+	// Matches Redis: a watched key of either database that exists in either one now holds another value.
+	exists := existsIn(&tx)
+	c.srv.touchWatchedIn(func(k blockKey) bool {
+		return exists(blockKey{int(a), k.key}) || exists(blockKey{int(b), k.key})
+	}, int(a), int(b))
 	c.w.WriteSimple("OK")
 	return nil
+}
+
+// existsIn returns a test of whether a key exists, for a Txn that holds every shard lock.
+func existsIn(tx *keyspace.Txn) func(k blockKey) bool {
+	return func(k blockKey) bool {
+		t := tx.Within(k.db)
+		defer t.End()
+		return t.Exists([]byte(k.key))
+	}
 }
 
 func boolInt(b bool) int64 {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"math"
 	"strings"
 
@@ -51,7 +52,7 @@ func parseSide(b []byte) (left bool, err error) {
 // LPUSH/RPUSH key element [element ...], LPUSHX/RPUSHX key element [element ...]: the new length.
 func cmdPush(c *client, args [][]byte) error {
 	onlyIfExists := len(args[0]) == 6 // lpushx, rpushx
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	l, err := tx.ListOf(args[1], !onlyIfExists)
 	if err != nil {
@@ -63,8 +64,10 @@ func cmdPush(c *client, args [][]byte) error {
 	}
 	if isLeft(args[0]) {
 		l.PushFront(args[2:]...)
+		c.wrote(notifyList, "lpush", args[1])
 	} else {
 		l.PushBack(args[2:]...)
+		c.wrote(notifyList, "rpush", args[1])
 	}
 	tx.UpdateSize(args[1])
 	c.signalReady(args[1])
@@ -75,7 +78,7 @@ func cmdPush(c *client, args [][]byte) error {
 // withList runs fn with the list at args[1] (nil when the key is missing) while holding the key's lock. A key
 // of another kind is a WRONGTYPE error.
 func (c *client) withList(key []byte, fn func(tx *keyspace.Txn, l *keyspace.List) error) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	l, err := tx.ListOf(key, false)
 	if err != nil {
@@ -102,6 +105,19 @@ func pop(tx *keyspace.Txn, key []byte, l *keyspace.List, left bool) []byte {
 	return v
 }
 
+// popped reports the effects of popping from the list at key: Redis's one lpop or rpop event per command, and
+// del when the list emptied and so went.
+func (c *client) popped(key []byte, left, emptied bool) {
+	if left {
+		c.wrote(notifyList, "lpop", key)
+	} else {
+		c.wrote(notifyList, "rpop", key)
+	}
+	if emptied {
+		c.notify(notifyGeneric, "del", key)
+	}
+}
+
 // LPOP/RPOP key [count]
 func cmdPop(c *client, args [][]byte) error {
 	if len(args) > 3 {
@@ -124,6 +140,7 @@ func cmdPop(c *client, args [][]byte) error {
 			c.w.WriteNullArray()
 		case count < 0:
 			c.w.WriteBulk(pop(tx, args[1], l, left))
+			c.popped(args[1], left, l.Len() == 0)
 		default:
 			c.writePops(tx, args[1], l, left, count)
 		}
@@ -137,6 +154,9 @@ func (c *client) writePops(tx *keyspace.Txn, key []byte, l *keyspace.List, left 
 	c.w.WriteArrayLen(int(n))
 	for i := int64(0); i < n; i++ {
 		c.w.WriteBulk(pop(tx, key, l, left))
+	}
+	if n > 0 {
+		c.popped(key, left, l.Len() == 0)
 	}
 }
 
@@ -189,6 +209,7 @@ func cmdLSet(c *client, args [][]byte) error {
 		if !l.Set(clampIndex(i), args[3]) {
 			return errIndexRange
 		}
+		c.wrote(notifyList, "lset", args[1])
 		c.w.WriteSimple("OK")
 		return nil
 	})
@@ -211,6 +232,7 @@ func cmdLInsert(c *client, args [][]byte) error {
 		case !l.Insert(args[3], args[4], after):
 			c.w.WriteInt(-1)
 		default:
+			c.wrote(notifyList, "linsert", args[1])
 			c.w.WriteInt(int64(l.Len()))
 		}
 		return nil
@@ -279,8 +301,10 @@ func cmdLTrim(c *client, args [][]byte) error {
 		if l != nil {
 			from, to, ok := listRange(start, stop, l.Len())
 			l.Trim(from, to, ok)
+			c.wrote(notifyList, "ltrim", args[1])
 			if l.Len() == 0 {
 				tx.Delete(args[1])
+				c.notify(notifyGeneric, "del", args[1])
 			}
 		}
 		c.w.WriteSimple("OK")
@@ -298,8 +322,12 @@ func cmdLRem(c *client, args [][]byte) error {
 		n := 0
 		if l != nil {
 			n = l.Remove(clampIndex(count), args[3])
+			if n > 0 {
+				c.wrote(notifyList, "lrem", args[1])
+			}
 			if l.Len() == 0 {
 				tx.Delete(args[1])
+				c.notify(notifyGeneric, "del", args[1])
 			}
 		}
 		c.w.WriteInt(int64(n))
@@ -401,7 +429,7 @@ func cmdLPos(c *client, args [][]byte) error {
 // move pops from src's end and pushes to dst's end (LMOVE, RPOPLPUSH and their blocking forms, which pass
 // a timeout >= 0), checking dst's type first as Redis does. It writes the element or a null.
 func (c *client) move(src, dst []byte, fromLeft, toLeft bool, timeout int64) error {
-	tx := c.srv.ks.Begin(c.db, src, dst)
+	tx := c.begin(src, dst)
 	defer tx.End()
 	l, err := tx.ListOf(src, false)
 	if err != nil {
@@ -426,9 +454,12 @@ func (c *client) moveIn(tx *keyspace.Txn, src, dst []byte, l *keyspace.List, fro
 	d, _ := tx.ListOf(dst, true)
 	if toLeft {
 		d.PushFront(v)
+		c.wrote(notifyList, "lpush", dst)
 	} else {
 		d.PushBack(v)
+		c.wrote(notifyList, "rpush", dst)
 	}
+	c.popped(src, fromLeft, l.Len() == 0 && !bytes.Equal(src, dst)) // LMOVE k k keeps k
 	tx.UpdateSize(src)
 	tx.UpdateSize(dst)
 	c.signalReady(dst)
@@ -485,7 +516,7 @@ func cmdLMPop(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	k, l, err := firstList(&tx, keys)
 	if err != nil {
@@ -568,7 +599,7 @@ func cmdBPop(c *client, args [][]byte) error {
 	}
 	keys := args[1 : len(args)-1]
 	left := args[0][1] == 'l' || args[0][1] == 'L'
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	k, l, err := firstList(&tx, keys)
 	if err != nil {
@@ -580,6 +611,7 @@ func cmdBPop(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(2)
 	c.w.WriteBulk(k)
 	c.w.WriteBulk(pop(&tx, k, l, left))
+	c.popped(k, left, l.Len() == 0)
 	tx.UpdateSize(k)
 	return nil
 }

@@ -25,7 +25,7 @@ var (
 // objectReply looks up key without recording an access (Redis's LOOKUP_NOTOUCH) and, when it exists, calls
 // reply with the entry; a missing key gets a null reply.
 func (c *client) objectReply(key []byte, reply func(tx *keyspace.Txn, e keyspace.Entry) error) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	e, ok := tx.Peek(key)
 	if !ok {

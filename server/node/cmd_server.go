@@ -191,7 +191,7 @@ func cmdDebug(c *client, args [][]byte) error {
 // lru_seconds_idle:...". serializedlength is the RDB size without LZF compression, which Carmine does not
 // estimate.
 func (c *client) debugObject(key []byte) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	e, ok := tx.Peek(key)
 	if !ok {

@@ -160,7 +160,7 @@ func lookupString(tx *keyspace.Txn, key []byte) (keyspace.Entry, bool, error) {
 // readString is lookupString for commands that read key, counted as a keyspace hit or miss.
 func (c *client) readString(tx *keyspace.Txn, key []byte) (keyspace.Entry, bool, error) {
 	e, ok, err := lookupString(tx, key)
-	c.countLookup(ok || err != nil)
+	c.countLookup(key, ok || err != nil)
 	return e, ok, err
 }
 
@@ -186,7 +186,7 @@ func (c *client) replyString(tx *keyspace.Txn, key []byte) (bool, error) {
 
 // GET key
 func cmdGet(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	_, err := c.replyString(&tx, args[1])
 	return err
@@ -225,7 +225,7 @@ func cmdSetEx(c *client, args [][]byte) error {
 // setGeneric is Redis's setGenericCommand. reply, when not nil, replaces the OK / null replies and is told
 // whether the key was set.
 func (c *client) setGeneric(name, key, val []byte, o strOpts, reply func(set bool)) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	var at int64
 	switch {
@@ -258,6 +258,10 @@ func (c *client) setGeneric(name, key, val []byte, o strOpts, reply func(set boo
 		return nil
 	}
 	tx.SetString(key, val, at)
+	c.wrote(notifyString, "set", key)
+	if o.unit != unitNone {
+		c.notify(notifyGeneric, "expire", key)
+	}
 	if reply != nil {
 		reply(true)
 	} else if !o.get {
@@ -273,7 +277,7 @@ func cmdGetEx(c *client, args [][]byte) error {
 		return err
 	}
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	e, ok, err := c.readString(&tx, key)
 	if err != nil {
@@ -294,45 +298,51 @@ func cmdGetEx(c *client, args [][]byte) error {
 	switch {
 	case (o.unit == unitEXAT || o.unit == unitPXAT) && at <= tx.Now():
 		tx.Delete(key)
+		c.wrote(notifyGeneric, "del", key)
 	case o.unit != unitNone:
 		tx.Expire(key, at)
+		c.wrote(notifyGeneric, "expire", key)
 	case o.persist:
-		tx.Persist(key)
+		if tx.Persist(key) {
+			c.wrote(notifyGeneric, "persist", key)
+		}
 	}
 	return nil
 }
 
 // GETDEL key
 func cmdGetDel(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	ok, err := c.replyString(&tx, args[1])
 	if ok {
 		tx.Delete(args[1])
+		c.wrote(notifyGeneric, "del", args[1])
 	}
 	return err
 }
 
 // GETSET key value: the old value; the new one has no TTL.
 func cmdGetSet(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	if _, err := c.replyString(&tx, args[1]); err != nil {
 		return err
 	}
 	tx.SetString(args[1], args[2], 0)
+	c.wrote(notifyString, "set", args[1])
 	return nil
 }
 
 // MGET key [key ...]: null for missing keys and keys of other types.
 func cmdMGet(c *client, args [][]byte) error {
 	keys := args[1:]
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	c.w.WriteArrayLen(len(keys))
 	for _, k := range keys {
 		e, ok := tx.Lookup(k)
-		c.countLookup(ok)
+		c.countLookup(k, ok)
 		if !ok || e.Kind() != keyspace.KindString {
 			c.w.WriteNull()
 			continue
@@ -353,7 +363,7 @@ func cmdMSet(c *client, args [][]byte) error {
 	for j := 1; j < len(args); j += 2 {
 		keys = append(keys, args[j])
 	}
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	nx := name == "msetnx"
 	if nx {
@@ -366,6 +376,7 @@ func cmdMSet(c *client, args [][]byte) error {
 	}
 	for j := 1; j < len(args); j += 2 {
 		tx.SetString(args[j], args[j+1], 0)
+		c.wrote(notifyString, "set", args[j])
 	}
 	if nx {
 		c.w.WriteInt(1)
@@ -377,7 +388,7 @@ func cmdMSet(c *client, args [][]byte) error {
 
 // STRLEN key
 func cmdStrLen(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	e, ok, err := c.readString(&tx, args[1])
 	if err != nil {
@@ -401,10 +412,11 @@ func (c *client) checkStringLength(size, add int64) error {
 	return nil
 }
 
-// APPEND key value: the new length. The TTL is kept.
+// APPEND key value: the new length. The TTL is kept. Matches Redis: a new key is stored as SET stores it (int,
+// embstr or raw); appending to an existing one makes it raw and grows it in place, with spare capacity.
 func cmdAppend(c *client, args [][]byte) error {
 	key, val := args[1], args[2]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	e, ok, err := lookupString(&tx, key)
 	if err != nil {
@@ -412,22 +424,25 @@ func cmdAppend(c *client, args [][]byte) error {
 	}
 	if !ok {
 		tx.SetString(key, val, 0)
+		c.wrote(notifyString, "append", key)
 		c.w.WriteInt(int64(len(val)))
 		return nil
 	}
-	if err := c.checkStringLength(int64(e.StrLen()), int64(len(val))); err != nil {
+	olen := e.StrLen()
+	if err := c.checkStringLength(int64(olen), int64(len(val))); err != nil {
 		return err
 	}
-	var buf [20]byte
-	old := e.Bytes(buf[:0])
-	s := make([]byte, 0, len(old)+len(val))
-	s = append(append(s, old...), val...)
-	tx.SetRawString(key, s, keyspace.KeepTTL)
-	c.w.WriteInt(int64(len(s)))
+	buf, err := tx.StringBuf(key, olen+len(val))
+	if err != nil {
+		return err
+	}
+	copy(buf[olen:], val)
+	c.wrote(notifyString, "append", key)
+	c.w.WriteInt(int64(len(buf)))
 	return nil
 }
 
-// SETRANGE key offset value: the new length. The TTL is kept.
+// SETRANGE key offset value: the new length. The TTL is kept; the string is changed in place.
 func cmdSetRange(c *client, args [][]byte) error {
 	key, val := args[1], args[3]
 	off, ok := keyspace.ParseInt(args[2])
@@ -437,7 +452,7 @@ func cmdSetRange(c *client, args [][]byte) error {
 	if off < 0 {
 		return errOffsetRange
 	}
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	e, found, err := lookupString(&tx, key)
 	if err != nil {
@@ -454,17 +469,13 @@ func cmdSetRange(c *client, args [][]byte) error {
 	if err := c.checkStringLength(off, int64(len(val))); err != nil {
 		return err
 	}
-	n := max(olen, int(off)+len(val))
-	s := make([]byte, n)
-	at := int64(0)
-	if found {
-		var buf [20]byte
-		copy(s, e.Bytes(buf[:0]))
-		at = keyspace.KeepTTL
+	buf, err := tx.StringBuf(key, int(off)+len(val))
+	if err != nil {
+		return err
 	}
-	copy(s[off:], val)
-	tx.SetRawString(key, s, at)
-	c.w.WriteInt(int64(n))
+	copy(buf[off:], val)
+	c.wrote(notifyString, "setrange", key)
+	c.w.WriteInt(int64(len(buf)))
 	return nil
 }
 
@@ -478,7 +489,7 @@ func cmdGetRange(c *client, args [][]byte) error {
 	if !ok {
 		return errNotInteger
 	}
-	tx := c.srv.ks.Begin(c.db, args[1])
+	tx := c.begin(args[1])
 	defer tx.End()
 	e, found, err := c.readString(&tx, args[1])
 	if err != nil {
@@ -538,12 +549,13 @@ func cmdIncrBy(c *client, args [][]byte) error {
 }
 
 func (c *client) incrBy(key []byte, delta int64) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	n, err := tx.IncrBy(key, delta)
 	if err != nil {
 		return err
 	}
+	c.wrote(notifyString, "incrby", key)
 	c.w.WriteInt(n)
 	return nil
 }
@@ -660,7 +672,7 @@ func formatLongDouble(f *big.Float) []byte {
 // INCRBYFLOAT key increment: the new value, computed with the precision of a long double and kept as a string.
 func cmdIncrByFloat(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	e, found, err := lookupString(&tx, key)
 	if err != nil {
@@ -688,6 +700,7 @@ func cmdIncrByFloat(c *client, args [][]byte) error {
 	}
 	s := formatLongDouble(sum)
 	tx.SetStringNoInt(key, s, keyspace.KeepTTL)
+	c.wrote(notifyString, "incrbyfloat", key)
 	c.w.WriteBulk(s)
 	return nil
 }
@@ -695,18 +708,18 @@ func cmdIncrByFloat(c *client, args [][]byte) error {
 // LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]. Matches Redis: lcsCommand, including
 // the order in which it reports the matching ranges (from the end of the strings).
 func cmdLCS(c *client, args [][]byte) error {
-	tx := c.srv.ks.Begin(c.db, args[1], args[2])
+	tx := c.begin(args[1], args[2])
 	defer tx.End()
 	// A lookup that expires a key invalidates earlier entries, so a is copied before b is looked up.
 	var a, b []byte
 	ea, okA := tx.Lookup(args[1])
-	c.countLookup(okA)
+	c.countLookup(args[1], okA)
 	if okA && ea.Kind() == keyspace.KindString {
 		a = ea.Bytes(nil)
 		a = append([]byte(nil), a...)
 	}
 	eb, okB := tx.Lookup(args[2])
-	c.countLookup(okB)
+	c.countLookup(args[2], okB)
 	if (okA && ea.Kind() != keyspace.KindString) || (okB && eb.Kind() != keyspace.KindString) {
 		return errLCSType
 	}

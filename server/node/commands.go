@@ -181,13 +181,14 @@ func (c *client) execute(args [][]byte) {
 }
 
 // dispatch checks and runs one command, writing its reply and counting it in the statistics and the slow log.
+// Inside MULTI it queues the command instead, and an error while checking dooms the transaction.
 func (c *client) dispatch(args [][]byte) {
 	cmd, err := c.lookup(args)
 	if err != nil {
 		if cmd != nil {
 			c.stats.cmds[cmd.idx].rejected.Add(1) // arity
 		}
-		c.writeError(err)
+		c.refuse(cmd, err)
 		return
 	}
 	c.cmd, c.argv = cmd, args
@@ -196,6 +197,8 @@ func (c *client) dispatch(args [][]byte) {
 		err = errNoAuth
 	case c.flags&flagMonitor != 0 && cmd.keyspace:
 		err = errReplicaKeyspace
+	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):
+		err = errorf(fmt.Sprintf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 	default:
 		if err = c.srv.checkMemory(cmd); err != nil {
 			break
@@ -203,23 +206,11 @@ func (c *client) dispatch(args [][]byte) {
 		if c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args) {
 			return // parked: runs again when the pause ends
 		}
-		start := nanotime()
-		err = cmd.run(c, args)
-		took := nanotime() - start
-		cs := &c.stats.cmds[cmd.idx]
-		cs.calls.Add(1)
-		cs.ns.Add(took)
-		if err != nil {
-			cs.failed.Add(1)
+		if c.multi != nil && queuesInMulti(cmd) {
+			c.queue(cmd, args)
+			return
 		}
-		c.srv.slowlog.record(c, cmd, args, time.Duration(took))
-		if c.signalled {
-			c.signalled = false
-			c.srv.serveReady()
-		}
-		if mons := c.srv.monitors.Load(); mons != nil && !cmd.skipMonitor {
-			c.feedMonitors(*mons, cmd, args)
-		}
+		err = c.call(cmd, args)
 		if err != nil {
 			c.writeError(err)
 		} else if c.waiter != nil && c.parked == nil {
@@ -228,6 +219,55 @@ func (c *client) dispatch(args [][]byte) {
 		return
 	}
 	c.stats.cmds[cmd.idx].rejected.Add(1)
+	c.refuse(cmd, err)
+}
+
+// call runs a command that passed the dispatcher's checks, timed for the statistics and the slow log, then
+// serves the waiters its writes made ready and shows it to MONITOR. Inside EXEC the waiters are served after
+// the whole transaction.
+func (c *client) call(cmd *command, args [][]byte) error {
+	start := nanotime()
+	err := cmd.run(c, args)
+	took := nanotime() - start
+	cs := &c.stats.cmds[cmd.idx]
+	cs.calls.Add(1)
+	cs.ns.Add(took)
+	if err != nil {
+		cs.failed.Add(1)
+	}
+	c.srv.slowlog.record(c, cmd, args, time.Duration(took))
+	if c.srv.tracking.on.Load() != 0 {
+		if c.track.Load() != nil && cmd.spec.Has(cmdspec.FlagReadonly) {
+			c.rememberKeys(cmd, args)
+		}
+		c.afterTrackedCommand(cmd)
+	}
+	if c.signalled && c.exec == nil {
+		c.signalled = false
+		c.srv.serveReady()
+	}
+	if mons := c.srv.monitors.Load(); mons != nil && !cmd.skipMonitor {
+		c.feedMonitors(*mons, cmd, args)
+	}
+	return err
+}
+
+// refuse replies with the error of a command the dispatcher refused (cmd is nil when unknown); inside MULTI it
+// dooms the transaction. Matches Redis: a refused EXEC discards the transaction and says why in an EXECABORT
+// error, even outside MULTI.
+func (c *client) refuse(cmd *command, err error) {
+	if c.multi != nil {
+		c.multi.doomed = true
+	}
+	if cmd != nil && cmd.name == "exec" {
+		c.endMulti()
+		e := errorReply(err)
+		why := e.Msg
+		if e.Code != "ERR" {
+			why = e.Code + " " + e.Msg
+		}
+		err = &resp.Error{Code: "EXECABORT", Msg: "Transaction discarded because of: " + why}
+	}
 	c.writeError(err)
 }
 

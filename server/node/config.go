@@ -36,6 +36,9 @@ type Config struct {
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
 
+	NotifyKeyspaceEvents string         // notify-keyspace-events: flag letters, as Redis writes them back
+	OutputLimits         [3]outputLimit // client-output-buffer-limit, by class: normal, replica, pubsub
+
 	// Limits are the encoding limits (hash-max-listpack-entries and the like), handed to the keyspace.
 	Limits keyspace.Limits
 
@@ -68,6 +71,7 @@ func DefaultConfig() Config {
 		LFULogFactor:     10,
 		LFUDecayTime:     1,
 		Limits:           keyspace.DefaultLimits(),
+		OutputLimits:     defaultOutputLimits,
 
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
@@ -347,6 +351,7 @@ var params = []param{
 	// Lists always use 8 KiB nodes (Redis's default, -2) and no compression.
 	fixed("list-max-listpack-size", "-2"),
 	fixed("list-compress-depth", "0"),
+	outputLimitParam,
 	numParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64).with(immutable),
 	numParam("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogSlowerThan }, -1, math.MaxInt64),
 	numParam("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
@@ -367,7 +372,22 @@ var params = []param{
 	fixed("io-threads", "1").with(immutable),
 	fixed("supervised", "no").with(immutable),
 	fixed("cluster-enabled", "no").with(immutable),
-	fixed("notify-keyspace-events", ""),
+	{
+		name: "notify-keyspace-events",
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			f, ok := parseNotifyFlags(s)
+			if !ok {
+				return errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+			}
+			c.NotifyKeyspaceEvents = f.String()
+			return nil
+		},
+		get: func(c *Config) string { return c.NotifyKeyspaceEvents },
+	},
 	fixed("unixsocket", "").with(immutable),
 	fixed("logfile", "").with(immutable),
 	fixed("pidfile", "").with(immutable),

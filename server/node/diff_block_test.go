@@ -1,6 +1,7 @@
 package node
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,103 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 		settle()
 		log.WriteString("push: " + difftest.Format(pusher.Do("RPUSH", "g", "kept")) + "\n")
 		log.WriteString("lrange: " + difftest.Format(pusher.Do("LRANGE", "g", "0", "-1")) + "\n")
+		return log.String()
+	}
+	want := scenario(redis.Addr)
+	require.Equal(t, want, scenario(addr))
+}
+
+// TestDiffBlockingKeyCreation compares how waiters are woken by commands that create the key they wait on
+// rather than push to it (RENAME, MOVE, COPY, SWAPDB), how a key of another kind leaves them waiting, and
+// CLIENT UNBLOCK.
+func TestDiffBlockingKeyCreation(t *testing.T) { ioModes(t, testDiffBlockingKeyCreation) }
+
+func testDiffBlockingKeyCreation(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	scenario := func(a string) string {
+		var log strings.Builder
+		admin := difftest.Dial(t, a)
+		w1, w2 := difftest.Dial(t, a), difftest.Dial(t, a)
+		id := func(c *difftest.Conn) string { return strconv.FormatInt(c.Do("CLIENT", "ID").Int, 10) }
+		id1, id2 := id(w1), id(w2)
+		do := func(args ...string) {
+			log.WriteString(strings.Join(args, " ") + ": " + difftest.Format(admin.Do(args...)) + "\n")
+		}
+		// unblock runs CLIENT UNBLOCK on the client with id, logged as who: ids differ between the servers.
+		unblock := func(who, id string, rest ...string) {
+			reply := difftest.Format(admin.Do(append([]string{"CLIENT", "UNBLOCK", id}, rest...)...))
+			log.WriteString(strings.Join(append([]string{"CLIENT UNBLOCK", who}, rest...), " ") + ": " + reply + "\n")
+		}
+		note := func(who string, c *difftest.Conn) {
+			v, err := c.ReceiveErr(2 * time.Second)
+			require.NoError(t, err, "%s after:\n%s", who, log.String())
+			log.WriteString(who + ": " + difftest.Format(v) + "\n")
+		}
+		settle := func() { time.Sleep(50 * time.Millisecond) }
+
+		// RENAME of a list onto the waited key serves the waiter; a string there leaves it waiting.
+		w1.Send("BLPOP", "k", "0")
+		settle()
+		do("SET", "k", "str")
+		do("RPUSH", "src", "a", "b")
+		do("DEL", "k")
+		do("RENAME", "src", "k")
+		note("w1", w1)
+		do("LRANGE", "k", "0", "-1")
+
+		// RENAMENX, and a string renamed onto the key first.
+		w1.Send("BRPOP", "n", "0")
+		settle()
+		do("SET", "s", "x")
+		do("RENAME", "s", "n")
+		do("DEL", "n")
+		do("RPUSH", "src", "c")
+		do("RENAMENX", "src", "n")
+		note("w1", w1)
+
+		// MOVE into the waited database, and COPY ... DB.
+		w2.Send("SELECT", "1")
+		note("w2", w2)
+		w2.Send("BLPOP", "m", "0")
+		settle()
+		do("RPUSH", "m", "x", "y")
+		do("MOVE", "m", "1")
+		note("w2", w2)
+		w2.Send("BLMOVE", "cp", "dst", "RIGHT", "LEFT", "0")
+		settle()
+		do("RPUSH", "cp", "1", "2")
+		do("COPY", "cp", "cp", "DB", "1")
+		note("w2", w2)
+		do("LRANGE", "cp", "0", "-1")
+
+		// SWAPDB brings a list into the waited database.
+		w2.Send("BLPOP", "sw", "0")
+		settle()
+		do("RPUSH", "sw", "from0")
+		do("SWAPDB", "0", "1")
+		note("w2", w2)
+		do("SWAPDB", "0", "1")
+
+		// CLIENT UNBLOCK: TIMEOUT, ERROR, a client that is not blocked, and errors.
+		w1.Send("BLPOP", "u", "0")
+		settle()
+		unblock("w1", id1)
+		note("w1", w1)
+		w1.Send("BLMOVE", "u", "v", "LEFT", "LEFT", "0")
+		w2.Send("BRPOPLPUSH", "never", "x", "0")
+		settle()
+		unblock("w1", id1, "ERROR")
+		note("w1", w1)
+		unblock("w2", id2, "TIMEOUT")
+		note("w2", w2)
+		unblock("w1", id1)
+		do("CLIENT", "UNBLOCK", "999999")
+		do("CLIENT", "UNBLOCK", "x")
+		do("CLIENT", "UNBLOCK", "x", "foo")
+		unblock("w1", id1, "later")
+		unblock("w1", id1, "error", "x")
+		do("PING")
 		return log.String()
 	}
 	want := scenario(redis.Addr)

@@ -334,12 +334,28 @@ func (l *eventLoop) goOn(c *client) {
 }
 
 // pushToLoop hands b to the client's event loop, which writes it after the reply it is writing; it reports
-// false for a client that no loop serves.
+// false for a client that no loop serves. Pushes gather in c.pending until the loop takes them, so a burst of
+// messages to one client (PUBLISH, MONITOR) costs one task and one write, not one each.
 func (c *client) pushToLoop(b []byte) bool {
-	return c.onLoop(func(l *eventLoop) {
-		c.w.WriteRaw(b)
-		l.flush(c)
-	})
+	if c.loop == nil {
+		return false
+	}
+	c.mu.Lock()
+	first := len(c.pending) == 0
+	c.pending = append(c.pending, b...)
+	c.mu.Unlock()
+	if first {
+		c.onLoop(func(l *eventLoop) {
+			c.mu.Lock()
+			c.w.WriteRaw(c.pending)
+			c.pending = c.pending[:0]
+			c.mu.Unlock()
+			if l.flush(c) && c.overOutputLimit(c.w.Buffered()-c.wpos) {
+				l.closeClient(c)
+			}
+		})
+	}
+	return true
 }
 
 // resumeWith hands a blocked client its reply on its event loop and lets it go on with its next commands.

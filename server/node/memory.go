@@ -7,15 +7,20 @@ import "github.com/carminedb/carmine/server/internal/cmdspec"
 // server, as in Redis.
 const baseMemory = 800 << 10
 
-// applyMemoryConfig hands the memory parameters (and the encoding limits) of the live configuration to the keyspace and the dispatcher.
+// applyLiveConfig hands the parameters that take effect at once (memory, encoding limits, keyspace events) of
+// the live configuration to the keyspace and the dispatcher.
 // It runs at start and after every CONFIG SET.
-func (s *Server) applyMemoryConfig() {
+func (s *Server) applyLiveConfig() {
 	cfg := s.config()
 	s.maxMemory.Store(cfg.MaxMemory)
 	s.ks.SetEvictionPolicy(cfg.MaxMemoryPolicy)
 	s.ks.SetEvictionSamples(cfg.MaxMemorySamples)
 	s.ks.SetLFUTuning(cfg.LFULogFactor, cfg.LFUDecayTime)
 	s.ks.SetLimits(cfg.Limits)
+	f, _ := parseNotifyFlags(cfg.NotifyKeyspaceEvents)
+	s.notifyFlags.Store(uint32(f))
+	limits := cfg.OutputLimits
+	s.outputLimits.Store(&limits)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.

@@ -26,12 +26,12 @@ type pauser struct {
 }
 
 // holds reports whether the current pause holds back cmd. Call with mu held.
-func (p *pauser) holds(cmd *command) bool {
+func (p *pauser) holds(cmd *command, m *multiState) bool {
 	switch p.mode.Load() {
 	case pauseAll:
 		return true
 	case pauseWrite:
-		return cmd.mayWrite
+		return cmd.mayWrite || cmd.name == "exec" && m != nil && m.mayWrite
 	}
 	return false
 }
@@ -87,7 +87,7 @@ func (c *client) heldByPause(cmd *command, args [][]byte) bool {
 	p := &c.srv.pause
 	for {
 		p.mu.Lock()
-		if !p.holds(cmd) {
+		if !p.holds(cmd, c.multi) {
 			p.mu.Unlock()
 			return false
 		}

@@ -46,7 +46,13 @@ type Server struct {
 	clock    atomic.Int64 // Unix ms, updated hz times a second (client idle times)
 	pause    pauser
 	block    blockers
-	monitors atomic.Pointer[[]*client] // a copy of monitorList for clients running commands; nil when empty
+	watch    watchers
+	pubsub   pubsub
+	tracking trackers
+
+	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
+	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
+	monitors     atomic.Pointer[[]*client]      // a copy of monitorList for clients running commands; nil when empty
 
 	mu          sync.Mutex
 	lns         []net.Listener
@@ -82,14 +88,26 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	s.live.store(cfg)
 	kcfg := keyspace.DefaultConfig()
 	kcfg.Databases = cfg.Databases
-	kcfg.OnExpired = func(int, []byte) { s.stats.expired.Add(1) }
+	// Expiry and eviction are effects like any write: they touch watched keys and raise keyspace events.
+	kcfg.OnExpired = func(db int, key []byte) {
+		s.stats.expired.Add(1)
+		s.touchWatched(db, key)
+		s.invalidateKey(nil, key)
+		s.notifyKeyspace(nil, db, notifyExpired, "expired", key)
+	}
+	kcfg.OnNew = func(db int, key []byte) { s.notifyKeyspace(nil, db, notifyNew, "new", key) }
+	kcfg.OnEvicted = func(db int, key []byte) {
+		s.touchWatched(db, key)
+		s.invalidateKey(nil, key)
+		s.notifyKeyspace(nil, db, notifyEvicted, "evicted", key)
+	}
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
 		return nil, fmt.Errorf("keyspace: %w", err)
 	}
 	s.ks = ks
 	s.clock.Store(s.started.UnixMilli())
-	s.applyMemoryConfig()
+	s.applyLiveConfig()
 	return s, nil
 }
 

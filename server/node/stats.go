@@ -179,11 +179,13 @@ func (st *stats) opsPerSec() int64 {
 	return sum / int64(len(st.opsSamples))
 }
 
-// countLookup records a read lookup of a key, a keyspace hit or miss, as Redis's lookupKeyRead does.
-func (c *client) countLookup(found bool) {
+// countLookup records a read lookup of key, a keyspace hit or miss, as Redis's lookupKeyRead does: a miss
+// also raises the keymiss event.
+func (c *client) countLookup(key []byte, found bool) {
 	if found {
 		c.stats.hits.Add(1)
 	} else {
 		c.stats.misses.Add(1)
+		c.notify(notifyKeyMiss, "keymiss", key)
 	}
 }

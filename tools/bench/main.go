@@ -29,25 +29,59 @@ import (
 
 // workload is one row of the table: a redis-benchmark run.
 type workload struct {
-	name string
-	args []string // redis-benchmark arguments besides host, port, -n and --csv
+	name  string
+	args  []string   // redis-benchmark arguments besides host, port, -n and --csv
+	test  string     // the CSV line to read, by the start of its test name; "" for the first
+	setup [][]string // commands run on each server before the workload (keys a custom command reads)
 }
 
+// geoSetup adds 10,000 points on a 100 x 100 grid over central Europe to the key geo.
+var geoSetup = func() [][]string {
+	var cmds [][]string
+	for i := 0; i < 100; i++ {
+		cmd := []string{"GEOADD", "geo"}
+		for j := 0; j < 100; j++ {
+			lon := 5 + float64(j)*0.2
+			lat := 45 + float64(i)*0.1
+			cmd = append(cmd, strconv.FormatFloat(lon, 'f', 4, 64), strconv.FormatFloat(lat, 'f', 4, 64), fmt.Sprintf("p%d:%d", i, j))
+		}
+		cmds = append(cmds, cmd)
+	}
+	return cmds
+}()
+
+// zsetSetup adds 1,000 members with scores 0 to 999 to the key zset.
+var zsetSetup = func() [][]string {
+	cmd := []string{"ZADD", "zset"}
+	for i := 0; i < 1000; i++ {
+		cmd = append(cmd, strconv.Itoa(i), "m"+strconv.Itoa(i))
+	}
+	return [][]string{cmd}
+}()
+
 var workloads = []workload{
-	{"PING_INLINE c=50", []string{"-t", "ping_inline", "-c", "50"}},
-	{"PING_MBULK c=50", []string{"-t", "ping_mbulk", "-c", "50"}},
-	{"PING_INLINE c=50 P=16", []string{"-t", "ping_inline", "-c", "50", "-P", "16"}},
-	{"PING_MBULK c=50 P=16", []string{"-t", "ping_mbulk", "-c", "50", "-P", "16"}},
-	{"SET c=50", []string{"-t", "set", "-c", "50", "-r", "100000"}},
-	{"GET c=50", []string{"-t", "get", "-c", "50", "-r", "100000"}},
-	{"INCR c=50", []string{"-t", "incr", "-c", "50", "-r", "100000"}},
-	{"MSET c=50", []string{"-t", "mset", "-c", "50", "-r", "100000"}},
-	{"SET c=50 P=16", []string{"-t", "set", "-c", "50", "-P", "16", "-r", "100000"}},
-	{"GET c=50 P=16", []string{"-t", "get", "-c", "50", "-P", "16", "-r", "100000"}},
-	{"INCR c=50 P=16", []string{"-t", "incr", "-c", "50", "-P", "16", "-r", "100000"}},
-	{"MSET c=50 P=16", []string{"-t", "mset", "-c", "50", "-P", "16", "-r", "100000"}},
-	{"GET c=1000", []string{"-t", "get", "-c", "1000", "-r", "100000"}},
-	{"SET c=1000", []string{"-t", "set", "-c", "1000", "-r", "100000"}},
+	{"PING_INLINE c=50", []string{"-t", "ping_inline", "-c", "50"}, "", nil},
+	{"PING_MBULK c=50", []string{"-t", "ping_mbulk", "-c", "50"}, "", nil},
+	{"PING_INLINE c=50 P=16", []string{"-t", "ping_inline", "-c", "50", "-P", "16"}, "", nil},
+	{"PING_MBULK c=50 P=16", []string{"-t", "ping_mbulk", "-c", "50", "-P", "16"}, "", nil},
+	{"SET c=50", []string{"-t", "set", "-c", "50", "-r", "100000"}, "", nil},
+	{"GET c=50", []string{"-t", "get", "-c", "50", "-r", "100000"}, "", nil},
+	{"INCR c=50", []string{"-t", "incr", "-c", "50", "-r", "100000"}, "", nil},
+	{"MSET c=50", []string{"-t", "mset", "-c", "50", "-r", "100000"}, "", nil},
+	{"SET c=50 P=16", []string{"-t", "set", "-c", "50", "-P", "16", "-r", "100000"}, "", nil},
+	{"GET c=50 P=16", []string{"-t", "get", "-c", "50", "-P", "16", "-r", "100000"}, "", nil},
+	{"INCR c=50 P=16", []string{"-t", "incr", "-c", "50", "-P", "16", "-r", "100000"}, "", nil},
+	{"MSET c=50 P=16", []string{"-t", "mset", "-c", "50", "-P", "16", "-r", "100000"}, "", nil},
+	{"GET c=1000", []string{"-t", "get", "-c", "1000", "-r", "100000"}, "", nil},
+	{"SET c=1000", []string{"-t", "set", "-c", "1000", "-r", "100000"}, "", nil},
+	{"LPUSH c=50", []string{"-t", "lpush", "-c", "50", "-r", "100000"}, "", nil},
+	{"RPOP c=50", []string{"-t", "rpop", "-c", "50", "-r", "100000"}, "", nil},
+	{"LRANGE_100 c=50", []string{"-t", "lrange_100", "-c", "50"}, "LRANGE_100", nil},
+	{"SADD c=50", []string{"-t", "sadd", "-c", "50", "-r", "100000"}, "", nil},
+	{"HSET c=50", []string{"-t", "hset", "-c", "50", "-r", "100000"}, "", nil},
+	{"ZADD c=50", []string{"-t", "zadd", "-c", "50", "-r", "100000"}, "", nil},
+	{"ZRANGEBYSCORE 100 of 1000 c=50", []string{"-c", "50", "ZRANGEBYSCORE", "zset", "400", "499"}, "", zsetSetup},
+	{"GEOSEARCH 50 km COUNT 10 c=50", []string{"-c", "50", "GEOSEARCH", "geo", "FROMLONLAT", "13.4", "50.5", "BYRADIUS", "50", "km", "COUNT", "10", "ASC"}, "", geoSetup},
 }
 
 func main() {
@@ -59,19 +93,20 @@ func main() {
 		rounds    = flag.Int("rounds", 3, "runs of each workload on each server (the median is shown)")
 		only      = flag.String("only", "", "run only workloads whose name contains this (case-insensitive)")
 		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the memory comparison (0: skip it)")
+		fanSubs   = flag.Int("fanout-subscribers", 50, "subscribers of the PUBLISH fan-out row (0: skip it)")
 		pin       = flag.Bool("pin", false, "pin the servers to CPU 0 and redis-benchmark to CPU 1 with taskset, for steadier numbers")
 	)
 	flag.Parse()
 	if *pin {
 		pinServer, pinClient = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
 	}
-	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys); err != nil {
+	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys int) error {
+func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs int) error {
 	tmp, err := os.MkdirTemp("", "carmine-bench-")
 	if err != nil {
 		return err
@@ -103,10 +138,15 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 		if only != "" && !strings.Contains(strings.ToLower(wl.name), strings.ToLower(only)) {
 			continue
 		}
+		for _, s := range []*server{redis, carmine} {
+			if err := runCommands(s.port, wl.setup); err != nil {
+				return fmt.Errorf("%s setup on %s: %w", wl.name, s.name, err)
+			}
+		}
 		var r, c []result
 		for i := 0; i < rounds; i++ { // alternate, so drift in the machine's speed hits both alike
 			for _, s := range []*server{redis, carmine} {
-				res, err := benchmark(benchBin, s.port, requests, wl.args)
+				res, err := benchmark(benchBin, s.port, requests, wl.args, wl.test)
 				if err != nil {
 					return fmt.Errorf("%s on %s: %w", wl.name, s.name, err)
 				}
@@ -120,6 +160,26 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(os.Stderr, "%s: redis %.0f ops/s, carmine %.0f ops/s\n", wl.name, rm.rps, cm.rps)
 		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.3f\t%.3f\t\n", wl.name, rm.rps, cm.rps, cm.rps/rm.rps, rm.p99, cm.p99)
+	}
+	if fanSubs > 0 && (only == "" || strings.Contains("publish fan-out", strings.ToLower(only))) {
+		const messages = 20000
+		var r, c []result
+		for i := 0; i < rounds; i++ {
+			for _, s := range []*server{redis, carmine} {
+				rate, err := fanout(s.port, fanSubs, messages)
+				if err != nil {
+					return fmt.Errorf("fan-out on %s: %w", s.name, err)
+				}
+				if s == redis {
+					r = append(r, result{rps: rate})
+				} else {
+					c = append(c, result{rps: rate})
+				}
+			}
+		}
+		rm, cm := median(r), median(c)
+		fmt.Fprintf(tw, "\npub/sub\tredis msgs/s\tcarmine msgs/s\tratio\t\t\t\n")
+		fmt.Fprintf(tw, "PUBLISH fan-out to %d subscribers\t%.0f\t%.0f\t%.2f\t\t\t\n", fanSubs, rm.rps, cm.rps, cm.rps/rm.rps)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -209,6 +269,111 @@ func loadKeys(port, n int) error {
 			if line != "+OK\r\n" {
 				return fmt.Errorf("SET answered %q", line)
 			}
+		}
+	}
+	return nil
+}
+
+// fanout measures pub/sub delivery: subs connections subscribe to one channel, one connection publishes
+// messages 64-byte messages to it, pipelined, and the result is messages delivered per second, from the first
+// PUBLISH until every subscriber has read every message.
+func fanout(port, subs, messages int) (float64, error) {
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	channel := fmt.Sprintf("fan%d", time.Now().UnixNano())
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	subscribe := fmt.Sprintf("*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n", len(channel), channel)
+	for i := 0; i < subs; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return 0, err
+		}
+		conns = append(conns, c)
+		if _, err := c.Write([]byte(subscribe)); err != nil {
+			return 0, err
+		}
+		// The confirmation is 6 lines: *3, $9, subscribe, $n, channel, :1.
+		if err := readLines(c, 6, nil); err != nil {
+			return 0, err
+		}
+	}
+	pub, err := net.Dial("tcp", addr)
+	if err != nil {
+		return 0, err
+	}
+	defer pub.Close()
+	payload := strings.Repeat("x", 64)
+	frame := fmt.Sprintf("*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$64\r\n%s\r\n", len(channel), channel, payload)
+	errs := make(chan error, subs+1)
+	start := time.Now()
+	for _, c := range conns {
+		go func() { errs <- readLines(c, 7*messages, nil) }() // a message is 7 lines
+	}
+	go func() { errs <- readLines(pub, messages, nil) }()
+	w := bufio.NewWriterSize(pub, 64<<10)
+	for i := 0; i < messages; i++ {
+		w.WriteString(frame)
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	for i := 0; i < subs+1; i++ {
+		if err := <-errs; err != nil {
+			return 0, err
+		}
+	}
+	return float64(subs*messages) / time.Since(start).Seconds(), nil
+}
+
+// readLines reads from c until it has seen n newlines, within a minute.
+func readLines(c net.Conn, n int, buf []byte) error {
+	c.SetReadDeadline(time.Now().Add(time.Minute))
+	if buf == nil {
+		buf = make([]byte, 64<<10)
+	}
+	for n > 0 {
+		k, err := c.Read(buf)
+		if err != nil {
+			return err
+		}
+		n -= bytes.Count(buf[:k], []byte{'\n'})
+	}
+	return nil
+}
+
+// runCommands sends cmds pipelined and reads one reply line each, failing on an error reply. It is for setup
+// commands whose replies are one line (integers, OK).
+func runCommands(port int, cmds [][]string) error {
+	if len(cmds) == 0 {
+		return nil
+	}
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	w := bufio.NewWriter(conn)
+	for _, cmd := range cmds {
+		fmt.Fprintf(w, "*%d\r\n", len(cmd))
+		for _, a := range cmd {
+			fmt.Fprintf(w, "$%d\r\n%s\r\n", len(a), a)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	r := bufio.NewReader(conn)
+	for range cmds {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(line, "-") {
+			return fmt.Errorf("setup command failed: %s", strings.TrimSpace(line))
 		}
 	}
 	return nil
@@ -310,7 +475,7 @@ func command(prefix []string, bin string, args ...string) *exec.Cmd {
 type result struct{ rps, p99 float64 }
 
 // benchmark runs redis-benchmark once and reads its CSV line: test, rps, avg, min, p50, p95, p99, max.
-func benchmark(bin string, port, requests int, args []string) (result, error) {
+func benchmark(bin string, port, requests int, args []string, test string) (result, error) {
 	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port), "-n", strconv.Itoa(requests), "--csv"}, args...)
 	cmd := command(pinClient, bin, all...)
 	var stderr bytes.Buffer
@@ -329,7 +494,7 @@ func benchmark(bin string, port, requests int, args []string) (result, error) {
 		if err != nil {
 			return result{}, fmt.Errorf("reading redis-benchmark output: %w", err)
 		}
-		if len(rec) < 7 || rec[0] == "test" {
+		if len(rec) < 7 || rec[0] == "test" || !strings.HasPrefix(rec[0], test) {
 			continue
 		}
 		rps, err1 := strconv.ParseFloat(rec[1], 64)

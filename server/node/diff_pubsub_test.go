@@ -1,0 +1,250 @@
+package node
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/server/difftest"
+)
+
+// TestDiffPubSubRaw compares the replies of one connection in and out of subscribed mode, byte for byte, in
+// RESP2 (where subscribed mode restricts commands) and RESP3 (where it does not).
+func TestDiffPubSubRaw(t *testing.T) { ioModes(t, testDiffPubSubRaw) }
+
+func testDiffPubSubRaw(t *testing.T, mode func(*Config)) {
+	p := startPair(t, "", mode)
+	quiet := 100 * time.Millisecond
+	for _, raw := range []string{
+		"UNSUBSCRIBE\r\nPUNSUBSCRIBE\r\nSUNSUBSCRIBE\r\nUNSUBSCRIBE x y\r\n",
+		"SUBSCRIBE a b a\r\nPING\r\nPING hello\r\nGET x\r\nCLIENT LIST\r\nPSUBSCRIBE p* q?\r\nSSUBSCRIBE s1 s2\r\n" +
+			"UNSUBSCRIBE b nosuch\r\nPUNSUBSCRIBE q?\r\nSUNSUBSCRIBE s2\r\nPUBLISH a x\r\nUNSUBSCRIBE a\r\n" +
+			"PUNSUBSCRIBE\r\nSET k v\r\nSUNSUBSCRIBE\r\nSET k v\r\nPING\r\n",
+		"SUBSCRIBE a\r\nPUBLISH a self\r\nSPUBLISH a x\r\nUNSUBSCRIBE\r\n",
+		"SUBSCRIBE a\r\nPING\r\nGET k\r\nPUBLISH a self\r\nPSUBSCRIBE *\r\nPUBLISH a twice\r\n" +
+			"UNSUBSCRIBE a\r\nPUNSUBSCRIBE *\r\n",
+		"SUBSCRIBE\r\nPSUBSCRIBE\r\nPUBLISH a\r\nSPUBLISH\r\nPUBSUB\r\nPUBSUB FOO\r\nPUBSUB HELP\r\nPUBSUB NUMPAT x\r\n" +
+			"PUBSUB CHANNELS a b\r\nPUBSUB NUMSUB\r\nPUBSUB SHARDNUMSUB\r\n",
+		"MULTI\r\nSUBSCRIBE m\r\nPUBLISH m x\r\nEXEC\r\nUNSUBSCRIBE\r\n",
+	} {
+		p.CheckRaw([]byte(raw), quiet)
+	}
+	p.CheckWith(helloNorm, "HELLO", "3")
+	p.CheckRaw([]byte("SUBSCRIBE a\r\nPING\r\nGET k\r\nPUBLISH a self\r\nPSUBSCRIBE *\r\nPUBLISH a twice\r\n"+
+		"UNSUBSCRIBE a\r\nPUNSUBSCRIBE *\r\nSSUBSCRIBE s\r\nSPUBLISH s x\r\nSUNSUBSCRIBE\r\n"), quiet)
+	p.CheckWith(helloNorm, "HELLO", "2")
+}
+
+// TestDiffPubSub runs publishers and subscribers on several connections against both servers and compares
+// what each one received: channel, pattern and shard subscribers, PUBSUB introspection, and a subscriber that
+// goes away.
+func TestDiffPubSub(t *testing.T) { ioModes(t, testDiffPubSub) }
+
+func testDiffPubSub(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	scenario := func(a string) string {
+		var log strings.Builder
+		note := func(who string, c *difftest.Conn, n int) {
+			var got []string
+			for i := 0; i < n; i++ {
+				v, err := c.ReceiveErr(2 * time.Second)
+				require.NoError(t, err, "%s after:\n%s", who, log.String())
+				got = append(got, difftest.Format(v))
+			}
+			sort.Strings(got) // the order of deliveries to one client from several patterns is Redis's dict order
+			log.WriteString(who + ": " + strings.Join(got, " ") + "\n")
+		}
+		pub := difftest.Dial(t, a)
+		do := func(args ...string) {
+			log.WriteString(strings.Join(args, " ") + ": " + difftest.Format(difftest.SortElems(pub.Do(args...))) + "\n")
+		}
+		s1, s2, s3, s4 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+		var ids []string
+		for _, c := range []*difftest.Conn{s1, s2, s3, s4} {
+			ids = append(ids, strconv.FormatInt(c.Do("CLIENT", "ID").Int, 10))
+		}
+		s1.Send("SUBSCRIBE", "news", "sport")
+		note("s1", s1, 2)
+		s2.Send("PSUBSCRIBE", "n*", "*o*", "h[ae]llo", `esc\*`)
+		note("s2", s2, 4)
+		s3.Send("SSUBSCRIBE", "shard1")
+		note("s3", s3, 1)
+		s4.Do("HELLO", "3")
+		s4.Send("SUBSCRIBE", "news")
+		note("s4", s4, 1)
+
+		// How CLIENT LIST shows subscribed clients, and one in MULTI.
+		mc := difftest.Dial(t, a)
+		ids = append(ids, strconv.FormatInt(mc.Do("CLIENT", "ID").Int, 10))
+		mc.Do("MULTI")
+		mc.Do("PING")
+		list := string(pub.Do(append([]string{"CLIENT", "LIST", "ID"}, ids...)...).Str)
+		for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+			var keep []string
+			for _, f := range strings.Fields(line) {
+				for _, name := range []string{"flags=", "sub=", "psub=", "ssub=", "multi="} {
+					if strings.HasPrefix(f, name) {
+						keep = append(keep, f)
+					}
+				}
+			}
+			log.WriteString("client: " + strings.Join(keep, " ") + "\n")
+		}
+		do("PUBLISH", "news", "hi")
+		note("s1", s1, 1)
+		note("s2", s2, 1)
+		note("s4", s4, 1)
+		do("PUBLISH", "hello", "x")
+		note("s2", s2, 2)
+		do("PUBLISH", "esc*", "y")
+		note("s2", s2, 1)
+		do("PUBLISH", "nobody", "")
+		note("s2", s2, 2)
+		do("PUBLISH", "zzz", "none")
+		do("SPUBLISH", "shard1", "sharded")
+		note("s3", s3, 1)
+		do("SPUBLISH", "news", "not to channel subscribers")
+		do("PUBLISH", "shard1", "not to shard subscribers")
+		do("PUBLISH", "sport", "o")
+		note("s1", s1, 1)
+		note("s2", s2, 1)
+
+		do("PUBSUB", "CHANNELS")
+		do("PUBSUB", "CHANNELS", "n*")
+		do("PUBSUB", "NUMSUB", "news", "sport", "none", "shard1")
+		do("PUBSUB", "NUMPAT")
+		do("PUBSUB", "SHARDCHANNELS")
+		do("PUBSUB", "SHARDCHANNELS", "x*")
+		do("PUBSUB", "SHARDNUMSUB", "shard1", "news")
+		do("CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes")
+		time.Sleep(50 * time.Millisecond)
+		do("PUBSUB", "NUMSUB", "news", "sport")
+		do("PUBSUB", "NUMPAT")
+		do("PUBLISH", "news", "after")
+		return log.String()
+	}
+	want := scenario(redis.Addr)
+	require.Equal(t, want, scenario(addr))
+}
+
+// TestDiffKeyspaceEvents compares the keyspace notifications that the commands of each family raise, and the
+// notify-keyspace-events setting, with real Redis: a subscriber to every keyspace channel records what arrives.
+func TestDiffKeyspaceEvents(t *testing.T) { ioModes(t, testDiffKeyspaceEvents) }
+
+func testDiffKeyspaceEvents(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	p := difftest.NewPair(t, redis.Addr, addr)
+	for _, v := range []string{"KEA", "KEAn", "Egx", "xe", "AKm", "Kn", "KEg$lshzxetd", "foo", "", "KEA"} {
+		p.Check("CONFIG", "SET", "notify-keyspace-events", v)
+		p.Check("CONFIG", "GET", "notify-keyspace-events")
+	}
+	scenario := func(a string) string {
+		var log strings.Builder
+		sub, c := difftest.Dial(t, a), difftest.Dial(t, a)
+		sub.Do("PSUBSCRIBE", "__key*__:*")
+		sub.Do("SUBSCRIBE", "marker")
+		// drain records the events up to a marker published after them, so no timing is involved.
+		drain := func(what string) {
+			log.WriteString("> " + what + "\n")
+			c.Do("PUBLISH", "marker", "")
+			for {
+				v, err := sub.ReceiveErr(2 * time.Second)
+				require.NoError(t, err, log.String())
+				if len(v.Elems) == 3 && string(v.Elems[1].Str) == "marker" {
+					return
+				}
+				log.WriteString("  " + difftest.Format(v) + "\n")
+			}
+		}
+		for _, cmd := range [][]string{
+			{"SET", "s", "1"}, {"SET", "s", "2", "EX", "100"}, {"SETNX", "s", "3"}, {"INCR", "s"}, {"INCRBYFLOAT", "s", "0.5"},
+			{"MSET", "a", "1", "b", "2"}, {"GETSET", "a", "3"}, {"GETEX", "a", "PX", "100000"}, {"GETEX", "a", "PERSIST"},
+			{"GETDEL", "a"}, {"DEL", "b", "nokey"}, {"EXPIRE", "s", "100"}, {"PERSIST", "s"}, {"EXPIRE", "s", "-1"},
+			{"SET", "r", "x"}, {"RENAME", "r", "r2"}, {"RENAMENX", "r2", "r3"}, {"COPY", "r3", "r4"}, {"MOVE", "r4", "1"},
+			{"RPUSH", "l", "a", "b", "c"}, {"LPUSH", "l", "z"}, {"LPOP", "l"}, {"RPOP", "l", "2"}, {"LSET", "l", "0", "q"},
+			{"LINSERT", "l", "BEFORE", "q", "p"}, {"LREM", "l", "0", "p"}, {"LTRIM", "l", "0", "0"}, {"LMOVE", "l", "l2", "LEFT", "RIGHT"},
+			{"RPUSH", "m", "1"}, {"LMOVE", "m", "m", "LEFT", "RIGHT"}, {"LMPOP", "1", "m", "LEFT"},
+			{"MULTI"}, {"SET", "t", "1"}, {"DEL", "t"}, {"EXEC"},
+			{"SET", "e", "v", "PX", "300"},
+		} {
+			c.Do(cmd...)
+			if cmd[0] == "MULTI" || cmd[0] == "SET" && cmd[1] == "t" || cmd[0] == "DEL" && cmd[1] == "t" {
+				continue // queued: a marker would be too
+			}
+			drain(strings.Join(cmd, " "))
+		}
+		time.Sleep(400 * time.Millisecond) // e expires, actively
+		drain("expiry")
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "El")
+		c.Do("RPUSH", "only", "list", "events")
+		c.Do("SET", "not", "this")
+		drain("El")
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEn$")
+		for _, cmd := range [][]string{
+			{"SET", "n1", "v"}, {"SET", "n1", "w"}, {"INCR", "n2"}, {"APPEND", "n3", "x"}, {"SETBIT", "n4", "7", "1"},
+			{"PFADD", "n5", "a"}, {"RPUSH", "n6", "a"}, {"RENAME", "n1", "n7"}, {"COPY", "n7", "n8"}, {"MOVE", "n8", "2"},
+			{"SETRANGE", "n9", "2", "x"}, {"MSET", "n7", "1", "n10", "2"}, {"BITOP", "OR", "n11", "n4"},
+		} {
+			c.Do(cmd...)
+			drain(strings.Join(cmd, " "))
+		}
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEm")
+		for _, cmd := range [][]string{
+			{"GET", "nokey"}, {"GET", "l2"}, {"MGET", "nokey", "l2", "other"}, {"EXISTS", "nokey"}, {"TYPE", "nokey"},
+			{"TTL", "nokey"}, {"PTTL", "l2"}, {"TOUCH", "nokey"}, {"STRLEN", "nokey"}, {"GETRANGE", "nokey", "0", "1"},
+			{"LCS", "nokey", "other"},
+		} {
+			c.Do(cmd...)
+			drain(strings.Join(cmd, " "))
+		}
+		return log.String()
+	}
+	want := scenario(redis.Addr)
+	require.Equal(t, want, scenario(addr))
+}
+
+// TestDiffOutputLimit compares what client-output-buffer-limit does to a subscriber that does not read: over
+// the pub/sub hard limit it is disconnected, while with no limit it stays.
+func TestDiffOutputLimit(t *testing.T) { ioModes(t, testDiffOutputLimit) }
+
+func testDiffOutputLimit(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	p := difftest.NewPair(t, redis.Addr, addr)
+	for _, c := range [][]string{
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 256kb 60"},
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "normal 1 2 3 replica 4 5 6"},
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "foo 1 1 1"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub 1 1"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub x 1 1"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 1mb 256kb 60"},
+	} {
+		p.Check(c...)
+	}
+	message := strings.Repeat("m", 100<<10)
+	scenario := func(a, limit string) string {
+		var log strings.Builder
+		pub, sub := difftest.Dial(t, a), difftest.Dial(t, a)
+		pub.Do("CONFIG", "SET", "client-output-buffer-limit", limit)
+		sub.Do("SUBSCRIBE", "big") // and then reads nothing
+		for i := 0; i < 200; i++ { // 20 MB, more than the socket buffers hold
+			pub.Do("PUBLISH", "big", message)
+		}
+		time.Sleep(200 * time.Millisecond)
+		log.WriteString(limit + ": " + difftest.Format(pub.Do("PUBSUB", "NUMSUB", "big")) + "\n")
+		sub.Close()
+		return log.String()
+	}
+	for _, limit := range []string{"pubsub 1mb 256kb 60", "pubsub 0 0 0"} {
+		require.Equal(t, scenario(redis.Addr, limit), scenario(addr, limit))
+	}
+}
