@@ -38,13 +38,13 @@ var (
 // withHash runs fn with the hash at key (nil when missing) under the key's lock, counting the read lookup. A key
 // of another kind is a WRONGTYPE error.
 func (c *client) withHash(key []byte, fn func(h *keyspace.Hash) error) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	h, err := tx.HashOf(key, false)
+	c.countLookup(key, h != nil || err != nil)
 	if err != nil {
 		return err
 	}
-	c.countLookup(h != nil)
 	return fn(h) // the Txn stays on the stack: fn does not get it
 }
 
@@ -54,7 +54,7 @@ func cmdHSet(c *client, args [][]byte) error {
 		return arityError(lowerName(args[0]))
 	}
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	h, err := tx.HashOf(key, true)
 	if err != nil {
@@ -93,7 +93,7 @@ func lowerName(b []byte) string {
 // HSETNX key field value: 1 when set, 0 when the field exists.
 func cmdHSetNX(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	h, err := tx.HashOf(key, false)
 	if err != nil {
@@ -149,7 +149,7 @@ func cmdHMGet(c *client, args [][]byte) error {
 // HDEL key field [field ...]: how many were removed.
 func cmdHDel(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	h, err := tx.HashOf(key, false)
 	if err != nil {
@@ -257,7 +257,7 @@ func cmdHIncrBy(c *client, args [][]byte) error {
 		return errNotInteger
 	}
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	h, err := tx.HashOf(key, false)
 	if err != nil {
@@ -296,7 +296,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) error {
 		return errNaNOrInf
 	}
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	h, err := tx.HashOf(key, false)
 	if err != nil {

@@ -34,20 +34,20 @@ var (
 
 // withSet runs fn with the set at key (nil when missing) under the key's lock, counting the read lookup.
 func (c *client) withSet(key []byte, fn func(s *keyspace.Set) error) error {
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	s, err := tx.SetOf(key)
+	c.countLookup(key, s != nil || err != nil)
 	if err != nil {
 		return err
 	}
-	c.countLookup(s != nil)
 	return fn(s) // the Txn stays on the stack: fn does not get it
 }
 
 // SADD key member [member ...]: how many were added.
 func cmdSAdd(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	s, err := tx.SetOf(key)
 	if err != nil {
@@ -77,7 +77,7 @@ func cmdSAdd(c *client, args [][]byte) error {
 // SREM key member [member ...]: how many were removed.
 func cmdSRem(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	s, err := tx.SetOf(key)
 	if err != nil {
@@ -151,7 +151,7 @@ func cmdSMIsMember(c *client, args [][]byte) error {
 // SMOVE source destination member: 1 when moved, 0 when member is not in source.
 func cmdSMove(c *client, args [][]byte) error {
 	src, dst, m := args[1], args[2], args[3]
-	tx := c.srv.ks.Begin(c.db, src, dst)
+	tx := c.begin(src, dst)
 	defer tx.End()
 	ss, err := tx.SetOf(src)
 	if err != nil && err != keyspace.ErrWrongType {
@@ -216,7 +216,7 @@ func cmdSPop(c *client, args [][]byte) error {
 		}
 		count = n
 	}
-	tx := c.srv.ks.Begin(c.db, key)
+	tx := c.begin(key)
 	defer tx.End()
 	s, err := tx.SetOf(key)
 	if err != nil {
@@ -317,10 +317,10 @@ func (c *client) lookupSets(tx *keyspace.Txn, keys [][]byte) ([]*keyspace.Set, e
 	sets := make([]*keyspace.Set, len(keys))
 	for i, k := range keys {
 		s, err := tx.SetOf(k)
+		c.countLookup(k, s != nil || err != nil)
 		if err != nil {
 			return nil, err
 		}
-		c.countLookup(s != nil)
 		sets[i] = s
 	}
 	return sets, nil
@@ -364,7 +364,7 @@ func cmdSInter(c *client, args [][]byte) error {
 			return nil
 		})
 	}
-	tx := c.srv.ks.Begin(c.db, args[1:]...)
+	tx := c.begin(args[1:]...)
 	defer tx.End()
 	sets, err := c.lookupSets(&tx, keys)
 	if err != nil {
@@ -463,7 +463,7 @@ func cmdSInterCard(c *client, args [][]byte) error {
 			return errSyntax
 		}
 	}
-	tx := c.srv.ks.Begin(c.db, keys...)
+	tx := c.begin(keys...)
 	defer tx.End()
 	sets, err := c.lookupSets(&tx, keys)
 	if err != nil {
@@ -486,7 +486,7 @@ func cmdSUnionDiff(c *client, args [][]byte) error {
 	if store {
 		dst, keys = args[1], args[2:]
 	}
-	tx := c.srv.ks.Begin(c.db, args[1:]...)
+	tx := c.begin(args[1:]...)
 	defer tx.End()
 	sets, err := c.lookupSets(&tx, keys)
 	if err != nil {
