@@ -20,15 +20,14 @@ var _ = register(map[string]handler{
 })
 
 // setSource is what the sorted-set operations need of a plain set given as an input, where each member
-// counts with score 1.
-//
-// TODO(hashset): the keyspace's Set type (issue 4, branch hashset) is to implement it; until then a key of
-// kind set whose object does not is a WRONGTYPE error.
+// counts with score 1: keyspace.Set.
 type setSource interface {
 	Len() int
 	Contains(member []byte) bool
-	Members(fn func(member []byte) bool)
+	Range(fn func(member []byte) bool)
 }
+
+var _ setSource = (*keyspace.Set)(nil)
 
 // zsrc is one input of ZUNION, ZINTER, ZDIFF and their store forms.
 type zsrc struct {
@@ -64,7 +63,7 @@ func (s *zsrc) each(fn func(m []byte, score float64) bool) {
 			s.z.Range(0, n-1, false, fn)
 		}
 	case s.set != nil:
-		s.set.Members(func(m []byte) bool { return fn(m, 1) })
+		s.set.Range(func(m []byte) bool { return fn(m, 1) })
 	}
 }
 
@@ -201,7 +200,7 @@ func cmdZSetOp(c *client, args [][]byte) error {
 	switch {
 	case union:
 		acc := make(map[string]float64)
-		var order [][]byte
+		var order []string // the members in the order met; each's slice is valid only during its callback
 		for i := range srcs {
 			s := &srcs[i]
 			s.each(func(m []byte, score float64) bool {
@@ -210,13 +209,13 @@ func cmdZSetOp(c *client, args [][]byte) error {
 					acc[string(m)] = aggregate(agg, cur, v)
 				} else {
 					acc[string(m)] = v
-					order = append(order, m)
+					order = append(order, string(m))
 				}
 				return true
 			})
 		}
 		for _, m := range order {
-			out.Add(lim, m, acc[string(m)], 0)
+			out.Add(lim, []byte(m), acc[m], 0)
 		}
 	case diff:
 		srcs[0].each(func(m []byte, score float64) bool {

@@ -36,7 +36,7 @@ type Config struct {
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
 
-	NotifyKeyspaceEvents string         // notify-keyspace-events: flag letters, as Redis writes them back
+	NotifyKeyspaceEvents uint32         // notify-keyspace-events: the event classes, as notifyClass bits
 	OutputLimits         [3]outputLimit // client-output-buffer-limit, by class: normal, replica, pubsub
 
 	// Limits are the encoding limits (hash-max-listpack-entries and the like), handed to the keyspace.
@@ -383,10 +383,11 @@ var params = []param{
 			if !ok {
 				return errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
 			}
-			c.NotifyKeyspaceEvents = f.String()
+			c.NotifyKeyspaceEvents = uint32(f)
 			return nil
 		},
-		get: func(c *Config) string { return c.NotifyKeyspaceEvents },
+		// Matches Redis: shown as A plus K, E and m, which hides an n given with A (it still applies).
+		get: func(c *Config) string { return notifyClass(c.NotifyKeyspaceEvents).String() },
 	},
 	fixed("unixsocket", "").with(immutable),
 	fixed("logfile", "").with(immutable),

@@ -185,7 +185,7 @@ func testDiffKeyspaceEvents(t *testing.T, mode func(*Config)) {
 		c.Do("RPUSH", "only", "list", "events")
 		c.Do("SET", "not", "this")
 		drain("El")
-		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEn$")
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEAn")
 		for _, cmd := range [][]string{
 			{"SET", "n1", "v"}, {"SET", "n1", "w"}, {"INCR", "n2"}, {"APPEND", "n3", "x"}, {"SETBIT", "n4", "7", "1"},
 			{"PFADD", "n5", "a"}, {"RPUSH", "n6", "a"}, {"RENAME", "n1", "n7"}, {"COPY", "n7", "n8"}, {"MOVE", "n8", "2"},

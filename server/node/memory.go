@@ -17,8 +17,7 @@ func (s *Server) applyLiveConfig() {
 	s.ks.SetEvictionSamples(cfg.MaxMemorySamples)
 	s.ks.SetLFUTuning(cfg.LFULogFactor, cfg.LFUDecayTime)
 	s.ks.SetLimits(cfg.Limits)
-	f, _ := parseNotifyFlags(cfg.NotifyKeyspaceEvents)
-	s.notifyFlags.Store(uint32(f))
+	s.notifyFlags.Store(cfg.NotifyKeyspaceEvents)
 	limits := cfg.OutputLimits
 	s.outputLimits.Store(&limits)
 }
