@@ -463,6 +463,9 @@ func cmdCopy(c *client, args [][]byte) error {
 	// A key lives in the same shard in every database, so locking both names covers the destination database.
 	tx := c.begin(args[1], args[2])
 	defer tx.End()
+	if dstDB != c.db || !bytes.Equal(args[1], args[2]) {
+		c.countLookup(args[1], tx.Exists(args[1])) // Matches Redis: the source is read with lookupKeyRead
+	}
 	ok, err := tx.Copy(args[1], dstDB, args[2], replace)
 	if err != nil {
 		return err

@@ -76,11 +76,12 @@ func cmdPush(c *client, args [][]byte) error {
 }
 
 // withList runs fn with the list at args[1] (nil when the key is missing) while holding the key's lock. A key
-// of another kind is a WRONGTYPE error.
+// of another kind is a WRONGTYPE error. A read-only command's lookup counts as a keyspace hit or miss.
 func (c *client) withList(key []byte, fn func(tx *keyspace.Txn, l *keyspace.List) error) error {
 	tx := c.begin(key)
 	defer tx.End()
 	l, err := tx.ListOf(key, false)
+	c.countRead(key, l != nil || err != nil)
 	if err != nil {
 		return err
 	}

@@ -179,11 +179,12 @@ func (c *client) zaddEffects(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, add
 }
 
 // withZSet runs fn with the sorted set at key (nil when missing) under the key's lock; WRONGTYPE for another
-// kind.
+// kind. A read-only command's lookup counts as a keyspace hit or miss.
 func (c *client) withZSet(key []byte, fn func(tx *keyspace.Txn, z *keyspace.ZSet) error) error {
 	tx := c.begin(key)
 	defer tx.End()
 	z, err := tx.ZSetOf(key)
+	c.countRead(key, z != nil || err != nil)
 	if err != nil {
 		return err
 	}

@@ -198,10 +198,19 @@ func testDiffKeyspaceEvents(t *testing.T, mode func(*Config)) {
 		for _, cmd := range [][]string{
 			{"GET", "nokey"}, {"GET", "l2"}, {"MGET", "nokey", "l2", "other"}, {"EXISTS", "nokey"}, {"TYPE", "nokey"},
 			{"TTL", "nokey"}, {"PTTL", "l2"}, {"TOUCH", "nokey"}, {"STRLEN", "nokey"}, {"GETRANGE", "nokey", "0", "1"},
-			{"LCS", "nokey", "other"},
+			{"LCS", "nokey", "other"}, {"LRANGE", "nokey", "0", "-1"}, {"LLEN", "n6"}, {"LINDEX", "nokey", "0"},
+			{"LPOS", "nokey", "x"}, {"LPUSH", "nokey2", "x"}, {"RPOP", "nokey3"}, {"ZSCORE", "nokey", "m"},
+			{"ZRANGE", "nokey", "0", "-1"}, {"ZCARD", "nokey"}, {"ZRANK", "nokey", "m"}, {"ZADD", "nokey4", "1", "m"},
+			{"ZREM", "nokey5", "m"}, {"HGET", "nokey", "f"}, {"HSET", "nokey6", "f", "v"}, {"SISMEMBER", "nokey", "m"},
+			{"SMEMBERS", "n6"}, {"GEOPOS", "nokey", "m"}, {"PFCOUNT", "nokey"}, {"GETBIT", "nokey", "1"}, {"BITCOUNT", "nokey"},
 		} {
 			c.Do(cmd...)
 			drain(strings.Join(cmd, " "))
+		}
+		for _, line := range strings.Split(string(c.Do("INFO", "stats").Str), "\r\n") {
+			if strings.HasPrefix(line, "keyspace_") {
+				log.WriteString(line + "\n")
+			}
 		}
 		return log.String()
 	}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/carminedb/carmine/server/internal/cmdspec"
 	"runtime"
 	"sort"
 	"sync"
@@ -177,6 +178,14 @@ func (st *stats) opsPerSec() int64 {
 		sum += v
 	}
 	return sum / int64(len(st.opsSamples))
+}
+
+// countRead is countLookup for helpers that both read and write commands use: only a read-only command's
+// lookup counts, as only those use Redis's lookupKeyRead.
+func (c *client) countRead(key []byte, found bool) {
+	if c.cmd != nil && c.cmd.spec.Has(cmdspec.FlagReadonly) {
+		c.countLookup(key, found)
+	}
 }
 
 // countLookup records a read lookup of key, a keyspace hit or miss, as Redis's lookupKeyRead does: a miss
