@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"unsafe"
 )
 
 // ZSet is a sorted set value: distinct byte-string members, each with a float64 score, ordered by score and,
@@ -22,8 +23,7 @@ import (
 //
 // A ZSet is not safe for concurrent use; stored in a keyspace it is used only under its key's lock.
 type ZSet struct {
-	lp  []byte // listpack encoding: entries in order; nil once idx is in use
-	lpn int    // entries in lp
+	lp  []byte // listpack encoding: a 4-byte count, then the entries in order; nil when empty or idx is in use
 	idx *zindex
 }
 
@@ -96,7 +96,7 @@ func (z *ZSet) Encoding() Encoding {
 // Clone returns a deep copy in the same encoding.
 func (z *ZSet) Clone() Object {
 	if z.idx == nil {
-		return &ZSet{lp: bytes.Clone(z.lp), lpn: z.lpn}
+		return &ZSet{lp: bytes.Clone(z.lp)}
 	}
 	c := &ZSet{idx: &zindex{}}
 	if n := z.Len(); n > 0 {
@@ -107,7 +107,7 @@ func (z *ZSet) Clone() Object {
 
 // MemoryUsage estimates the bytes the set holds (see [Sizer]).
 func (z *ZSet) MemoryUsage() int {
-	n := allocSize(48)
+	n := allocSize(int(unsafe.Sizeof(ZSet{})))
 	if z.idx != nil {
 		return n + allocSize(128) + z.idx.memoryUsage()
 	}
@@ -119,7 +119,7 @@ func (z *ZSet) Len() int {
 	if z.idx != nil {
 		return z.idx.n
 	}
-	return z.lpn
+	return z.lpLen()
 }
 
 // Score returns the score of member and whether it is in the set.
@@ -146,7 +146,7 @@ func (z *ZSet) Rank(member []byte) (rank int, score float64, ok bool) {
 		e := &z.idx.ents[ref-1]
 		return z.idx.rankOf(e.score, e.member), e.score, true
 	}
-	for off, i := 0, 0; off < len(z.lp); i++ {
+	for off, i := lpHdr, 0; off < len(z.lp); i++ {
 		m, s, next := lpEntry(z.lp, off)
 		if bytes.Equal(m, member) {
 			return i, s, true
@@ -206,7 +206,7 @@ func (z *ZSet) Add(lim *Limits, member []byte, score float64, flags ZAddFlags) (
 	}
 	if z.idx == nil {
 		lim = limitsOrDefault(lim)
-		if z.lpn+1 > lim.ZSetListpackEntries || len(member) > lim.ZSetListpackValue {
+		if z.lpLen()+1 > lim.ZSetListpackEntries || len(member) > lim.ZSetListpackValue {
 			z.convert()
 		} else {
 			z.lpInsert(member, score)
@@ -249,7 +249,7 @@ func (z *ZSet) Range(start, stop int, rev bool, fn func(member []byte, score flo
 		z.idx.walk(start, stop, rev, fn)
 		return
 	}
-	off := 0
+	off := lpHdr
 	for i := 0; i < start; i++ {
 		_, _, off = lpEntry(z.lp, off)
 	}
@@ -294,7 +294,7 @@ func (z *ZSet) RemoveRange(start, stop int) {
 		z.idx.shrink()
 		return
 	}
-	from := 0
+	from := lpHdr
 	for i := 0; i < start; i++ {
 		_, _, from = lpEntry(z.lp, from)
 	}
@@ -303,7 +303,7 @@ func (z *ZSet) RemoveRange(start, stop int) {
 		_, _, to = lpEntry(z.lp, to)
 	}
 	z.lp = append(z.lp[:from], z.lp[to:]...)
-	z.lpn -= stop - start + 1
+	z.lpSetLen(z.lpLen() - (stop - start + 1))
 }
 
 // ScoreRange is an interval of scores, as ZRANGEBYSCORE's min and max: "(" makes a bound exclusive, and
@@ -389,7 +389,7 @@ func (z *ZSet) LexRanks(r LexRange) (first, last int) {
 // lpRanks walks the listpack as Redis's zzlFirstInRange and the loops after it do: the first entry passing
 // gteMin, and then the run of entries passing lteMax.
 func (z *ZSet) lpRanks(gteMin, lteMax func([]byte, float64) bool) (int, int) {
-	i, off := 0, 0
+	i, off := 0, lpHdr
 	for ; off < len(z.lp); i++ {
 		m, s, next := lpEntry(z.lp, off)
 		if gteMin(m, s) {
@@ -418,7 +418,7 @@ func (z *ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float
 	if z.idx != nil {
 		return z.idx.scan(cursor, max(count, 1), fn)
 	}
-	for off := 0; off < len(z.lp); {
+	for off := lpHdr; off < len(z.lp); {
 		m, s, next := lpEntry(z.lp, off)
 		fn(m, s)
 		off = next
@@ -446,17 +446,18 @@ func (z *ZSet) Compact(lim *Limits) {
 	if !fits {
 		return
 	}
-	lp := make([]byte, 0, size)
+	lp := make([]byte, lpHdr, lpHdr+size)
+	binary.LittleEndian.PutUint32(lp, uint32(n))
 	if n > 0 {
 		z.idx.walk(0, n-1, false, func(m []byte, s float64) bool { lp = lpAppend(lp, m, s); return true })
 	}
-	*z = ZSet{lp: lp, lpn: n}
+	*z = ZSet{lp: lp}
 }
 
 // convert moves a listpack set to the skiplist encoding.
 func (z *ZSet) convert() {
 	x := &zindex{}
-	for off := 0; off < len(z.lp); {
+	for off := lpHdr; off < len(z.lp); {
 		m, s, next := lpEntry(z.lp, off)
 		x.add(m, s)
 		off = next
@@ -470,6 +471,18 @@ func (z *ZSet) convert() {
 // integer of at most 53 bits, and otherwise its 8 IEEE 754 bytes (float set).
 
 const lpMaxInt = 1 << 53
+
+// lpHdr is the size of the listpack's header: its entry count.
+const lpHdr = 4
+
+func (z *ZSet) lpLen() int {
+	if len(z.lp) < lpHdr {
+		return 0
+	}
+	return int(binary.LittleEndian.Uint32(z.lp))
+}
+
+func (z *ZSet) lpSetLen(n int) { binary.LittleEndian.PutUint32(z.lp, uint32(n)) }
 
 // lpIntScore reports whether s is stored as an integer. -0 is, and so reads back as 0.
 //
@@ -514,7 +527,7 @@ func lpEntry(b []byte, off int) ([]byte, float64, int) {
 
 // lpFind returns the offset and score of member's entry.
 func (z *ZSet) lpFind(member []byte) (int, float64, bool) {
-	for off := 0; off < len(z.lp); {
+	for off := lpHdr; off < len(z.lp); {
 		m, s, next := lpEntry(z.lp, off)
 		if bytes.Equal(m, member) {
 			return off, s, true
@@ -526,7 +539,10 @@ func (z *ZSet) lpFind(member []byte) (int, float64, bool) {
 
 // lpInsert adds an absent member at its place in order.
 func (z *ZSet) lpInsert(member []byte, score float64) {
-	off := 0
+	if z.lp == nil {
+		z.lp = make([]byte, lpHdr, lpHdr+lpEntryLen(member, score))
+	}
+	off := lpHdr
 	for off < len(z.lp) {
 		m, s, next := lpEntry(z.lp, off)
 		if s > score || (s == score && bytes.Compare(m, member) > 0) {
@@ -536,7 +552,9 @@ func (z *ZSet) lpInsert(member []byte, score float64) {
 	}
 	n := lpEntryLen(member, score)
 	if len(z.lp)+n > cap(z.lp) {
-		grown := make([]byte, len(z.lp), max(len(z.lp)+n, len(z.lp)+len(z.lp)/4))
+		// Grow to what is needed, rounded up to the allocator's size class (as Redis reallocs a listpack), not
+		// by doubling: small sets are many, and each keeps its slack.
+		grown := append([]byte(nil), make([]byte, len(z.lp)+n)...)[:len(z.lp)]
 		copy(grown, z.lp)
 		z.lp = grown
 	}
@@ -544,14 +562,14 @@ func (z *ZSet) lpInsert(member []byte, score float64) {
 	z.lp = z.lp[:old+n]
 	copy(z.lp[off+n:], z.lp[off:old])
 	lpAppend(z.lp[off:off], member, score)
-	z.lpn++
+	z.lpSetLen(z.lpLen() + 1)
 }
 
 // lpDelete removes the entry at off.
 func (z *ZSet) lpDelete(off int) {
 	_, _, next := lpEntry(z.lp, off)
 	z.lp = append(z.lp[:off], z.lp[next:]...)
-	z.lpn--
+	z.lpSetLen(z.lpLen() - 1)
 }
 
 // ZSetOf returns the sorted set at key, nil if key is missing, or ErrWrongType. To create one, store a new

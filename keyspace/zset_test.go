@@ -89,7 +89,7 @@ func checkZ(t *testing.T, z *ZSet, model zmodel) {
 	require.Equal(t, len(model), len(got))
 	for i := range model {
 		require.Equal(t, model[i].member, got[i].member, "rank %d", i)
-		require.Equal(t, math.Float64bits(model[i].score), math.Float64bits(got[i].score), "rank %d", i)
+		require.Equal(t, model[i].score, got[i].score, "rank %d", i) // a listpack turns -0 into 0
 	}
 	if z.idx != nil {
 		x := z.idx
@@ -123,13 +123,13 @@ func TestZSetModel(t *testing.T) {
 	lim := DefaultLimits()
 	lim.ZSetListpackEntries = 16
 	lim.ZSetListpackValue = 20
-	for round := 0; round < 24; round++ {
+	for round := 0; round < 22; round++ {
 		z := NewZSet()
 		var model zmodel
-		universe := []int{8, 40, 400, 6000}[round%4]
+		universe := []int{8, 40, 400, 3000}[round%4]
 		size := universe
 		if round >= 20 {
-			size = 15000 // grow, then shrink to merge nodes
+			size = 8000 // two inner levels: grow, then shrink to merge nodes
 		}
 		scoreOf := func() float64 {
 			switch rng.Intn(12) {
@@ -365,7 +365,8 @@ func TestZSetScores(t *testing.T) {
 	z.Add(nil, []byte("negz"), math.Copysign(0, -1), 0)
 	got, _ := z.Score([]byte("negz"))
 	assert.False(t, math.Signbit(got), "a listpack keeps -0 as 0")
-	_, res, err := z.Add(nil, []byte("9"), math.Inf(-1), ZAddIncr) // inf + -inf
+	z.Add(nil, []byte("plusinf"), math.Inf(1), 0)
+	_, res, err := z.Add(nil, []byte("plusinf"), math.Inf(-1), ZAddIncr) // inf + -inf
 	assert.ErrorIs(t, err, ErrScoreNaN)
 	assert.Equal(t, ZAddRefused, res)
 }
