@@ -9,7 +9,8 @@
 //
 // A search builds a [Shape] (a circle or a box, with its unit), asks it for its [SearchArea] (the centre cell
 // at the step [EstimateSteps] picks and its eight [Neighbors], some excluded) and scans the score ranges of
-// [SearchArea.AppendRanges], keeping the members [Shape.Contains] accepts. [Distance] is Redis's haversine
+// [SearchArea.AppendRanges], keeping the members [Shape.Contains] accepts ([Shape.Prepare] readies a shape for
+// testing many points). [Distance] is Redis's haversine
 // formula with its [EarthRadius], evaluated with correctly rounded sin, cos and asin: they agree with the C
 // library Redis uses (glibc) but for its rare misrounded results, where Go's math package is an ulp off for a
 // third of all arguments.

@@ -368,3 +368,38 @@ func TestSearchMissesPastPole(t *testing.T) {
 	assert.Equal(t, "551085.0782", strconv.FormatFloat(d, 'f', 4, 64))
 	assert.False(t, covered(s.SearchArea().AppendRanges(nil), score), "as in Redis, the point is not scanned")
 }
+
+// TestWithinExact checks the fast decisions of Within against the definition, Distance <= radius, at radii
+// an ulp or two around each point's distance and far from it, for circles and boxes.
+func TestWithinExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for range 20000 {
+		lon1, lat1 := randCentre(r)
+		lon2, lat2 := randCentre(r)
+		if r.IntN(2) == 0 { // a near point
+			lon2 = math.Max(-180, math.Min(180, lon1+(r.Float64()-0.5)*r.Float64()))
+			lat2 = math.Max(-85, math.Min(85, lat1+(r.Float64()-0.5)*r.Float64()))
+		}
+		d := geohash.Distance(lon1, lat1, lon2, lat2)
+		unit := []float64{1, 1000, 0.3048, 1609.34}[r.IntN(4)]
+		for _, rm := range []float64{d, math.Nextafter(d, 0), math.Nextafter(d, math.Inf(1)), d * 0.999, d * 1.001} {
+			s := geohash.Shape{Lon: lon1, Lat: lat1, Radius: rm / unit, Unit: unit}
+			want := !(geohash.Distance(lon1, lat1, lon2, lat2) > s.Radius*s.Unit)
+			p := s.Prepare()
+			require.Equal(t, want, p.Within(lon2, lat2), "circle (%v,%v) r %v*%v, point (%v,%v)", lon1, lat1, s.Radius, unit, lon2, lat2)
+			got, ok := p.Contains(lon2, lat2)
+			require.Equal(t, want, ok)
+			if ok {
+				require.Equal(t, d, got)
+			}
+		}
+		// A box whose half width is the point's distance along its parallel, give or take an ulp.
+		w := geohash.Distance(lon2, lat2, lon1, lat2)
+		h := geohash.LatDistance(lat2, lat1)
+		for _, hw := range []float64{w, math.Nextafter(w, 0), w * 1.01} {
+			s := geohash.Shape{Lon: lon1, Lat: lat1, Box: true, Width: 2 * hw, Height: 2 * h * 1.01, Unit: 1}
+			want := !(geohash.LatDistance(lat2, lat1) > s.Height/2) && !(geohash.Distance(lon2, lat2, lon1, lat2) > s.Width/2)
+			require.Equal(t, want, s.Within(lon2, lat2), "box (%v,%v) %vx%v, point (%v,%v)", lon1, lat1, s.Width, s.Height, lon2, lat2)
+		}
+	}
+}

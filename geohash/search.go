@@ -67,24 +67,110 @@ func (s Shape) BoundingBox() (minLon, minLat, maxLon, maxLat float64) {
 // Contains reports whether the point (lon, lat) lies in the shape, and if so its distance in meters from the
 // centre. Matches Redis: a circle holds the points at most Radius away; a box holds the points whose
 // latitude distance from the centre is at most Height/2 and whose distance along their own parallel from the
-// centre's meridian is at most Width/2.
+// centre's meridian is at most Width/2. To test many points, use [Shape.Prepare].
 func (s Shape) Contains(lon, lat float64) (distM float64, ok bool) {
-	if !s.Within(lon, lat) {
-		return 0, false
-	}
-	return Distance(s.Lon, s.Lat, lon, lat), true
+	p := s.Prepare()
+	return p.Contains(lon, lat)
 }
 
-// Within is Contains without the distance, which it computes exactly only for points near the edge.
+// Within is Contains without the distance.
 func (s Shape) Within(lon, lat float64) bool {
-	if !s.Box {
-		return !exceeds(s.Lon, s.Lat, lon, lat, s.Radius*s.Unit)
+	p := s.Prepare()
+	return p.Within(lon, lat)
+}
+
+// Prepared is a Shape made ready to test many points: what depends only on the centre and the size is
+// computed once. Its methods give the same results as the Shape's.
+type Prepared struct {
+	s                  Shape
+	lon1r, lat1r       float64 // the centre in radians
+	cosLat1, cosLat1Go float64 // cos of the centre's latitude: correctly rounded, and math.Cos's
+	limitM             float64 // the radius, or half the width, in meters
+	halfHeightM        float64
+	aLimit             float64 // a circle's haversine term sin^2(radius/2R) at the radius; 0 to skip the shortcut
+}
+
+// Prepare returns the shape made ready to test many points.
+func (s Shape) Prepare() Prepared {
+	p := Prepared{s: s, lon1r: radians(s.Lon), lat1r: radians(s.Lat)}
+	p.cosLat1, p.cosLat1Go = cos(p.lat1r), math.Cos(p.lat1r)
+	if s.Box {
+		p.limitM, p.halfHeightM = s.Width*s.Unit/2, s.Height*s.Unit/2
+	} else {
+		p.limitM = s.Radius * s.Unit
+		if theta := p.limitM / (2 * EarthRadius); theta < 1.4 {
+			sn := math.Sin(theta)
+			p.aLimit = sn * sn
+		}
 	}
-	widthM, heightM := s.Width*s.Unit, s.Height*s.Unit
-	if LatDistance(lat, s.Lat) > heightM/2 {
+	return p
+}
+
+// Contains is [Shape.Contains].
+func (p *Prepared) Contains(lon, lat float64) (distM float64, ok bool) {
+	if !p.Within(lon, lat) {
+		return 0, false
+	}
+	return p.distance(lon, lat), true
+}
+
+// Within is [Shape.Within]: it computes distances exactly only for points near the edge.
+func (p *Prepared) Within(lon, lat float64) bool {
+	if !p.s.Box {
+		// A point's distance is at least its latitude distance: a cheap rejection for points north or south.
+		if LatDistance(p.s.Lat, lat) > p.limitM*(1+1e-9) {
+			return false
+		}
+		return !p.exceeds(lon, lat)
+	}
+	if LatDistance(lat, p.s.Lat) > p.halfHeightM {
 		return false
 	}
-	return !exceeds(lon, lat, s.Lon, lat, widthM/2)
+	return !exceeds(lon, lat, p.s.Lon, lat, p.limitM)
+}
+
+// distance is Distance(centre, point) with the centre's part computed once; the same operations in the same
+// order, so the same result.
+func (p *Prepared) distance(lon2, lat2 float64) float64 {
+	v := sin((radians(lon2) - p.lon1r) / 2)
+	if v == 0 {
+		return LatDistance(p.s.Lat, lat2)
+	}
+	lat2r := radians(lat2)
+	u := sin((lat2r - p.lat1r) / 2)
+	a := u*u + p.cosLat1*cos(lat2r)*v*v
+	return 2.0 * EarthRadius * asin(math.Sqrt(a))
+}
+
+// exceeds is the package's exceeds for the centre and the radius.
+func (p *Prepared) exceeds(lon2, lat2 float64) bool {
+	v := math.Sin((radians(lon2) - p.lon1r) / 2)
+	if v != 0 {
+		lat2r := radians(lat2)
+		u := math.Sin((lat2r - p.lat1r) / 2)
+		a := u*u + p.cosLat1Go*math.Cos(lat2r)*v*v
+		// Away from the edge, and from antipodes (where asin amplifies errors), a decides: the distance grows
+		// with it, so a is compared with its value at the radius when there is one, or the distance computed.
+		if a < 0.99 {
+			if p.aLimit > 0 {
+				switch {
+				case a > p.aLimit*(1+1e-9):
+					return true
+				case a < p.aLimit*(1-1e-9):
+					return false
+				}
+			} else {
+				d := 2.0 * EarthRadius * math.Asin(math.Sqrt(a))
+				switch {
+				case d > p.limitM*(1+1e-9):
+					return true
+				case d < p.limitM*(1-1e-9):
+					return false
+				}
+			}
+		}
+	}
+	return p.distance(lon2, lat2) > p.limitM
 }
 
 // exceeds reports whether Distance(lon1, lat1, lon2, lat2) > limit. It decides with the math package's

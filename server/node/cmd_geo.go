@@ -443,6 +443,7 @@ type geoPoint struct {
 	dist     float64
 	score    float64
 	lon, lat float64
+	seq      int // position in the order found, which breaks ties in distance
 }
 
 // geoRadius is Redis's georadiusGeneric: every GEORADIUS and GEOSEARCH form. srcIdx is the source key's
@@ -611,11 +612,8 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 	if count != 0 && int64(n) > count {
 		n = int(count)
 	}
-	switch {
-	case asc:
-		slices.SortStableFunc(points, func(a, b geoPoint) int { return cmpFloat(a.dist, b.dist) })
-	case desc:
-		slices.SortStableFunc(points, func(a, b geoPoint) int { return cmpFloat(b.dist, a.dist) })
+	if asc || desc {
+		slices.SortFunc(points, func(a, b geoPoint) int { return cmpGeoPoints(a, b, desc) })
 	}
 	points = points[:n]
 
@@ -673,14 +671,22 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 	return nil
 }
 
-func cmpFloat(a, b float64) int {
+// cmpGeoPoints orders points by distance, ascending or descending, and ties in the order found: Redis sorts
+// with qsort, which glibc implements as a merge sort, a stable one.
+func cmpGeoPoints(a, b geoPoint, desc bool) int {
 	switch {
-	case a < b:
+	case a.dist < b.dist:
+		if desc {
+			return 1
+		}
 		return -1
-	case a > b:
+	case a.dist > b.dist:
+		if desc {
+			return -1
+		}
 		return 1
 	}
-	return 0
+	return a.seq - b.seq
 }
 
 // geoMembersInShape appends the members of z inside the shape, in the order Redis's search finds them: cell
@@ -688,6 +694,7 @@ func cmpFloat(a, b float64) int {
 // once it has limit points (GEOSEARCH ... COUNT n ANY). Distances are computed only with needDist.
 func geoMembersInShape(z *keyspace.ZSet, shape geohash.Shape, limit int, needDist bool, out []geoPoint) []geoPoint {
 	var rbuf [9]geohash.ScoreRange
+	prep := shape.Prepare()
 	for _, r := range shape.SearchArea().AppendRanges(rbuf[:0]) {
 		if limit > 0 && len(out) >= limit {
 			break
@@ -699,11 +706,11 @@ func geoMembersInShape(z *keyspace.ZSet, shape geohash.Shape, limit int, needDis
 		z.Range(first, last, false, func(m []byte, score float64) bool {
 			lon, lat := geohash.DecodeScore(score)
 			if needDist {
-				if d, ok := shape.Contains(lon, lat); ok {
-					out = append(out, geoPoint{member: m, dist: d, score: score, lon: lon, lat: lat})
+				if d, ok := prep.Contains(lon, lat); ok {
+					out = append(out, geoPoint{member: m, dist: d, score: score, lon: lon, lat: lat, seq: len(out)})
 				}
-			} else if shape.Within(lon, lat) {
-				out = append(out, geoPoint{member: m, score: score, lon: lon, lat: lat})
+			} else if prep.Within(lon, lat) {
+				out = append(out, geoPoint{member: m, score: score, lon: lon, lat: lat, seq: len(out)})
 			}
 			return limit <= 0 || len(out) < limit
 		})

@@ -157,6 +157,12 @@ func testDiffGeo(t *testing.T, mode func(*Config)) {
 		{"GEORADIUSBYMEMBER_RO", "Sicily", "Palermo", "200", "km", "withdist", "asc"},
 		{"GEORADIUSBYMEMBER_RO", "Sicily", "Palermo", "200", "km", "STORE", "x"},
 		{"GEORADIUSBYMEMBER", "str", "Palermo", "200", "km"},
+		// Ties in distance (members at one position) keep the order found: glibc's qsort is a stable merge sort.
+		{"GEOADD", "ties", "10", "10", "t3", "10", "10", "t1", "10", "10", "t2", "10.01", "10", "u2", "10.01", "10", "u1", "9.99", "10", "w"},
+		{"GEOSEARCH", "ties", "FROMLONLAT", "10", "10", "BYRADIUS", "10", "km", "ASC", "WITHDIST"},
+		{"GEOSEARCH", "ties", "FROMLONLAT", "10", "10", "BYRADIUS", "10", "km", "DESC", "WITHDIST"},
+		{"GEOSEARCH", "ties", "FROMLONLAT", "10", "10", "BYRADIUS", "10", "km"},
+		{"GEORADIUS", "ties", "10.005", "10", "10", "km", "DESC"},
 		// Sorted sets that GEOADD never made: scores decode anyway.
 		{"ZADD", "odd", "0", "zero", "-1", "neg", "0.5", "half", "1e19", "huge", "-1e30", "neghuge", "3.5e15", "mid", "4503599627370496", "p52"},
 		{"GEOPOS", "odd", "zero", "neg", "half", "huge", "neghuge", "mid", "p52"},
