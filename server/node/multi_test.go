@@ -68,3 +68,46 @@ func TestExecIsAtomic(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchRace runs optimistic increments (WATCH, GET, MULTI, SET, EXEC) from several connections at once, on
+// real Redis and on Carmine in both I/O modes: every EXEC that succeeds must count, none that failed may, so the
+// final value equals the number of successful transactions (the log shows how many lost the race).
+func TestWatchRace(t *testing.T) {
+	redis := difftest.StartRedis(t)
+	_, loop := startServer(t, func(c *Config) { c.EventLoops = 2 })
+	_, gor := startServer(t, func(c *Config) { c.EventLoops = 0 })
+	for name, addr := range map[string]string{"redis": redis.Addr, "loops": loop, "goroutines": gor} {
+		t.Run(name, func(t *testing.T) {
+			const clients, rounds = 4, 150
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			won, lost := 0, 0
+			for i := 0; i < clients; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c := difftest.Dial(t, addr)
+					for r := 0; r < rounds; r++ {
+						c.Do("WATCH", "counter")
+						n, _ := strconv.Atoi(string(c.Do("GET", "counter").Str))
+						c.Do("MULTI")
+						c.Do("SET", "counter", strconv.Itoa(n+1))
+						v := c.Do("EXEC")
+						mu.Lock()
+						if v.Null || v.Elems == nil {
+							lost++
+						} else {
+							won++
+						}
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			final, _ := strconv.Atoi(string(difftest.Dial(t, addr).Do("GET", "counter").Str))
+			require.Equal(t, won, final, "every successful EXEC counts once")
+			require.Equal(t, clients*rounds, won+lost)
+			t.Logf("%d won, %d lost", won, lost)
+		})
+	}
+}
