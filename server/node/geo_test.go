@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"io"
 	"math"
 	"strconv"
@@ -209,4 +210,35 @@ func TestGeoAddEncoding(t *testing.T) {
 	assert.Equal(t, "skiplist", enc("long"), "a first member longer than zset-max-listpack-value")
 	require.Equal(t, int64(2), c.Do("GEOADD", "short", "1", "1", "a", "1", "1", strings.Repeat("x", 65)).Int)
 	assert.Equal(t, "skiplist", enc("short"), "converted when the long member is added")
+}
+
+// FuzzGeoCommand runs GEO commands with fuzzed arguments against a small geo set: any reply is fine, a panic or
+// a hang is not.
+func FuzzGeoCommand(f *testing.F) {
+	for _, s := range []string{
+		"GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km ASC WITHCOORD WITHDIST WITHHASH",
+		"GEOSEARCH g FROMMEMBER a BYBOX 400 400 km COUNT 1 ANY",
+		"GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 1e300 km STOREDIST",
+		"GEORADIUS g 15 37 200 km STORE d COUNT 2 DESC",
+		"GEORADIUSBYMEMBER_RO g a 0 m WITHHASH",
+		"GEOADD g NX CH 180 85.05112878 x -180 -85.05112878 y",
+		"GEODIST g a b mi", "GEOPOS g a b x", "GEOHASH g a y",
+	} {
+		f.Add(s)
+	}
+	srv, err := New(DefaultConfig(), nil)
+	require.NoError(f, err)
+	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
+	c.w = resp.NewWriter(io.Discard)
+	f.Fuzz(func(t *testing.T, line string) {
+		args := bytes.Fields([]byte(line))
+		if len(args) == 0 || len(args) > 40 || len(args[0]) < 3 || !eqFold(args[0][:3], "geo") {
+			return // only GEO commands: others may sleep, shut down or flush
+		}
+		c.execute(bs("DEL", "g", "d"))
+		c.execute(bs("GEOADD", "g", "13.361389", "38.115556", "a", "15.087269", "37.502669", "b", "0", "85", "c"))
+		c.execute(bs("ZADD", "g", "-1", "neg", "1e30", "huge"))
+		c.execute(args)
+		c.w.Discard()
+	})
 }
