@@ -156,26 +156,14 @@ func cmdHDel(c *client, args [][]byte) error {
 		return err
 	}
 	deleted := 0
-	removed := false
 	if h != nil {
 		for _, f := range args[2:] {
 			if h.Delete(f) {
 				deleted++
-				if h.Len() == 0 {
-					tx.Delete(key)
-					removed = true
-					break
-				}
 			}
 		}
-		if deleted > 0 && !removed {
-			tx.UpdateSize(key)
-		}
-	}
-	if deleted > 0 {
-		c.wrote(notifyHash, "hdel", key)
-		if removed {
-			c.notify(notifyGeneric, "del", key)
+		if deleted > 0 {
+			c.shrank(&tx, key, h.Len() == 0, notifyHash, "hdel")
 		}
 	}
 	c.w.WriteInt(int64(deleted))

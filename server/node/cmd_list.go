@@ -302,11 +302,7 @@ func cmdLTrim(c *client, args [][]byte) error {
 		if l != nil {
 			from, to, ok := listRange(start, stop, l.Len())
 			l.Trim(from, to, ok)
-			c.wrote(notifyList, "ltrim", args[1])
-			if l.Len() == 0 {
-				tx.Delete(args[1])
-				c.notify(notifyGeneric, "del", args[1])
-			}
+			c.shrank(tx, args[1], l.Len() == 0, notifyList, "ltrim")
 		}
 		c.w.WriteSimple("OK")
 		return nil
@@ -324,11 +320,7 @@ func cmdLRem(c *client, args [][]byte) error {
 		if l != nil {
 			n = l.Remove(clampIndex(count), args[3])
 			if n > 0 {
-				c.wrote(notifyList, "lrem", args[1])
-			}
-			if l.Len() == 0 {
-				tx.Delete(args[1])
-				c.notify(notifyGeneric, "del", args[1])
+				c.shrank(tx, args[1], l.Len() == 0, notifyList, "lrem")
 			}
 		}
 		c.w.WriteInt(int64(n))

@@ -83,26 +83,15 @@ func cmdSRem(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	deleted, removed := 0, false
+	deleted := 0
 	if s != nil {
 		for _, m := range args[2:] {
 			if s.Remove(m) {
 				deleted++
-				if s.Len() == 0 {
-					tx.Delete(key)
-					removed = true
-					break
-				}
 			}
 		}
-		if deleted > 0 && !removed {
-			tx.UpdateSize(key)
-		}
-	}
-	if deleted > 0 {
-		c.wrote(notifySet, "srem", key)
-		if removed {
-			c.notify(notifyGeneric, "del", key)
+		if deleted > 0 {
+			c.shrank(&tx, key, s.Len() == 0, notifySet, "srem")
 		}
 	}
 	c.w.WriteInt(int64(deleted))
@@ -182,13 +171,7 @@ func cmdSMove(c *client, args [][]byte) error {
 		c.w.WriteInt(0)
 		return nil
 	}
-	c.wrote(notifySet, "srem", src)
-	if ss.Len() == 0 {
-		tx.Delete(src)
-		c.notify(notifyGeneric, "del", src)
-	} else {
-		tx.UpdateSize(src)
-	}
+	c.shrank(&tx, src, ss.Len() == 0, notifySet, "srem")
 	lim := tx.Limits()
 	if ds == nil {
 		ds = keyspace.NewSet(m, 1, lim)
@@ -235,7 +218,7 @@ func cmdSPop(c *client, args [][]byte) error {
 		m := append([]byte(nil), s.Random(buf[:0])...)
 		s.Remove(m)
 		c.wrote(notifySet, "spop", key)
-		c.w.WriteBulk(m)
+		c.w.WriteBulk(m) // before the "del", as Redis replies
 		if s.Len() == 0 {
 			tx.Delete(key)
 			c.notify(notifyGeneric, "del", key)

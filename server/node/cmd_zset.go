@@ -191,18 +191,6 @@ func (c *client) withZSet(key []byte, fn func(tx *keyspace.Txn, z *keyspace.ZSet
 	return fn(&tx, z)
 }
 
-// zchanged finishes a change that removed members from the set at key: the event, and the key's deletion
-// when it emptied.
-func (c *client) zchanged(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, event string) {
-	c.wrote(notifyZSet, event, key)
-	if z.Len() == 0 {
-		tx.Delete(key)
-		c.notify(notifyGeneric, "del", key)
-		return
-	}
-	tx.UpdateSize(key)
-}
-
 // ZREM key member [member ...]
 func cmdZRem(c *client, args [][]byte) error {
 	return c.withZSet(args[1], func(tx *keyspace.Txn, z *keyspace.ZSet) error {
@@ -217,7 +205,7 @@ func cmdZRem(c *client, args [][]byte) error {
 				}
 			}
 			if n > 0 {
-				c.zchanged(tx, args[1], z, "zrem")
+				c.shrank(tx, args[1], z.Len() == 0, notifyZSet, "zrem")
 			}
 		}
 		c.w.WriteInt(int64(n))
@@ -590,7 +578,7 @@ func cmdZRemRange(c *client, args [][]byte) error {
 			if first <= last {
 				z.RemoveRange(first, last)
 				n = last - first + 1
-				c.zchanged(tx, args[1], z, name)
+				c.shrank(tx, args[1], z.Len() == 0, notifyZSet, name)
 			}
 		}
 		c.w.WriteInt(int64(n))
@@ -620,7 +608,7 @@ func (c *client) zpop(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, max bool, 
 		if max {
 			event = "zpopmax"
 		}
-		c.zchanged(tx, key, z, event)
+		c.shrank(tx, key, z.Len() == 0, notifyZSet, event)
 	}
 }
 

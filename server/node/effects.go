@@ -1,6 +1,10 @@
 package node
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/carminedb/carmine/keyspace"
+)
 
 // The effects seam (see ARCHITECTURE.md): every handler that changes a key reports it here, in the order it
 // applies its changes, while it still holds the key's lock. WATCH (watch.go), client tracking (tracking.go)
@@ -100,6 +104,19 @@ func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
 func (c *client) modified(db int, key []byte) {
 	c.srv.touchWatched(db, key)
 	c.srv.invalidateKey(c, key)
+}
+
+// shrank finishes a command that removed elements from the collection at key: it reports event of class,
+// then deletes the key when the removal emptied it (Redis keeps no empty collections) and raises "del", or
+// else updates the key's size. Call it once per command, only when something was removed.
+func (c *client) shrank(tx *keyspace.Txn, key []byte, emptied bool, class notifyClass, event string) {
+	c.wrote(class, event, key)
+	if emptied {
+		tx.Delete(key)
+		c.notify(notifyGeneric, "del", key)
+		return
+	}
+	tx.UpdateSize(key)
 }
 
 // notify raises a keyspace event for key in the client's current database without marking the key modified
