@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -256,9 +257,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Out of file descriptors or similar: back off as net/http does, and go on.
+			if acceptRetryable(err) {
+				// Out of file descriptors or similar: back off as net/http does, and go on. Redis too logs
+				// and keeps serving the clients it has.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				s.log.Warn("accept failed, retrying", "error", err, "delay", delay)
 				time.Sleep(delay)
@@ -274,6 +275,21 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.serveConn(conn)
 		}
 	}
+}
+
+// acceptRetryable reports whether an accept error is a passing condition (out of file descriptors or memory, a
+// connection aborted before it was taken, a timeout), after which the listener still works.
+func acceptRetryable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // closeClients closes every client connection; their goroutines then return.

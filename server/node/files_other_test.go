@@ -1,0 +1,7 @@
+//go:build !unix
+
+package node
+
+import "errors"
+
+func limitFiles(int) error { return errors.New("limiting open files is not supported here") }

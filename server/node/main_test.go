@@ -1,0 +1,84 @@
+package node
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/require"
+)
+
+// childServerEnv, when set, makes the test binary run a Carmine server instead of the tests (see
+// startChildServer); its value is the number of event loops.
+const childServerEnv = "CARMINE_TEST_CHILD_SERVER"
+
+// childNoFileEnv, when set for a child server, is the limit of open files it runs with.
+const childNoFileEnv = "CARMINE_TEST_CHILD_NOFILE"
+
+func TestMain(m *testing.M) {
+	if loops := os.Getenv(childServerEnv); loops != "" {
+		os.Exit(runChildServer(loops))
+	}
+	os.Exit(m.Run())
+}
+
+// runChildServer serves on a free loopback port, writes the address to stdout, and stops when stdin closes.
+func runChildServer(loops string) int {
+	cfg := DefaultConfig()
+	cfg.Port = 0
+	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Dir = os.TempDir()
+	cfg.EventLoops, _ = strconv.Atoi(loops)
+	if n, err := strconv.Atoi(os.Getenv(childNoFileEnv)); err == nil {
+		if err := limitFiles(n); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	srv, err := Start(cfg, hclog.New(&hclog.LoggerOptions{Name: "child", Level: hclog.Warn, Output: os.Stderr}))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(srv.Addr().String())
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+	return 0
+}
+
+// startChildServer runs Carmine with loops event loops in a child process, with env added to its environment, for tests that need more file
+// descriptors than one process may hold (the clients' ends here, the server's there). It returns the address
+// and stops the child when the test ends.
+func startChildServer(t *testing.T, loops int, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childServerEnv+"="+strconv.Itoa(loops))
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Stderr = tWriter{t}
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "the child server did not start")
+	return strings.TrimSpace(line)
+}
