@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -240,23 +239,9 @@ func testDiffBitsEffects(t *testing.T, mode func(*Config)) {
 	redis := difftest.StartRedis(t)
 	_, addr := startServer(t, mode)
 	scenario := func(a string) string {
-		var log strings.Builder
-		sub, c, c2 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+		ev := difftest.NewEvents(t, a, "__key*__:*")
+		log, c, c2, drain := &ev.Log, ev.C, difftest.Dial(t, a), ev.Drain
 		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEA")
-		sub.Do("PSUBSCRIBE", "__key*__:*")
-		sub.Do("SUBSCRIBE", "marker")
-		drain := func(what string) {
-			log.WriteString("> " + what + "\n")
-			c.Do("PUBLISH", "marker", "")
-			for {
-				v, err := sub.ReceiveErr(2 * time.Second)
-				require.NoError(t, err, log.String())
-				if len(v.Elems) == 3 && string(v.Elems[1].Str) == "marker" {
-					return
-				}
-				log.WriteString("  " + difftest.Format(v) + "\n")
-			}
-		}
 		for _, cmd := range [][]string{
 			{"SETBIT", "b", "3", "1"}, {"SETBIT", "b", "3", "1"}, {"SETBIT", "b", "x", "1"}, {"GETBIT", "b", "3"}, {"BITCOUNT", "b"},
 			{"BITFIELD", "b", "SET", "u8", "0", "7", "GET", "u8", "0"}, {"BITFIELD", "b", "GET", "u8", "0"},

@@ -3,7 +3,6 @@ package node
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -18,24 +17,10 @@ func testDiffHashSetEffects(t *testing.T, mode func(*Config)) {
 	redis := difftest.StartRedis(t)
 	_, addr := startServer(t, mode)
 	scenario := func(a string) string {
-		var log strings.Builder
-		sub, c, c2 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+		ev := difftest.NewEvents(t, a, "__key*__:*")
+		log, c, c2, drain := &ev.Log, ev.C, difftest.Dial(t, a), ev.Drain
 		// Every class but streams and modules, with keymiss and new, spelled without A.
 		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEg$lshzxemn")
-		sub.Do("PSUBSCRIBE", "__key*__:*")
-		sub.Do("SUBSCRIBE", "marker")
-		drain := func(what string) {
-			log.WriteString("> " + what + "\n")
-			c.Do("PUBLISH", "marker", "")
-			for {
-				v, err := sub.ReceiveErr(2 * time.Second)
-				require.NoError(t, err, log.String())
-				if len(v.Elems) == 3 && string(v.Elems[1].Str) == "marker" {
-					return
-				}
-				log.WriteString("  " + difftest.Format(v) + "\n")
-			}
-		}
 		inMulti := false
 		for _, cmd := range [][]string{
 			{"HSET", "h", "a", "1", "b", "2"}, {"HSET", "h", "a", "1"}, {"HMSET", "h", "c", "3"}, {"HSETNX", "h", "a", "x"},
