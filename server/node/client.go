@@ -56,18 +56,19 @@ type client struct {
 
 	pub published
 
-	mu      sync.Mutex
-	name    string
-	libName string
-	libVer  string
-	wmu     sync.Mutex    // goroutine mode: held while pushed frames are written, never with mu held on entry
-	busy    bool          // goroutine mode: running a batch, so pushes wait in pending
-	spare   []byte        // goroutine mode: a written pending buffer, for reuse
-	pending []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
-	pushed  chan struct{} // goroutine mode: wakes writePushes
-	gone    chan struct{} // goroutine mode: closed when serve returns
-	dead    chan struct{} // goroutine mode: closed when the connection is killed
-	in      *connSource   // goroutine mode: what the command reader reads
+	mu       sync.Mutex
+	name     string
+	libName  string
+	libVer   string
+	wmu      sync.Mutex    // goroutine mode: held while pushed frames are written, never with mu held on entry
+	busy     bool          // goroutine mode: running a batch, so pushes wait in pending
+	spare    []byte        // goroutine mode: a written pending buffer, for reuse
+	pending  []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
+	batchOut int           // goroutine mode: reply bytes the current batch has written (replyMeter)
+	pushed   chan struct{} // goroutine mode: wakes writePushes
+	gone     chan struct{} // goroutine mode: closed when serve returns
+	dead     chan struct{} // goroutine mode: closed when the connection is killed
+	in       *connSource   // goroutine mode: what the command reader reads
 
 	track        atomic.Pointer[trackMode] // CLIENT TRACKING settings, nil when off (read by writers' goroutines)
 	softSince    atomic.Int64              // server clock (Unix ms) since when output is over the soft limit, 0 when not
@@ -221,8 +222,23 @@ func (s *Server) serveConn(conn net.Conn) {
 	c.in = &connSource{conn: conn}
 	c.rd = resp.NewCommandReader(c.in)
 	c.rd.Limits.MaxBulkLen = s.cfg.ProtoMaxBulkLen
-	c.w = resp.NewWriter(conn)
+	c.w = resp.NewWriter(replyMeter{c})
 	go c.serve()
+}
+
+// replyMeter is the destination of a goroutine-mode client's replies. It counts what a batch of commands
+// writes, early flushes of a long reply included, and closes the client instead of writing once that passes
+// client-output-buffer-limit: Redis, which writes nothing before the command ends, would hold it all.
+type replyMeter struct{ c *client }
+
+var errOutputLimit = errors.New("closed for overcoming of output buffer limits")
+
+func (m replyMeter) Write(p []byte) (int, error) {
+	m.c.batchOut += len(p)
+	if m.c.overOutputLimit(m.c.batchOut) {
+		return 0, errOutputLimit
+	}
+	return m.c.conn.Write(p)
 }
 
 // serve reads and runs the client's commands until the connection ends. Replies are flushed once per pipeline
@@ -251,7 +267,9 @@ func (c *client) serve() {
 		c.setBusy(true)
 		c.execute(args)
 		if !c.rd.Ready() {
-			if err := c.w.Flush(); err != nil {
+			err := c.w.Flush()
+			c.batchOut = 0
+			if err != nil {
 				log.Debug("write failed, closing client", "client-id", c.id, "error", err)
 				return
 			}

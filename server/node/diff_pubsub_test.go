@@ -259,6 +259,29 @@ func testDiffOutputLimit(t *testing.T, mode func(*Config)) {
 	for _, limit := range []string{"pubsub 1mb 256kb 60", "pubsub 0 0 0"} {
 		require.Equal(t, scenario(redis.Addr, limit), scenario(addr, limit))
 	}
+	// A normal client whose reply passes the normal class's hard limit is closed without it; smaller replies and
+	// other clients go on.
+	normal := func(a string) string {
+		var log strings.Builder
+		admin, c := difftest.Dial(t, a), difftest.Dial(t, a)
+		admin.Do("RPUSH", "big", strings.Repeat("e", 100))
+		for i := 0; i < 150; i++ {
+			admin.Do("LPUSHX", "big", strings.Repeat("e", 100), strings.Repeat("f", 100), strings.Repeat("g", 100),
+				strings.Repeat("h", 100), strings.Repeat("i", 100), strings.Repeat("j", 100), strings.Repeat("k", 100))
+		}
+		admin.Do("CONFIG", "SET", "client-output-buffer-limit", "normal 32kb 0 0")
+		log.WriteString("LRANGE big 0 9: " + difftest.Format(c.Do("LRANGE", "big", "0", "9")) + "\n")
+		c.Send("LRANGE", "big", "0", "-1") // about 110 KB
+		_, err := c.ReceiveErr(2 * time.Second)
+		log.WriteString(fmt.Sprintf("LRANGE big 0 -1: closed %v\n", err != nil))
+		log.WriteString("admin: " + difftest.Format(admin.Do("LLEN", "big")) + "\n")
+		admin.Do("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
+		admin.Do("DEL", "big")
+		return log.String()
+	}
+	want := normal(redis.Addr)
+	require.Contains(t, want, "closed true")
+	require.Equal(t, want, normal(addr))
 }
 
 // TestDiffEvictedEvent compares the events of a key evicted under maxmemory: with volatile-lru and a single

@@ -232,6 +232,10 @@ func (l *eventLoop) runBuffered(c *client) bool {
 
 // finish ends a batch: it publishes the client's state, writes its replies and closes it if it is closing.
 func (l *eventLoop) finish(c *client) {
+	if c.overOutputLimit(c.w.Buffered() - c.wpos) {
+		l.closeClient(c) // as Redis, nothing more is written to a client closed for its output
+		return
+	}
 	if !l.flush(c) {
 		return
 	}

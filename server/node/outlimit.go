@@ -9,8 +9,8 @@ import (
 
 // client-output-buffer-limit: a client whose unwritten output passes its class's hard limit, or stays above its
 // soft limit for soft-seconds, is closed, so that a client that does not read (a slow subscriber) cannot grow
-// the server's memory without bound. The limits are checked where output builds up without the client asking
-// for it: pushed frames (pub/sub messages, MONITOR).
+// the server's memory without bound. The limits are checked where output builds up: as pushed frames
+// (pub/sub messages, MONITOR) gather, and before the replies of each batch of commands are written.
 
 // outputLimit is one class's limits, in bytes and seconds; 0 turns a limit off.
 type outputLimit struct {
@@ -76,6 +76,10 @@ var outputLimitParam = param{
 	},
 }
 
+// replyBufferBytes is the size of Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), which its
+// output limits do not count.
+const replyBufferBytes = 16 << 10
+
 // overOutputLimit checks size, the client's unwritten output, against its class's limits and closes the client
 // when it is over them, reporting whether it did. Safe from any goroutine.
 func (c *client) overOutputLimit(size int) bool {
@@ -84,7 +88,8 @@ func (c *client) overOutputLimit(size int) bool {
 		class = classPubSub
 	}
 	l := c.srv.outputLimits.Load()[class]
-	n := int64(size)
+	// Matches Redis: what fits its 16 KB static reply buffer is not counted, only what goes beyond it.
+	n := max(int64(size)-replyBufferBytes, 0)
 	over := l.Hard > 0 && n >= l.Hard
 	if !over && l.Soft > 0 && n >= l.Soft {
 		now := c.srv.clock.Load()
