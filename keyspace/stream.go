@@ -454,7 +454,6 @@ func (s *Stream) trim(wholeNode func(*streamNode) bool, entry func(StreamID) boo
 	return removed
 }
 
-
 // MemoryUsage estimates the bytes the stream holds (see [Sizer]).
 func (s *Stream) MemoryUsage() int {
 	n := allocSize(int(unsafe.Sizeof(Stream{}))) + allocSize(8*cap(s.nodes)) + s.mem
