@@ -92,12 +92,13 @@ func (g *StreamGroup) RangePending(start, end StreamID, fn func(p *PendingEntry)
 }
 
 // Deliver records id as delivered to c at nowMs: a new PEL entry with count 1, or, when id is pending
-// already, moved to c with its time set and its count incremented.
+// already (XGROUP SETID moved the group back), moved to c with its time set and its count reset to 1, as
+// Redis does.
 func (g *StreamGroup) Deliver(c *Consumer, id StreamID, nowMs int64) *PendingEntry {
 	if p, ok := g.pel.get(id); ok {
 		g.Assign(p, c)
 		p.DeliveryTime = nowMs
-		p.DeliveryCount++
+		p.DeliveryCount = 1
 		return p
 	}
 	p := &PendingEntry{ID: id, Consumer: c, DeliveryTime: nowMs, DeliveryCount: 1}
