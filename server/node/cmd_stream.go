@@ -176,7 +176,7 @@ func writeStreamEntry(w *resp.Writer, e keyspace.StreamEntry) {
 	}
 }
 
-// streamOf returns the stream at key (nil when missing), counting the lookup.
+// streamOf returns the stream at key (nil when missing), counting the read lookup (a hit or a keymiss).
 func (c *client) streamOf(tx *keyspace.Txn, key []byte) (*keyspace.Stream, error) {
 	s, err := tx.StreamOf(key)
 	c.countLookup(key, s != nil || err != nil)
@@ -305,7 +305,7 @@ func cmdXAdd(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.begin(key)
 	defer tx.End()
-	s, err := c.streamOf(&tx, key)
+	s, err := tx.StreamOf(key)
 	if err != nil {
 		return err
 	}
@@ -358,7 +358,7 @@ func cmdXTrim(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.begin(key)
 	defer tx.End()
-	s, err := c.streamOf(&tx, key)
+	s, err := tx.StreamOf(key)
 	if s == nil || err != nil {
 		c.writeIntUnlessErr(err, 0)
 		return err
@@ -460,7 +460,7 @@ func cmdXDel(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.begin(key)
 	defer tx.End()
-	s, err := c.streamOf(&tx, key)
+	s, err := tx.StreamOf(key)
 	if s == nil || err != nil {
 		c.writeIntUnlessErr(err, 0)
 		return err
@@ -523,7 +523,7 @@ func cmdXSetID(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.begin(key)
 	defer tx.End()
-	s, err := c.streamOf(&tx, key)
+	s, err := tx.StreamOf(key)
 	if err != nil {
 		return err
 	}
@@ -1325,7 +1325,7 @@ func radixNodes(n int) int {
 	if n == 0 {
 		return 1
 	}
-	return 2*n + 1
+	return n + 1
 }
 
 // XINFO GROUPS key
@@ -1476,6 +1476,8 @@ func cmdXRead(c *client, args [][]byte) error {
 			return err
 		}
 		if !c.serving {
+			// Matches Redis: XREAD looks each key up twice, to parse its id and to serve it.
+			c.countLookup(key, s != nil)
 			c.countLookup(key, s != nil)
 		}
 		streams[i] = s

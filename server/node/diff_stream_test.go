@@ -384,3 +384,43 @@ func TestStreamBlockingMany(t *testing.T) {
 		assert.Equal(t, `[["s", [["1-0", ["f", "v"]]]]]`, difftest.Format(c.Receive()))
 	}
 }
+
+// TestDiffStreamEvents compares the keyspace events of the stream commands (with keymiss and new) with real
+// Redis.
+func TestDiffStreamEvents(t *testing.T) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t)
+	scenario := func(a string) string {
+		var log strings.Builder
+		sub, c := difftest.Dial(t, a), difftest.Dial(t, a)
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEAmn")
+		sub.Do("PSUBSCRIBE", "__key*__:*")
+		sub.Do("SUBSCRIBE", "marker")
+		for _, cmd := range [][]string{
+			{"XADD", "s", "1-0", "a", "1"}, {"XADD", "s", "MAXLEN", "1", "2-0", "a", "2"}, {"XADD", "s", "MAXLEN", "5", "3-0", "a", "3"},
+			{"XADD", "s", "1-0", "a", "1"}, {"XADD", "nokey", "NOMKSTREAM", "*", "a", "1"}, {"XDEL", "s", "9-9"}, {"XDEL", "s", "2-0"},
+			{"XTRIM", "s", "MAXLEN", "5"}, {"XTRIM", "s", "MAXLEN", "0"}, {"XSETID", "s", "10-0"}, {"XLEN", "nokey"},
+			{"XRANGE", "nokey", "-", "+"}, {"XREAD", "STREAMS", "nokey", "0"}, {"XGROUP", "CREATE", "s", "g", "$"},
+			{"XGROUP", "CREATE", "m", "g", "$", "MKSTREAM"}, {"XGROUP", "CREATECONSUMER", "s", "g", "c1"},
+			{"XADD", "s", "11-0", "a", "1"}, {"XADD", "s", "12-0", "a", "1"},
+			{"XREADGROUP", "GROUP", "g", "c2", "COUNT", "1", "STREAMS", "s", ">"}, {"XACK", "s", "g", "11-0"},
+			{"XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"}, {"XCLAIM", "s", "g", "c3", "0", "12-0"},
+			{"XAUTOCLAIM", "s", "g", "c4", "0", "0"}, {"XGROUP", "DELCONSUMER", "s", "g", "c4"},
+			{"XGROUP", "DELCONSUMER", "s", "g", "none"}, {"XGROUP", "SETID", "s", "g", "0"},
+			{"XGROUP", "DESTROY", "s", "g"}, {"XINFO", "STREAM", "s"}, {"XPENDING", "nokey", "g"}, {"DEL", "s"},
+		} {
+			log.WriteString(strings.Join(cmd, " ") + " -> " + difftest.Format(c.Do(cmd...)) + "\n")
+			c.Do("PUBLISH", "marker", "")
+			for {
+				v, err := sub.ReceiveErr(2 * time.Second)
+				require.NoError(t, err, log.String())
+				if len(v.Elems) == 3 && string(v.Elems[1].Str) == "marker" {
+					break
+				}
+				log.WriteString("  " + difftest.Format(v) + "\n")
+			}
+		}
+		return log.String()
+	}
+	assert.Equal(t, scenario(redis.Addr), scenario(addr))
+}
