@@ -551,6 +551,23 @@ func cmdXSetID(c *client, args [][]byte) error {
 	return nil
 }
 
+// streamGroup returns the stream at key and its group called name, counting the read lookup, or the NOGROUP
+// error of XPENDING, XCLAIM and XAUTOCLAIM when either is missing.
+func (c *client) streamGroup(tx *keyspace.Txn, key, name []byte) (*keyspace.Stream, *keyspace.StreamGroup, error) {
+	s, err := c.streamOf(tx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	var g *keyspace.StreamGroup
+	if s != nil {
+		g = s.Group(name)
+	}
+	if g == nil {
+		return nil, nil, noGroupError(key, name)
+	}
+	return s, g, nil
+}
+
 // noGroupError is the NOGROUP reply of the commands that name a key and a group.
 func noGroupError(key, group []byte) error {
 	return &resp.Error{Code: "NOGROUP", Msg: fmt.Sprintf("No such key '%s' or consumer group '%s'", key, group)}
@@ -812,16 +829,9 @@ func cmdXPending(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.begin(key)
 	defer tx.End()
-	s, err := c.streamOf(&tx, key)
+	_, g, err := c.streamGroup(&tx, key, args[2])
 	if err != nil {
 		return err
-	}
-	var g *keyspace.StreamGroup
-	if s != nil {
-		g = s.Group(args[2])
-	}
-	if g == nil {
-		return noGroupError(key, args[2])
 	}
 	if len(args) == 3 {
 		c.w.WriteArrayLen(4)
@@ -903,16 +913,9 @@ func cmdXClaim(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.begin(key)
 	defer tx.End()
-	s, err := c.streamOf(&tx, key)
+	s, g, err := c.streamGroup(&tx, key, args[2])
 	if err != nil {
 		return err
-	}
-	var g *keyspace.StreamGroup
-	if s != nil {
-		g = s.Group(args[2])
-	}
-	if g == nil {
-		return noGroupError(key, args[2])
 	}
 	minIdle, err := parseIntArg(args[4], "Invalid min-idle-time argument for XCLAIM")
 	if err != nil {
@@ -1061,16 +1064,9 @@ func cmdXAutoClaim(c *client, args [][]byte) error {
 	key := args[1]
 	tx := c.begin(key)
 	defer tx.End()
-	s, err := c.streamOf(&tx, key)
+	s, g, err := c.streamGroup(&tx, key, args[2])
 	if err != nil {
 		return err
-	}
-	var g *keyspace.StreamGroup
-	if s != nil {
-		g = s.Group(args[2])
-	}
-	if g == nil {
-		return noGroupError(key, args[2])
 	}
 	now := tx.Now()
 	// Matches Redis 7.0: XAUTOCLAIM creates its consumer only when it claims an entry.
@@ -1274,20 +1270,7 @@ func cmdXInfoStream(c *client, args [][]byte) error {
 		w.WriteBulkString("pel-count")
 		w.WriteInt(int64(g.PendingLen()))
 		w.WriteBulkString("pending")
-		n := limit(g.PendingLen())
-		w.WriteArrayLen(n)
-		g.RangePending(keyspace.StreamID{}, keyspace.MaxStreamID, func(p *keyspace.PendingEntry) bool {
-			if n == 0 {
-				return false
-			}
-			n--
-			w.WriteArrayLen(4)
-			writeStreamID(w, p.ID)
-			w.WriteBulk(p.Consumer.Name)
-			w.WriteInt(p.DeliveryTime)
-			w.WriteInt(int64(p.DeliveryCount))
-			return n > 0
-		})
+		writePEL(w, g.RangePending, limit(g.PendingLen()), true)
 		w.WriteBulkString("consumers")
 		w.WriteArrayLen(len(g.Consumers()))
 		for _, cons := range g.Consumers() {
@@ -1301,22 +1284,33 @@ func cmdXInfoStream(c *client, args [][]byte) error {
 			w.WriteBulkString("pel-count")
 			w.WriteInt(int64(cons.PendingLen()))
 			w.WriteBulkString("pending")
-			n := limit(cons.PendingLen())
-			w.WriteArrayLen(n)
-			cons.RangePending(keyspace.StreamID{}, keyspace.MaxStreamID, func(p *keyspace.PendingEntry) bool {
-				if n == 0 {
-					return false
-				}
-				n--
-				w.WriteArrayLen(3)
-				writeStreamID(w, p.ID)
-				w.WriteInt(p.DeliveryTime)
-				w.WriteInt(int64(p.DeliveryCount))
-				return n > 0
-			})
+			writePEL(w, cons.RangePending, limit(cons.PendingLen()), false)
 		}
 	}
 	return nil
+}
+
+// writePEL writes the first n pending entries that rangeFn visits, for XINFO STREAM FULL: id, the consumer
+// when withConsumer is set, delivery time and count.
+func writePEL(w *resp.Writer, rangeFn func(start, end keyspace.StreamID, fn func(*keyspace.PendingEntry) bool), n int, withConsumer bool) {
+	w.WriteArrayLen(n)
+	if n == 0 {
+		return
+	}
+	rangeFn(keyspace.StreamID{}, keyspace.MaxStreamID, func(p *keyspace.PendingEntry) bool {
+		if withConsumer {
+			w.WriteArrayLen(4)
+			writeStreamID(w, p.ID)
+			w.WriteBulk(p.Consumer.Name)
+		} else {
+			w.WriteArrayLen(3)
+			writeStreamID(w, p.ID)
+		}
+		w.WriteInt(p.DeliveryTime)
+		w.WriteInt(int64(p.DeliveryCount))
+		n--
+		return n > 0
+	})
 }
 
 // radixNodes estimates the nodes of Redis's radix tree holding n node keys (XINFO's radix-tree-nodes); it
