@@ -86,6 +86,11 @@ func parseTimeout(b []byte) (int64, error) {
 // block makes the running command wait for keys for timeoutMs (0: forever). The caller must hold the keys'
 // locks and write no reply. When the command runs for a waiter being served, it returns errStillBlocked.
 func (c *client) block(keys [][]byte, timeoutMs int64) error {
+	return c.blockWith(keys, timeoutMs, c.argv)
+}
+
+// blockWith is block for a command that runs again as argv when served (XREAD with its '$' ids resolved).
+func (c *client) blockWith(keys [][]byte, timeoutMs int64, argv [][]byte) error {
 	if c.serving {
 		return errStillBlocked
 	}
@@ -100,7 +105,7 @@ func (c *client) block(keys [][]byte, timeoutMs int64) error {
 		return nil
 	}
 	s := c.srv
-	w := &waiter{c: c, cmd: c.cmd, args: copyArgs(c.argv), db: c.db, proto: c.w.Protocol()}
+	w := &waiter{c: c, cmd: c.cmd, args: copyArgs(argv), db: c.db, proto: c.w.Protocol()}
 	for _, k := range keys {
 		w.keys = append(w.keys, blockKey{c.db, string(k)})
 	}
@@ -143,6 +148,25 @@ func (c *client) signalReadyIn(db int, key []byte) {
 	if len(s.block.byKey[k]) > 0 {
 		s.block.ready = append(s.block.ready, k)
 		c.signalled = true
+	}
+	s.block.mu.Unlock()
+}
+
+// signalChanged signals key ready when an XREADGROUP waits on it, after any change to the key: Matches Redis,
+// which ends such a wait with an error when the key is deleted or changes type, or its group is destroyed.
+func (c *client) signalChanged(db int, key []byte) {
+	s := c.srv
+	if s.block.count.Load() == 0 {
+		return
+	}
+	k := blockKey{db, string(key)}
+	s.block.mu.Lock()
+	for _, w := range s.block.byKey[k] {
+		if w.cmd.name == "xreadgroup" {
+			s.block.ready = append(s.block.ready, k)
+			c.signalled = true
+			break
+		}
 	}
 	s.block.mu.Unlock()
 }

@@ -102,6 +102,7 @@ func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
 // modified marks key of db changed for WATCH and client tracking, without a keyspace event: Redis's
 // signalModifiedKey on its own (PFCOUNT's update of its cached count).
 func (c *client) modified(db int, key []byte) {
+	c.signalChanged(db, key)
 	c.srv.touchWatched(db, key)
 	c.srv.invalidateKey(c, key)
 }

@@ -59,6 +59,15 @@ var zsetSetup = func() [][]string {
 	return [][]string{cmd}
 }()
 
+// streamSetup adds 1,000 entries with ids 1-0 to 1000-0 and one field to the key stream.
+var streamSetup = func() [][]string {
+	var cmds [][]string
+	for i := 1; i <= 1000; i++ {
+		cmds = append(cmds, []string{"XADD", "stream", strconv.Itoa(i) + "-0", "f", "v" + strconv.Itoa(i)})
+	}
+	return cmds
+}()
+
 var workloads = []workload{
 	{"PING_INLINE c=50", []string{"-t", "ping_inline", "-c", "50"}, "", nil},
 	{"PING_MBULK c=50", []string{"-t", "ping_mbulk", "-c", "50"}, "", nil},
@@ -81,6 +90,8 @@ var workloads = []workload{
 	{"HSET c=50", []string{"-t", "hset", "-c", "50", "-r", "100000"}, "", nil},
 	{"ZADD c=50", []string{"-t", "zadd", "-c", "50", "-r", "100000"}, "", nil},
 	{"ZRANGEBYSCORE 100 of 1000 c=50", []string{"-c", "50", "ZRANGEBYSCORE", "zset", "400", "499"}, "", zsetSetup},
+	{"XADD c=50", []string{"-c", "50", "XADD", "xs", "*", "field", "value"}, "", nil},
+	{"XRANGE 100 of 1000 c=50", []string{"-c", "50", "XRANGE", "stream", "400-0", "499-0"}, "", streamSetup},
 	{"GEOSEARCH 50 km COUNT 10 c=50", []string{"-c", "50", "GEOSEARCH", "geo", "FROMLONLAT", "13.4", "50.5", "BYRADIUS", "50", "km", "COUNT", "10", "ASC"}, "", geoSetup},
 }
 
