@@ -139,9 +139,7 @@ func (c *client) publish() {
 	if q := int64(c.rd.Buffered()); p.qbuf.Load() != q {
 		p.qbuf.Store(q)
 	}
-	if o := int64(c.w.Buffered() - c.wpos); p.obuf.Load() != o {
-		p.obuf.Store(o)
-	}
+	c.publishOutput()
 	if n := int64(c.rd.BufferSize()); p.rbs.Load() != n {
 		p.rbs.Store(n)
 	}
@@ -159,6 +157,15 @@ func (c *client) publish() {
 	}
 	if pr := int32(c.w.Protocol()); p.proto.Load() != pr {
 		p.proto.Store(pr)
+	}
+}
+
+// publishOutput publishes the size of the client's unwritten replies (CLIENT LIST's omem). The end of a batch
+// publishes the rest before writing its replies, so that whoever reads them then sees the client's state
+// (its subscriptions) as of those replies, and this after.
+func (c *client) publishOutput() {
+	if o := int64(c.w.Buffered() - c.wpos); c.pub.obuf.Load() != o {
+		c.pub.obuf.Store(o)
 	}
 }
 
@@ -267,13 +274,14 @@ func (c *client) serve() {
 		c.setBusy(true)
 		c.execute(args)
 		if !c.rd.Ready() {
+			c.publish()
 			err := c.w.Flush()
 			c.batchOut = 0
 			if err != nil {
 				log.Debug("write failed, closing client", "client-id", c.id, "error", err)
 				return
 			}
-			c.publish()
+			c.publishOutput()
 			if err := c.setBusy(false); err != nil {
 				log.Debug("write failed, closing client", "client-id", c.id, "error", err)
 				return

@@ -236,10 +236,11 @@ func (l *eventLoop) finish(c *client) {
 		l.closeClient(c) // as Redis, nothing more is written to a client closed for its output
 		return
 	}
+	c.publish()
 	if !l.flush(c) {
 		return
 	}
-	c.publish()
+	c.publishOutput()
 	if c.closing && c.w.Buffered() == 0 {
 		l.closeClient(c)
 	}
