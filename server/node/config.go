@@ -33,6 +33,7 @@ type Config struct {
 	MaxMemory        int64           // maxmemory: bytes; 0 = no limit
 	MaxMemoryPolicy  keyspace.Policy // maxmemory-policy
 	MaxMemorySamples int             // maxmemory-samples
+	MaxClients       int             // maxclients: connections beyond it are refused
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
 
@@ -68,6 +69,7 @@ func DefaultConfig() Config {
 
 		MaxMemoryPolicy:  keyspace.NoEviction,
 		MaxMemorySamples: 5,
+		MaxClients:       10000,
 		LFULogFactor:     10,
 		LFUDecayTime:     1,
 		Limits:           keyspace.DefaultLimits(),
@@ -364,7 +366,7 @@ var params = []param{
 	fixed("slaveof", ""),
 	fixed("save", "").with(words),
 	fixed("daemonize", "no").with(immutable),
-	fixed("maxclients", "10000"),
+	numParam("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
 	fixed("timeout", "0"),
 	fixed("tcp-keepalive", "300"),
 	fixed("tcp-backlog", "511").with(immutable),

@@ -19,8 +19,12 @@ import (
 // startChildServer); its value is the number of event loops.
 const childServerEnv = "CARMINE_TEST_CHILD_SERVER"
 
-// childNoFileEnv, when set for a child server, is the limit of open files it runs with.
-const childNoFileEnv = "CARMINE_TEST_CHILD_NOFILE"
+// childNoFileEnv, when set for a child server, is the limit of open files it runs with once started;
+// childNoFileAtStartEnv is the limit it starts with.
+const (
+	childNoFileEnv        = "CARMINE_TEST_CHILD_NOFILE"
+	childNoFileAtStartEnv = "CARMINE_TEST_CHILD_NOFILE_AT_START"
+)
 
 func TestMain(m *testing.M) {
 	if loops := os.Getenv(childServerEnv); loops != "" {
@@ -36,7 +40,7 @@ func runChildServer(loops string) int {
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
-	if n, err := strconv.Atoi(os.Getenv(childNoFileEnv)); err == nil {
+	if n, err := strconv.Atoi(os.Getenv(childNoFileAtStartEnv)); err == nil {
 		if err := limitFiles(n); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -46,6 +50,13 @@ func runChildServer(loops string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	// After Start, which would otherwise fit maxclients to the limit: the server is to run out of descriptors.
+	if n, err := strconv.Atoi(os.Getenv(childNoFileEnv)); err == nil {
+		if err := limitFiles(n); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	fmt.Println(srv.Addr().String())
 	io.Copy(io.Discard, os.Stdin)

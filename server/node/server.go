@@ -61,6 +61,7 @@ type Server struct {
 	monitorList []*client
 	closed      bool
 	conns       sync.WaitGroup // one per client goroutine
+	connected   atomic.Int64   // connections accepted and not yet gone, against maxclients
 
 	shutdown     chan struct{} // closed to stop Run (SHUTDOWN, Close)
 	shutdownOnce sync.Once
@@ -75,6 +76,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	cfg.MaxClients = fitMaxClients(cfg.MaxClients, log)
 	s := &Server{
 		cfg:      cfg,
 		log:      log,
@@ -271,10 +273,23 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
 		}
 		delay = 0
+		if s.connected.Add(1) > s.live.maxClients.Load() {
+			s.refuse(conn)
+			continue
+		}
 		if !s.attachToLoop(conn) {
 			s.serveConn(conn)
 		}
 	}
+}
+
+// refuse turns away a connection beyond maxclients with Redis's error, written without waiting.
+func (s *Server) refuse(conn net.Conn) {
+	s.connected.Add(-1)
+	s.stats.rejected.Add(1)
+	conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond)) // a new socket takes it at once
+	conn.Write([]byte("-ERR max number of clients reached\r\n"))
+	conn.Close()
 }
 
 // acceptRetryable reports whether an accept error is a passing condition (out of file descriptors or memory, a
