@@ -126,6 +126,7 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	c.srv.touchWatchedIn(existsIn(&tx), c.db)
 	c.srv.invalidateAll()
 	tx.Flush()
+	c.signalDBsReady(c.db)
 	tx.End()
 	c.w.WriteSimple("OK")
 	return nil
@@ -144,6 +145,7 @@ func cmdFlushAll(c *client, args [][]byte) error {
 	c.srv.touchWatchedIn(existsIn(&tx), dbs...)
 	c.srv.invalidateAll()
 	tx.FlushAll()
+	c.signalDBsReady(dbs...)
 	tx.End()
 	c.w.WriteSimple("OK")
 	return nil

@@ -358,6 +358,15 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 		do(writer, "XGROUP", "DESTROY", "s", "g")
 		do(writer, "XADD", "s", "9-0", "a", "b")
 		note("destroyed", ws[6])
+
+		// FLUSHDB, FLUSHALL and expiry (which no client does) end them too.
+		for _, end := range [][]string{{"FLUSHDB"}, {"FLUSHALL"}, {"PEXPIRE", "s", "100"}} {
+			do(writer, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+			ws[7].Send("XREADGROUP", "GROUP", "g", "c7", "BLOCK", "0", "STREAMS", "s", ">")
+			settle()
+			do(writer, end...)
+			note(end[0], ws[7])
+		}
 		return log.String()
 	}
 	want := scenario(redis.Addr)

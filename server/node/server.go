@@ -97,12 +97,18 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyExpired, "expired", key)
+		if s.signalChanged(db, key) {
+			s.block.orphans.Store(true)
+		}
 	}
 	kcfg.OnNew = func(db int, key []byte) { s.notifyKeyspace(nil, db, notifyNew, "new", key) }
 	kcfg.OnEvicted = func(db int, key []byte) {
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyEvicted, "evicted", key)
+		if s.signalChanged(db, key) {
+			s.block.orphans.Store(true)
+		}
 	}
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
@@ -326,6 +332,9 @@ func (s *Server) sweepExpired(ctx context.Context) error {
 		s.clock.Store(now.UnixMilli())
 		if s.pause.mode.Load() == pauseOff { // as in Redis, keys do not expire during a pause
 			s.ks.ActiveExpireCycle(now.UnixMilli(), interval()/4)
+			if s.block.orphans.CompareAndSwap(true, false) {
+				s.serveReady()
+			}
 		}
 		return interval()
 	})
