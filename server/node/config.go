@@ -350,6 +350,8 @@ var params = []param{
 	limitParam("zset-max-listpack-entries", func(l *keyspace.Limits) *int { return &l.ZSetListpackEntries }, false),
 	limitParam("zset-max-listpack-value", func(l *keyspace.Limits) *int { return &l.ZSetListpackValue }, true),
 	limitParam("hll-sparse-max-bytes", func(l *keyspace.Limits) *int { return &l.HLLSparseMaxBytes }, true),
+	limitParam("stream-node-max-bytes", func(l *keyspace.Limits) *int { return &l.StreamNodeBytes }, true),
+	limitParam("stream-node-max-entries", func(l *keyspace.Limits) *int { return &l.StreamNodeEntries }, false),
 	// Lists always use 8 KiB nodes (Redis's default, -2) and no compression.
 	fixed("list-max-listpack-size", "-2"),
 	fixed("list-compress-depth", "0"),

@@ -232,6 +232,37 @@ func TestDiffStreamTrimNodes(t *testing.T) {
 	}
 }
 
+// TestDiffStreamNodeConfig compares stream-node-max-entries and stream-node-max-bytes: CONFIG GET/SET, the
+// nodes new entries make (XINFO's radix-tree-keys) and the default LIMIT of approximate trims, 100 nodes.
+func TestDiffStreamNodeConfig(t *testing.T) {
+	p := startPair(t, "")
+	both := func(args ...string) {
+		p.Redis.Do(args...)
+		p.Carmine.Do(args...)
+	}
+	for _, c := range [][]string{
+		{"CONFIG", "GET", "stream-node-*"}, {"CONFIG", "SET", "stream-node-max-bytes", "1kb"},
+		{"CONFIG", "SET", "stream-node-max-entries", "-1"}, {"CONFIG", "SET", "stream-node-max-bytes", "x"},
+		{"CONFIG", "SET", "stream-node-max-entries", "200"}, {"CONFIG", "GET", "stream-node-*"},
+	} {
+		p.CheckWith(sortPairs, c...)
+	}
+	for i := 1; i <= 30000; i++ {
+		both("XADD", "s", fmt.Sprintf("%d-1", i), "a", fmt.Sprint(i))
+	}
+	for i := 1; i <= 50; i++ {
+		both("XADD", "b", fmt.Sprintf("%d-1", i), "field", strings.Repeat("v", 100))
+	}
+	for _, c := range [][]string{
+		{"XINFO", "STREAM", "b"}, {"XTRIM", "s", "MAXLEN", "~", "0"},
+		{"CONFIG", "SET", "stream-node-max-entries", "0"}, {"XTRIM", "s", "MAXLEN", "~", "0"}, {"XLEN", "s"},
+		{"CONFIG", "SET", "stream-node-max-bytes", "0"}, {"XADD", "b", "60-1", "f", "v"}, {"XINFO", "STREAM", "b"},
+		{"CONFIG", "SET", "stream-node-max-bytes", "4096", "stream-node-max-entries", "100"},
+	} {
+		checkStream(p, c...)
+	}
+}
+
 // TestDiffStreamRandom runs a seeded random sequence of stream commands over a few keys and groups.
 func TestDiffStreamRandom(t *testing.T) {
 	p := startPair(t, "")
