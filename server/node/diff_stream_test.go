@@ -431,11 +431,9 @@ func TestDiffStreamEvents(t *testing.T) {
 	redis := difftest.StartRedis(t)
 	_, addr := startServer(t)
 	scenario := func(a string) string {
-		var log strings.Builder
-		sub, c := difftest.Dial(t, a), difftest.Dial(t, a)
+		ev := difftest.NewEvents(t, a, "__key*__:*")
+		c := ev.C
 		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEAmn")
-		sub.Do("PSUBSCRIBE", "__key*__:*")
-		sub.Do("SUBSCRIBE", "marker")
 		for _, cmd := range [][]string{
 			{"XADD", "s", "1-0", "a", "1"}, {"XADD", "s", "MAXLEN", "1", "2-0", "a", "2"}, {"XADD", "s", "MAXLEN", "5", "3-0", "a", "3"},
 			{"XADD", "s", "1-0", "a", "1"}, {"XADD", "nokey", "NOMKSTREAM", "*", "a", "1"}, {"XDEL", "s", "9-9"}, {"XDEL", "s", "2-0"},
@@ -449,18 +447,9 @@ func TestDiffStreamEvents(t *testing.T) {
 			{"XGROUP", "DELCONSUMER", "s", "g", "none"}, {"XGROUP", "SETID", "s", "g", "0"},
 			{"XGROUP", "DESTROY", "s", "g"}, {"XINFO", "STREAM", "s"}, {"XPENDING", "nokey", "g"}, {"DEL", "s"},
 		} {
-			log.WriteString(strings.Join(cmd, " ") + " -> " + difftest.Format(c.Do(cmd...)) + "\n")
-			c.Do("PUBLISH", "marker", "")
-			for {
-				v, err := sub.ReceiveErr(2 * time.Second)
-				require.NoError(t, err, log.String())
-				if len(v.Elems) == 3 && string(v.Elems[1].Str) == "marker" {
-					break
-				}
-				log.WriteString("  " + difftest.Format(v) + "\n")
-			}
+			ev.Drain(strings.Join(cmd, " ") + " -> " + difftest.Format(c.Do(cmd...)))
 		}
-		return log.String()
+		return ev.Log.String()
 	}
 	assert.Equal(t, scenario(redis.Addr), scenario(addr))
 }
