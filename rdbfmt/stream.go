@@ -1,6 +1,7 @@
 package rdbfmt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -295,4 +296,108 @@ func streamNode(entries []StreamEntry, master StreamID, lp []byte) ([]StreamEntr
 		return nil, fail("entries after the last one")
 	}
 	return entries, nil
+}
+
+// appendStream appends a stream as type 19 (RDB 10): nodes of up to StreamNodeMaxEntries entries and about
+// StreamNodeMaxBytes bytes, each with the first entry's fields as its master fields, entries with the same
+// fields stored as values only. FirstID and EntriesAdded, when zero in a non-empty stream, are derived as Redis
+// does on loading an older file (the first entry's ID, the length).
+func (w *valueEncoder) appendStream(dst []byte, s *Stream, cfg *Config) []byte {
+	c := cfg.Compress
+	var nodes [][]byte // node key, listpack, ...
+	for i := 0; i < len(s.Entries); {
+		master := s.Entries[i]
+		j := i + 1
+		size := 0
+		for j < len(s.Entries) && (cfg.StreamNodeMaxEntries == 0 || j-i < cfg.StreamNodeMaxEntries) &&
+			(cfg.StreamNodeMaxBytes == 0 || size < cfg.StreamNodeMaxBytes) {
+			for _, f := range s.Entries[j].Fields {
+				size += len(f.Name) + len(f.Value) + 4
+			}
+			j++
+		}
+		w.lp.reset()
+		w.lp.int(int64(j - i)) // live entries
+		w.lp.int(0)            // deleted entries
+		w.lp.int(int64(len(master.Fields)))
+		for _, f := range master.Fields {
+			w.lp.str(f.Name)
+		}
+		w.lp.int(0)
+		for _, e := range s.Entries[i:j] {
+			same := len(e.Fields) == len(master.Fields)
+			for k := 0; same && k < len(e.Fields); k++ {
+				same = bytes.Equal(e.Fields[k].Name, master.Fields[k].Name)
+			}
+			if same {
+				w.lp.int(streamSameFields)
+			} else {
+				w.lp.int(0)
+			}
+			w.lp.int(int64(e.ID.Ms - master.ID.Ms))
+			w.lp.int(int64(e.ID.Seq - master.ID.Seq))
+			if same {
+				for _, f := range e.Fields {
+					w.lp.str(f.Value)
+				}
+				w.lp.int(int64(len(e.Fields) + 3))
+			} else {
+				w.lp.int(int64(len(e.Fields)))
+				for _, f := range e.Fields {
+					w.lp.str(f.Name)
+					w.lp.str(f.Value)
+				}
+				w.lp.int(int64(2*len(e.Fields) + 4))
+			}
+		}
+		var key [16]byte
+		binary.BigEndian.PutUint64(key[:], master.ID.Ms)
+		binary.BigEndian.PutUint64(key[8:], master.ID.Seq)
+		nodes = append(nodes, key[:], bytes.Clone(w.lp.bytes()))
+		i = j
+	}
+	dst = AppendLength(dst, uint64(len(nodes)/2))
+	for _, n := range nodes {
+		dst = AppendString(dst, n, c)
+	}
+	first, added := s.FirstID, s.EntriesAdded
+	if len(s.Entries) > 0 {
+		if first == (StreamID{}) {
+			first = s.Entries[0].ID
+		}
+		if added == 0 {
+			added = uint64(len(s.Entries))
+		}
+	}
+	dst = AppendLength(dst, uint64(len(s.Entries)))
+	dst = appendStreamID(dst, s.LastID)
+	dst = appendStreamID(dst, first)
+	dst = appendStreamID(dst, s.MaxDeletedID)
+	dst = AppendLength(dst, added)
+	dst = AppendLength(dst, uint64(len(s.Groups)))
+	for _, g := range s.Groups {
+		dst = appendStreamID(AppendString(dst, g.Name, c), g.LastID)
+		dst = AppendLength(dst, uint64(g.EntriesRead))
+		dst = AppendLength(dst, uint64(len(g.Pending)))
+		for _, p := range g.Pending {
+			dst = binary.BigEndian.AppendUint64(dst, p.ID.Ms)
+			dst = binary.BigEndian.AppendUint64(dst, p.ID.Seq)
+			dst = binary.LittleEndian.AppendUint64(dst, uint64(p.DeliveryMs))
+			dst = AppendLength(dst, p.DeliveryCount)
+		}
+		dst = AppendLength(dst, uint64(len(g.Consumers)))
+		for _, cn := range g.Consumers {
+			dst = binary.LittleEndian.AppendUint64(AppendString(dst, cn.Name, c), uint64(cn.SeenMs))
+			dst = AppendLength(dst, uint64(len(cn.Pending)))
+			for _, id := range cn.Pending {
+				dst = binary.BigEndian.AppendUint64(dst, id.Ms)
+				dst = binary.BigEndian.AppendUint64(dst, id.Seq)
+			}
+		}
+	}
+	return dst
+}
+
+func appendStreamID(dst []byte, id StreamID) []byte {
+	return AppendLength(AppendLength(dst, id.Ms), id.Seq)
 }

@@ -95,6 +95,7 @@ def types_case(c):
     c("SADD", "set:big", *[pad("member", i, 30) for i in range(300)])
     c("HSET", "hash:small", "name", "carmine", "n", "42", "neg", "-7", "empty", "")
     c("HSET", "hash:big", *[x for i in range(200) for x in (pad("f", i, 10), pad("v", i, 20))])
+    c("HSET", "hash:huge", *[x for i in range(600) for x in (pad("f", i, 10), pad("v", i, 20))])
     c("HSET", "hash:longval", "f", "v" * 65, "g", "1")
     c("ZADD", "zset:small", "1", "one", "2.5", "two.5", "-3", "minus3", "inf", "top", "-inf", "bottom", "0", "zero")
     c("ZADD", "zset:big", *[x for i in range(200) for x in (str(i * 0.25 - 10), pad("m", i, 15))])
