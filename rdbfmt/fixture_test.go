@@ -274,3 +274,7 @@ func checkFixtureStream(t *testing.T, msg string, want fixtureStream, s *rdbfmt.
 		}
 	}
 }
+
+func readFixture(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join("testdata", name+".rdb"))
+}
