@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"errors"
 
 	"github.com/carminedb/carmine/keyspace"
@@ -32,13 +33,62 @@ func cmdDump(c *client, args [][]byte) error {
 		c.w.WriteNull()
 		return nil
 	}
-	if e.Kind() != keyspace.KindString {
-		// Only strings exist so far; each kind adds its encoding to rdbfmt when it lands.
-		return errorf("DUMP of " + e.Kind().String() + " values is not supported yet")
+	if e.Kind() == keyspace.KindString {
+		var buf [20]byte
+		c.w.WriteBulk(rdbfmt.AppendStringDump(nil, e.Bytes(buf[:0])))
+		return nil
 	}
-	var buf [20]byte
-	c.w.WriteBulk(rdbfmt.AppendStringDump(nil, e.Bytes(buf[:0])))
+	v, err := dumpValue(e)
+	if err != nil {
+		return err
+	}
+	// Encoded under the server's limits, as Redis writes the encoding the value has in memory.
+	t, p := rdbfmt.AppendValue([]byte{0}, v, dumpConfig(tx.Limits()))
+	p[0] = byte(t)
+	c.w.WriteBulk(rdbfmt.SealDump(p, 0, rdbfmt.Version))
 	return nil
+}
+
+// dumpConfig is the rdbfmt configuration of DUMP payloads under the keyspace's encoding limits.
+func dumpConfig(lim *keyspace.Limits) rdbfmt.Config {
+	cfg := rdbfmt.DefaultConfig()
+	cfg.HashMaxListpackEntries, cfg.HashMaxListpackValue = lim.HashListpackEntries, lim.HashListpackValue
+	cfg.SetMaxIntsetEntries = lim.SetIntsetEntries
+	cfg.ZSetMaxListpackEntries, cfg.ZSetMaxListpackValue = lim.ZSetListpackEntries, lim.ZSetListpackValue
+	return cfg
+}
+
+// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value.
+func dumpValue(e keyspace.Entry) (rdbfmt.Value, error) {
+	switch o := e.Object().(type) {
+	case *keyspace.List:
+		l := make(rdbfmt.List, 0, o.Len())
+		if o.Len() > 0 {
+			o.Range(0, o.Len()-1, func(v []byte) bool { l = append(l, bytes.Clone(v)); return true })
+		}
+		return l, nil
+	case *keyspace.Hash:
+		h := make(rdbfmt.Hash, 0, o.Len())
+		o.Range(func(f, v []byte) bool {
+			h = append(h, rdbfmt.Field{Name: bytes.Clone(f), Value: bytes.Clone(v)})
+			return true
+		})
+		return h, nil
+	case *keyspace.Set:
+		s := make(rdbfmt.Set, 0, o.Len())
+		o.Range(func(m []byte) bool { s = append(s, bytes.Clone(m)); return true })
+		return s, nil
+	case *keyspace.ZSet:
+		z := make(rdbfmt.ZSet, 0, o.Len())
+		if o.Len() > 0 {
+			o.Range(0, o.Len()-1, false, func(m []byte, score float64) bool {
+				z = append(z, rdbfmt.ZMember{Member: bytes.Clone(m), Score: score})
+				return true
+			})
+		}
+		return z, nil
+	}
+	return nil, errorf("DUMP of " + e.Kind().String() + " values is not supported yet")
 }
 
 // restoreOpts are RESTORE's options after the payload.
@@ -107,7 +157,7 @@ func cmdRestore(c *client, args [][]byte) error {
 	if ttl < 0 {
 		return errInvalidTTL
 	}
-	val, err := restoreValue(args[3])
+	val, obj, err := restoreValue(args[3], tx.Limits())
 	if err != nil {
 		return err
 	}
@@ -122,7 +172,11 @@ func cmdRestore(c *client, args [][]byte) error {
 		c.w.WriteSimple("OK")
 		return nil
 	}
-	tx.SetString(key, val, at)
+	if obj != nil {
+		tx.SetObject(key, obj, at)
+	} else {
+		tx.SetString(key, val, at)
+	}
 	c.wrote(notifyGeneric, "restore", key)
 	c.signalReady(key)
 	// As Redis's objectSetLRUOrLFU: FREQ sets the LFU counter under an LFU policy, IDLETIME backdates the LRU
@@ -137,18 +191,66 @@ func cmdRestore(c *client, args [][]byte) error {
 	return nil
 }
 
-// restoreValue checks a DUMP payload and decodes its value, mapping rdbfmt's errors to Redis's two replies.
-func restoreValue(payload []byte) ([]byte, error) {
+// restoreValue checks a DUMP payload and decodes its value, mapping rdbfmt's errors to Redis's two replies: a
+// string, or a list, hash, set or sorted set built under lim. Matches Redis: a value with no elements is bad
+// data.
+func restoreValue(payload []byte, lim *keyspace.Limits) ([]byte, keyspace.Object, error) {
 	d, err := rdbfmt.ParseDump(payload)
 	if errors.Is(err, rdbfmt.ErrChecksum) || errors.Is(err, rdbfmt.ErrVersion) {
-		return nil, errDumpPayload
+		return nil, nil, errDumpPayload
 	}
 	if err != nil {
-		return nil, errBadData
+		return nil, nil, errBadData
 	}
-	val, err := d.StringValue()
+	if d.Type == rdbfmt.TypeString {
+		val, err := d.StringValue()
+		if err != nil {
+			return nil, nil, errBadData
+		}
+		return val, nil, nil
+	}
+	v, err := d.DecodeValue()
 	if err != nil {
-		return nil, errBadData
+		return nil, nil, errBadData
 	}
-	return val, nil
+	switch v := v.(type) {
+	case rdbfmt.List:
+		if len(v) > 0 {
+			l := keyspace.NewList()
+			l.PushBack(v...)
+			return nil, l, nil
+		}
+	case rdbfmt.Hash:
+		if len(v) > 0 {
+			h := keyspace.NewHash()
+			for _, f := range v {
+				h.Set(f.Name, f.Value, lim)
+			}
+			return nil, h, nil
+		}
+	case rdbfmt.Set:
+		if len(v) > 0 {
+			s := keyspace.NewSet(v[0], len(v), lim)
+			for _, m := range v {
+				s.Add(m, lim)
+			}
+			return nil, s, nil
+		}
+	case rdbfmt.ZSet:
+		if len(v) > 0 {
+			maxLen := 0
+			for _, m := range v {
+				maxLen = max(maxLen, len(m.Member))
+			}
+			z := keyspace.NewZSetFor(lim, len(v), maxLen)
+			for _, m := range v {
+				if _, _, err := z.Add(lim, m.Member, m.Score, 0); err != nil {
+					return nil, nil, errBadData
+				}
+			}
+			return nil, z, nil
+		}
+	}
+	// Streams and module values are not kept by the keyspace yet.
+	return nil, nil, errBadData
 }
