@@ -53,7 +53,7 @@ func (r *reader) readValue(t Type) (Value, error) {
 		if t == TypeList {
 			return List(elems), nil
 		}
-		return Set(elems), wrap(start, checkDistinct(elems, 1, "set member"))
+		return Set(elems), wrap(start, checkDistinctS(elems))
 	case TypeZSet, TypeZSet2:
 		n, err := r.length("sorted set length")
 		if err != nil {
@@ -182,7 +182,7 @@ func decodeBlob(t Type, b []byte) (Value, error) {
 	case TypeListZiplist:
 		return List(elems), nil
 	case TypeSetListpack:
-		return Set(elems), checkDistinct(elems, 1, "set member")
+		return Set(elems), checkDistinctS(elems)
 	}
 	if len(elems)%2 != 0 {
 		return nil, fmt.Errorf("%w: %s of %d entries, expected pairs", ErrCorrupt, t, len(elems))
@@ -211,43 +211,29 @@ func isRangeErr(err error) bool {
 	return ok && ne.Err == strconv.ErrRange
 }
 
-// checkDistinct checks that every step-th element from the first is distinct. Matches Redis: duplicate set
-// members, hash fields or sorted-set members make the file corrupt.
-func checkDistinct(elems [][]byte, step int, what string) error {
-	if len(elems) <= step {
+// checkDistinct checks that no two items have the same key. Matches Redis: duplicate set members, hash fields
+// or sorted-set members make the file corrupt.
+func checkDistinct[T any](items []T, key func(T) []byte, what string) error {
+	if len(items) < 2 {
 		return nil
 	}
-	seen := make(map[string]struct{}, len(elems)/step)
-	for i := 0; i < len(elems); i += step {
-		if _, dup := seen[string(elems[i])]; dup {
-			return fmt.Errorf("%w: duplicate %s %q", ErrCorrupt, what, elems[i])
+	seen := make(map[string]struct{}, len(items))
+	for _, it := range items {
+		k := key(it)
+		if _, dup := seen[string(k)]; dup {
+			return fmt.Errorf("%w: duplicate %s %q", ErrCorrupt, what, k)
 		}
-		seen[string(elems[i])] = struct{}{}
+		seen[string(k)] = struct{}{}
 	}
 	return nil
 }
 
-func checkDistinctH(h Hash) error {
-	seen := make(map[string]struct{}, len(h))
-	for _, f := range h {
-		if _, dup := seen[string(f.Name)]; dup {
-			return fmt.Errorf("%w: duplicate hash field %q", ErrCorrupt, f.Name)
-		}
-		seen[string(f.Name)] = struct{}{}
-	}
-	return nil
-}
-
-func checkDistinctZ(z ZSet) error {
-	seen := make(map[string]struct{}, len(z))
-	for _, m := range z {
-		if _, dup := seen[string(m.Member)]; dup {
-			return fmt.Errorf("%w: duplicate sorted set member %q", ErrCorrupt, m.Member)
-		}
-		seen[string(m.Member)] = struct{}{}
-	}
-	return nil
-}
+func member(m []byte) []byte          { return m }
+func fieldName(f Field) []byte        { return f.Name }
+func zsetMember(m ZMember) []byte     { return m.Member }
+func checkDistinctH(h Hash) error     { return checkDistinct(h, fieldName, "hash field") }
+func checkDistinctZ(z ZSet) error     { return checkDistinct(z, zsetMember, "sorted set member") }
+func checkDistinctS(s [][]byte) error { return checkDistinct(s, member, "set member") }
 
 // Module data opcodes: each field of a module's serialised value is an opcode (a length) and a value.
 const (

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/carminedb/carmine/rdbfmt/internal/crc64"
-	"github.com/carminedb/carmine/rdbfmt/internal/lzf"
 )
 
 // DecodeError is an error found at a place in the input. Err wraps [ErrCorrupt], [ErrChecksum], [ErrVersion] or
@@ -193,15 +192,9 @@ func (r *reader) string(what string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ulen == 0 {
-			return []byte{}, nil
-		}
-		if ulen > clen*lzf.MaxExpansion {
-			return nil, r.fail(start, "%s: %d compressed bytes cannot make %d", what, clen, ulen)
-		}
-		out := make([]byte, ulen)
-		if m, err := lzf.Decompress(out, c); err != nil || m != len(out) {
-			return nil, r.fail(start, "%s: compressed string does not decompress to its %d bytes", what, ulen)
+		out, err := inflate(c, ulen)
+		if err != nil {
+			return nil, r.fail(start, "%s: %v", what, err)
 		}
 		return out, nil
 	}
