@@ -303,12 +303,15 @@ func intsetOf(s Set, limit int) ([]int64, bool) {
 	return slices.Compact(ints), true
 }
 
-// appendList appends a list as a quicklist of listpack nodes, each filled up to the configured size, and an
-// element of packedThreshold bytes or more as a plain node.
+// appendList appends a list as a quicklist of listpack nodes, and an element of packedThreshold bytes or more
+// as a plain node. Matches Redis 7.0 (_quicklistNodeAllowInsert): an element joins the current node unless the
+// node's size plus the element's length plus 8 would pass the size limit (or, with a count limit, 8 KiB) or
+// the count would pass the count limit.
 func (w *valueEncoder) appendList(dst []byte, l List, cfg *Config) []byte {
+	const sizeOverhead, safetyLimit = 8, 8192
 	maxBytes, maxCount := 0, cfg.ListMaxListpackSize
 	if cfg.ListMaxListpackSize < 0 {
-		maxBytes, maxCount = 4096<<(-cfg.ListMaxListpackSize-1), math.MaxInt
+		maxBytes = 4096 << (-cfg.ListMaxListpackSize - 1)
 	}
 	countPos := len(dst)
 	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0, 0) // node count, a 64-bit length, fixed up at the end
@@ -328,17 +331,13 @@ func (w *valueEncoder) appendList(dst []byte, l List, cfg *Config) []byte {
 			nodes++
 			continue
 		}
-		before := len(w.lp.buf)
-		w.lp.str(el)
-		if w.lp.count > 1 && (w.lp.count > maxCount || maxBytes > 0 && len(w.lp.buf)+1 > maxBytes) {
-			// Over the limit: end the node before this element and start the next with it.
-			entry := slices.Clone(w.lp.buf[before:])
-			w.lp.buf = w.lp.buf[:before]
-			w.lp.count--
-			flush()
-			w.lp.buf = append(w.lp.buf, entry...)
-			w.lp.count = 1
+		if w.lp.count > 0 {
+			newSize := len(w.lp.buf) + 1 + len(el) + sizeOverhead // +1: the end byte
+			if maxBytes > 0 && newSize > maxBytes || maxBytes == 0 && (newSize > safetyLimit || w.lp.count+1 > maxCount) {
+				flush()
+			}
 		}
+		w.lp.str(el)
 	}
 	flush()
 	// Rewrite the node count in its shortest form.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -364,6 +365,79 @@ func TestEncoderRandomRoundTrip(t *testing.T) {
 			data := encodeAll(t, cfg, recs)
 			_, got := decodeAll(t, data)
 			sameEntries(t, recs, got)
+		})
+	}
+}
+
+// With rdbcompression no, our payloads of compact values are byte for byte Redis's DUMP: the same listpack and
+// intset layouts, integer encodings and back lengths, quicklist nodes and stream nodes.
+func TestPayloadsMatchRedis(t *testing.T) {
+	r := startRedis(t, t.TempDir(), "none.rdb", "--rdbcompression", "no")
+	cfg := rdbfmt.DefaultConfig()
+	cfg.Compress = false
+	ints := []string{"0", "127", "128", "-1", "-4096", "4095", "4096", "-4097", "32767", "-32768", "32768",
+		"8388607", "-8388608", "8388608", "2147483647", "-2147483648", "2147483648", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808", "007", "-0", "+1", " 1", "1.5", "", "x"}
+	var hashArgs []any
+	var h rdbfmt.Hash
+	for i, v := range ints {
+		f := fmt.Sprintf("f%d", i)
+		hashArgs = append(hashArgs, f, v)
+		h = append(h, rdbfmt.Field{Name: []byte(f), Value: []byte(v)})
+	}
+	long := strings.Repeat("y", 63)
+	hashArgs = append(hashArgs, "long", long)
+	h = append(h, rdbfmt.Field{Name: []byte("long"), Value: []byte(long)})
+	var list rdbfmt.List
+	var listArgs []any
+	for i := range 1500 { // several 8 KiB nodes
+		v := fmt.Sprintf("item-%d", i*7919%100000)
+		if i%5 == 0 {
+			v = strconv.Itoa(i * 31)
+		}
+		list = append(list, []byte(v))
+		listArgs = append(listArgs, v)
+	}
+	var entries []rdbfmt.StreamEntry
+	for i := 1; i <= 120; i++ { // two nodes of at most 100 entries
+		fields := []rdbfmt.Field{{Name: []byte("a"), Value: []byte(strconv.Itoa(i))}, {Name: []byte("b"), Value: []byte("text")}}
+		if i%9 == 0 {
+			fields = []rdbfmt.Field{{Name: []byte("other"), Value: []byte("x")}}
+		}
+		entries = append(entries, rdbfmt.StreamEntry{ID: rdbfmt.StreamID{Ms: 1000 + uint64(i/4), Seq: uint64(i % 4)}, Fields: fields})
+	}
+	tests := []struct {
+		name  string
+		setup [][]any
+		value rdbfmt.Value
+	}{
+		{"hash listpack", [][]any{append([]any{"HSET", "k"}, hashArgs...)}, h},
+		{"intset 16", [][]any{{"SADD", "k", "5", "-3", "100"}}, rdbfmt.Set(bs("5", "-3", "100"))},
+		{"intset 64", [][]any{{"SADD", "k", "5", "-9223372036854775808", "70000"}}, rdbfmt.Set(bs("5", "-9223372036854775808", "70000"))},
+		{"zset listpack", [][]any{{"ZADD", "k", "1.5", "a", "-2", "b", "100000", "c", "0", "d", "2.25", "e"}},
+			rdbfmt.ZSet{{Member: []byte("a"), Score: 1.5}, {Member: []byte("b"), Score: -2}, {Member: []byte("c"), Score: 100000},
+				{Member: []byte("d"), Score: 0}, {Member: []byte("e"), Score: 2.25}}},
+		{"list", [][]any{append([]any{"RPUSH", "k"}, listArgs...)}, list},
+		{"stream", nil, &rdbfmt.Stream{Entries: entries, Length: uint64(len(entries)), LastID: entries[len(entries)-1].ID}},
+	}
+	for _, e := range entries {
+		args := []any{"XADD", "k", e.ID.String()}
+		for _, f := range e.Fields {
+			args = append(args, f.Name, f.Value)
+		}
+		tests[len(tests)-1].setup = append(tests[len(tests)-1].setup, args)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r.do("DEL", "k")
+			for _, c := range tt.setup {
+				r.do(c...)
+			}
+			want := []byte(r.do("DUMP", "k").(string))
+			typ, p := rdbfmt.AppendValue([]byte{0}, tt.value, cfg)
+			p[0] = byte(typ)
+			got := rdbfmt.SealDump(p, 0, rdbfmt.Version)
+			assert.Equal(t, want, got)
 		})
 	}
 }
