@@ -78,7 +78,8 @@ type Encoder struct {
 	enc valueEncoder
 }
 
-// NewEncoder returns an Encoder writing to w with the given configuration, and writes the header.
+// NewEncoder returns an Encoder writing to w with the given configuration, and writes the header. A
+// configuration that does not Validate is the error of every method.
 func NewEncoder(w io.Writer, cfg Config) *Encoder {
 	e := &Encoder{w: bufio.NewWriterSize(w, 64<<10), cfg: cfg, db: -1}
 	e.err = cfg.Validate()

@@ -105,7 +105,7 @@ func (r *reader) readValue(t Type) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, err := decodeBlob(t, b)
+		v, err := decodeBlob(t, b, &r.num)
 		return v, wrap(at, err)
 	case TypeListQuicklist, TypeListQuicklist2:
 		n, err := r.length("quicklist node count")
@@ -134,9 +134,9 @@ func (r *reader) readValue(t Type) (Value, error) {
 			}
 			var elems [][]byte
 			if t == TypeListQuicklist {
-				elems, err = parseZiplist(b)
+				elems, err = parseZiplist(b, &r.num)
 			} else {
-				elems, err = parseListpack(b)
+				elems, err = parseListpack(b, &r.num)
 			}
 			if err != nil {
 				return nil, wrap(at, err)
@@ -161,19 +161,19 @@ func (r *reader) readValue(t Type) (Value, error) {
 }
 
 // decodeBlob decodes a value stored as one string in a compact encoding.
-func decodeBlob(t Type, b []byte) (Value, error) {
+func decodeBlob(t Type, b []byte, num *numbers) (Value, error) {
 	var elems [][]byte
 	var err error
 	switch t {
 	case TypeHashZipmap:
 		elems, err = parseZipmap(b)
 	case TypeSetIntset:
-		elems, err = parseIntset(b)
+		elems, err = parseIntset(b, num)
 		return Set(elems), err
 	case TypeHashZiplist, TypeListZiplist, TypeZSetZiplist:
-		elems, err = parseZiplist(b)
+		elems, err = parseZiplist(b, num)
 	default:
-		elems, err = parseListpack(b)
+		elems, err = parseListpack(b, num)
 	}
 	if err != nil {
 		return nil, err

@@ -11,6 +11,19 @@ import (
 // whole blob, checks its header against its size and every entry against the bytes left, and returns the
 // elements as strings (integers in decimal). Errors wrap ErrCorrupt and name the position inside the blob.
 
+// numbers holds the decimal forms of decoded integers, many to an allocation. Each form is a full slice
+// (capacity = length), so appending to one never overwrites the next.
+type numbers struct{ buf []byte }
+
+func (n *numbers) format(v int64) []byte {
+	if cap(n.buf)-len(n.buf) < 20 {
+		n.buf = make([]byte, 0, 2048)
+	}
+	start := len(n.buf)
+	n.buf = strconv.AppendInt(n.buf, v, 10)
+	return n.buf[start:len(n.buf):len(n.buf)]
+}
+
 // Ziplist (RDB types 10, 12, 13 and the nodes of 14):
 //
 //	<zlbytes uint32 LE> <zltail uint32 LE> <zllen uint16 LE> <entry>... 0xff
@@ -21,7 +34,7 @@ func zlErr(pos int, format string, args ...any) error {
 	return fmt.Errorf("%w: ziplist byte %d: "+format, append([]any{ErrCorrupt, pos}, args...)...)
 }
 
-func parseZiplist(b []byte) ([][]byte, error) {
+func parseZiplist(b []byte, num *numbers) ([][]byte, error) {
 	if len(b) < zlHeader+1 {
 		return nil, zlErr(0, "expected a header and an end byte, found %d bytes", len(b))
 	}
@@ -53,7 +66,7 @@ func parseZiplist(b []byte) ([][]byte, error) {
 		if prevLen != prev {
 			return nil, zlErr(start, "previous-entry length %d, expected %d", prevLen, prev)
 		}
-		v, n, err := zlEntry(b[p:])
+		v, n, err := zlEntry(b[p:], num)
 		if err != nil {
 			return nil, zlErr(p, "%v", err)
 		}
@@ -74,7 +87,7 @@ func parseZiplist(b []byte) ([][]byte, error) {
 }
 
 // zlEntry decodes the encoding and data of a ziplist entry.
-func zlEntry(b []byte) ([]byte, int, error) {
+func zlEntry(b []byte, num *numbers) ([]byte, int, error) {
 	if len(b) == 0 {
 		return nil, 0, fmt.Errorf("missing encoding")
 	}
@@ -108,14 +121,14 @@ func zlEntry(b []byte) ([]byte, int, error) {
 			size = 1
 		default:
 			if e >= 0xf1 && e <= 0xfd {
-				return strconv.AppendInt(nil, int64(e&0x0f)-1, 10), 1, nil
+				return num.format(int64(e&0x0f) - 1), 1, nil
 			}
 			return nil, 0, fmt.Errorf("unknown encoding %#02x", e)
 		}
 		if len(b) < 1+size {
 			return nil, 0, fmt.Errorf("truncated integer")
 		}
-		return strconv.AppendInt(nil, leInt(b[1:1+size]), 10), 1 + size, nil
+		return num.format(leInt(b[1 : 1+size])), 1 + size, nil
 	}
 	if n > len(b)-hdr {
 		return nil, 0, fmt.Errorf("string of %d bytes with %d left", n, len(b)-hdr)
@@ -148,16 +161,17 @@ type listpackIter struct {
 	b     []byte
 	p     int
 	count int
+	num   *numbers
 }
 
-func newListpackIter(b []byte) (*listpackIter, error) {
+func newListpackIter(b []byte, num *numbers) (*listpackIter, error) {
 	if len(b) < lpHeader+1 {
 		return nil, lpErr(0, "expected a header and an end byte, found %d bytes", len(b))
 	}
 	if n := binary.LittleEndian.Uint32(b); uint64(n) != uint64(len(b)) {
 		return nil, lpErr(0, "header says %d bytes, the string holds %d", n, len(b))
 	}
-	return &listpackIter{b: b, p: lpHeader}, nil
+	return &listpackIter{b: b, p: lpHeader, num: num}, nil
 }
 
 // next returns the next entry, or ok false at the end byte (after checking the count and that nothing follows).
@@ -175,7 +189,7 @@ func (it *listpackIter) next() (v []byte, ok bool, err error) {
 		}
 		return nil, false, nil
 	}
-	v, n, err := lpEntry(b[p:])
+	v, n, err := lpEntry(b[p:], it.num)
 	if err != nil {
 		return nil, false, lpErr(p, "%v", err)
 	}
@@ -192,8 +206,8 @@ func (it *listpackIter) next() (v []byte, ok bool, err error) {
 }
 
 // parseListpack returns all the entries of a listpack.
-func parseListpack(b []byte) ([][]byte, error) {
-	it, err := newListpackIter(b)
+func parseListpack(b []byte, num *numbers) ([][]byte, error) {
+	it, err := newListpackIter(b, num)
 	if err != nil {
 		return nil, err
 	}
@@ -208,12 +222,12 @@ func parseListpack(b []byte) ([][]byte, error) {
 }
 
 // lpEntry decodes the encoding and data of a listpack entry, returning its value and their size.
-func lpEntry(b []byte) ([]byte, int, error) {
+func lpEntry(b []byte, num *numbers) ([]byte, int, error) {
 	e := b[0]
 	var n, hdr int
 	switch {
 	case e&0x80 == 0:
-		return strconv.AppendInt(nil, int64(e), 10), 1, nil
+		return num.format(int64(e)), 1, nil
 	case e&0xc0 == 0x80:
 		n, hdr = int(e&0x3f), 1
 	case e&0xe0 == 0xc0:
@@ -224,7 +238,7 @@ func lpEntry(b []byte) ([]byte, int, error) {
 		if v >= 1<<12 {
 			v -= 1 << 13
 		}
-		return strconv.AppendInt(nil, v, 10), 2, nil
+		return num.format(v), 2, nil
 	case e&0xf0 == 0xe0:
 		if len(b) < 2 {
 			return nil, 0, fmt.Errorf("truncated 12-bit length")
@@ -240,7 +254,7 @@ func lpEntry(b []byte) ([]byte, int, error) {
 		if len(b) < 1+size {
 			return nil, 0, fmt.Errorf("truncated integer")
 		}
-		return strconv.AppendInt(nil, leInt(b[1:1+size]), 10), 1 + size, nil
+		return num.format(leInt(b[1 : 1+size])), 1 + size, nil
 	default:
 		return nil, 0, fmt.Errorf("unknown encoding %#02x", e)
 	}
@@ -375,7 +389,7 @@ func canonicalInt64(s []byte) (int64, bool) {
 }
 
 // Intset (RDB type 11): <encoding uint32 LE: 2, 4 or 8> <count uint32 LE> <count integers LE, ascending>.
-func parseIntset(b []byte) ([][]byte, error) {
+func parseIntset(b []byte, num *numbers) ([][]byte, error) {
 	if len(b) < 8 {
 		return nil, fmt.Errorf("%w: intset of %d bytes has no header", ErrCorrupt, len(b))
 	}
@@ -395,7 +409,7 @@ func parseIntset(b []byte) ([][]byte, error) {
 			return nil, fmt.Errorf("%w: intset integer %d (%d) not above the one before", ErrCorrupt, i, v)
 		}
 		prev = v
-		out = append(out, strconv.AppendInt(nil, v, 10))
+		out = append(out, num.format(v))
 	}
 	return out, nil
 }

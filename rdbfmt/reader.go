@@ -37,11 +37,17 @@ const chunk = 64 << 10
 // reader reads the primitives of the RDB format from a buffered stream, counting the offset and computing the
 // CRC-64 of all it reads. Its errors are *DecodeError at the offset where the primitive started.
 type reader struct {
-	br  *bufio.Reader
-	off int64
-	crc uint64
-	tee *[]byte // when set, every byte read is appended here too (module data kept as is)
+	br   *bufio.Reader
+	off  int64
+	crc  uint64
+	tee  *[]byte // when set, every byte read is appended here too (module data kept as is)
+	slab []byte  // small strings are cut from it, many to an allocation
+	num  numbers // decimal forms of integers
+	tmp  [16]byte // fixed-size reads (a local array would escape through io.ReadFull)
 }
+
+// smallString is the largest string cut from the reader's slab.
+const smallString = 256
 
 func newReader(r io.Reader) *reader {
 	br, ok := r.(*bufio.Reader)
@@ -85,6 +91,21 @@ func (r *reader) bytes(n uint64, what string) ([]byte, error) {
 	if n > math.MaxInt32*4 {
 		return nil, r.fail(start, "%s of %d bytes is too long", what, n)
 	}
+	if n == 0 {
+		return []byte{}, nil
+	}
+	if n <= smallString {
+		if cap(r.slab)-len(r.slab) < int(n) {
+			r.slab = make([]byte, 0, 16<<10)
+		}
+		l := len(r.slab)
+		p := r.slab[l : l+int(n) : l+int(n)]
+		if err := r.full(p, what); err != nil {
+			return nil, err
+		}
+		r.slab = r.slab[:l+int(n)]
+		return p, nil
+	}
 	buf := make([]byte, 0, min(n, chunk))
 	for uint64(len(buf)) < n {
 		k := int(min(n-uint64(len(buf)), uint64(max(len(buf), chunk))))
@@ -103,21 +124,18 @@ func (r *reader) bytes(n uint64, what string) ([]byte, error) {
 }
 
 func (r *reader) byte(what string) (byte, error) {
-	var b [1]byte
-	err := r.full(b[:], what)
-	return b[0], err
+	err := r.full(r.tmp[:1], what)
+	return r.tmp[0], err
 }
 
 func (r *reader) uint32LE(what string) (uint32, error) {
-	var b [4]byte
-	err := r.full(b[:], what)
-	return binary.LittleEndian.Uint32(b[:]), err
+	err := r.full(r.tmp[:4], what)
+	return binary.LittleEndian.Uint32(r.tmp[:]), err
 }
 
 func (r *reader) uint64LE(what string) (uint64, error) {
-	var b [8]byte
-	err := r.full(b[:], what)
-	return binary.LittleEndian.Uint64(b[:]), err
+	err := r.full(r.tmp[:8], what)
+	return binary.LittleEndian.Uint64(r.tmp[:]), err
 }
 
 // rawLength reads a length or the byte announcing a special string encoding.
@@ -127,7 +145,7 @@ func (r *reader) rawLength(what string) (n uint64, special bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	var b [9]byte
+	b := r.tmp[:9]
 	b[0] = c
 	size := 1
 	switch {
@@ -171,14 +189,13 @@ func (r *reader) string(what string) ([]byte, error) {
 	switch Enc(n) {
 	case EncInt8:
 		b, err := r.byte(what)
-		return strconv.AppendInt(nil, int64(int8(b)), 10), err
+		return r.num.format(int64(int8(b))), err
 	case EncInt16:
-		var b [2]byte
-		err := r.full(b[:], what)
-		return strconv.AppendInt(nil, int64(int16(binary.LittleEndian.Uint16(b[:]))), 10), err
+		err := r.full(r.tmp[:2], what)
+		return r.num.format(int64(int16(binary.LittleEndian.Uint16(r.tmp[:])))), err
 	case EncInt32:
 		v, err := r.uint32LE(what)
-		return strconv.AppendInt(nil, int64(int32(v)), 10), err
+		return r.num.format(int64(int32(v))), err
 	case EncLZF:
 		clen, err := r.length(what + " compressed length")
 		if err != nil {
@@ -246,7 +263,7 @@ func (r *reader) streamID(what string) (StreamID, error) {
 
 // rawStreamID reads an ID as 16 raw bytes, big-endian.
 func (r *reader) rawStreamID(what string) (StreamID, error) {
-	var b [16]byte
-	err := r.full(b[:], what)
-	return StreamID{binary.BigEndian.Uint64(b[:]), binary.BigEndian.Uint64(b[8:])}, err
+	b := r.tmp[:16]
+	err := r.full(b, what)
+	return StreamID{binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])}, err
 }

@@ -46,7 +46,7 @@ func (r *reader) readStream(t Type) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.Entries, err = streamNode(s.Entries, master, lp); err != nil {
+		if s.Entries, err = streamNode(s.Entries, master, lp, &r.num); err != nil {
 			return nil, &DecodeError{Offset: at, Err: err}
 		}
 	}
@@ -180,8 +180,8 @@ func (r *reader) readGroup(t Type) (StreamGroup, error) {
 }
 
 // streamNode appends the live entries of one node's listpack to entries.
-func streamNode(entries []StreamEntry, master StreamID, lp []byte) ([]StreamEntry, error) {
-	it, err := newListpackIter(lp)
+func streamNode(entries []StreamEntry, master StreamID, lp []byte, nums *numbers) ([]StreamEntry, error) {
+	it, err := newListpackIter(lp, nums)
 	if err != nil {
 		return nil, err
 	}
