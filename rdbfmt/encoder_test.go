@@ -250,6 +250,12 @@ func TestEncoderReencodesFixtures(t *testing.T) {
 			again := encodeAll(t, cfg, recs)
 			_, got := decodeAll(t, again)
 			sameEntries(t, recs, got)
+			if check, err := exec.LookPath("redis-check-rdb"); err == nil {
+				file := filepath.Join(t.TempDir(), name+".rdb")
+				require.NoError(t, os.WriteFile(file, again, 0o644))
+				out, err := exec.Command(check, file).CombinedOutput()
+				assert.NoError(t, err, "redis-check-rdb:\n%s", out)
+			}
 			var types, gotTypes []string
 			for _, r := range recs {
 				if e, ok := r.(*rdbfmt.Entry); ok {
