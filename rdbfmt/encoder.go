@@ -122,6 +122,9 @@ func (e *Encoder) Entry(ent *Entry) error {
 	if e.err != nil {
 		return e.err
 	}
+	if ent.Value == nil {
+		return fmt.Errorf("rdbfmt: entry %q has no value", ent.Key)
+	}
 	if int64(ent.DB) != e.db {
 		if err := e.SelectDB(ent.DB); err != nil {
 			return err
@@ -180,7 +183,7 @@ func (e *Encoder) Close() error {
 }
 
 // AppendValue appends v in the encoding cfg chooses and returns its object type, which precedes it in a file
-// or DUMP payload.
+// or DUMP payload. v must not be nil.
 func AppendValue(dst []byte, v Value, cfg Config) (Type, []byte) {
 	var enc valueEncoder
 	return enc.appendValue(dst, v, &cfg)

@@ -3,6 +3,7 @@ package rdbfmt_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -196,6 +197,7 @@ func TestEncoderRedisLoads(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "ours.rdb"), data, 0o644))
 
 	check := needRedis(t, "redis-check-rdb")
+	require.ErrorContains(t, rdbfmt.NewEncoder(io.Discard, rdbfmt.DefaultConfig()).Entry(&rdbfmt.Entry{Key: []byte("k")}), "no value")
 	out, err := exec.Command(check, filepath.Join(dir, "ours.rdb")).CombinedOutput()
 	require.NoError(t, err, "redis-check-rdb:\n%s", out)
 	assert.Contains(t, string(out), "RDB looks OK")
@@ -250,7 +252,7 @@ func TestEncoderReencodesFixtures(t *testing.T) {
 			again := encodeAll(t, cfg, recs)
 			_, got := decodeAll(t, again)
 			sameEntries(t, recs, got)
-			if check, err := exec.LookPath("redis-check-rdb"); err == nil {
+			if check, ok := redisBin(t, "redis-check-rdb"); ok {
 				file := filepath.Join(t.TempDir(), name+".rdb")
 				require.NoError(t, os.WriteFile(file, again, 0o644))
 				out, err := exec.Command(check, file).CombinedOutput()

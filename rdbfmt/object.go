@@ -112,7 +112,7 @@ func (r *reader) readValue(t Type) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		var l List
+		l := List{}
 		for range n {
 			container := uint64(qlPacked)
 			if t == TypeListQuicklist2 {
@@ -177,6 +177,9 @@ func decodeBlob(t Type, b []byte, num *numbers) (Value, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if elems == nil {
+		elems = [][]byte{} // an empty value is empty, not nil, whatever its encoding
 	}
 	switch t {
 	case TypeListZiplist:

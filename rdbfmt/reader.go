@@ -40,9 +40,9 @@ type reader struct {
 	br   *bufio.Reader
 	off  int64
 	crc  uint64
-	tee  *[]byte // when set, every byte read is appended here too (module data kept as is)
-	slab []byte  // small strings are cut from it, many to an allocation
-	num  numbers // decimal forms of integers
+	tee  *[]byte  // when set, every byte read is appended here too (module data kept as is)
+	slab []byte   // small strings are cut from it, many to an allocation
+	num  numbers  // decimal forms of integers
 	tmp  [16]byte // fixed-size reads (a local array would escape through io.ReadFull)
 }
 

@@ -24,14 +24,21 @@ import (
 // needRedis skips the test when redis-server is not installed, unless CARMINE_REQUIRE_REDIS=1 (CI) makes that
 // a failure.
 func needRedis(t *testing.T, bin string) string {
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		if os.Getenv("CARMINE_REQUIRE_REDIS") == "1" {
-			t.Fatalf("%s not found: %v", bin, err)
-		}
+	path, ok := redisBin(t, bin)
+	if !ok {
 		t.Skipf("%s not installed", bin)
 	}
 	return path
+}
+
+// redisBin finds bin for an optional check: false when it is not installed, a failure instead under
+// CARMINE_REQUIRE_REDIS=1.
+func redisBin(t *testing.T, bin string) (string, bool) {
+	path, err := exec.LookPath(bin)
+	if err != nil && os.Getenv("CARMINE_REQUIRE_REDIS") == "1" {
+		t.Fatalf("%s not found: %v", bin, err)
+	}
+	return path, err == nil
 }
 
 type redisConn struct {
