@@ -21,6 +21,7 @@ type DecodeError struct {
 	Err    error
 }
 
+// Error says what was wrong, where and in which key.
 func (e *DecodeError) Error() string {
 	if e.Key != nil {
 		return fmt.Sprintf("%v (at offset %d, key %q)", e.Err, e.Offset, e.Key)
@@ -28,6 +29,7 @@ func (e *DecodeError) Error() string {
 	return fmt.Sprintf("%v (at offset %d)", e.Err, e.Offset)
 }
 
+// Unwrap returns Err, so errors.Is finds ErrCorrupt and the other sentinels.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // chunk is the most a read allocates before the input has shown it holds that many bytes: a length read from

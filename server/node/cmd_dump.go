@@ -58,7 +58,8 @@ func dumpConfig(lim *keyspace.Limits) rdbfmt.Config {
 	return cfg
 }
 
-// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value.
+// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value. RDB saving will
+// share it.
 func dumpValue(e keyspace.Entry) (rdbfmt.Value, error) {
 	switch o := e.Object().(type) {
 	case *keyspace.List:
@@ -213,12 +214,24 @@ func restoreValue(payload []byte, lim *keyspace.Limits) ([]byte, keyspace.Object
 	if err != nil {
 		return nil, nil, errBadData
 	}
+	obj := objectOf(v, lim)
+	if obj == nil {
+		return nil, nil, errBadData
+	}
+	return nil, obj, nil
+}
+
+// objectOf builds the keyspace object of a decoded list, hash, set or sorted set under lim, as the commands
+// that add its elements one by one would build it. It returns nil for a value with no elements (Redis skips
+// those keys when loading and calls such a payload bad data) and for the kinds the keyspace does not keep yet
+// (streams, module values). Strings are stored with SetString instead. RDB loading will share it.
+func objectOf(v rdbfmt.Value, lim *keyspace.Limits) keyspace.Object {
 	switch v := v.(type) {
 	case rdbfmt.List:
 		if len(v) > 0 {
 			l := keyspace.NewList()
 			l.PushBack(v...)
-			return nil, l, nil
+			return l
 		}
 	case rdbfmt.Hash:
 		if len(v) > 0 {
@@ -226,7 +239,7 @@ func restoreValue(payload []byte, lim *keyspace.Limits) ([]byte, keyspace.Object
 			for _, f := range v {
 				h.Set(f.Name, f.Value, lim)
 			}
-			return nil, h, nil
+			return h
 		}
 	case rdbfmt.Set:
 		if len(v) > 0 {
@@ -234,7 +247,7 @@ func restoreValue(payload []byte, lim *keyspace.Limits) ([]byte, keyspace.Object
 			for _, m := range v {
 				s.Add(m, lim)
 			}
-			return nil, s, nil
+			return s
 		}
 	case rdbfmt.ZSet:
 		if len(v) > 0 {
@@ -244,13 +257,10 @@ func restoreValue(payload []byte, lim *keyspace.Limits) ([]byte, keyspace.Object
 			}
 			z := keyspace.NewZSetFor(lim, len(v), maxLen)
 			for _, m := range v {
-				if _, _, err := z.Add(lim, m.Member, m.Score, 0); err != nil {
-					return nil, nil, errBadData
-				}
+				z.Add(lim, m.Member, m.Score, 0) // rdbfmt never yields NaN scores, the only error of a plain Add
 			}
-			return nil, z, nil
+			return z
 		}
 	}
-	// Streams and module values are not kept by the keyspace yet.
-	return nil, nil, errBadData
+	return nil
 }
