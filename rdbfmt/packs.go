@@ -435,7 +435,7 @@ func appendIntset(dst []byte, vs []int64) []byte {
 }
 
 // Zipmap (RDB type 9, before Redis 2.6): <count byte, 254 or more when unknown> then, for each field,
-// <len><field><len><free byte><value><free bytes>, then 0xff. A len is 1 byte below 254, or 254 and a uint32 LE.
+// <len><field><len><free byte><value><free bytes>, then 0xff. A len is 1 byte below 254, else 254 and a uint32 LE.
 func parseZipmap(b []byte) ([][]byte, error) {
 	fail := func(pos int, format string, args ...any) error {
 		return fmt.Errorf("%w: zipmap byte %d: "+format, append([]any{ErrCorrupt, pos}, args...)...)
@@ -454,6 +454,9 @@ func parseZipmap(b []byte) ([][]byte, error) {
 			return int(c), nil
 		case c == 254 && p+5 <= len(b):
 			n := binary.LittleEndian.Uint32(b[p+1:])
+			if n < 254 {
+				return 0, fail(p, "5-byte length %d, expected 254 or more", n) // Matches Redis, which rejects it
+			}
 			p += 5
 			if uint64(n) > uint64(len(b)-p) {
 				return 0, fail(p, "length %d with %d bytes left", n, len(b)-p)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -169,8 +170,10 @@ func (r *reader) readGroup(t Type) (StreamGroup, error) {
 			g.Pending[i].Consumer = c.Name
 			c.Pending = append(c.Pending, id)
 		}
+		slices.SortFunc(c.Pending, StreamID.compare)
 		g.Consumers = append(g.Consumers, c)
 	}
+	slices.SortFunc(g.Pending, func(a, b PendingEntry) int { return a.ID.compare(b.ID) })
 	for _, p := range g.Pending {
 		if p.Consumer == nil {
 			return g, r.fail(r.off, "group %q: pending entry %s has no consumer", g.Name, p.ID)

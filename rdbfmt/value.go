@@ -1,6 +1,9 @@
 package rdbfmt
 
-import "strconv"
+import (
+	"cmp"
+	"strconv"
+)
 
 // Value is a decoded value, whatever its encoding in the file: one of [String], [List], [Set], [Hash], [ZSet],
 // [*Stream] or [Module]. Decoding keeps the order the file stores (for sets and hashes an arbitrary one).
@@ -53,6 +56,13 @@ func (id StreamID) String() string {
 // Less reports whether id comes before o.
 func (id StreamID) Less(o StreamID) bool { return id.Ms < o.Ms || id.Ms == o.Ms && id.Seq < o.Seq }
 
+func (id StreamID) compare(o StreamID) int {
+	if c := cmp.Compare(id.Ms, o.Ms); c != 0 {
+		return c
+	}
+	return cmp.Compare(id.Seq, o.Seq)
+}
+
 // Stream is a stream value. Entries holds the live entries in ID order (deleted ones are dropped). The metadata
 // fields of RDB 10 (FirstID, MaxDeletedID, EntriesAdded) are zero when the file is older; a loader then derives
 // them as Redis does (FirstID from the first entry, EntriesAdded from the length).
@@ -77,7 +87,7 @@ type StreamGroup struct {
 	Name        []byte
 	LastID      StreamID
 	EntriesRead int64
-	Pending     []PendingEntry // the group's pending entries list (PEL), in ID order
+	Pending     []PendingEntry // the group's pending entries list (PEL), in ID order (sorted when decoded)
 	Consumers   []Consumer
 }
 
@@ -91,7 +101,8 @@ type PendingEntry struct {
 }
 
 // Consumer is a consumer of a group: its name, when it was last seen and last active (Unix ms; ActiveMs is
-// RDB 11, and Redis 7.2 sets it to SeenMs when reading older files) and the IDs of its pending entries.
+// RDB 11, and Redis 7.2 sets it to SeenMs when reading older files) and the IDs of its pending entries, in ID
+// order (sorted when decoded).
 type Consumer struct {
 	Name     []byte
 	SeenMs   int64
