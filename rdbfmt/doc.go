@@ -53,8 +53,9 @@
 // 7.0 does under the limits of a [Config] (Redis's defaults in [DefaultConfig]): strings as integers when
 // canonical, LZF-compressed when longer than 20 bytes and it pays; hashes and sorted sets as listpacks while
 // small, sets as intsets while all integers, lists as quicklist v2 nodes of listpacks (8 KiB each by default),
-// streams as type 19 with listpack nodes of 100 entries. [AppendValue] encodes one value, [AppendDump] makes a
-// DUMP payload of any value.
+// streams as type 19 with listpack nodes of 100 entries. With [Config] Version 11 it writes RDB 11 for Redis 7.2
+// and later instead: small sets of strings as listpacks, streams as type 21 with consumers' active times.
+// [AppendValue] encodes one value, [AppendDump] makes a DUMP payload of any value (RDB 10).
 //
 //	e := rdbfmt.NewEncoder(w, rdbfmt.DefaultConfig())
 //	e.Aux([]byte("redis-ver"), []byte("7.0.15"))

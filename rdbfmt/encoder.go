@@ -18,11 +18,16 @@ import (
 // Config chooses how an [Encoder] (and [AppendValue]) encodes values. The limits are Redis's configs of the same
 // names: a value within them is written in its compact encoding, as Redis keeps it in memory and saves it.
 type Config struct {
+	// Version is the RDB version written: 10 (Redis 7.0 and later load it; 0 means 10) or 11 (Redis 7.2 and
+	// later), which adds set listpacks and consumers' active times.
+	Version  int
 	Compress bool // rdbcompression: LZF-compress strings (and listpacks) longer than 20 bytes when it pays
 
 	HashMaxListpackEntries int // hash-max-listpack-entries
 	HashMaxListpackValue   int // hash-max-listpack-value (bytes, fields and values)
 	SetMaxIntsetEntries    int // set-max-intset-entries
+	SetMaxListpackEntries  int // set-max-listpack-entries (Version 11)
+	SetMaxListpackValue    int // set-max-listpack-value (Version 11)
 	ZSetMaxListpackEntries int // zset-max-listpack-entries
 	ZSetMaxListpackValue   int // zset-max-listpack-value (bytes of a member)
 	ListMaxListpackSize    int // list-max-listpack-size: bytes of one quicklist node when negative (-1 4 KiB, ... -5 64 KiB), entries when positive
@@ -30,13 +35,16 @@ type Config struct {
 	StreamNodeMaxBytes     int // stream-node-max-bytes
 }
 
-// DefaultConfig returns Redis 7.0's defaults.
+// DefaultConfig returns the defaults of redis-server 7.0.15 (as CONFIG GET reports them) and RDB version 10.
 func DefaultConfig() Config {
 	return Config{
+		Version:                Version,
 		Compress:               true,
 		HashMaxListpackEntries: 512,
 		HashMaxListpackValue:   64,
 		SetMaxIntsetEntries:    512,
+		SetMaxListpackEntries:  128,
+		SetMaxListpackValue:    64,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		ListMaxListpackSize:    -2,
@@ -48,7 +56,10 @@ func DefaultConfig() Config {
 // Validate reports a limit out of range.
 func (c Config) Validate() error {
 	switch {
+	case c.Version != 0 && c.Version != 10 && c.Version != 11:
+		return fmt.Errorf("rdbfmt: RDB version %d, expected 10 or 11", c.Version)
 	case c.HashMaxListpackEntries < 0, c.HashMaxListpackValue < 0, c.SetMaxIntsetEntries < 0,
+		c.SetMaxListpackEntries < 0, c.SetMaxListpackValue < 0,
 		c.ZSetMaxListpackEntries < 0, c.ZSetMaxListpackValue < 0, c.StreamNodeMaxEntries < 0,
 		c.StreamNodeMaxBytes < 0:
 		return errors.New("rdbfmt: negative limit")
@@ -61,7 +72,8 @@ func (c Config) Validate() error {
 // packedThreshold is the size from which a list element gets a quicklist node of its own (Redis 7.0's default).
 const packedThreshold = 1 << 30
 
-// Encoder writes an RDB file of [Version] 10, which Redis 7.0 and later load. Errors are sticky: after the
+// Encoder writes an RDB file of the configured version (normally [Version] 10, which Redis 7.0 and later load).
+// Errors are sticky: after the
 // first one every method does nothing and returns it, and Close returns it.
 //
 // A file is: NewEncoder (writes the header), any Aux fields, then for each database its entries (Entry writes a
@@ -81,9 +93,12 @@ type Encoder struct {
 // NewEncoder returns an Encoder writing to w with the given configuration, and writes the header. A
 // configuration that does not Validate is the error of every method.
 func NewEncoder(w io.Writer, cfg Config) *Encoder {
+	if cfg.Version == 0 {
+		cfg.Version = Version
+	}
 	e := &Encoder{w: bufio.NewWriterSize(w, 64<<10), cfg: cfg, db: -1}
 	e.err = cfg.Validate()
-	e.write(fmt.Appendf(nil, "REDIS%04d", Version))
+	e.write(fmt.Appendf(nil, "REDIS%04d", cfg.Version))
 	return e
 }
 
@@ -215,6 +230,19 @@ func (w *valueEncoder) appendValue(dst []byte, v Value, cfg *Config) (Type, []by
 		if ints, ok := intsetOf(v, cfg.SetMaxIntsetEntries); ok {
 			return TypeSetIntset, AppendString(dst, appendIntset(nil, ints), c)
 		}
+		if cfg.Version >= 11 && len(v) <= cfg.SetMaxListpackEntries {
+			small := true
+			for i := 0; small && i < len(v); i++ {
+				small = len(v[i]) <= cfg.SetMaxListpackValue
+			}
+			if small {
+				w.lp.reset()
+				for _, m := range v {
+					w.lp.str(m)
+				}
+				return TypeSetListpack, AppendString(dst, w.lp.bytes(), c)
+			}
+		}
 		dst = AppendLength(dst, uint64(len(v)))
 		for _, m := range v {
 			dst = AppendString(dst, m, c)
@@ -266,6 +294,9 @@ func (w *valueEncoder) appendValue(dst []byte, v Value, cfg *Config) (Type, []by
 		}
 		return TypeZSet2, dst
 	case *Stream:
+		if cfg.Version >= 11 {
+			return TypeStreamListpacks3, w.appendStream(dst, v, cfg)
+		}
 		return TypeStreamListpacks2, w.appendStream(dst, v, cfg)
 	case Module:
 		return TypeModule2, append(AppendLength(dst, v.TypeID), v.Data...)

@@ -187,6 +187,47 @@ func TestEncoderRoundTrip(t *testing.T) {
 	}
 }
 
+// RDB 11 (Redis 7.2): small sets of strings as listpacks, streams with consumers' active times.
+func TestEncoderVersion11(t *testing.T) {
+	cfg := rdbfmt.DefaultConfig()
+	cfg.Version = 11
+	recs := richEntries()
+	version, got := decodeAll(t, encodeAll(t, cfg, recs))
+	assert.Equal(t, 11, version)
+	types := map[string]rdbfmt.Type{}
+	for _, r := range got {
+		if e, ok := r.(*rdbfmt.Entry); ok {
+			types[string(e.Key)] = e.Type
+			if s, ok := e.Value.(*rdbfmt.Stream); ok {
+				for _, g := range s.Groups {
+					for _, c := range g.Consumers {
+						assert.Equal(t, c.SeenMs, c.ActiveMs, "active time defaults to the seen time")
+					}
+				}
+			}
+		}
+	}
+	assert.Equal(t, rdbfmt.TypeSetListpack, types["set:strings"])
+	assert.Equal(t, rdbfmt.TypeSetIntset, types["set:intset"])
+	assert.Equal(t, rdbfmt.TypeSet, types["set:ints600"])
+	assert.Equal(t, rdbfmt.TypeStreamListpacks3, types["x:stream"])
+	var want, have []rdbfmt.Record
+	for i := range recs {
+		if e, ok := recs[i].(*rdbfmt.Entry); ok {
+			w := reencoded(*e)
+			want = append(want, &w)
+		}
+	}
+	for _, r := range got {
+		if e, ok := r.(*rdbfmt.Entry); ok {
+			h := reencoded(*e)
+			have = append(have, &h)
+		}
+	}
+	sameEntries(t, want, have)
+	assert.ErrorContains(t, rdbfmt.Config{Version: 12, ListMaxListpackSize: -2}.Validate(), "RDB version 12")
+}
+
 // Our file passes redis-check-rdb and loads into redis-server 7.0 with the same contents, in the encodings
 // Redis itself chooses.
 func TestEncoderRedisLoads(t *testing.T) {
@@ -364,7 +405,8 @@ func TestEncoderRandomRoundTrip(t *testing.T) {
 			}
 			recs = append(recs, e)
 		}
-		cfg := rdbfmt.Config{Compress: rng.IntN(2) == 0,
+		cfg := rdbfmt.Config{Version: []int{0, 10, 11}[rng.IntN(3)], Compress: rng.IntN(2) == 0,
+			SetMaxListpackEntries: rng.IntN(300), SetMaxListpackValue: rng.IntN(100),
 			HashMaxListpackEntries: rng.IntN(300), HashMaxListpackValue: rng.IntN(300), SetMaxIntsetEntries: rng.IntN(300),
 			ZSetMaxListpackEntries: rng.IntN(300), ZSetMaxListpackValue: rng.IntN(300),
 			ListMaxListpackSize:  []int{-1, -2, -5, 1, 7, 1000}[rng.IntN(6)],

@@ -301,7 +301,7 @@ func streamNode(entries []StreamEntry, master StreamID, lp []byte, nums *numbers
 	return entries, nil
 }
 
-// appendStream appends a stream as type 19 (RDB 10): nodes of up to StreamNodeMaxEntries entries and about
+// appendStream appends a stream as type 19 (RDB 10) or 21 (RDB 11, with consumers' active times): nodes of up to StreamNodeMaxEntries entries and about
 // StreamNodeMaxBytes bytes, each with the first entry's fields as its master fields, entries with the same
 // fields stored as values only. FirstID and EntriesAdded, when zero in a non-empty stream, are derived as Redis
 // does on loading an older file (the first entry's ID, the length).
@@ -391,6 +391,13 @@ func (w *valueEncoder) appendStream(dst []byte, s *Stream, cfg *Config) []byte {
 		dst = AppendLength(dst, uint64(len(g.Consumers)))
 		for _, cn := range g.Consumers {
 			dst = binary.LittleEndian.AppendUint64(AppendString(dst, cn.Name, c), uint64(cn.SeenMs))
+			if cfg.Version >= 11 {
+				active := cn.ActiveMs
+				if active < 0 {
+					active = cn.SeenMs // as Redis 7.2 does for a consumer read from an older file
+				}
+				dst = binary.LittleEndian.AppendUint64(dst, uint64(active))
+			}
 			dst = AppendLength(dst, uint64(len(cn.Pending)))
 			for _, id := range cn.Pending {
 				dst = binary.BigEndian.AppendUint64(dst, id.Ms)
