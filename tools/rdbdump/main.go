@@ -3,6 +3,7 @@
 //	go run ./tools/rdbdump dump.rdb            # one JSON object per record, then a summary line
 //	go run ./tools/rdbdump -check dump.rdb     # only validate: a summary, or the error
 //	go run ./tools/rdbdump -values=false f.rdb # keys, types and sizes without the values
+//	redis-cli --rdb - | go run ./tools/rdbdump -   # a live server's snapshot, from standard input
 //
 // Each line has "type": "aux", "selectdb", "resizedb", "key", "function" or "module-aux", and the record's
 // fields. A key line names its encoding as the RDB type ("hash-listpack", "list-quicklist2"...) and its value
@@ -27,15 +28,16 @@ import (
 	"github.com/carminedb/carmine/rdbfmt"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// run is the command with its arguments and streams; it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("rdbdump", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	check := fs.Bool("check", false, "only validate the file; print a summary")
 	values := fs.Bool("values", true, "print values (else only their sizes)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rdbdump [-check] [-values=false] file.rdb")
+		fmt.Fprintln(stderr, "usage: rdbdump [-check] [-values=false] file.rdb  (- reads standard input)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -46,15 +48,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	name := fs.Arg(0)
-	f, err := os.Open(name)
-	if err != nil {
-		fmt.Fprintln(stderr, "rdbdump:", err)
-		return 1
+	var in io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintln(stderr, "rdbdump:", err)
+			return 1
+		}
+		defer f.Close()
+		in = f
 	}
-	defer f.Close()
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	sum, err := dump(f, out, !*check, *values)
+	sum, err := dump(in, out, !*check, *values)
 	if err != nil {
 		out.Flush()
 		var de *rdbfmt.DecodeError

@@ -18,7 +18,7 @@ const fixtures = "../../rdbfmt/testdata"
 
 func runDump(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	code = run(args, &out, &errOut)
+	code = run(args, strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -61,6 +61,14 @@ func TestCheck(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "RDB version 10")
 	assert.Contains(t, out, ": OK")
+}
+
+func TestStdin(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(fixtures, "lfu.rdb"))
+	require.NoError(t, err)
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, run([]string{"-check", "-"}, bytes.NewReader(data), &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "-: RDB version 10, 2 keys")
 }
 
 func TestValuesOff(t *testing.T) {
