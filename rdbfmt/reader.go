@@ -199,11 +199,11 @@ func (r *reader) string(what string) ([]byte, error) {
 		v, err := r.uint32LE(what)
 		return r.num.format(int64(int32(v))), err
 	case EncLZF:
-		clen, err := r.length(what + " compressed length")
+		clen, err := r.length("compressed string length")
 		if err != nil {
 			return nil, err
 		}
-		ulen, err := r.length(what + " original length")
+		ulen, err := r.length("compressed string original length")
 		if err != nil {
 			return nil, err
 		}
