@@ -18,19 +18,7 @@ func BenchmarkDecoder(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		d := rdbfmt.NewDecoder(bytes.NewReader(data))
-		for {
-			if _, err := d.Next(); err != nil {
-				if !errors.Is(err, io.EOF) {
-					b.Fatal(err)
-				}
-				break
-			}
-		}
-	}
+	benchDecode(b, data)
 }
 
 // BenchmarkEncoder writes the entries of the types fixture.
@@ -95,6 +83,11 @@ func manyKeys(b *testing.B) []byte {
 // BenchmarkDecoderManyKeys reads a file of many small keys, the common shape of a large RDB file.
 func BenchmarkDecoderManyKeys(b *testing.B) {
 	data := manyKeys(b)
+	benchDecode(b, data)
+}
+
+// benchDecode decodes data, every record, b.N times.
+func benchDecode(b *testing.B, data []byte) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
