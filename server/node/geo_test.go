@@ -154,10 +154,7 @@ func BenchmarkGeoSearch(b *testing.B) {
 // BenchmarkGeoCommands measures GEO commands through the dispatcher, without the network, on a set of 10,000
 // members spread over 20 by 15 degrees.
 func BenchmarkGeoCommands(b *testing.B) {
-	srv, err := New(DefaultConfig(), nil)
-	require.NoError(b, err)
-	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
-	c.w = resp.NewWriter(io.Discard)
+	c := benchClient(b)
 	for i := range 10000 {
 		lon := 20 * math.Mod(float64(i)*0.6180339887, 1)
 		lat := 40 + 15*math.Mod(float64(i)*0.7548776662, 1)
@@ -173,11 +170,7 @@ func BenchmarkGeoCommands(b *testing.B) {
 		}
 		c.execute(cmd)
 	}
-	c.w.Discard()
-	for _, bc := range []struct {
-		name string
-		args [][]byte
-	}{
+	runBenchCommands(b, c, []benchCommand{
 		{"grid-50km-count10-asc", bs("GEOSEARCH", "grid", "FROMLONLAT", "13.4", "50.5", "BYRADIUS", "50", "km", "COUNT", "10", "ASC")},
 		{"geoadd", bs("GEOADD", "g", "13.361389", "38.115556", "member:1")},
 		{"geopos", bs("GEOPOS", "g", "member:1", "member:2")},
@@ -186,15 +179,7 @@ func BenchmarkGeoCommands(b *testing.B) {
 		{"geosearch-30km", bs("GEOSEARCH", "g", "FROMLONLAT", "10", "47", "BYRADIUS", "30", "km")},
 		{"geosearch-30km-withdist-asc", bs("GEOSEARCH", "g", "FROMLONLAT", "10", "47", "BYRADIUS", "30", "km", "WITHDIST", "ASC")},
 		{"geosearch-box-count10", bs("GEOSEARCH", "g", "FROMMEMBER", "member:7", "BYBOX", "100", "100", "km", "COUNT", "10")},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				c.execute(bc.args)
-				c.w.Discard()
-			}
-		})
-	}
+	})
 }
 
 func bs(args ...string) [][]byte {
