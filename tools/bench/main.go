@@ -91,7 +91,7 @@ func main() {
 		benchBin  = flag.String("redis-benchmark", "redis-benchmark", "redis-benchmark binary")
 		requests  = flag.Int("n", 200000, "requests per run")
 		rounds    = flag.Int("rounds", 3, "runs of each workload on each server (the median is shown)")
-		only      = flag.String("only", "", "run only workloads whose name contains this (case-insensitive)")
+		only      = flag.String("only", "", "run only workloads and memory rows whose name contains this (case-insensitive); \"memory\": every memory row")
 		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the first memory row (0: skip that row, -1: skip every memory row)")
 		fanSubs   = flag.Int("fanout-subscribers", 50, "subscribers of the PUBLISH fan-out row (0: skip it)")
 		pin       = flag.Bool("pin", false, "pin the servers to CPU 0 and redis-benchmark to CPU 1 with taskset, for steadier numbers")
@@ -192,7 +192,7 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 	carmine.stop()
 	fmt.Fprintf(tw, "\nmemory\tredis RSS MiB\tcarmine RSS MiB\tratio\tredis used MiB\tcarmine used MiB\tratio\t\n")
 	for _, ml := range memoryLoads(memKeys) {
-		if only != "" && !strings.Contains(strings.ToLower(ml.name), strings.ToLower(only)) {
+		if only != "" && !strings.EqualFold(only, "memory") && !strings.Contains(strings.ToLower(ml.name), strings.ToLower(only)) {
 			continue
 		}
 		var rss, used [2]int64
