@@ -48,6 +48,11 @@ type Config struct {
 	LatencyThreshold  int64  // latency-monitor-threshold: milliseconds, 0 = off
 	DebugCommand      string // enable-debug-command: no, yes or local (loopback clients only)
 
+	// ManageMemory lets the server own the process's Go runtime memory settings (see gcpolicy.go): maxmemory
+	// becomes the soft memory limit, and memory freed while idle goes back to the system. Not a configuration
+	// parameter: the carmine-server command sets it; tests and programs embedding a server leave it off.
+	ManageMemory bool
+
 	// ConfigFile is the absolute path of the configuration file the server was started with ("" for none), the
 	// file CONFIG REWRITE rewrites. ParseArgs sets it.
 	ConfigFile string

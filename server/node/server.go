@@ -237,6 +237,10 @@ func (s *Server) Run(ctx context.Context) error {
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.sampleStats(sctx, 100*time.Millisecond) }, func(error) { cancel() })
 	}
+	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return releaseIdleMemory(sctx) }, func(error) { cancel() })
+	}
 	{ // Stop requests: the caller's context, SHUTDOWN and Close.
 		stop := make(chan struct{})
 		g.Add(func() error {
