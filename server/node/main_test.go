@@ -40,6 +40,7 @@ func runChildServer(loops string) int {
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
+	cfg.MaxClients = 20000 // room for the many-connection tests (fitted to the limit of open files at start)
 	if n, err := strconv.Atoi(os.Getenv(childNoFileAtStartEnv)); err == nil {
 		if err := limitFiles(n); err != nil {
 			fmt.Fprintln(os.Stderr, err)
