@@ -141,4 +141,3 @@ func TestReadLine(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
