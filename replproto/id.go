@@ -18,16 +18,25 @@ type ID [IDLen]byte
 
 // NewID returns a fresh random ID read from r, or from crypto/rand when r is nil.
 func NewID(r io.Reader) (ID, error) {
+	var id ID
+	if err := randomHex(id[:], r); err != nil {
+		return ID{}, fmt.Errorf("replproto: new id: %w", err)
+	}
+	return id, nil
+}
+
+// randomHex fills dst with random hexadecimal characters from len(dst)/2 bytes read from r, or from
+// crypto/rand when r is nil. Matches Redis (getRandomHexChars), which makes ids and EOF marks this way.
+func randomHex(dst []byte, r io.Reader) error {
 	if r == nil {
 		r = rand.Reader
 	}
-	var raw [IDLen / 2]byte
-	if _, err := io.ReadFull(r, raw[:]); err != nil {
-		return ID{}, fmt.Errorf("replproto: new id: %w", err)
+	raw := make([]byte, len(dst)/2)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return err
 	}
-	var id ID
-	hex.Encode(id[:], raw[:])
-	return id, nil
+	hex.Encode(dst, raw)
+	return nil
 }
 
 // ParseID parses a 40-character replication id. It accepts any 40 bytes other than CR, LF, space and NUL, as

@@ -2,8 +2,6 @@ package replproto
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
@@ -118,15 +116,10 @@ type EOFMark [EOFMarkLen]byte
 // NewEOFMark returns a random mark of 40 hexadecimal characters read from r, or from crypto/rand when r is
 // nil. Matches Redis, which uses 40 random hex characters.
 func NewEOFMark(r io.Reader) (EOFMark, error) {
-	if r == nil {
-		r = rand.Reader
-	}
-	var raw [EOFMarkLen / 2]byte
 	var m EOFMark
-	if _, err := io.ReadFull(r, raw[:]); err != nil {
-		return m, fmt.Errorf("replproto: new eof mark: %w", err)
+	if err := randomHex(m[:], r); err != nil {
+		return EOFMark{}, fmt.Errorf("replproto: new eof mark: %w", err)
 	}
-	hex.Encode(m[:], raw[:])
 	return m, nil
 }
 
