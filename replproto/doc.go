@@ -12,8 +12,8 @@
 //	replica: REPLCONF capa eof capa psync2                          primary: +OK\r\n
 //	replica: PSYNC ? -1                                             primary: +FULLRESYNC <40-char replid> 0\r\n
 //	primary: $EOF:<40-byte mark>\r\n<RDB payload><40-byte mark>
+//	replica: REPLCONF ACK 0 (and then every second, with its offset)
 //	primary: the replication stream (commands, as a client sends them), from offset 1 on
-//	replica: REPLCONF ACK <offset> (every second)
 //
 // Offsets count the bytes of the replication stream as Redis does: a server's master_repl_offset is the
 // offset of the last byte it has, and PSYNC names the next byte wanted.

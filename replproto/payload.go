@@ -48,8 +48,10 @@ func ReadPreamble(br *bufio.Reader) (Preamble, error) {
 // stays in the bufio.Reader. Read returns io.EOF at the end of the payload, and io.ErrUnexpectedEOF when the
 // connection ends before it.
 //
-// In the diskless form the first occurrence of the mark ends the payload, wherever reads split it. Matches
-// Redis, which likewise trusts that 40 random characters do not occur in an RDB file.
+// In the diskless form the first occurrence of the mark ends the payload, wherever reads split it, and bytes
+// after the mark stay unread. Redis, which likewise trusts that 40 random characters do not occur in an RDB
+// file, is stricter: its replica looks for the mark only at the end of each read, so a primary must send
+// nothing after a diskless payload until the replica's first REPLCONF ACK (Redis 7 primaries wait for it).
 type Payload struct {
 	br      *bufio.Reader
 	pre     Preamble
