@@ -2,7 +2,6 @@ package replproto_test
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -104,7 +103,8 @@ func TestRealRedisSync(t *testing.T) {
 		{"auth", []string{"--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0", "--requirepass", "s3cret"}, "s3cret"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := startRedis(t, tc.args...)
+			// No periodic PING in the stream during the test, so that offsets compare exactly.
+			addr := startRedis(t, append(tc.args, "--repl-ping-replica-period", "3600")...)
 			client := dial(t, addr)
 			if tc.password != "" {
 				require.Equal(t, "OK", string(do(t, client, "AUTH", tc.password).Str))
@@ -137,25 +137,45 @@ func TestRealRedisSync(t *testing.T) {
 			}, 10*time.Second, 10*time.Millisecond)
 			require.NoError(t, c.WriteAck(r.Offset))
 			require.Equal(t, "OK", string(do(t, client, "SET", "after", "sync").Str))
-			cr := resp.NewCommandReader(c.Reader())
+			stream := replproto.NewStream(c.Reader(), r.Offset)
 			var got []string
 			for len(got) < 2 {
-				args, err := cr.ReadCommand()
+				args, err := stream.ReadCommand()
 				require.NoError(t, err)
 				if string(args[0]) == "PING" { // the primary's periodic ping
 					continue
 				}
-				got = append(got, fmt.Sprintf("%s", bytes.Join(args, []byte(" "))))
+				got = append(got, string(bytes.Join(args, []byte(" "))))
 			}
 			assert.Equal(t, []string{"SELECT 0", "SET after sync"}, got)
 			info := string(do(t, client, "INFO", "replication").Str)
 			assert.Contains(t, info, "connected_slaves:1")
 
+			// WAIT makes the primary send REPLCONF GETACK; the ACK of the stream's offset satisfies it.
+			var wait []byte
+			for _, a := range []string{"*3", "$4", "WAIT", "$1", "1", "$4", "5000"} {
+				wait = append(append(wait, a...), "\r\n"...)
+			}
+			_, err = client.Write(wait)
+			require.NoError(t, err)
+			for {
+				args, err := stream.ReadCommand()
+				require.NoError(t, err)
+				if rc, err := replproto.ParseReplconf(args); err == nil && rc.GetAck {
+					require.NoError(t, c.WriteAck(stream.CommandOffset()))
+					break
+				}
+			}
+			v, err := resp.NewReader(client).ReadValue()
+			require.NoError(t, err)
+			assert.Equal(t, int64(1), v.Int, "WAIT's answer")
+
 			// Count what the stream has carried, and continue from there on a new connection.
-			v := do(t, client, "INFO", "replication")
+			v = do(t, client, "INFO", "replication")
 			require.Contains(t, string(v.Str), "master_replid:"+r.ID.String())
 			require.NoError(t, nc.Close())
 			masterOffset := parseInfoInt(t, string(v.Str), "master_repl_offset")
+			assert.Equal(t, masterOffset, stream.Offset(), "the stream's offset is the primary's")
 			nc2 := dial(t, addr)
 			c2 := replproto.NewConn(nc2)
 			cfg.ReplID, cfg.Next = r.ID.String(), masterOffset+1
