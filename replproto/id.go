@@ -110,6 +110,27 @@ func (s *IDs) Shift(offset int64) error {
 	return nil
 }
 
+// Continue applies the replid of a primary's "+CONTINUE <id>" to a replica's ids at offset, the replica's
+// master_repl_offset. When id differs from s.ID (the primary was promoted and continues under a new history),
+// the old ID becomes ID2, valid up to offset, and ID becomes id; Continue then returns true, and the replica
+// must disconnect its own replicas so that they resynchronise and learn the new id. A zero id (a primary
+// without PSYNC2) changes nothing. Matches Redis (slaveTryPartialResynchronization).
+func (s *IDs) Continue(id ID, offset int64) bool {
+	if id.IsZero() || id == s.ID {
+		return false
+	}
+	s.ID2, s.SecondOffset = s.ID, offset+1
+	s.ID = id
+	return true
+}
+
+// FullResync sets a replica's ids after "+FULLRESYNC <id> <offset>": the primary's id, and no previous
+// history (Redis clears replid2 when it loads a full copy).
+func (s *IDs) FullResync(id ID) {
+	s.ID = id
+	s.ClearID2()
+}
+
 // ClearID2 forgets the previous history (Redis's clearReplicationId2), as a replica does when it loads a full
 // copy of its primary's data.
 func (s *IDs) ClearID2() { s.ID2, s.SecondOffset = ID{}, -1 }

@@ -118,3 +118,14 @@ func TestPromotion(t *testing.T) {
 	bIDs.ClearID2()
 	assert.False(t, replproto.Decide(bIDs, bBacklog, a.String(), 1387).Continue)
 }
+
+func TestIDsFollowPrimary(t *testing.T) {
+	a, b := mustID(t, 'a'), mustID(t, 'b')
+	var ids replproto.IDs
+	ids.FullResync(a)
+	assert.Equal(t, replproto.IDs{ID: a, SecondOffset: -1}, ids)
+	assert.False(t, ids.Continue(replproto.ID{}, 500), "a primary without PSYNC2 sends no id")
+	assert.False(t, ids.Continue(a, 500))
+	assert.True(t, ids.Continue(b, 500), "the primary was promoted")
+	assert.Equal(t, replproto.IDs{ID: b, ID2: a, SecondOffset: 501}, ids)
+}
