@@ -30,6 +30,23 @@ const (
 	ReplyNotSupported
 )
 
+// String returns the kind's name for logs, e.g. "fullresync".
+func (k ReplyKind) String() string {
+	switch k {
+	case ReplyNone:
+		return "none"
+	case ReplyFullResync:
+		return "fullresync"
+	case ReplyContinue:
+		return "continue"
+	case ReplyTryLater:
+		return "try-later"
+	case ReplyNotSupported:
+		return "not-supported"
+	}
+	return "ReplyKind(" + strconv.Itoa(int(k)) + ")"
+}
+
 // PSYNCReply is a primary's answer to PSYNC, parsed by [ParsePSYNCReply].
 type PSYNCReply struct {
 	Kind ReplyKind

@@ -128,3 +128,9 @@ func TestNewEOFMark(t *testing.T) {
 	_, err = replproto.NewEOFMark(strings.NewReader("x"))
 	require.Error(t, err)
 }
+
+func TestReplyKindString(t *testing.T) {
+	assert.Equal(t, "fullresync", replproto.ReplyFullResync.String())
+	assert.Equal(t, "try-later", replproto.ReplyTryLater.String())
+	assert.Equal(t, "ReplyKind(9)", replproto.ReplyKind(9).String())
+}
