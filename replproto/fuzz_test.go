@@ -200,3 +200,23 @@ func FuzzBacklog(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStream reads arbitrary bytes as a replication stream: offsets only grow, and never pass the bytes read.
+func FuzzStream(f *testing.F) {
+	f.Add([]byte("*1\r\n$4\r\nPING\r\n\r\nPING\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"), uint8(3))
+	f.Fuzz(func(t *testing.T, in []byte, chunk uint8) {
+		s := replproto.NewStream(&chunkReader{data: in, sizes: []int{int(chunk)}}, 7)
+		prev := int64(7)
+		for {
+			args, err := s.ReadCommand()
+			if err != nil {
+				break
+			}
+			require.NotEmpty(t, args)
+			require.Equal(t, prev, s.CommandOffset())
+			require.Greater(t, s.Offset(), prev)
+			require.LessOrEqual(t, s.Offset(), 7+int64(len(in)))
+			prev = s.Offset()
+		}
+	})
+}
