@@ -144,7 +144,7 @@ func (u *User) Unrestricted() bool {
 // "+get)") as Redis does. It stops at the first bad rule and returns a [*RuleError] or [*ParenError]; u may
 // then be partly changed, so apply rules to a [User.Clone].
 func (u *User) SetRules(rules ...string) error {
-	merged, err := mergeSelectors(rules)
+	merged, err := MergeSelectors(rules)
 	if err != nil {
 		return err
 	}
@@ -156,9 +156,9 @@ func (u *User) SetRules(rules ...string) error {
 	return nil
 }
 
-// mergeSelectors joins the arguments of a selector that spans several of them, as Redis's
-// ACLMergeSelectorArguments does.
-func mergeSelectors(rules []string) ([]string, error) {
+// MergeSelectors joins the arguments of a selector that spans several of them ("(~a", "+get)" become
+// "(~a +get)"), as Redis's ACLMergeSelectorArguments does, or returns a [*ParenError].
+func MergeSelectors(rules []string) ([]string, error) {
 	out := make([]string, 0, len(rules))
 	open := -1
 	var sel string

@@ -155,6 +155,11 @@ func (s *Server) configSet(pairs [][]byte) error {
 	}
 	s.live.store(cfg)
 	s.applyLiveConfig()
+	for _, ch := range changes {
+		if ch.p.name == "requirepass" {
+			s.setRequirePass(cfg.RequirePass) // Matches Redis: it resets the default user's passwords
+		}
+	}
 	if cfg.LogLevel != oldLevel {
 		s.log.SetLevel(LogLevel(cfg.LogLevel))
 	}

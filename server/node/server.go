@@ -50,6 +50,7 @@ type Server struct {
 	watch    watchers
 	pubsub   pubsub
 	tracking trackers
+	acl      aclState
 
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
@@ -111,6 +112,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	s.ks = ks
 	s.clock.Store(s.started.UnixMilli())
 	s.applyLiveConfig()
+	if err := s.initACL(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

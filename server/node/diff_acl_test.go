@@ -1,0 +1,301 @@
+package node
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/difftest"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
+)
+
+// normRules sorts the single-command rules ("+get", "-client|kill") of every rule string in a reply, by
+// command name: Redis 7.0 writes them in the order of its command hash table, which changes from run to run.
+func normRules(v resp.Value) resp.Value {
+	if len(v.Elems) > 0 {
+		elems := make([]resp.Value, len(v.Elems))
+		for i, e := range v.Elems {
+			elems[i] = normRules(e)
+		}
+		v.Elems = elems
+		return v
+	}
+	if v.Type != resp.TypeBulk && v.Type != resp.TypeSimple {
+		return v
+	}
+	words := strings.Split(string(v.Str), " ")
+	var at []int
+	var singles []string
+	flush := func() {
+		sorted := append([]string(nil), singles...)
+		sort.Slice(sorted, func(i, j int) bool { return strings.Trim(sorted[i], "+-()") < strings.Trim(sorted[j], "+-()") })
+		for k, i := range at {
+			words[i] = sorted[k]
+		}
+		at, singles = at[:0], singles[:0]
+	}
+	for i, w := range words {
+		if strings.HasPrefix(w, "(") {
+			flush() // a selector: its rules sort on their own
+		}
+		if len(w) > 1 && (w[0] == '+' || w[0] == '-') && w[1] != '@' {
+			at = append(at, i)
+			singles = append(singles, w)
+		}
+	}
+	flush()
+	v.Str = []byte(strings.Join(words, " "))
+	return v
+}
+
+// logNorm hides what differs between two servers' ACL LOG entries: ages and client descriptions.
+var logNorm = difftest.Chain(
+	func(v resp.Value) resp.Value {
+		elems := make([]resp.Value, len(v.Elems))
+		for i, e := range v.Elems {
+			e = difftest.ReplaceField("age-seconds", resp.Value{Type: resp.TypeBulk, Str: []byte("0")})(e)
+			elems[i] = difftest.ReplaceField("client-info", resp.Value{Type: resp.TypeBulk, Str: []byte("-")})(e)
+		}
+		v.Elems = elems
+		return v
+	},
+)
+
+// startACLPair starts real Redis and Carmine, and returns a pair of connections and a way to open more.
+func startACLPair(t *testing.T) (*difftest.Pair, func() *difftest.Pair) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t)
+	return difftest.NewPair(t, redis.Addr, addr), func() *difftest.Pair { return difftest.NewPair(t, redis.Addr, addr) }
+}
+
+// aclUsers are the users of the differential tests, as ACL SETUSER rules.
+var aclUsers = [][]string{
+	{"reader", "on", ">rpass", "%R~r*", "~both*", "-@all", "+@read", "+@connection"},
+	{"writer", "on", ">wpass", "%W~w*", "-@all", "+@write", "+get", "+copy"},
+	{"rw", "on", ">p", "%R~r*", "%W~w*", "-@all", "+get", "+set", "+copy", "+lmove", "+mget", "+mset"},
+	{"chans", "on", "nopass", "&news*", "&exact", "-@all", "+publish", "+subscribe", "+psubscribe", "+ssubscribe", "+spublish", "+unsubscribe"},
+	{"cmds", "on", "nopass", "~*", "+@all", "-@dangerous", "-set", "+flushall", "-client|kill", "+select|0"},
+	{"subs", "on", "nopass", "allkeys", "-@all", "+client|id", "+client|getname", "+config|get", "+select|1"},
+	{"sel", "on", "nopass", "~a*", "-@all", "+get", "(~b* +set)", "(%R~c* +@string)"},
+	{"off", "off", ">x", "~*", "+@all"},
+	{"nopassuser", "on", "nopass", "~*", "&*", "+@all"},
+}
+
+// TestDiffACLSetUser compares ACL SETUSER with good and bad rules, and the users it leaves, as ACL GETUSER
+// (RESP2 and RESP3) and ACL LIST describe them.
+func TestDiffACLSetUser(t *testing.T) {
+	p, _ := startACLPair(t)
+	for _, u := range aclUsers {
+		p.Check(append([]string{"ACL", "SETUSER"}, u...)...)
+	}
+	rules := [][]string{
+		{"badrule"}, {"+nosuch"}, {"-nosuch"}, {"+@nosuch"}, {"-@nosuch"}, {"+get|x"}, {"+client|nosuch"},
+		{"-client|id"}, {"-get|x"}, {"+select|"}, {"+|"}, {"#abc"}, {"!abc"}, {"<nopw"}, {"%X~a"}, {"%~a"}, {"%R"},
+		{"%RR~a"}, {"%Rw~a"}, {"("}, {"(~a"}, {"(on)"}, {"(nopass)"}, {"(+get"}, {"()"}, {"allkeys", "~a"},
+		{"&*", "&a"}, {"+@all|x"}, {"+client|id|x"}, {"+get|a|b"}, {"reset"}, {">"}, {"#"}, {"%"}, {"~"}, {"&"},
+		{"+"}, {"-"}, {"+@"}, {"sanitize-payload"}, {"skip-sanitize-payload"}, {"clearselectors"},
+		{"+config|get|x"}, {"~a b"}, {"('' )"}, {`(~a "b"c)`}, {"(~x", "+get", ")"}, {"%RW~*", "~a"},
+		{"reset", "+@all", "-@dangerous", "+flushall"}, {"reset", "-@all", "+@hash", "+@set", "-sadd", "+get"},
+		{"reset", "+select|0", "+select|1", "+SELECT|2", "+select|0"}, {"reset", "+select|0", "+@keyspace", "+@connection"},
+		{"reset", ">a", ">b", ">a", "nopass"}, {"reset", ">a", ">b", "<a"}, {"reset", "+CLIENT|ID", "+GET", "-@ALL", "+@HASH"},
+		{"reset", "+@all", "-@write", "-@read"}, {"reset", "-@all", "+@read", "+@write", "-@keyspace"},
+		{"reset", "+@all", "-@slow"}, {"reset", "-@all", "+@fast", "+@connection"}, {"reset", "+client", "-client|kill"},
+		{"reset", "-@all", "+@pubsub", "+@transaction", "+@scripting", "-eval"}, {"reset", "+@all", "-@admin", "+config|get"},
+		{"reset", "on", "allchannels", "allkeys", "allcommands"}, {"reset", "nocommands", "resetkeys", "resetchannels"},
+	}
+	for _, r := range rules {
+		p.Check(append([]string{"ACL", "SETUSER", "t"}, r...)...)
+		p.CheckWith(normRules, "ACL", "GETUSER", "t")
+		p.CheckWith(normRules, "ACL", "LIST")
+	}
+	p.Check("ACL", "SETUSER", "a b")
+	p.Check("ACL", "SETUSER")
+	p.Check("ACL", "GETUSER", "nosuch")
+	p.Check("ACL", "USERS")
+	for _, proto := range []string{"2", "3"} {
+		p.CheckWith(helloNorm, "HELLO", proto)
+		for _, u := range append(aclUsers, []string{"default"}, []string{"t"}) {
+			p.CheckWith(normRules, "ACL", "GETUSER", u[0])
+		}
+		p.CheckWith(normRules, "ACL", "LIST")
+		p.Check("ACL", "GETUSER", "nosuch")
+	}
+	p.Check("ACL", "DELUSER", "default")
+	p.Check("ACL", "DELUSER", "nosuch", "t", "off")
+	p.Check("ACL", "USERS")
+	p.Check("ACL", "WHOAMI")
+	p.Check("ACL", "SAVE")
+	p.Check("ACL", "LOAD")
+	p.Check("ACL", "HELP")
+	p.Check("ACL", "NOSUCH")
+	p.Check("ACL", "GENPASS", "0")
+	p.Check("ACL", "GENPASS", "5000")
+	p.Check("ACL", "GENPASS", "x")
+}
+
+// TestDiffACLCat compares ACL CAT, and the commands of every category (sorted: Redis lists them in hash table
+// order). Commands that Redis 7.2 added are left out.
+func TestDiffACLCat(t *testing.T) {
+	p, _ := startACLPair(t)
+	p.Check("ACL", "CAT")
+	p.Check("ACL", "CAT", "nosuch")
+	p.Check("ACL", "CAT", "a", "b")
+	added := map[string]bool{"cluster|myshardid": true}
+	for _, s := range cmdspec.All() {
+		for _, x := range append([]*cmdspec.Spec{s}, s.Subcommands...) {
+			if x.Docs.Since >= "7.2" {
+				added[x.Name] = true
+			}
+		}
+	}
+	norm := func(v resp.Value) resp.Value {
+		var kept []resp.Value
+		for _, e := range v.Elems {
+			if !added[string(e.Str)] {
+				kept = append(kept, e)
+			}
+		}
+		v.Elems = kept
+		return difftest.SortElems(v)
+	}
+	for _, cat := range []string{"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+		"hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection",
+		"transaction", "scripting", "HASH"} {
+		p.CheckWith(norm, "ACL", "CAT", cat)
+	}
+}
+
+// TestDiffACLPermissions compares ACL DRYRUN and the NOPERM errors of commands run by users with limits on
+// keys (read-only, write-only), channels, commands and categories, subcommands, first arguments and
+// selectors, then the ACL LOG those denials leave.
+func TestDiffACLPermissions(t *testing.T) {
+	p, more := startACLPair(t)
+	for _, u := range aclUsers {
+		p.Check(append([]string{"ACL", "SETUSER"}, u...)...)
+	}
+	cases := map[string][][]string{
+		"reader": {{"GET", "r1"}, {"GET", "w1"}, {"GET", "both1"}, {"SET", "r1", "v"}, {"MGET", "r1", "x"},
+			{"EXISTS", "r1"}, {"PING"}, {"CLIENT", "GETNAME"}, {"CLIENT", "KILL", "ID", "99999"}, {"HGETALL", "r1"}, {"HGETALL", "x"}},
+		"writer": {{"SET", "w1", "v"}, {"SET", "r1", "v"}, {"GET", "w1"}, {"SET", "w1", "v", "GET"},
+			{"BITFIELD", "w1", "GET", "u8", "0"}, {"BITFIELD", "w1", "SET", "u8", "0", "1"}, {"BITFIELD", "w1", "GET", "u8"}, {"COPY", "w1", "w2"}, {"DEL", "w1"},
+			{"LPUSH", "w1", "x"}, {"APPEND", "x", "y"}, {"PING"}},
+		"rw": {{"GET", "r1"}, {"GET", "w1"}, {"SET", "w1", "v"}, {"SET", "r1", "v"}, {"COPY", "r1", "w1"},
+			{"COPY", "w1", "r1"}, {"COPY", "r1", "r2"}, {"LMOVE", "r1", "w1", "LEFT", "RIGHT"}, {"LMOVE", "w1", "r1", "LEFT", "RIGHT"},
+			{"MGET", "r1", "r2", "w1"}, {"MSET", "w1", "a", "r1", "b"}, {"MSET", "w1", "a", "w2", "b"}},
+		"chans": {{"PUBLISH", "news.1", "m"}, {"PUBLISH", "other", "m"}, {"PUBLISH", "exact", "m"},
+			{"SPUBLISH", "news", "m"}, {"SPUBLISH", "x", "m"}, {"PSUBSCRIBE", "news*"}, {"PSUBSCRIBE", "news.*"}},
+		"cmds": {{"SET", "k", "v"}, {"GET", "k"}, {"FLUSHALL"}, {"FLUSHDB"}, {"CLIENT", "KILL", "ID", "99999"},
+			{"SELECT", "0"}, {"SELECT", "1"}, {"CONFIG", "GET", "x"}, {"KEYS", "*"}},
+		"subs": {{"CLIENT", "GETNAME"}, {"CLIENT", "INFO"}, {"CONFIG", "GET", "maxmemory"}, {"CONFIG", "SET", "x", "y"},
+			{"SELECT", "1"}, {"SELECT", "0"}, {"GET", "x"}},
+		"sel": {{"GET", "a1"}, {"GET", "b1"}, {"SET", "b1", "v"}, {"SET", "a1", "v"}, {"GET", "c1"}, {"SET", "c1", "v"},
+			{"APPEND", "c1", "v"}, {"STRLEN", "c1"}, {"HGET", "a1", "f"}},
+	}
+	users := []string{"reader", "writer", "rw", "chans", "cmds", "subs", "sel"}
+	for _, u := range users {
+		for _, c := range cases[u] {
+			p.Check(append([]string{"ACL", "DRYRUN", u}, c...)...)
+		}
+	}
+	p.Check("ACL", "DRYRUN", "nosuch", "GET", "a")
+	p.Check("ACL", "DRYRUN", "reader", "NOSUCH")
+	p.Check("ACL", "DRYRUN", "reader", "GET")
+	p.Check("ACL", "DRYRUN", "reader", "CLIENT")
+	p.Check("ACL", "DRYRUN", "reader", "CLIENT", "NOSUCH")
+	p.Check("ACL", "LOG", "RESET")
+	for _, u := range users {
+		q := more()
+		q.Check("AUTH", u, map[string]string{"reader": "rpass", "writer": "wpass", "rw": "p"}[u]+"x-nopass")
+		if u == "reader" || u == "writer" || u == "rw" {
+			q.Check("AUTH", u, map[string]string{"reader": "rpass", "writer": "wpass", "rw": "p"}[u])
+		}
+		q.Check("ACL", "WHOAMI")
+		for _, c := range cases[u] {
+			if c[0] == "PSUBSCRIBE" {
+				continue // subscribes on success; see TestDiffACLAuth
+			}
+			q.Check(c...)
+		}
+		// MULTI: a denied command is refused when queued, and dooms the transaction.
+		q.Check("MULTI")
+		q.Check(cases[u][1]...)
+		q.Check("EXEC")
+		q.Redis.Close()
+		q.Carmine.Close()
+	}
+	for _, proto := range []string{"2", "3"} {
+		p.CheckWith(helloNorm, "HELLO", proto)
+		p.CheckWith(logNorm, "ACL", "LOG")
+		p.CheckWith(logNorm, "ACL", "LOG", "2")
+	}
+	p.Check("ACL", "LOG", "-1")
+	p.Check("ACL", "LOG", "x")
+	p.Check("ACL", "LOG", "0")
+	p.Check("ACL", "LOG", "RESET")
+	p.Check("ACL", "LOG")
+}
+
+// TestDiffACLAuth compares AUTH and HELLO AUTH with right and wrong passwords, disabled and nopass users,
+// unknown users, requirepass (the default user's password), and the NOAUTH errors before AUTH.
+func TestDiffACLAuth(t *testing.T) {
+	p, more := startACLPair(t)
+	for _, u := range aclUsers {
+		p.Check(append([]string{"ACL", "SETUSER"}, u...)...)
+	}
+	for _, c := range [][]string{
+		{"AUTH", "x"}, {"AUTH", "reader", "bad"}, {"AUTH", "nosuch", "x"}, {"AUTH", "off", "x"},
+		{"AUTH", "nopassuser", "anything"}, {"ACL", "WHOAMI"}, {"AUTH", "reader", "rpass"}, {"ACL", "WHOAMI"},
+		{"HELLO", "2", "AUTH", "writer", "bad"}, {"ACL", "WHOAMI"}, {"HELLO", "2", "AUTH", "writer", "wpass"}, {"ACL", "WHOAMI"},
+		{"HELLO", "2", "AUTH", "off", "x"}, {"AUTH", "default", "x"}, {"ACL", "WHOAMI"},
+	} {
+		p.CheckWith(helloNorm, c...)
+	}
+	// A password for the default user: new connections must AUTH first.
+	p.Check("CONFIG", "SET", "requirepass", "sekret")
+	p.CheckWith(normRules, "ACL", "GETUSER", "default")
+	q := more()
+	for _, c := range [][]string{
+		{"PING"}, {"GET", "x"}, {"ACL", "WHOAMI"}, {"HELLO", "3"}, {"AUTH", "wrong"}, {"AUTH", "sekret"}, {"PING"},
+		{"ACL", "WHOAMI"}, {"AUTH", "reader", "rpass"}, {"ACL", "WHOAMI"}, {"AUTH", "default", "nope"}, {"ACL", "WHOAMI"},
+	} {
+		q.CheckWith(helloNorm, c...)
+	}
+	q = more()
+	q.CheckWith(helloNorm, "HELLO", "3", "AUTH", "reader", "rpass")
+	q.Check("GET", "w1")
+	q.Check("ACL", "WHOAMI")
+	// The default user switched off: nobody gets in without AUTH, whatever requirepass says.
+	p.Check("CONFIG", "SET", "requirepass", "")
+	p.Check("ACL", "SETUSER", "default", "off")
+	q = more()
+	q.Check("PING")
+	q.Check("AUTH", "nopassuser", "x")
+	q.Check("PING")
+	p.Check("ACL", "SETUSER", "default", "on")
+	q = more()
+	q.Check("PING")
+	// Changing a user's rules applies to its connections at once; deleting it disconnects them.
+	q.Check("AUTH", "reader", "rpass")
+	q.Check("GET", "r1")
+	p.Check("ACL", "SETUSER", "reader", "resetkeys", "~other")
+	q.Check("GET", "r1")
+	p.Check("ACL", "SETUSER", "reader", "-get")
+	q.Check("GET", "other")
+	p.Check("ACL", "SETUSER", "reader", "off")
+	q.Check("PING") // Matches Redis: switching a user off leaves its connections alone
+	p.Check("ACL", "DELUSER", "reader")
+	_, rerr := q.Redis.ReceiveErr(time.Second)
+	_, cerr := q.Carmine.ReceiveErr(time.Second)
+	if rerr == nil || cerr == nil {
+		t.Errorf("connections of a deleted user stay open: redis %v, carmine %v", rerr, cerr)
+	}
+	// Channels: PSUBSCRIBE needs the pattern itself.
+	q = more()
+	q.Check("AUTH", "chans", "x")
+	q.Check("PSUBSCRIBE", "news.*")
+	q.Check("SUBSCRIBE", "news.1", "other")
+	q.Check("PSUBSCRIBE", "news*")
+	p.CheckWith(logNorm, "ACL", "LOG")
+}
