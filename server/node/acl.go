@@ -438,7 +438,7 @@ func parseACLFile(path string, data []byte) (map[string]*acl.User, error) {
 		}
 		argv := strings.Split(line, " ")
 		if argv[0] != "user" || len(argv) < 2 {
-			fmt.Fprintf(&errs, "%s:%d should start with user keyword. ", path, n)
+			fmt.Fprintf(&errs, "%s:%d should start with user keyword followed by the username. ", path, n)
 			continue
 		}
 		name := argv[1]

@@ -1,10 +1,15 @@
 package node
 
 import (
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/difftest"
@@ -298,4 +303,97 @@ func TestDiffACLAuth(t *testing.T) {
 	q.Check("SUBSCRIBE", "news.1", "other")
 	q.Check("PSUBSCRIBE", "news*")
 	p.CheckWith(logNorm, "ACL", "LOG")
+}
+
+// TestDiffACLFile compares ACL LOAD (good files, and bad ones whose errors name each line) and ACL SAVE, with
+// real Redis and Carmine sharing one ACL file.
+func TestDiffACLFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.acl")
+	write := func(s string) { require.NoError(t, os.WriteFile(path, []byte(s), 0o600)) }
+	write("user alice on >a ~* +@all\nuser bob on nopass ~b* -@all +get\n")
+	redis := difftest.StartRedis(t, "--aclfile", path)
+	_, addr := startServer(t, func(c *Config) { c.ACLFile = path })
+	p := difftest.NewPair(t, redis.Addr, addr)
+	p.CheckWith(normRules, "ACL", "LIST")
+	for _, file := range []string{
+		"user alice on >a ~* +@all +nosuch -nosuch2 badrule badrule2\nfoo bar\n\n  user  carol on\nuser bob on\n" +
+			"user bob off\nuser d (~x +get\nuser e\t on\nuser f on\r\nuser\n",
+		"user default on nopass ~* &* +@all\nuser x on \"quoted\" ~*\n",
+		"user x on #abc\nuser y on allkeys ~a\nuser z on &* &a <nopass\n",
+		"user default on nopass ~* &* +@all\nuser carol on >c %R~r* (~w* +set) -@all +get\n",
+		"user default off\n",
+		"",
+	} {
+		write(file)
+		p.Check("ACL", "LOAD")
+		p.CheckWith(normRules, "ACL", "LIST")
+	}
+	write("user default on nopass ~* &* +@all\n")
+	p.Check("ACL", "LOAD")
+	p.Check("ACL", "SETUSER", "zed", "on", ">z", "(~a +get)", "-@all", "+@hash", "-hset")
+	p.Check("ACL", "SETUSER", "amy", "on", "nopass", "%R~x")
+	saved := func(c *difftest.Conn) string {
+		c.Do("ACL", "SAVE")
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		return string(normRules(resp.Value{Type: resp.TypeBulk, Str: data}).Str)
+	}
+	assert.Equal(t, saved(p.Redis), saved(p.Carmine))
+	p.Check("ACL", "LOAD")
+	p.CheckWith(normRules, "ACL", "LIST")
+}
+
+// TestACLStartup checks the users of an ACL file and of user lines at start-up, and the errors that stop the
+// server starting, as Redis's.
+func TestACLStartup(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.acl")
+	require.NoError(t, os.WriteFile(path, []byte("user alice on >a ~a* +@all\n"), 0o600))
+	_, addr := startServer(t, func(c *Config) { c.ACLFile = path; c.RequirePass = "ignored?" })
+	conn := difftest.Dial(t, addr)
+	assert.Equal(t, "+OK", difftest.Format(conn.Do("AUTH", "alice", "a")))
+	assert.Equal(t, `(error) NOPERM this user has no permissions to access one of the keys used as arguments`,
+		difftest.Format(conn.Do("GET", "b")))
+
+	cfg, err := ParseArgs([]string{"x.conf"}, func(string) ([]byte, error) {
+		return []byte("user bob on >b ~* +@all\nuser default on >d ~* &* +@all\n"), nil
+	})
+	require.NoError(t, err)
+	_, addr = startServer(t, func(c *Config) { c.Users = cfg.Users })
+	conn = difftest.Dial(t, addr)
+	assert.Equal(t, "(error) NOAUTH Authentication required.", difftest.Format(conn.Do("PING")))
+	assert.Equal(t, "+OK", difftest.Format(conn.Do("AUTH", "d")))
+	assert.Equal(t, "+OK", difftest.Format(conn.Do("AUTH", "bob", "b")))
+	assert.Equal(t, `"bob"`, difftest.Format(conn.Do("ACL", "WHOAMI")))
+	assert.Contains(t, difftest.Format(conn.Do("CLIENT", "INFO")), " user=bob ")
+
+	for _, tt := range []struct {
+		conf, want string
+	}{
+		{"user alice on badrule\n", "line 1: Error in user declaration 'badrule': Syntax error"},
+		{"user alice on (~a\n", "line 1: Unmatched parenthesis in acl selector starting at '(~a'."},
+	} {
+		_, err := ParseArgs([]string{"x.conf"}, func(string) ([]byte, error) { return []byte(tt.conf), nil })
+		assert.ErrorContains(t, err, tt.want)
+	}
+	for _, tt := range []struct {
+		opt  func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.ACLFile = filepath.Join(dir, "nosuch.acl") },
+			"Aborting Redis startup because of ACL errors: Error loading ACLs, opening file '" + filepath.Join(dir, "nosuch.acl") + "': No such file or directory"},
+		{func(c *Config) { c.ACLFile = path; c.Users = [][]string{{"bob"}} }, "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid."},
+		{func(c *Config) { c.Users = [][]string{{"bob"}, {"bob"}} }, "Duplicate user found. A user can only be defined once in config files"},
+	} {
+		cfg := DefaultConfig()
+		cfg.Port, cfg.Bind, cfg.Dir = 0, []string{"127.0.0.1"}, dir
+		tt.opt(&cfg)
+		_, err := New(cfg, testLogger(t))
+		assert.ErrorContains(t, err, tt.want)
+	}
+	require.NoError(t, os.WriteFile(path, []byte("user alice on badrule\n"), 0o600))
+	cfg = DefaultConfig()
+	cfg.Port, cfg.Bind, cfg.Dir, cfg.ACLFile = 0, []string{"127.0.0.1"}, dir, path
+	_, err = New(cfg, testLogger(t))
+	assert.EqualError(t, err, "Aborting Redis startup because of ACL errors: "+path+":1: Syntax error. WARNING: ACL errors detected, no change to the previously active ACL rules was performed")
 }
