@@ -128,6 +128,16 @@ func (u *User) CheckKey(key []byte, access Access) bool {
 	return false
 }
 
+// AllChannels reports whether some selector of the user allows every channel.
+func (u *User) AllChannels() bool {
+	for _, s := range u.selectors {
+		if s.allChannels {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckChannel reports whether some selector of the user allows channel (a pattern when pattern is set,
 // compared literally).
 func (u *User) CheckChannel(channel []byte, pattern bool) bool {

@@ -261,18 +261,44 @@ func (c *client) denied(cmd *command, args [][]byte, err *error) bool {
 // checkACL checks a command against the client's user. A denial goes to ACL LOG and comes back as the NOPERM
 // error.
 func (c *client) checkACL(cmd *command, args [][]byte) error {
+	if r := c.aclDenial(cmd, args, c.logContext()); r != acl.Allowed {
+		return nopermError(r, cmd.name)
+	}
+	return nil
+}
+
+// checkACLInExec checks a queued command again when EXEC runs it, as Redis does: the user's rules may have
+// changed since it was queued.
+func (c *client) checkACLInExec(cmd *command, args [][]byte) error {
+	r := c.aclDenial(cmd, args, "multi")
+	if r == acl.Allowed {
+		return nil
+	}
+	why := "no permission to execute the command or subcommand"
+	switch r {
+	case acl.DeniedKey:
+		why = "no permission to touch the specified keys"
+	case acl.DeniedChannel:
+		why = "no permission to access one of the channels used as arguments"
+	}
+	return &resp.Error{Code: "NOPERM", Msg: "ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + why}
+}
+
+// aclDenial checks a command against the client's user and returns why the user may not run it, after
+// recording that in ACL LOG, or acl.Allowed.
+func (c *client) aclDenial(cmd *command, args [][]byte, context string) acl.Reason {
 	u := c.user.cur.Load()
 	keys, chans := aclArgs(cmd, args)
 	d := u.Check(cmd.acl.cmd, args, keys, chans)
 	if d.Reason == acl.Allowed {
-		return nil
+		return acl.Allowed
 	}
 	object := cmd.name
 	if d.Reason != acl.DeniedCommand {
 		object = string(args[d.Pos])
 	}
-	c.srv.aclLogAdd(c, d.Reason, c.logContext(), object)
-	return nopermError(d.Reason, cmd.name)
+	c.srv.aclLogAdd(c, d.Reason, context, object)
+	return d.Reason
 }
 
 // logContext is the context of an ACL LOG entry about the client's command.
@@ -502,11 +528,15 @@ func (s *Server) loadACLFile(self *client) error {
 			gone = append(gone, au)
 		}
 	}
+	var kept []*aclUser
 	for _, u := range users {
-		s.putUser(u)
+		kept = append(kept, s.putUser(u))
 	}
 	s.aclChanged()
 	a.mu.Unlock()
+	for _, au := range kept {
+		s.killLostSubscribers(au, self)
+	}
 	for _, au := range gone {
 		if self != nil && self.user == au {
 			self.closing = true // after this reply
@@ -576,4 +606,33 @@ func (c *Config) addUser(v []string) error {
 	}
 	c.Users = append(c.Users, append([]string(nil), v...))
 	return nil
+}
+
+// killLostSubscribers disconnects the clients of a user whose subscriptions its new rules no longer allow, as
+// Redis does after ACL SETUSER. The caller's own client (self) closes after its reply instead.
+func (s *Server) killLostSubscribers(au *aclUser, self *client) {
+	u := au.cur.Load()
+	if u.AllChannels() {
+		return
+	}
+	victims := make(map[*client]bool)
+	ps := &s.pubsub
+	ps.mu.RLock()
+	for k := range ps.subs {
+		for name, clients := range ps.subs[k] {
+			for c := range clients {
+				if !victims[c] && c.pub.user.Load() == au && !u.CheckChannel([]byte(name), subKind(k) == subPattern) {
+					victims[c] = true
+				}
+			}
+		}
+	}
+	ps.mu.RUnlock()
+	for c := range victims {
+		if c == self {
+			c.closing = true
+			continue
+		}
+		s.killClient(c)
+	}
 }

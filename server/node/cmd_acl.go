@@ -53,9 +53,10 @@ func cmdACLSetUser(c *client, args [][]byte) error {
 		a.mu.Unlock()
 		return errorf(err.Error())
 	}
-	s.putUser(u)
+	au := s.putUser(u)
 	s.aclChanged()
 	a.mu.Unlock()
+	s.killLostSubscribers(au, c)
 	c.w.WriteSimple("OK")
 	return nil
 }

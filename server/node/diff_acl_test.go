@@ -296,12 +296,29 @@ func TestDiffACLAuth(t *testing.T) {
 	if rerr == nil || cerr == nil {
 		t.Errorf("connections of a deleted user stay open: redis %v, carmine %v", rerr, cerr)
 	}
+	// A transaction whose user lost rules between MULTI and EXEC.
+	p.Check("ACL", "SETUSER", "m", "on", "nopass", "~k*", "&c", "+get", "+set", "+publish", "+multi", "+exec")
+	q = more()
+	for _, c := range [][]string{{"AUTH", "m", "x"}, {"MULTI"}, {"GET", "k1"}, {"SET", "k2", "v"}, {"PUBLISH", "c", "m"}, {"GET", "k3"}} {
+		q.Check(c...)
+	}
+	p.Check("ACL", "SETUSER", "m", "-get", "resetkeys", "~k1", "resetchannels")
+	q.Check("EXEC")
 	// Channels: PSUBSCRIBE needs the pattern itself.
 	q = more()
 	q.Check("AUTH", "chans", "x")
 	q.Check("PSUBSCRIBE", "news.*")
 	q.Check("SUBSCRIBE", "news.1", "other")
 	q.Check("PSUBSCRIBE", "news*")
+	// Losing a channel it subscribes to disconnects a subscriber; other changes do not.
+	p.Check("ACL", "SETUSER", "chans", "-ssubscribe")
+	q.Check("PING", "still")
+	p.Check("ACL", "SETUSER", "chans", "resetchannels", "&news.1")
+	_, rerr = q.Redis.ReceiveErr(time.Second)
+	_, cerr = q.Carmine.ReceiveErr(time.Second)
+	if rerr == nil || cerr == nil {
+		t.Errorf("a subscriber that lost its channels stays connected: redis %v, carmine %v", rerr, cerr)
+	}
 	p.CheckWith(logNorm, "ACL", "LOG")
 }
 
