@@ -55,6 +55,8 @@ type Config struct {
 	Users        [][]string // user: the "user <name> <rules>..." lines of the configuration file, name first
 	ACLFile      string     // aclfile: the ACL file, "" for none
 	ACLLogMaxLen int64      // acllog-max-len
+
+	ProtectedMode string // protected-mode: yes or no
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -79,7 +81,8 @@ func DefaultConfig() Config {
 		Limits:           keyspace.DefaultLimits(),
 		OutputLimits:     defaultOutputLimits,
 
-		ACLLogMaxLen: 128,
+		ACLLogMaxLen:  128,
+		ProtectedMode: "yes",
 
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
@@ -378,7 +381,7 @@ var params = []param{
 	fixed("timeout", "0"),
 	fixed("tcp-keepalive", "300"),
 	fixed("tcp-backlog", "511").with(immutable),
-	fixed("protected-mode", "no"),
+	enumParam("protected-mode", func(c *Config) *string { return &c.ProtectedMode }, "yes", "no"),
 	fixed("io-threads", "1").with(immutable),
 	fixed("supervised", "no").with(immutable),
 	fixed("cluster-enabled", "no").with(immutable),

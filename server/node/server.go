@@ -52,6 +52,8 @@ type Server struct {
 	tracking trackers
 	acl      aclState
 
+	protectedMode atomic.Bool // protected-mode yes (see protected.go)
+
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
 	monitors     atomic.Pointer[[]*client]      // a copy of monitorList for clients running commands; nil when empty
@@ -279,6 +281,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		delay = 0
 		if s.connected.Add(1) > s.live.maxClients.Load() {
 			s.refuse(conn)
+			continue
+		}
+		if s.deniedByProtectedMode(conn) {
 			continue
 		}
 		if !s.attachToLoop(conn) {

@@ -1,0 +1,41 @@
+package node
+
+import (
+	"io"
+	"testing"
+
+	"github.com/carminedb/carmine/acl"
+	"github.com/carminedb/carmine/resp"
+)
+
+// BenchmarkExecuteACL is BenchmarkExecute for a user with limits, whose every command the ACL checks: keys
+// by pattern, and a command allowed by category.
+func BenchmarkExecuteACL(b *testing.B) {
+	srv, err := New(DefaultConfig(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := acl.NewUser(aclTable, "limited")
+	if err := u.SetRules("on", "nopass", "%R~other:*", "~ke?", "&*", "-@all", "+@string"); err != nil {
+		b.Fatal(err)
+	}
+	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
+	c.setUser(srv.putUser(u))
+	c.w = resp.NewWriter(io.Discard)
+	c.execute([][]byte{[]byte("SET"), []byte("key"), []byte("value")})
+	for _, bc := range []struct {
+		name string
+		args [][]byte
+	}{
+		{"get", [][]byte{[]byte("GET"), []byte("key")}},
+		{"set", [][]byte{[]byte("SET"), []byte("key"), []byte("value")}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.execute(bc.args)
+				c.w.Discard()
+			}
+		})
+	}
+}
