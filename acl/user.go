@@ -202,28 +202,18 @@ func (u *User) SetRule(op string) error {
 	case strings.EqualFold(op, "resetpass"):
 		u.nopass, u.passwords = false, nil
 	case op[0] == '>' || op[0] == '#':
-		var h Hash
-		if op[0] == '>' {
-			h = HashPassword([]byte(op[1:]))
-		} else {
-			var err error
-			if h, err = parseHash(op[1:]); err != nil {
-				return err
-			}
+		h, err := ruleHash(op)
+		if err != nil {
+			return err
 		}
 		if u.passwordIndex(h) < 0 {
 			u.passwords = append(u.passwords, h)
 		}
 		u.nopass = false
 	case op[0] == '<' || op[0] == '!':
-		var h Hash
-		if op[0] == '<' {
-			h = HashPassword([]byte(op[1:]))
-		} else {
-			var err error
-			if h, err = parseHash(op[1:]); err != nil {
-				return err
-			}
+		h, err := ruleHash(op)
+		if err != nil {
+			return err
 		}
 		i := u.passwordIndex(h)
 		if i < 0 {
@@ -249,6 +239,15 @@ func (u *User) SetRule(op string) error {
 		return u.selectors[0].set(op)
 	}
 	return nil
+}
+
+// ruleHash is the hash a password rule names: ">pass" and "<pass" hash the password, "#hash" and "!hash"
+// give the hash.
+func ruleHash(op string) (Hash, error) {
+	if op[0] == '>' || op[0] == '<' {
+		return HashPassword([]byte(op[1:])), nil
+	}
+	return parseHash(op[1:])
 }
 
 func (u *User) passwordIndex(h Hash) int {

@@ -509,7 +509,7 @@ func (s *Server) loadACLFile(self *client) error {
 	path := s.cfg.ACLFile
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("Error loading ACLs, opening file '%s': %s", path, errText(err))
+		return fmt.Errorf("Error loading ACLs, opening file '%s': %s", path, rewriteErrText(err))
 	}
 	users, err := parseACLFile(path, data)
 	if err != nil {
@@ -571,19 +571,6 @@ func (s *Server) saveACLFile() error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// errText is an OS error's text without Go's "open <path>: " prefix, as strerror gives it.
-func errText(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	s := err.Error()
-	if s != "" {
-		s = strings.ToUpper(s[:1]) + s[1:]
-	}
-	return s
 }
 
 // addUser takes a "user <name> <rules>..." line of the configuration file, checking its rules as Redis does.

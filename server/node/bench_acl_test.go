@@ -22,20 +22,5 @@ func BenchmarkExecuteACL(b *testing.B) {
 	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
 	c.setUser(srv.putUser(u))
 	c.w = resp.NewWriter(io.Discard)
-	c.execute([][]byte{[]byte("SET"), []byte("key"), []byte("value")})
-	for _, bc := range []struct {
-		name string
-		args [][]byte
-	}{
-		{"get", [][]byte{[]byte("GET"), []byte("key")}},
-		{"set", [][]byte{[]byte("SET"), []byte("key"), []byte("value")}},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				c.execute(bc.args)
-				c.w.Discard()
-			}
-		})
-	}
+	benchGetSet(b, c)
 }

@@ -414,3 +414,22 @@ func TestACLStartup(t *testing.T) {
 	_, err = New(cfg, testLogger(t))
 	assert.EqualError(t, err, "Aborting Redis startup because of ACL errors: "+path+":1: Syntax error. WARNING: ACL errors detected, no change to the previously active ACL rules was performed")
 }
+
+// TestDiffACLSlowlog checks that the slow log keeps no secret of ACL SETUSER (user and rules are redacted).
+func TestDiffACLSlowlog(t *testing.T) {
+	p, _ := startACLPair(t)
+	slowNorm := func(v resp.Value) resp.Value {
+		for i := range v.Elems {
+			if e := &v.Elems[i]; e.Type == resp.TypeArray && len(e.Elems) == 6 {
+				e.Elems[1].Int, e.Elems[2].Int = 0, 0
+				e.Elems[4].Str = []byte("addr")
+			}
+		}
+		return v
+	}
+	p.Check("CONFIG", "SET", "slowlog-log-slower-than", "0")
+	p.Check("ACL", "SETUSER", "x", ">secret", "on")
+	p.Check("ACL", "SETUSER", "x", "badrule")
+	p.Check("ACL", "DRYRUN", "x", "GET", "k")
+	p.CheckWith(slowNorm, "SLOWLOG", "GET", "3")
+}
