@@ -17,11 +17,6 @@ func BenchmarkExecute(b *testing.B) {
 	}
 	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
 	c.w = resp.NewWriter(io.Discard)
-	benchGetSet(b, c)
-}
-
-// benchGetSet measures GET and SET of one key run by c.
-func benchGetSet(b *testing.B, c *client) {
 	c.execute([][]byte{[]byte("SET"), []byte("key"), []byte("value")})
 	for _, bc := range []struct {
 		name string
