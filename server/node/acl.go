@@ -122,8 +122,14 @@ type aclUser struct {
 }
 
 func (u *aclUser) store(v *acl.User) {
-	u.cur.Store(v)
-	u.unrestricted.Store(v.Unrestricted())
+	// Ordered so that no command that starts after the change skips the check of a newly limited user.
+	if v.Unrestricted() {
+		u.cur.Store(v)
+		u.unrestricted.Store(true)
+	} else {
+		u.unrestricted.Store(false)
+		u.cur.Store(v)
+	}
 }
 
 // aclState is the server's users and its ACL LOG.
