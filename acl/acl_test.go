@@ -209,6 +209,20 @@ func TestCheck(t *testing.T) {
 	assert.True(t, u.CheckChannel([]byte("pq"), false))
 }
 
+func TestFullKeyAccess(t *testing.T) {
+	tab := testTable(t)
+	get := tab.Lookup("get")
+	k := []Key{{1, Read}}
+	u := NewUser(tab, "u")
+	require.NoError(t, u.SetRules("on", "~a*", "+get", "(%R~* +get)", "(allkeys +set)"))
+	assert.True(t, u.FullKeyAccess(get, args("get", "a1"), k, nil, Read), "the %R~* selector")
+	assert.False(t, u.FullKeyAccess(get, args("get", "a1"), k, nil, Read|Write), "%R~* is not for writing")
+	assert.True(t, u.FullKeyAccess(tab.Lookup("set"), args("set", "a1", "v"), []Key{{1, Write}}, nil, Read|Write))
+	v := NewUser(tab, "v")
+	require.NoError(t, v.SetRules("on", "~a*", "+get"))
+	assert.False(t, v.FullKeyAccess(get, args("get", "a1"), k, nil, Read))
+}
+
 func TestCloneIsDeep(t *testing.T) {
 	tab := testTable(t)
 	u := NewUser(tab, "u")

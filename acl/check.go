@@ -117,6 +117,26 @@ func (s *selector) channelAllowed(ch []byte, pattern bool) bool {
 	return false
 }
 
+// FullKeyAccess reports whether a selector of the user that allows the command (as [User.Check]) also allows
+// access to every key: allkeys, or the key pattern "*" with that access. Matches Redis
+// (ACLUserCheckCmdWithUnrestrictedKeyAccess): SORT needs it for its BY and GET patterns.
+func (u *User) FullKeyAccess(cmd *Command, args [][]byte, keys []Key, channels []Channel, access Access) bool {
+	for _, s := range u.selectors {
+		if s.check(cmd, args, keys, channels).Reason != Allowed {
+			continue
+		}
+		if s.allKeys {
+			return true
+		}
+		for _, k := range s.keys {
+			if k.perm&access == access && k.pattern == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // CheckKey reports whether some selector of the user allows access to key, whatever the command (the check
 // of a key alone, as Redis's modules and scripts ask it).
 func (u *User) CheckKey(key []byte, access Access) bool {

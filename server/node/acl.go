@@ -234,6 +234,9 @@ func (s *Server) lookupUser(name string) *aclUser {
 // user is on. A failure goes to ACL LOG.
 func (c *client) authenticate(user, pass []byte) error {
 	u := c.srv.lookupUser(string(user))
+	if u == nil {
+		acl.HashPassword(pass) // as long as for a user that exists: the time does not tell which names exist
+	}
 	if u == nil || !u.cur.Load().CheckPassword(pass) {
 		c.srv.aclLogAdd(c, acl.DeniedAuth, c.logContext(), string(user))
 		return errWrongPass
@@ -294,7 +297,9 @@ func (c *client) checkACLInExec(cmd *command, args [][]byte) error {
 // recording that in ACL LOG, or acl.Allowed.
 func (c *client) aclDenial(cmd *command, args [][]byte, context string) acl.Reason {
 	u := c.user.cur.Load()
-	keys, chans := aclArgs(cmd, args)
+	var kbuf [8]acl.Key
+	var cbuf [4]acl.Channel
+	keys, chans := aclArgs(kbuf[:0], cbuf[:0], cmd, args)
 	d := u.Check(cmd.acl.cmd, args, keys, chans)
 	if d.Reason == acl.Allowed {
 		return acl.Allowed
@@ -315,32 +320,29 @@ func (c *client) logContext() string {
 	return "toplevel"
 }
 
-// aclArgs finds the keys and channels of a command, as the ACL check takes them.
-func aclArgs(cmd *command, args [][]byte) ([]acl.Key, []acl.Channel) {
-	var keys []acl.Key
-	if len(cmd.acl.access) > 0 || cmd.spec.Name == "sort" || cmd.spec.Name == "sort_ro" || cmd.spec.Name == "migrate" {
+// aclArgs appends the keys and channels of a command, as the ACL check takes them, to keys and chans.
+func aclArgs(keys []acl.Key, chans []acl.Channel, cmd *command, args [][]byte) ([]acl.Key, []acl.Channel) {
+	if len(cmd.acl.access) > 0 {
 		refs, err := cmd.spec.Keys(args)
 		if err == nil { // Matches Redis: arguments that do not fit the key specs have no keys
-			keys = make([]acl.Key, len(refs))
-			for i, r := range refs {
-				keys[i] = acl.Key{Pos: r.Pos}
+			for _, r := range refs {
+				k := acl.Key{Pos: r.Pos}
 				if r.Spec < len(cmd.acl.access) {
-					keys[i].Access = cmd.acl.access[r.Spec]
+					k.Access = cmd.acl.access[r.Spec]
 				}
+				keys = append(keys, k)
 			}
 			if cmd.acl.variable != nil && len(keys) > 0 {
 				keys[0].Access = cmd.acl.variable(args)
 			}
 		}
 	}
-	var chans []acl.Channel
 	switch cmd.acl.channels {
 	case chanFirst:
-		chans = []acl.Channel{{Pos: 1}}
+		chans = append(chans, acl.Channel{Pos: 1})
 	case chanAll, chanPatterns:
-		chans = make([]acl.Channel, len(args)-1)
-		for i := range chans {
-			chans[i] = acl.Channel{Pos: i + 1, Pattern: cmd.acl.channels == chanPatterns}
+		for i := 1; i < len(args); i++ {
+			chans = append(chans, acl.Channel{Pos: i, Pattern: cmd.acl.channels == chanPatterns})
 		}
 	}
 	return keys, chans

@@ -223,7 +223,7 @@ func cmdACLDryRun(c *client, args [][]byte) error {
 	if n := len(cargs); (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
 		return arityError(cmd.name)
 	}
-	keys, chans := aclArgs(cmd, cargs)
+	keys, chans := aclArgs(nil, nil, cmd, cargs)
 	d := au.cur.Load().Check(cmd.acl.cmd, cargs, keys, chans)
 	if d.Reason == acl.Allowed {
 		c.w.WriteSimple("OK")

@@ -296,6 +296,12 @@ func TestDiffACLAuth(t *testing.T) {
 	if rerr == nil || cerr == nil {
 		t.Errorf("connections of a deleted user stay open: redis %v, carmine %v", rerr, cerr)
 	}
+	// CLIENT KILL USER.
+	q = more()
+	q.Check("AUTH", "nopassuser", "x")
+	p.Check("CLIENT", "KILL", "USER", "nosuch")
+	p.Check("CLIENT", "KILL", "USER", "nopassuser")
+	p.Check("CLIENT", "KILL", "USER", "nopassuser")
 	// A transaction whose user lost rules between MULTI and EXEC.
 	p.Check("ACL", "SETUSER", "m", "on", "nopass", "~k*", "&c", "+get", "+set", "+publish", "+multi", "+exec")
 	q = more()
