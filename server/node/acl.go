@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -556,29 +555,26 @@ func (s *Server) loadACLFile(self *client) error {
 
 // saveACLFile writes every user to the ACL file, through a temporary file renamed over it.
 func (s *Server) saveACLFile() error {
-	path := s.cfg.ACLFile
 	var b strings.Builder
 	for _, l := range s.userLines() {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
+	return writeFileAtomic(s.cfg.ACLFile, []byte(b.String()))
+}
+
+// configUsers returns the "user" lines CONFIG REWRITE writes, as words: every user, unless there is an ACL
+// file (then none, as in Redis).
+func (s *Server) configUsers() [][]string {
+	if s.cfg.ACLFile != "" {
+		return nil
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(b.String()); err != nil {
-		tmp.Close()
-		return err
+	lines := s.userLines()
+	users := make([][]string, len(lines))
+	for i, l := range lines {
+		users[i] = strings.Split(strings.TrimPrefix(l, "user "), " ")
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return users
 }
 
 // addUser takes a "user <name> <rules>..." line of the configuration file, checking its rules as Redis does.
