@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carminedb/carmine/acl"
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/server/difftest"
 )
 
@@ -72,4 +73,17 @@ func TestACLConfigRewrite(t *testing.T) {
 	got, err = os.ReadFile(path)
 	require.NoError(t, err)
 	assert.NotContains(t, string(got), "user ")
+}
+
+// FuzzACLGlob checks that the acl module's glob matcher (it may import no other module) agrees with the
+// keyspace's, which KEYS and SCAN use.
+func FuzzACLGlob(f *testing.F) {
+	for _, s := range [][2]string{{"a*b?[c-e]\\*", "axxbyd*"}, {"[^a", "b"}, {"*", ""}, {"[a-]", "]"}, {`a\`, `a\`}, {"h[^e]llo", "hallo"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		if got, want := acl.Match(pattern, []byte(s)), keyspace.Match([]byte(pattern), []byte(s)); got != want {
+			t.Fatalf("acl.Match(%q, %q) = %v, keyspace.Match says %v", pattern, s, got, want)
+		}
+	})
 }
