@@ -313,7 +313,7 @@ func (c *client) aclDenial(cmd *command, args [][]byte, context string) acl.Reas
 
 // logContext is the context of an ACL LOG entry about the client's command.
 func (c *client) logContext() string {
-	if c.multi != nil {
+	if c.multi != nil || c.exec != nil { // queued, or run by EXEC (AUTH)
 		return "multi"
 	}
 	return "toplevel"

@@ -87,3 +87,19 @@ func FuzzACLGlob(f *testing.F) {
 		}
 	})
 }
+
+// TestACLGenPass checks ACL GENPASS's lengths: bits/4 hex digits, rounded up.
+func TestACLGenPass(t *testing.T) {
+	_, addr := startServer(t)
+	c := difftest.Dial(t, addr)
+	for bits, digits := range map[string]int{"": 64, "1": 1, "5": 2, "8": 2, "255": 64, "4096": 1024} {
+		args := []string{"ACL", "GENPASS"}
+		if bits != "" {
+			args = append(args, bits)
+		}
+		v := c.Do(args...)
+		assert.Len(t, string(v.Str), digits, bits)
+		assert.Regexp(t, "^[0-9a-f]*$", string(v.Str))
+	}
+	assert.NotEqual(t, c.Do("ACL", "GENPASS").Str, c.Do("ACL", "GENPASS").Str)
+}

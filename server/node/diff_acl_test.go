@@ -296,6 +296,12 @@ func TestDiffACLAuth(t *testing.T) {
 	if rerr == nil || cerr == nil {
 		t.Errorf("connections of a deleted user stay open: redis %v, carmine %v", rerr, cerr)
 	}
+	// AUTH run by EXEC: its failure is logged in the "multi" context.
+	q = more()
+	q.Check("MULTI")
+	q.Check("AUTH", "bob", "x")
+	q.Check("EXEC")
+	p.CheckWith(logNorm, "ACL", "LOG", "1")
 	// CLIENT KILL USER.
 	q = more()
 	q.Check("AUTH", "nopassuser", "x")
