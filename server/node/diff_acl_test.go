@@ -72,9 +72,9 @@ var logNorm = difftest.Chain(
 )
 
 // startACLPair starts real Redis and Carmine, and returns a pair of connections and a way to open more.
-func startACLPair(t *testing.T) (*difftest.Pair, func() *difftest.Pair) {
+func startACLPair(t *testing.T, opts ...func(*Config)) (*difftest.Pair, func() *difftest.Pair) {
 	redis := difftest.StartRedis(t)
-	_, addr := startServer(t)
+	_, addr := startServer(t, opts...)
 	return difftest.NewPair(t, redis.Addr, addr), func() *difftest.Pair { return difftest.NewPair(t, redis.Addr, addr) }
 }
 
@@ -247,8 +247,10 @@ func TestDiffACLPermissions(t *testing.T) {
 
 // TestDiffACLAuth compares AUTH and HELLO AUTH with right and wrong passwords, disabled and nopass users,
 // unknown users, requirepass (the default user's password), and the NOAUTH errors before AUTH.
-func TestDiffACLAuth(t *testing.T) {
-	p, more := startACLPair(t)
+func TestDiffACLAuth(t *testing.T) { ioModes(t, testDiffACLAuth) }
+
+func testDiffACLAuth(t *testing.T, mode func(*Config)) {
+	p, more := startACLPair(t, mode)
 	for _, u := range aclUsers {
 		p.Check(append([]string{"ACL", "SETUSER"}, u...)...)
 	}
