@@ -298,7 +298,7 @@ func (c *client) aclDenial(cmd *command, args [][]byte, context string) acl.Reas
 	u := c.user.cur.Load()
 	var kbuf [8]acl.Key
 	var cbuf [4]acl.Channel
-	keys, chans := aclArgs(kbuf[:0], cbuf[:0], cmd, args)
+	keys, chans := aclArgs(kbuf[:0], cbuf[:0], cmd.spec, &cmd.acl, args)
 	d := u.Check(cmd.acl.cmd, args, keys, chans)
 	if d.Reason == acl.Allowed {
 		return acl.Allowed
@@ -320,28 +320,28 @@ func (c *client) logContext() string {
 }
 
 // aclArgs appends the keys and channels of a command, as the ACL check takes them, to keys and chans.
-func aclArgs(keys []acl.Key, chans []acl.Channel, cmd *command, args [][]byte) ([]acl.Key, []acl.Channel) {
-	if len(cmd.acl.access) > 0 {
-		refs, err := cmd.spec.Keys(args)
+func aclArgs(keys []acl.Key, chans []acl.Channel, spec *cmdspec.Spec, ac *aclCommand, args [][]byte) ([]acl.Key, []acl.Channel) {
+	if len(ac.access) > 0 {
+		refs, err := spec.Keys(args)
 		if err == nil { // Matches Redis: arguments that do not fit the key specs have no keys
 			for _, r := range refs {
 				k := acl.Key{Pos: r.Pos}
-				if r.Spec < len(cmd.acl.access) {
-					k.Access = cmd.acl.access[r.Spec]
+				if r.Spec < len(ac.access) {
+					k.Access = ac.access[r.Spec]
 				}
 				keys = append(keys, k)
 			}
-			if cmd.acl.variable != nil && len(keys) > 0 {
-				keys[0].Access = cmd.acl.variable(args)
+			if ac.variable != nil && len(keys) > 0 {
+				keys[0].Access = ac.variable(args)
 			}
 		}
 	}
-	switch cmd.acl.channels {
+	switch ac.channels {
 	case chanFirst:
 		chans = append(chans, acl.Channel{Pos: 1})
 	case chanAll, chanPatterns:
 		for i := 1; i < len(args); i++ {
-			chans = append(chans, acl.Channel{Pos: i, Pattern: cmd.acl.channels == chanPatterns})
+			chans = append(chans, acl.Channel{Pos: i, Pattern: ac.channels == chanPatterns})
 		}
 	}
 	return keys, chans

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/carminedb/carmine/acl"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
 var _ = register(map[string]handler{
@@ -210,26 +211,26 @@ func cmdACLDryRun(c *client, args [][]byte) error {
 	if au == nil {
 		return errorf(fmt.Sprintf("User '%s' not found", args[2]))
 	}
+	// Matches Redis: any command Redis knows, implemented here or not.
 	cargs := args[3:]
-	c.lower = appendLower(c.lower[:0], cargs[0])
-	cmd := commands[string(c.lower)]
-	if cmd != nil && cmd.subs != nil && len(cargs) >= 2 {
-		c.lower = appendLower(c.lower[:0], cargs[1])
-		cmd = cmd.subs[string(c.lower)]
+	spec := cmdspec.LookupArgs(cargs)
+	if spec != nil && spec.IsContainer() && len(cargs) >= 2 && spec.Sub(string(cargs[1])) == nil {
+		spec = nil
 	}
-	if cmd == nil {
+	if spec == nil {
 		return errorf(fmt.Sprintf("Command '%s' not found", cargs[0]))
 	}
-	if n := len(cargs); (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
-		return arityError(cmd.name)
+	if n := len(cargs); (spec.Arity > 0 && n != spec.Arity) || n < -spec.Arity {
+		return arityError(spec.Name)
 	}
-	keys, chans := aclArgs(nil, nil, cmd, cargs)
-	d := au.cur.Load().Check(cmd.acl.cmd, cargs, keys, chans)
+	ac := newACLCommand(spec)
+	keys, chans := aclArgs(nil, nil, spec, &ac, cargs)
+	d := au.cur.Load().Check(ac.cmd, cargs, keys, chans)
 	if d.Reason == acl.Allowed {
 		c.w.WriteSimple("OK")
 		return nil
 	}
-	c.w.WriteBulkString(denialText(d.Reason, cmd.name, string(cargs[d.Pos])))
+	c.w.WriteBulkString(denialText(d.Reason, spec.Name, string(cargs[d.Pos])))
 	return nil
 }
 

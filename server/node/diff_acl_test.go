@@ -208,6 +208,13 @@ func TestDiffACLPermissions(t *testing.T) {
 		}
 	}
 	p.Check("ACL", "DRYRUN", "nosuch", "GET", "a")
+	// Commands Redis knows that are not implemented here.
+	p.Check("ACL", "DRYRUN", "reader", "EVAL", "return 1", "1", "r1")
+	p.Check("ACL", "DRYRUN", "writer", "EVAL", "return 1", "1", "r1")
+	p.Check("ACL", "DRYRUN", "rw", "SORT", "r1", "STORE", "w1")
+	p.Check("ACL", "DRYRUN", "rw", "SORT", "w1", "STORE", "r1")
+	p.Check("ACL", "DRYRUN", "cmds", "FUNCTION", "FLUSH")
+	p.Check("ACL", "DRYRUN", "cmds", "FUNCTION", "NOSUCH")
 	p.Check("ACL", "DRYRUN", "reader", "NOSUCH")
 	p.Check("ACL", "DRYRUN", "reader", "GET")
 	p.Check("ACL", "DRYRUN", "reader", "CLIENT")
