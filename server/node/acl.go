@@ -117,7 +117,6 @@ type aclUser struct {
 	name         string
 	cur          atomic.Pointer[acl.User]
 	unrestricted atomic.Bool // cur may run everything: the dispatcher skips the check
-	deleted      atomic.Bool
 }
 
 func (u *aclUser) store(v *acl.User) {
@@ -172,7 +171,7 @@ func (s *Server) initACL() error {
 			if line[0] != "default" {
 				return fmt.Errorf("Duplicate user found. A user can only be defined once in config files")
 			}
-			u = old.cur.Load().Clone()
+			u.SetRule("reset") // Matches Redis: a user line for default starts from a reset default user
 		}
 		if err := u.SetRules(line[1:]...); err != nil {
 			return fmt.Errorf("user %s: %w", line[0], err)
@@ -531,7 +530,6 @@ func (s *Server) loadACLFile(self *client) error {
 	for name, au := range a.users {
 		if users[name] == nil {
 			delete(a.users, name)
-			au.deleted.Store(true)
 			gone = append(gone, au)
 		}
 	}

@@ -117,7 +117,6 @@ func cmdACLDelUser(c *client, args [][]byte) error {
 	for _, name := range args[2:] {
 		if au := a.users[string(name)]; au != nil {
 			delete(a.users, string(name))
-			au.deleted.Store(true)
 			gone = append(gone, au)
 		}
 	}

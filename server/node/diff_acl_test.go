@@ -407,6 +407,10 @@ func TestACLStartup(t *testing.T) {
 	assert.Equal(t, "+OK", difftest.Format(conn.Do("AUTH", "bob", "b")))
 	assert.Equal(t, `"bob"`, difftest.Format(conn.Do("ACL", "WHOAMI")))
 	assert.Contains(t, difftest.Format(conn.Do("CLIENT", "INFO")), " user=bob ")
+	// As redis-server 7.0.15 lists them after the same configuration file.
+	assert.Equal(t, `["user bob on #3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d ~* resetchannels +@all", `+
+		`"user default on sanitize-payload #18ac3e7343f016890c510e93f935261169d9e3f565436429830faf0934f4f8e4 ~* &* +@all"]`,
+		difftest.Format(conn.Do("ACL", "LIST")))
 
 	for _, tt := range []struct {
 		conf, want string
