@@ -33,6 +33,7 @@ func (e *RuleError) Error() string {
 	return fmt.Sprintf("Error in ACL SETUSER modifier '%s': %s", e.Rule, e.Err.Error())
 }
 
+// Unwrap returns Err, for errors.Is.
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // ParenError is a selector whose '(' has no ')' among the rules after it. Arg is the argument that opens it.
