@@ -35,6 +35,7 @@ type client struct {
 	// Session state, touched only by the goroutine serving the client.
 	db         int
 	authed     bool
+	user       *aclUser // the user logged in (see acl.go)
 	closing    bool     // close after the replies already written are flushed (QUIT, protocol errors, CLIENT KILL)
 	lower      []byte   // scratch for lower-casing command names
 	scratch    [20]byte // scratch for formatting an int-encoded value
@@ -112,6 +113,7 @@ type published struct {
 	proto  atomic.Int32
 	subs   [3]atomic.Int32 // channels, patterns and shard channels subscribed to
 	multi  atomic.Int32    // commands queued in MULTI, -1 outside MULTI
+	user   atomic.Pointer[aclUser]
 }
 
 // publish stores the session state other clients may read (CLIENT LIST, INFO).
@@ -180,9 +182,11 @@ func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
 		created: time.Now(),
 		kill:    kill,
 		stats:   s.stats.shard(id),
-		authed:  s.config().RequirePass == "",
+		authed:  s.acl.open.Load(),
+		user:    s.acl.def,
 		lower:   make([]byte, 0, 32),
 	}
+	c.pub.user.Store(s.acl.def)
 	c.pub.active.Store(s.clock.Load())
 	c.pub.proto.Store(2)
 	c.pub.multi.Store(-1)

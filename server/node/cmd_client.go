@@ -245,7 +245,7 @@ func (c *client) appendInfo(b []byte, asker *client, nowMs int64) []byte {
 		cmd = last.name
 	}
 	text("cmd", cmd)
-	text("user", "default")
+	text("user", c.userName())
 	field("redir", -1)
 	field("resp", int64(p.proto.Load()))
 	text("lib-name", libName)
@@ -278,6 +278,7 @@ func cmdClientKill(c *client, args [][]byte) error {
 	var (
 		id               int64
 		typ, addr, laddr string
+		user             *aclUser
 		oldStyle         bool
 		skipMe           = true
 	)
@@ -308,8 +309,7 @@ func cmdClientKill(c *client, args [][]byte) error {
 			case "laddr":
 				laddr = string(v)
 			case "user":
-				// Until the acl module lands every client is the default user, so USER default matches all.
-				if string(v) != "default" {
+				if user = c.srv.lookupUser(string(v)); user == nil {
 					return errorf("No such user '" + string(v) + "'")
 				}
 			case "skipme":
@@ -328,7 +328,7 @@ func cmdClientKill(c *client, args [][]byte) error {
 	}
 	victims := c.srv.clientList(func(o *client) bool {
 		return (id == 0 || o.id == id) && (typ == "" || o.kind() == typ) && (addr == "" || o.addr == addr) &&
-			(laddr == "" || o.laddr == laddr) && !(skipMe && o == c)
+			(laddr == "" || o.laddr == laddr) && (user == nil || o.pub.user.Load() == user) && !(skipMe && o == c)
 	})
 	for _, o := range victims {
 		if o == c {

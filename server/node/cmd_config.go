@@ -155,6 +155,11 @@ func (s *Server) configSet(pairs [][]byte) error {
 	}
 	s.live.store(cfg)
 	s.applyLiveConfig()
+	for _, ch := range changes {
+		if ch.p.name == "requirepass" {
+			s.setRequirePass(cfg.RequirePass) // Matches Redis: it resets the default user's passwords
+		}
+	}
 	if cfg.LogLevel != oldLevel {
 		s.log.SetLevel(LogLevel(cfg.LogLevel))
 	}
@@ -179,7 +184,9 @@ func cmdConfigRewrite(c *client, args [][]byte) error {
 	if c.srv.cfg.ConfigFile == "" {
 		return errNoConfigFile
 	}
-	if err := rewriteConfigFile(c.srv.cfg.ConfigFile, c.srv.config()); err != nil {
+	cfg := c.srv.config()
+	cfg.Users = c.srv.configUsers()
+	if err := rewriteConfigFile(c.srv.cfg.ConfigFile, cfg); err != nil {
 		c.srv.log.Warn("CONFIG REWRITE failed", "error", err)
 		return errorf("Rewriting config file: " + rewriteErrText(err))
 	}
@@ -217,6 +224,7 @@ func rewriteConfigFile(path string, cfg Config) error {
 	var out []string
 	hasMarker := false
 	done := make(map[*param]bool)
+	users := cfg.Users // Matches Redis: user lines are rewritten in place, in order, the rest appended
 	text := strings.TrimSuffix(string(old), "\n")
 	if text != "" {
 		for _, line := range strings.Split(text, "\n") {
@@ -225,6 +233,13 @@ func rewriteConfigFile(path string, cfg Config) error {
 			fields := strings.Fields(trimmed)
 			if len(fields) == 0 || trimmed[0] == '#' {
 				out = append(out, line)
+				continue
+			}
+			if strings.EqualFold(fields[0], "user") {
+				if len(users) > 0 {
+					out = append(out, "user "+strings.Join(users[0], " "))
+					users = users[1:]
+				}
 				continue
 			}
 			p := lookupParam(fields[0])
@@ -244,6 +259,9 @@ func rewriteConfigFile(path string, cfg Config) error {
 		if !done[p] && p.get(&cfg) != p.get(&def) {
 			added = append(added, p.line(&cfg))
 		}
+	}
+	for _, u := range users {
+		added = append(added, "user "+strings.Join(u, " "))
 	}
 	if len(added) > 0 && !hasMarker {
 		for len(out) > 0 && out[len(out)-1] == "" {

@@ -1,8 +1,6 @@
 package node
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"strings"
 
 	"github.com/carminedb/carmine/keyspace"
@@ -68,13 +66,13 @@ func cmdSelect(c *client, args [][]byte) error {
 	return nil
 }
 
-// AUTH [username] password. Until the acl module lands there is one user, "default", whose password is
-// requirepass (or none: nopass).
+// AUTH [username] password
 func cmdAuth(c *client, args [][]byte) error {
 	if len(args) > 3 {
 		return errSyntax
 	}
-	if len(args) == 2 && c.srv.config().RequirePass == "" {
+	// Matches Redis: AUTH with a password alone is an error while the default user has nopass.
+	if len(args) == 2 && c.srv.acl.def.cur.Load().NoPass() {
 		return errAuthNoPass
 	}
 	user, pass := []byte("default"), args[len(args)-1]
@@ -85,21 +83,6 @@ func cmdAuth(c *client, args [][]byte) error {
 		return err
 	}
 	c.w.WriteSimple("OK")
-	return nil
-}
-
-// authenticate logs the client in as user, comparing password hashes in constant time.
-func (c *client) authenticate(user, pass []byte) error {
-	if string(user) != "default" {
-		return errWrongPass
-	}
-	if want := c.srv.config().RequirePass; want != "" {
-		got, exp := sha256.Sum256(pass), sha256.Sum256([]byte(want))
-		if subtle.ConstantTimeCompare(got[:], exp[:]) != 1 {
-			return errWrongPass
-		}
-	}
-	c.authed = true
 	return nil
 }
 
@@ -135,7 +118,7 @@ func cmdHello(c *client, args [][]byte) error {
 			return err
 		}
 	}
-	if !c.authed {
+	if !c.authed && !c.srv.acl.open.Load() {
 		return errHelloNoAuth
 	}
 	if name != nil {

@@ -44,6 +44,7 @@ type command struct {
 	skipMonitor bool // not shown to MONITOR (admin and skip_monitor)
 	run         handler
 	subs        map[string]*command // subcommands of a container ("client"), by lower-case name
+	acl         aclCommand          // what the ACL check needs (see acl.go)
 }
 
 // commands is the dispatch table, by lower-case name. It is built in init because handlers such as COMMAND read
@@ -69,6 +70,7 @@ func buildCommands(hs map[string]handler) (map[string]*command, []*command) {
 			mayWrite:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate),
 			keyspace:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate) || spec.Has(cmdspec.FlagReadonly),
 			skipMonitor: spec.Has(cmdspec.FlagAdmin) || spec.Has(cmdspec.FlagSkipMonitor),
+			acl:         newACLCommand(spec),
 		}
 		list = append(list, cmd)
 		return cmd
@@ -193,8 +195,9 @@ func (c *client) dispatch(args [][]byte) {
 	}
 	c.cmd, c.argv = cmd, args
 	switch {
-	case !c.authed && !cmd.noAuth:
+	case !c.authed && !cmd.noAuth && !c.srv.acl.open.Load():
 		err = errNoAuth
+	case !c.user.unrestricted.Load() && c.denied(cmd, args, &err):
 	case c.flags&flagMonitor != 0 && cmd.keyspace:
 		err = errReplicaKeyspace
 	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):

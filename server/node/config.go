@@ -56,6 +56,12 @@ type Config struct {
 	// ConfigFile is the absolute path of the configuration file the server was started with ("" for none), the
 	// file CONFIG REWRITE rewrites. ParseArgs sets it.
 	ConfigFile string
+
+	Users        [][]string // user: the "user <name> <rules>..." lines of the configuration file, name first
+	ACLFile      string     // aclfile: the ACL file, "" for none
+	ACLLogMaxLen int64      // acllog-max-len
+
+	ProtectedMode string // protected-mode: yes or no
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -79,6 +85,9 @@ func DefaultConfig() Config {
 		LFUDecayTime:     1,
 		Limits:           keyspace.DefaultLimits(),
 		OutputLimits:     defaultOutputLimits,
+
+		ACLLogMaxLen:  128,
+		ProtectedMode: "yes",
 
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
@@ -312,6 +321,8 @@ var params = []param{
 	enumParam("loglevel", func(c *Config) *string { return &c.LogLevel }, "debug", "verbose", "notice", "warning", "nothing"),
 	numParam("databases", func(c *Config) *int { return &c.Databases }, 1, math.MaxInt32).with(immutable),
 	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, nil),
+	stringParam("aclfile", func(c *Config) *string { return &c.ACLFile }, nil).with(immutable),
+	numParam("acllog-max-len", func(c *Config) *int64 { return &c.ACLLogMaxLen }, 0, math.MaxInt32),
 	// Mutable in Redis; handlers read it from the startup configuration here.
 	memoryParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20,
 		"argument must be a memory value of at least 1mb").with(immutable),
@@ -377,7 +388,7 @@ var params = []param{
 	fixed("timeout", "0"),
 	fixed("tcp-keepalive", "300"),
 	fixed("tcp-backlog", "511").with(immutable),
-	fixed("protected-mode", "no"),
+	enumParam("protected-mode", func(c *Config) *string { return &c.ProtectedMode }, "yes", "no"),
 	fixed("io-threads", "1").with(immutable),
 	fixed("supervised", "no").with(immutable),
 	fixed("cluster-enabled", "no").with(immutable),
@@ -427,6 +438,9 @@ func lookupParam(name string) *param {
 
 // Set sets one parameter from its redis.conf name and the words that follow it.
 func (c *Config) Set(name string, values []string) error {
+	if strings.EqualFold(name, "user") {
+		return c.addUser(values)
+	}
 	p := lookupParam(name)
 	if p == nil {
 		return fmt.Errorf("unknown option '%s'", name)

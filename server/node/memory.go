@@ -23,6 +23,7 @@ func (s *Server) applyLiveConfig() {
 	s.notifyFlags.Store(cfg.NotifyKeyspaceEvents)
 	limits := cfg.OutputLimits
 	s.outputLimits.Store(&limits)
+	s.protectedMode.Store(cfg.ProtectedMode == "yes")
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.

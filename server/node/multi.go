@@ -106,6 +106,12 @@ func cmdExec(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(len(m.queue))
 	for _, q := range m.queue {
 		c.cmd, c.argv = q.cmd, q.args
+		if !c.user.unrestricted.Load() {
+			if err := c.checkACLInExec(q.cmd, q.args); err != nil {
+				c.writeError(err)
+				continue
+			}
+		}
 		if err := c.call(q.cmd, q.args); err != nil {
 			c.writeError(err)
 		}

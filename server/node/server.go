@@ -50,6 +50,9 @@ type Server struct {
 	watch    watchers
 	pubsub   pubsub
 	tracking trackers
+	acl      aclState
+
+	protectedMode atomic.Bool // protected-mode yes (see protected.go)
 
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
@@ -117,6 +120,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	s.ks = ks
 	s.clock.Store(s.started.UnixMilli())
 	s.applyLiveConfig()
+	if err := s.initACL(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -285,6 +291,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		delay = 0
 		if s.connected.Add(1) > s.live.maxClients.Load() {
 			s.refuse(conn)
+			continue
+		}
+		if s.deniedByProtectedMode(conn) {
 			continue
 		}
 		if !s.attachToLoop(conn) {

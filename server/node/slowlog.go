@@ -106,12 +106,17 @@ func slowlogArgs(cmd *command, args [][]byte) []string {
 }
 
 // redactedArgs says which arguments of a command are secrets that the slow log must not keep, as Redis's
-// redactClientCommandArgument calls do: AUTH's arguments, HELLO's AUTH credentials, CONFIG SET requirepass.
+// redactClientCommandArgument calls do: AUTH's arguments, HELLO's AUTH credentials, CONFIG SET requirepass,
+// ACL SETUSER's user and rules.
 func redactedArgs(cmd *command, args [][]byte) func(j int) bool {
 	secret := map[int]bool{}
 	switch cmd.name {
 	case "auth":
 		for j := 1; j < len(args); j++ {
+			secret[j] = true
+		}
+	case "acl|setuser":
+		for j := 2; j < len(args); j++ {
 			secret[j] = true
 		}
 	case "hello":
