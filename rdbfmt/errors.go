@@ -10,6 +10,8 @@ var (
 	ErrVersion = errors.New("rdbfmt: unsupported RDB version")
 	// ErrChecksum is returned when a CRC-64 does not match the data, or a DUMP payload is too short to hold one.
 	ErrChecksum = errors.New("rdbfmt: checksum mismatch")
-	// ErrUnsupportedType is returned for a valid object type that this package does not decode yet.
+	// ErrUnsupportedType is returned for a valid object type or opcode that this package does not decode: module
+	// values of Redis 4.0 release candidates, functions of Redis 7.0 release candidates, and a type other than
+	// string for [Dump.StringValue].
 	ErrUnsupportedType = errors.New("rdbfmt: unsupported object type")
 )

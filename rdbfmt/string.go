@@ -160,16 +160,25 @@ func parseLZF(b []byte) ([]byte, int, error) {
 		return nil, 0, fmt.Errorf("%w: compressed string of %d bytes with %d left", ErrCorrupt, clen, len(rest))
 	}
 	size := n1 + n2 + int(clen)
-	if ulen == 0 {
-		return []byte{}, size, nil
-	}
-	if ulen > clen*lzf.MaxExpansion {
-		return nil, 0, fmt.Errorf("%w: %d compressed bytes cannot make %d", ErrCorrupt, clen, ulen)
-	}
-	out := make([]byte, ulen)
-	m, err := lzf.Decompress(out, rest[:clen])
-	if err != nil || m != len(out) {
-		return nil, 0, fmt.Errorf("%w: compressed string does not decompress to its %d bytes", ErrCorrupt, ulen)
+	out, err := inflate(rest[:clen], ulen)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return out, size, nil
+}
+
+// inflate decompresses the LZF stream c of a compressed string into its ulen bytes, checking ulen against what
+// c can make before allocating. Its errors say what is wrong; callers wrap them as ErrCorrupt. Matches Redis: an original length of 0 is the empty string whatever c holds.
+func inflate(c []byte, ulen uint64) ([]byte, error) {
+	if ulen == 0 {
+		return []byte{}, nil
+	}
+	if ulen > uint64(len(c))*lzf.MaxExpansion {
+		return nil, fmt.Errorf("%d compressed bytes cannot make %d", len(c), ulen)
+	}
+	out := make([]byte, ulen)
+	if m, err := lzf.Decompress(out, c); err != nil || m != len(out) {
+		return nil, fmt.Errorf("compressed string does not decompress to its %d bytes", ulen)
+	}
+	return out, nil
 }

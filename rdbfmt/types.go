@@ -15,7 +15,7 @@ const (
 // the kind of value and its serialised encoding. The names follow Redis's RDB_TYPE_* constants.
 type Type uint8
 
-// Object types. Values 6 to 8 are module types (8 is unused); this package decodes only [TypeString] so far.
+// Object types. Values 6 to 8 are module types (8 is unused); the Decoder reads all but [TypeModulePreGA].
 const (
 	TypeString           Type = 0
 	TypeList             Type = 1 // linked list of strings

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"errors"
 
 	"github.com/carminedb/carmine/keyspace"
@@ -32,13 +33,63 @@ func cmdDump(c *client, args [][]byte) error {
 		c.w.WriteNull()
 		return nil
 	}
-	if e.Kind() != keyspace.KindString {
-		// Only strings exist so far; each kind adds its encoding to rdbfmt when it lands.
-		return errorf("DUMP of " + e.Kind().String() + " values is not supported yet")
+	if e.Kind() == keyspace.KindString {
+		var buf [20]byte
+		c.w.WriteBulk(rdbfmt.AppendStringDump(nil, e.Bytes(buf[:0])))
+		return nil
 	}
-	var buf [20]byte
-	c.w.WriteBulk(rdbfmt.AppendStringDump(nil, e.Bytes(buf[:0])))
+	v, err := dumpValue(e)
+	if err != nil {
+		return err
+	}
+	// Encoded under the server's limits, as Redis writes the encoding the value has in memory.
+	t, p := rdbfmt.AppendValue([]byte{0}, v, dumpConfig(tx.Limits()))
+	p[0] = byte(t)
+	c.w.WriteBulk(rdbfmt.SealDump(p, 0, rdbfmt.Version))
 	return nil
+}
+
+// dumpConfig is the rdbfmt configuration of DUMP payloads under the keyspace's encoding limits.
+func dumpConfig(lim *keyspace.Limits) rdbfmt.Config {
+	cfg := rdbfmt.DefaultConfig()
+	cfg.HashMaxListpackEntries, cfg.HashMaxListpackValue = lim.HashListpackEntries, lim.HashListpackValue
+	cfg.SetMaxIntsetEntries = lim.SetIntsetEntries
+	cfg.ZSetMaxListpackEntries, cfg.ZSetMaxListpackValue = lim.ZSetListpackEntries, lim.ZSetListpackValue
+	return cfg
+}
+
+// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value. RDB saving will
+// share it.
+func dumpValue(e keyspace.Entry) (rdbfmt.Value, error) {
+	switch o := e.Object().(type) {
+	case *keyspace.List:
+		l := make(rdbfmt.List, 0, o.Len())
+		if o.Len() > 0 {
+			o.Range(0, o.Len()-1, func(v []byte) bool { l = append(l, bytes.Clone(v)); return true })
+		}
+		return l, nil
+	case *keyspace.Hash:
+		h := make(rdbfmt.Hash, 0, o.Len())
+		o.Range(func(f, v []byte) bool {
+			h = append(h, rdbfmt.Field{Name: bytes.Clone(f), Value: bytes.Clone(v)})
+			return true
+		})
+		return h, nil
+	case *keyspace.Set:
+		s := make(rdbfmt.Set, 0, o.Len())
+		o.Range(func(m []byte) bool { s = append(s, bytes.Clone(m)); return true })
+		return s, nil
+	case *keyspace.ZSet:
+		z := make(rdbfmt.ZSet, 0, o.Len())
+		if o.Len() > 0 {
+			o.Range(0, o.Len()-1, false, func(m []byte, score float64) bool {
+				z = append(z, rdbfmt.ZMember{Member: bytes.Clone(m), Score: score})
+				return true
+			})
+		}
+		return z, nil
+	}
+	return nil, errorf("DUMP of " + e.Kind().String() + " values is not supported yet")
 }
 
 // restoreOpts are RESTORE's options after the payload.
@@ -107,7 +158,7 @@ func cmdRestore(c *client, args [][]byte) error {
 	if ttl < 0 {
 		return errInvalidTTL
 	}
-	val, err := restoreValue(args[3])
+	val, obj, err := restoreValue(args[3], tx.Limits())
 	if err != nil {
 		return err
 	}
@@ -122,7 +173,11 @@ func cmdRestore(c *client, args [][]byte) error {
 		c.w.WriteSimple("OK")
 		return nil
 	}
-	tx.SetString(key, val, at)
+	if obj != nil {
+		tx.SetObject(key, obj, at)
+	} else {
+		tx.SetString(key, val, at)
+	}
 	c.wrote(notifyGeneric, "restore", key)
 	c.signalReady(key)
 	// As Redis's objectSetLRUOrLFU: FREQ sets the LFU counter under an LFU policy, IDLETIME backdates the LRU
@@ -137,18 +192,75 @@ func cmdRestore(c *client, args [][]byte) error {
 	return nil
 }
 
-// restoreValue checks a DUMP payload and decodes its value, mapping rdbfmt's errors to Redis's two replies.
-func restoreValue(payload []byte) ([]byte, error) {
+// restoreValue checks a DUMP payload and decodes its value, mapping rdbfmt's errors to Redis's two replies: a
+// string, or a list, hash, set or sorted set built under lim. Matches Redis: a value with no elements is bad
+// data.
+func restoreValue(payload []byte, lim *keyspace.Limits) ([]byte, keyspace.Object, error) {
 	d, err := rdbfmt.ParseDump(payload)
 	if errors.Is(err, rdbfmt.ErrChecksum) || errors.Is(err, rdbfmt.ErrVersion) {
-		return nil, errDumpPayload
+		return nil, nil, errDumpPayload
 	}
 	if err != nil {
-		return nil, errBadData
+		return nil, nil, errBadData
 	}
-	val, err := d.StringValue()
+	if d.Type == rdbfmt.TypeString {
+		val, err := d.StringValue()
+		if err != nil {
+			return nil, nil, errBadData
+		}
+		return val, nil, nil
+	}
+	v, err := d.DecodeValue()
 	if err != nil {
-		return nil, errBadData
+		return nil, nil, errBadData
 	}
-	return val, nil
+	obj := objectOf(v, lim)
+	if obj == nil {
+		return nil, nil, errBadData
+	}
+	return nil, obj, nil
+}
+
+// objectOf builds the keyspace object of a decoded list, hash, set or sorted set under lim, as the commands
+// that add its elements one by one would build it. It returns nil for a value with no elements (Redis skips
+// those keys when loading and calls such a payload bad data) and for the kinds the keyspace does not keep yet
+// (streams, module values). Strings are stored with SetString instead. RDB loading will share it.
+func objectOf(v rdbfmt.Value, lim *keyspace.Limits) keyspace.Object {
+	switch v := v.(type) {
+	case rdbfmt.List:
+		if len(v) > 0 {
+			l := keyspace.NewList()
+			l.PushBack(v...)
+			return l
+		}
+	case rdbfmt.Hash:
+		if len(v) > 0 {
+			h := keyspace.NewHash()
+			for _, f := range v {
+				h.Set(f.Name, f.Value, lim)
+			}
+			return h
+		}
+	case rdbfmt.Set:
+		if len(v) > 0 {
+			s := keyspace.NewSet(v[0], len(v), lim)
+			for _, m := range v {
+				s.Add(m, lim)
+			}
+			return s
+		}
+	case rdbfmt.ZSet:
+		if len(v) > 0 {
+			maxLen := 0
+			for _, m := range v {
+				maxLen = max(maxLen, len(m.Member))
+			}
+			z := keyspace.NewZSetFor(lim, len(v), maxLen)
+			for _, m := range v {
+				z.Add(lim, m.Member, m.Score, 0) // rdbfmt never yields NaN scores, the only error of a plain Add
+			}
+			return z
+		}
+	}
+	return nil
 }
