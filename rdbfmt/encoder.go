@@ -145,7 +145,12 @@ func (e *Encoder) Entry(ent *Entry) error {
 			return err
 		}
 	}
-	b := e.buf[:0]
+	e.buf = e.enc.appendEntry(e.buf[:0], ent, &e.cfg)
+	return e.write(e.buf)
+}
+
+// appendEntry appends ent's expiry, idle time, frequency, key and value (not its database).
+func (w *valueEncoder) appendEntry(b []byte, ent *Entry, cfg *Config) []byte {
 	if ent.HasExpire {
 		b = binary.LittleEndian.AppendUint64(append(b, byte(OpExpireTimeMs)), uint64(ent.ExpireAtMs))
 	}
@@ -157,12 +162,11 @@ func (e *Encoder) Entry(ent *Entry) error {
 	}
 	typePos := len(b)
 	b = append(b, 0)
-	b = AppendString(b, ent.Key, e.cfg.Compress)
+	b = AppendString(b, ent.Key, cfg.Compress)
 	var t Type
-	t, b = e.enc.appendValue(b, ent.Value, &e.cfg)
+	t, b = w.appendValue(b, ent.Value, cfg)
 	b[typePos] = byte(t)
-	e.buf = b
-	return e.write(b)
+	return b
 }
 
 // Function writes a function library (its code, as FUNCTION LOAD takes it).

@@ -1,0 +1,136 @@
+package keyspace
+
+import (
+	"errors"
+	"io"
+	"iter"
+	"sync/atomic"
+)
+
+// Errors of snapshots.
+var (
+	// ErrSnapshotRunning is returned by [Txn.StartSnapshot] while another snapshot has not been closed.
+	ErrSnapshotRunning = errors.New("keyspace: a snapshot is already running")
+	// ErrSnapshotClosed is returned by [Snapshot.Next] once the snapshot was closed before its end.
+	ErrSnapshotClosed = errors.New("keyspace: snapshot closed")
+)
+
+// SnapshotFunc serialises the keys of one shard for a [Snapshot]: keys yields every key of the shard, database
+// by database in ascending order, as an [Entry] valid during the call. It runs with the shard locked, on
+// whichever goroutine reached the shard first (the saver or a writer), so it may run concurrently for different
+// shards; it must only read the entries. What it returns is handed to [Snapshot.Next] unchanged.
+type SnapshotFunc func(shard int, keys iter.Seq2[int, Entry]) []byte
+
+// Snapshot is a point-in-time copy of every database, serialised one shard at a time while other Txns go on.
+// [Txn.StartSnapshot] marks every shard pending; a pending shard is serialised, with its lock held, either by
+// [Snapshot.Next] when the saver reaches it, or earlier by the first thing that is about to look at it (any
+// key access of a Txn, active expiry, eviction, SCAN, RANDOMKEY, FLUSHDB, SWAPDB), so every shard is serialised
+// exactly as it was when the snapshot started. See the package documentation.
+type Snapshot struct {
+	ks     *Keyspace
+	fn     SnapshotFunc
+	chunks [][]byte // chunks[i]: shard i's bytes once serialised by a writer, until Next takes them
+	next   int      // the shard Next returns next (saver only)
+	closed atomic.Bool
+	early  atomic.Int64 // shards serialised by writers rather than by Next
+}
+
+// StartSnapshot starts a snapshot of the keyspace as it is now. tx must come from [Keyspace.BeginAll], which
+// makes the snapshot's point in time fall between Txns: it never holds half of a MULTI/EXEC. Starting costs one
+// store per shard. The caller then calls [Snapshot.Next] until io.EOF (or an error) and [Snapshot.Close].
+// It returns ErrSnapshotRunning while another snapshot is open.
+func (tx *Txn) StartSnapshot(fn SnapshotFunc) (*Snapshot, error) {
+	if !tx.all {
+		panic("keyspace: StartSnapshot needs a BeginAll Txn")
+	}
+	ks := tx.ks
+	sn := &Snapshot{ks: ks, fn: fn, chunks: make([][]byte, len(ks.shards))}
+	if !ks.snap.CompareAndSwap(nil, sn) {
+		return nil, ErrSnapshotRunning
+	}
+	for i := range ks.shards {
+		ks.shards[i].snap = sn
+	}
+	return sn, nil
+}
+
+// Next returns the serialised bytes of the next shard, in shard order, serialising it now (holding its lock for
+// that long) if nothing has touched it since the snapshot started. It returns io.EOF after the last shard, and
+// ErrSnapshotClosed if the snapshot was closed. Only one goroutine may call Next.
+func (sn *Snapshot) Next() ([]byte, error) {
+	if sn.closed.Load() {
+		return nil, ErrSnapshotClosed
+	}
+	if sn.next == len(sn.chunks) {
+		return nil, io.EOF
+	}
+	i := sn.next
+	sn.next++
+	sh := &sn.ks.shards[i]
+	sh.mu.Lock()
+	if sh.snap == sn {
+		sh.snap = nil
+		b := sn.fn(i, sh.entries)
+		sh.mu.Unlock()
+		return b, nil
+	}
+	b := sn.chunks[i]
+	sn.chunks[i] = nil
+	sh.mu.Unlock()
+	return b, nil
+}
+
+// Early returns how many shards were serialised by other Txns, before Next reached them.
+func (sn *Snapshot) Early() int { return int(sn.early.Load()) }
+
+// Close ends the snapshot, after the last Next or to abandon it (from any goroutine; then Next returns
+// ErrSnapshotClosed). Shards still pending are released without being serialised. Closing twice is harmless.
+func (sn *Snapshot) Close() {
+	if sn.closed.Swap(true) {
+		return
+	}
+	sn.ks.snap.CompareAndSwap(sn, nil)
+}
+
+// Snapshotting reports whether a snapshot is open.
+func (ks *Keyspace) Snapshotting() bool { return ks.snap.Load() != nil }
+
+// preserve serialises shard s into the pending snapshot, if it has one, before its caller touches the shard. The
+// caller holds the shard's lock. Without a snapshot it costs one load of a field of the locked shard.
+func (ks *Keyspace) preserve(s int) {
+	if sn := ks.shards[s].snap; sn != nil {
+		sn.serialise(s)
+	}
+}
+
+// preserveAll preserves every shard; the caller holds every lock. Operations on whole databases call it.
+func (ks *Keyspace) preserveAll() {
+	for i := range ks.shards {
+		ks.preserve(i)
+	}
+}
+
+func (sn *Snapshot) serialise(s int) {
+	sh := &sn.ks.shards[s]
+	sh.snap = nil
+	if sn.closed.Load() {
+		return
+	}
+	sn.chunks[s] = sn.fn(s, sh.entries)
+	sn.early.Add(1)
+}
+
+// entries yields every key of the shard, database by database.
+func (sh *shard) entries(yield func(int, Entry) bool) {
+	for db := range sh.tables {
+		t := &sh.tables[db]
+		if t.count == 0 {
+			continue
+		}
+		for j := range t.recs {
+			if t.recs[j].ptr != nil && !yield(db, Entry{t: t, ref: uint32(j + 1)}) {
+				return
+			}
+		}
+	}
+}
