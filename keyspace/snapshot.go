@@ -134,3 +134,18 @@ func (sh *shard) entries(yield func(int, Entry) bool) {
 		}
 	}
 }
+
+// SerialiseAll calls fn for every shard in order, and emit with what it returns, stopping at emit's first error.
+// It needs a BeginAll Txn, which holds every lock, so nothing changes meanwhile and no Snapshot is needed (a
+// synchronous save, as SAVE inside MULTI or the save of FLUSHALL).
+func (tx *Txn) SerialiseAll(fn SnapshotFunc, emit func([]byte) error) error {
+	if !tx.all {
+		panic("keyspace: SerialiseAll needs a BeginAll Txn")
+	}
+	for i := range tx.ks.shards {
+		if err := emit(fn(i, tx.ks.shards[i].entries)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

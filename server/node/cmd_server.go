@@ -13,7 +13,6 @@ import (
 
 var _ = register(map[string]handler{
 	"debug":           cmdDebug,
-	"lastsave":        cmdLastSave,
 	"latency|help":    cmdLatencyHelp,
 	"latency|history": cmdLatencyHistory,
 	"latency|latest":  cmdLatencyLatest,
@@ -32,12 +31,6 @@ func cmdTime(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(2)
 	c.w.WriteBulkString(strconv.FormatInt(now.Unix(), 10))
 	c.w.WriteBulkString(strconv.Itoa(now.Nanosecond() / 1000))
-	return nil
-}
-
-// LASTSAVE: the Unix time of the last successful save, which is the start time until persistence exists.
-func cmdLastSave(c *client, args [][]byte) error {
-	c.w.WriteInt(c.srv.lastSave().Unix())
 	return nil
 }
 

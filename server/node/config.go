@@ -19,16 +19,17 @@ import (
 // Config is the server's configuration, with redis.conf's parameter names in the tags of the parameter table
 // (see [Config.Set]). The zero value is not useful; start from [DefaultConfig].
 type Config struct {
-	Port            int      // port: TCP port, 0 to pick a free one (tests)
-	Bind            []string // bind: addresses to listen on; a leading "-" marks one that may be unavailable
-	Dir             string   // dir: working directory for data files (absolute after Validate)
-	DBFilename      string   // dbfilename
-	LogLevel        string   // loglevel: debug, verbose, notice, warning, nothing
-	Databases       int      // databases
-	RequirePass     string   // requirepass: the default user's password, "" for none
-	ProtoMaxBulkLen int64    // proto-max-bulk-len
-	HZ              int      // hz: background tasks (active expiry) per second
-	EventLoops      int      // event-loops (Carmine's own): epoll loops serving clients; 0 = a goroutine per connection
+	Port            int         // port: TCP port, 0 to pick a free one (tests)
+	Bind            []string    // bind: addresses to listen on; a leading "-" marks one that may be unavailable
+	Dir             string      // dir: working directory for data files (absolute after Validate)
+	DBFilename      string      // dbfilename
+	Save            []SavePoint // save: BGSAVE when a point is reached; none disables (see rdb.go)
+	LogLevel        string      // loglevel: debug, verbose, notice, warning, nothing
+	Databases       int         // databases
+	RequirePass     string      // requirepass: the default user's password, "" for none
+	ProtoMaxBulkLen int64       // proto-max-bulk-len
+	HZ              int         // hz: background tasks (active expiry) per second
+	EventLoops      int         // event-loops (Carmine's own): epoll loops serving clients; 0 = a goroutine per connection
 
 	MaxMemory        int64           // maxmemory: bytes; 0 = no limit
 	MaxMemoryPolicy  keyspace.Policy // maxmemory-policy
@@ -60,6 +61,7 @@ func DefaultConfig() Config {
 		Bind:            []string{"127.0.0.1", "-::1"},
 		Dir:             ".",
 		DBFilename:      "dump.rdb",
+		Save:            []SavePoint{{3600, 1}, {300, 100}, {60, 10000}},
 		LogLevel:        "notice",
 		Databases:       16,
 		ProtoMaxBulkLen: 512 << 20,
@@ -362,7 +364,40 @@ var params = []param{
 	fixed("appendonly", "no"),
 	fixed("replicaof", ""),
 	fixed("slaveof", ""),
-	fixed("save", "").with(words),
+	{
+		name:  "save",
+		flags: words,
+		set: func(c *Config, v []string) error {
+			// Matches Redis: pairs of seconds and changes, or "" for none.
+			if len(v) == 1 && v[0] == "" {
+				v = nil
+			}
+			if len(v)%2 != 0 {
+				return errors.New("Invalid save parameters")
+			}
+			var pts []SavePoint
+			for i := 0; i < len(v); i += 2 {
+				sec, err1 := strconv.ParseInt(v[i], 10, 64)
+				n, err2 := strconv.ParseInt(v[i+1], 10, 64)
+				if err1 != nil || err2 != nil || sec < 0 || n < 0 {
+					return errors.New("Invalid save parameters")
+				}
+				pts = append(pts, SavePoint{sec, n})
+			}
+			c.Save = pts
+			return nil
+		},
+		get: func(c *Config) string {
+			var b []byte
+			for i, p := range c.Save {
+				if i > 0 {
+					b = append(b, ' ')
+				}
+				b = fmt.Appendf(b, "%d %d", p.Seconds, p.Changes)
+			}
+			return string(b)
+		},
+	},
 	fixed("daemonize", "no").with(immutable),
 	fixed("maxclients", "10000"),
 	fixed("timeout", "0"),

@@ -95,6 +95,7 @@ func (c *client) wrote(class notifyClass, event string, key []byte) {
 
 // wroteIn is wrote for a key of another database (MOVE, COPY ... DB, SWAPDB).
 func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
+	c.stats.dirty.Add(1)
 	c.modified(db, key)
 	c.notifyIn(db, class, event, key)
 }

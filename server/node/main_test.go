@@ -34,6 +34,7 @@ func runChildServer(loops string) int {
 	cfg := DefaultConfig()
 	cfg.Port = 0
 	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Save = nil // as difftest starts Redis: --save ""
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
 	if n, err := strconv.Atoi(os.Getenv(childNoFileEnv)); err == nil {

@@ -1,0 +1,240 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/rdbfmt"
+	"github.com/carminedb/carmine/server/difftest"
+)
+
+// fillKeys stores n string keys "fill:<i>" with 16-byte values in database 0, directly in the keyspace.
+func fillKeys(s *Server, n int) {
+	val := []byte("0123456789abcdef")
+	for i := range n {
+		k := []byte("fill:" + strconv.Itoa(i))
+		tx := s.ks.Begin(0, k)
+		tx.SetString(k, val, 0)
+		tx.End()
+	}
+}
+
+// readRDB decodes a whole file into key -> string value (strings only) per database.
+func readRDB(t testing.TB, path string) map[string]string {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	d := rdbfmt.NewDecoder(f)
+	out := map[string]string{}
+	for {
+		rec, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		require.NoError(t, err)
+		if e, ok := rec.(*rdbfmt.Entry); ok {
+			if v, ok := e.Value.(rdbfmt.String); ok {
+				out[strconv.FormatUint(e.DB, 10)+":"+string(e.Key)] = string(v)
+			}
+		}
+	}
+}
+
+// waitSaved waits until no save runs.
+func waitSaved(t testing.TB, s *Server) {
+	deadline := time.Now().Add(30 * time.Second)
+	for s.saving() {
+		require.True(t, time.Now().Before(deadline), "BGSAVE did not finish")
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestBGSaveConsistent moves amounts between accounts in MULTI/EXEC blocks and increments pairs of counters
+// together while BGSAVE runs; every file must show the total unchanged and every pair equal.
+func TestBGSaveConsistent(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, func(c *Config) { c.Dir = dir })
+	const accounts, each, pairs = 1000, 100, 100
+	fill := 200_000
+	if raceEnabled {
+		fill = 20_000
+	}
+	fillKeys(srv, fill)
+	c := difftest.Dial(t, addr)
+	for i := range accounts {
+		c.Send("SET", "acct:"+strconv.Itoa(i), strconv.Itoa(each))
+	}
+	for range accounts {
+		c.Receive()
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var txns atomic.Int64
+	for w := range 4 {
+		wg.Add(1)
+		wc := difftest.Dial(t, addr)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 1))
+			for !stop.Load() {
+				a, b, p := r.IntN(accounts), r.IntN(accounts), strconv.Itoa(r.IntN(pairs))
+				wc.Send("MULTI")
+				wc.Send("DECRBY", "acct:"+strconv.Itoa(a), "3")
+				wc.Send("INCRBY", "acct:"+strconv.Itoa(b), "3")
+				wc.Send("INCR", "pair:a:"+p)
+				wc.Send("INCR", "pair:b:"+p)
+				wc.Send("EXEC")
+				for range 5 {
+					wc.Receive()
+				}
+				// and single commands on other keys, which lock one shard each
+				wc.Do("SET", "fill:"+strconv.Itoa(r.IntN(fill)), "changed")
+				txns.Add(1)
+			}
+		}()
+	}
+	for round := range 5 {
+		require.Equal(t, "Background saving started", string(c.Do("BGSAVE").Str))
+		waitSaved(t, srv)
+		kv := readRDB(t, filepath.Join(dir, "dump.rdb"))
+		total := 0
+		for i := range accounts {
+			n, err := strconv.Atoi(kv["0:acct:"+strconv.Itoa(i)])
+			require.NoError(t, err)
+			total += n
+		}
+		assert.Equal(t, accounts*each, total, "round %d", round)
+		for i := range pairs {
+			p := strconv.Itoa(i)
+			assert.Equal(t, kv["0:pair:a:"+p], kv["0:pair:b:"+p], "round %d pair %d", round, i)
+		}
+		assert.GreaterOrEqual(t, len(kv), fill+accounts)
+	}
+	stop.Store(true)
+	wg.Wait()
+	t.Logf("%d transactions ran during 5 BGSAVEs", txns.Load())
+	checkRDB(t, filepath.Join(dir, "dump.rdb"))
+}
+
+// TestBGSaveReplies checks BGSAVE's and SAVE's replies and INFO persistence around a save.
+func TestBGSaveReplies(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, func(c *Config) { c.Dir = dir })
+	c := difftest.Dial(t, addr)
+	assert.Equal(t, "ERR syntax error", string(c.Do("BGSAVE", "NOW").Str))
+	c.Do("SET", "a", "1")
+	c.Do("SET", "b", "2")
+	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "rdb_changes_since_last_save:2\r\n")
+
+	assert.Equal(t, "Background saving started", string(c.Do("BGSAVE").Str))
+	waitSaved(t, srv)
+	info := string(c.Do("INFO", "persistence").Str)
+	for _, f := range []string{"rdb_changes_since_last_save:0", "rdb_bgsave_in_progress:0", "rdb_last_bgsave_status:ok",
+		"rdb_saves:1", "rdb_last_bgsave_time_sec:0", "rdb_current_bgsave_time_sec:-1"} {
+		assert.Contains(t, info, f+"\r\n")
+	}
+	c.Do("MULTI")
+	c.Do("BGSAVE")
+	assert.Equal(t, "[+Background saving scheduled]", difftest.Format(c.Do("EXEC")))
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(string(c.Do("INFO", "persistence").Str), "rdb_saves:2\r\n") {
+		require.True(t, time.Now().Before(deadline), "the scheduled BGSAVE did not run")
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.Do("MULTI")
+	c.Do("SET", "c", "3")
+	c.Do("SAVE")
+	assert.Equal(t, "[+OK, +OK]", difftest.Format(c.Do("EXEC")))
+	kv := readRDB(t, filepath.Join(dir, "dump.rdb"))
+	assert.Equal(t, map[string]string{"0:a": "1", "0:b": "2", "0:c": "3"}, kv)
+}
+
+// TestBGSaveInProgress: a second BGSAVE or SAVE while one runs gets Redis's error.
+func TestBGSaveInProgress(t *testing.T) {
+	srv, addr := startServer(t)
+	fillKeys(srv, 100_000)
+	c := difftest.Dial(t, addr)
+	job, err := srv.startSave(true) // started, not yet running: the saver below is ours
+	require.NoError(t, err)
+	assert.Equal(t, "ERR Background save already in progress", string(c.Do("BGSAVE").Str))
+	assert.Equal(t, "ERR Background save already in progress", string(c.Do("BGSAVE", "SCHEDULE").Str))
+	assert.Equal(t, "ERR Background save already in progress", string(c.Do("SAVE").Str))
+	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "rdb_bgsave_in_progress:1\r\n")
+	c.Do("SET", "fill:1", "x") // serialises its shard early
+	require.NoError(t, srv.runSave(job))
+	assert.Equal(t, 1, job.snap.Early())
+	assert.Equal(t, "Background saving started", string(c.Do("BGSAVE").Str))
+	waitSaved(t, srv)
+}
+
+// BenchmarkBGSaveLatency measures the longest wait of clients running GET and SET on random keys of a
+// keyspace of 1,000,000 keys while BGSAVE runs, and the same without a save for comparison. It prints both.
+func BenchmarkBGSaveLatency(b *testing.B) {
+	const keys = 1_000_000
+	dir := b.TempDir()
+	srv, addr := startServer(b, func(c *Config) { c.Dir = dir })
+	fillKeys(srv, keys)
+	measure := func(during func()) (worst time.Duration, ops int64) {
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var n atomic.Int64
+		for w := range 4 {
+			wg.Add(1)
+			c := difftest.Dial(b, addr)
+			go func() {
+				defer wg.Done()
+				r := rand.New(rand.NewPCG(uint64(w), 2))
+				var local time.Duration
+				for !stop.Load() {
+					k := "fill:" + strconv.Itoa(r.IntN(keys))
+					start := time.Now()
+					if r.IntN(2) == 0 {
+						c.Do("GET", k)
+					} else {
+						c.Do("SET", k, "v")
+					}
+					local = max(local, time.Since(start))
+					n.Add(1)
+				}
+				mu.Lock()
+				worst = max(worst, local)
+				mu.Unlock()
+			}()
+		}
+		time.Sleep(100 * time.Millisecond)
+		during()
+		stop.Store(true)
+		wg.Wait()
+		return worst, n.Load()
+	}
+	for b.Loop() {
+		var took time.Duration
+		saveWorst, saveOps := measure(func() {
+			start := time.Now()
+			if err := srv.bgsave(); err != nil {
+				b.Fatal(err)
+			}
+			waitSaved(b, srv)
+			took = time.Since(start)
+		})
+		idleWorst, idleOps := measure(func() { time.Sleep(took) })
+		b.ReportMetric(float64(saveWorst.Microseconds())/1000, "max-ms-bgsave")
+		b.ReportMetric(float64(idleWorst.Microseconds())/1000, "max-ms-idle")
+		fmt.Printf("BGSAVE of %d keys took %v: longest client wait %v (%d ops); without a save for as long: %v (%d ops)\n",
+			keys, took.Round(time.Millisecond), saveWorst, saveOps, idleWorst, idleOps)
+	}
+}
