@@ -30,7 +30,10 @@ type Snapshot struct {
 	ks     *Keyspace
 	fn     SnapshotFunc
 	chunks [][]byte // chunks[i]: shard i's bytes once serialised by a writer, until Next takes them
-	next   int      // the shard Next returns next (saver only)
+	// frozen[i] holds tables of pending shard i as they were at the start, set aside by FLUSHDB, FLUSHALL and
+	// SWAPDB instead of serialising the shard at once; under shard i's lock.
+	frozen [][]frozenTable
+	next   int // the shard Next returns next (saver only)
 	closed atomic.Bool
 	early  atomic.Int64 // shards serialised by writers rather than by Next
 }
@@ -44,7 +47,7 @@ func (tx *Txn) StartSnapshot(fn SnapshotFunc) (*Snapshot, error) {
 		panic("keyspace: StartSnapshot needs a BeginAll Txn")
 	}
 	ks := tx.ks
-	sn := &Snapshot{ks: ks, fn: fn, chunks: make([][]byte, len(ks.shards))}
+	sn := &Snapshot{ks: ks, fn: fn, chunks: make([][]byte, len(ks.shards)), frozen: make([][]frozenTable, len(ks.shards))}
 	if !ks.snap.CompareAndSwap(nil, sn) {
 		return nil, ErrSnapshotRunning
 	}
@@ -70,7 +73,8 @@ func (sn *Snapshot) Next() ([]byte, error) {
 	sh.mu.Lock()
 	if sh.snap == sn {
 		sh.snap = nil
-		b := sn.fn(i, sh.entries)
+		b := sn.fn(i, sn.entries(i))
+		sn.frozen[i] = nil
 		sh.mu.Unlock()
 		return b, nil
 	}
@@ -103,10 +107,35 @@ func (ks *Keyspace) preserve(s int) {
 	}
 }
 
-// preserveAll preserves every shard; the caller holds every lock. Operations on whole databases call it.
-func (ks *Keyspace) preserveAll() {
+// frozenTable is a table of a pending shard set aside as it was when the snapshot started.
+type frozenTable struct {
+	db int
+	t  table
+}
+
+// freeze sets aside the tables of dbs in every pending shard, as they are now, for the snapshot to serialise
+// later, so that an operation on whole databases (which replaces those tables without changing their contents)
+// need not serialise every pending shard first. The caller holds every lock. A table frozen already stays.
+func (ks *Keyspace) freeze(dbs ...int) {
 	for i := range ks.shards {
-		ks.preserve(i)
+		sh := &ks.shards[i]
+		sn := sh.snap
+		if sn == nil {
+			continue
+		}
+		if sn.closed.Load() {
+			sh.snap = nil
+			continue
+		}
+	next:
+		for _, db := range dbs {
+			for _, f := range sn.frozen[i] {
+				if f.db == db {
+					continue next
+				}
+			}
+			sn.frozen[i] = append(sn.frozen[i], frozenTable{db, sh.tables[db]})
+		}
 	}
 }
 
@@ -116,23 +145,50 @@ func (sn *Snapshot) serialise(s int) {
 	if sn.closed.Load() {
 		return
 	}
-	sn.chunks[s] = sn.fn(s, sh.entries)
+	sn.chunks[s] = sn.fn(s, sn.entries(s))
+	sn.frozen[s] = nil
 	sn.early.Add(1)
+}
+
+// entries yields every key of shard s as it was when the snapshot started, database by database: a frozen
+// table where there is one, else the shard's own.
+func (sn *Snapshot) entries(s int) iter.Seq2[int, Entry] {
+	sh := &sn.ks.shards[s]
+	return func(yield func(int, Entry) bool) {
+		for db := range sh.tables {
+			t := &sh.tables[db]
+			for j := range sn.frozen[s] {
+				if sn.frozen[s][j].db == db {
+					t = &sn.frozen[s][j].t
+				}
+			}
+			if !tableEntries(db, t, yield) {
+				return
+			}
+		}
+	}
 }
 
 // entries yields every key of the shard, database by database.
 func (sh *shard) entries(yield func(int, Entry) bool) {
 	for db := range sh.tables {
-		t := &sh.tables[db]
-		if t.count == 0 {
-			continue
-		}
-		for j := range t.recs {
-			if t.recs[j].ptr != nil && !yield(db, Entry{t: t, ref: uint32(j + 1)}) {
-				return
-			}
+		if !tableEntries(db, &sh.tables[db], yield) {
+			return
 		}
 	}
+}
+
+// tableEntries yields the keys of table t of database db, reporting false when yield stopped.
+func tableEntries(db int, t *table, yield func(int, Entry) bool) bool {
+	if t.count == 0 {
+		return true
+	}
+	for j := range t.recs {
+		if t.recs[j].ptr != nil && !yield(db, Entry{t: t, ref: uint32(j + 1)}) {
+			return false
+		}
+	}
+	return true
 }
 
 // SerialiseAll calls fn for every shard in order, and emit with what it returns, stopping at emit's first error.

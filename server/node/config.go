@@ -379,7 +379,7 @@ var params = []param{
 			for i := 0; i < len(v); i += 2 {
 				sec, err1 := strconv.ParseInt(v[i], 10, 64)
 				n, err2 := strconv.ParseInt(v[i+1], 10, 64)
-				if err1 != nil || err2 != nil || sec < 0 || n < 0 {
+				if err1 != nil || err2 != nil || sec < 1 || n < 0 { // Matches Redis: seconds >= 1, changes >= 0
 					return errors.New("Invalid save parameters")
 				}
 				pts = append(pts, SavePoint{sec, n})
@@ -548,6 +548,7 @@ func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, er
 // words split (and quoted) as redis-server splits them.
 func (c *Config) Load(data []byte) error {
 	var words [][]byte
+	sawSave := false
 	lim := resp.DefaultLimits()
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -566,8 +567,16 @@ func (c *Config) Load(data []byte) error {
 		for k, w := range words[1:] {
 			vals[k] = string(w)
 		}
+		prev := c.Save
 		if err := c.Set(string(words[0]), vals); err != nil {
 			return fmt.Errorf("line %d: %w", i+1, err)
+		}
+		if strings.EqualFold(string(words[0]), "save") {
+			// Matches Redis: the save lines of a file add up; the first one replaces the defaults.
+			if sawSave {
+				c.Save = append(prev[:len(prev):len(prev)], c.Save...)
+			}
+			sawSave = true
 		}
 	}
 	return nil

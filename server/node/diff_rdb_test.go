@@ -180,8 +180,7 @@ func TestDiffRDBLoad(t *testing.T) {
 	rc := difftest.Dial(t, redis.Addr)
 	fillRDB(t, rc)
 	require.Equal(t, "OK", string(rc.Do("SAVE").Str))
-	time.Sleep(300 * time.Millisecond) // "gone" expires
-	rc.Do("DEL", "gone")               // and Redis forgets it too
+	time.Sleep(300 * time.Millisecond) // "gone" expires, in Redis too
 
 	srv, addr := startServer(t, func(c *Config) { c.Dir = dir })
 	p := difftest.NewPair(t, redis.Addr, addr)
@@ -211,7 +210,11 @@ func TestDiffRDBSave(t *testing.T) {
 	_, addr := startServer(t, func(c *Config) { c.Dir = dir })
 	cc := difftest.Dial(t, addr)
 	fillRDB(t, cc)
-	cc.Do("DEL", "gone")
+	for _, db := range rdbDBs {
+		cc.Do("SELECT", db)
+		cc.Do("DEL", "gone")
+	}
+	cc.Do("SELECT", "0")
 	before := cc.Do("LASTSAVE").Int
 	require.Equal(t, "OK", string(cc.Do("SAVE").Str))
 	assert.GreaterOrEqual(t, cc.Do("LASTSAVE").Int, before)
@@ -233,4 +236,59 @@ func checkRDB(t *testing.T, path string) {
 	out, err := exec.Command(bin, path).CombinedOutput()
 	require.NoError(t, err, "redis-check-rdb:\n%s", out)
 	assert.Contains(t, string(out), "RDB looks OK")
+}
+
+// infoFields parses INFO's "name:value" lines.
+func infoFields(v resp.Value) map[string]string {
+	out := map[string]string{}
+	for _, l := range strings.Split(string(v.Str), "\r\n") {
+		if k, val, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(l, "#") {
+			out[k] = val
+		}
+	}
+	return out
+}
+
+// TestDiffRDBPersistenceInfo compares INFO persistence (field names, and the values that do not depend on
+// timing or memory), the dirty counter after commands that change one key each, and the save config.
+func TestDiffRDBPersistenceInfo(t *testing.T) {
+	p := startPair(t, "")
+	names := func(c *difftest.Conn) []string {
+		var ns []string
+		for _, l := range strings.Split(string(c.Do("INFO", "persistence").Str), "\r\n") {
+			if k, _, ok := strings.Cut(l, ":"); ok {
+				ns = append(ns, k)
+			}
+		}
+		return ns
+	}
+	assert.Equal(t, names(p.Redis), names(p.Carmine))
+	same := func(what string) {
+		t.Helper()
+		r, c := infoFields(p.Redis.Do("INFO", "persistence")), infoFields(p.Carmine.Do("INFO", "persistence"))
+		for _, f := range []string{"rdb_changes_since_last_save", "rdb_bgsave_in_progress", "rdb_last_bgsave_status",
+			"rdb_saves", "rdb_current_bgsave_time_sec", "current_save_keys_processed", "current_save_keys_total"} {
+			assert.Equal(t, r[f], c[f], "%s after %s", f, what)
+		}
+	}
+	same("start")
+	for _, cmd := range [][]string{
+		{"SET", "a", "1"}, {"MSET", "b", "1", "c", "2", "d", "3"}, {"INCR", "n"}, {"EXPIRE", "n", "100"},
+		{"DEL", "a", "b", "nosuch"}, {"SET", "x", "1", "NX"}, {"APPEND", "x", "2"}, {"PERSIST", "n"},
+		{"RENAME", "x", "y"}, {"FLUSHDB"}, {"SET", "z", "1"}, {"FLUSHALL"}, {"FLUSHALL"},
+	} {
+		p.Check(cmd...)
+		same(strings.Join(cmd, " "))
+	}
+	p.Check("SET", "k", "v")
+	p.Check("BGSAVE", "SOON")
+	p.Check("SAVE")
+	same("SAVE")
+	p.Check("LASTSAVE")
+
+	p.Check("CONFIG", "GET", "save")
+	for _, v := range []string{"3600 1 300 100", "", "abc", "1 2 3", "-1 2", "10 -2", "0 0", "60 10000"} {
+		p.Check("CONFIG", "SET", "save", v)
+		p.Check("CONFIG", "GET", "save")
+	}
 }

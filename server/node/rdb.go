@@ -245,7 +245,7 @@ func (s *Server) runSave(job *saveJob) error {
 		err = commitRDB(tmp, path)
 	}
 	s.rdb.job = nil
-	s.saved(job.bg, job.dirty, took, err)
+	s.saved(job.bg, true, job.dirty, took, err)
 	s.rdb.mu.Unlock()
 	job.err = err
 	close(job.done)
@@ -261,8 +261,9 @@ func (s *Server) runSave(job *saveJob) error {
 	return err
 }
 
-// saved records the end of a save that included the changes up to dirty; s.rdb.mu is held.
-func (s *Server) saved(bg bool, dirty int64, took time.Duration, err error) {
+// saved records the end of a save that included the changes up to dirty, counting it in rdb_saves when count
+// is set (SAVE and BGSAVE, not the saves of FLUSHALL and SHUTDOWN, as in Redis); s.rdb.mu is held.
+func (s *Server) saved(bg, count bool, dirty int64, took time.Duration, err error) {
 	if bg && !errors.Is(err, errSaveAborted) { // Matches Redis: a child killed on purpose changes no status
 		s.rdb.lastOK = err == nil
 		s.rdb.lastTime = took
@@ -270,15 +271,17 @@ func (s *Server) saved(bg bool, dirty int64, took time.Duration, err error) {
 	if err == nil {
 		s.rdb.lastSave = time.Now()
 		s.rdb.base = dirty
-		s.rdb.saves++
 		s.rdb.lastOK = true
+		if count {
+			s.rdb.saves++
+		}
 	}
 }
 
 // saveLocked saves synchronously in a BeginAll Txn the caller holds (SAVE inside MULTI, FLUSHALL, SHUTDOWN):
 // nothing changes meanwhile, so no snapshot is needed. A running BGSAVE is aborted first, as Redis kills its
-// child.
-func (s *Server) saveLocked(tx *keyspace.Txn) error {
+// child. count says whether rdb_saves counts it.
+func (s *Server) saveLocked(tx *keyspace.Txn, count bool) error {
 	s.abortSave()
 	start := time.Now()
 	var keys atomic.Int64
@@ -292,7 +295,7 @@ func (s *Server) saveLocked(tx *keyspace.Txn) error {
 	if err == nil {
 		err = commitRDB(tmp, path)
 	}
-	s.saved(false, dirty, time.Since(start), err)
+	s.saved(false, count, dirty, time.Since(start), err)
 	s.rdb.mu.Unlock()
 	if err != nil {
 		s.log.Error("save failed", "error", err)
@@ -367,7 +370,7 @@ func cmdSave(c *client, args [][]byte) error {
 		}
 		tx := c.beginAll()
 		defer tx.End()
-		if err := c.srv.saveLocked(&tx); err != nil {
+		if err := c.srv.saveLocked(&tx, true); err != nil {
 			return errSaveFailed
 		}
 		c.w.WriteSimple("OK")

@@ -238,3 +238,85 @@ func BenchmarkBGSaveLatency(b *testing.B) {
 			keys, took.Round(time.Millisecond), saveWorst, saveOps, idleWorst, idleOps)
 	}
 }
+
+// TestSavePoints: a save point reached starts a BGSAVE; FLUSHALL with save points saves the empty dataset;
+// Close saves with save points.
+func TestSavePoints(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dump.rdb")
+	srv, addr := startServer(t, func(c *Config) { c.Dir = dir })
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "a", "1")
+	time.Sleep(300 * time.Millisecond)
+	_, err := os.Stat(path)
+	require.ErrorIs(t, err, os.ErrNotExist, "no save points, no save")
+	require.Equal(t, "OK", string(c.Do("CONFIG", "SET", "save", "1 2").Str))
+	time.Sleep(1200 * time.Millisecond)
+	_, err = os.Stat(path)
+	require.ErrorIs(t, err, os.ErrNotExist, "one change, the save point wants two")
+	c.Do("SET", "b", "2")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the save point did not save")
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitSaved(t, srv)
+	assert.Equal(t, map[string]string{"0:a": "1", "0:b": "2"}, readRDB(t, path))
+	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "rdb_changes_since_last_save:0\r\n")
+
+	require.Equal(t, "OK", string(c.Do("FLUSHALL").Str))
+	assert.Empty(t, readRDB(t, path))
+	c.Do("SET", "c", "3")
+	require.NoError(t, srv.Close())
+	assert.Equal(t, map[string]string{"0:c": "3"}, readRDB(t, path))
+}
+
+// TestShutdownSave: SHUTDOWN saves with save points or SAVE, not with NOSAVE; a failed save keeps the server
+// up unless FORCE.
+func TestShutdownSave(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		points bool
+		args   []string
+		saved  bool
+	}{
+		{"default no points", false, nil, false},
+		{"default with points", true, nil, true},
+		{"save", false, []string{"SAVE"}, true},
+		{"nosave", true, []string{"NOSAVE"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srv, addr := startServer(t, func(c *Config) {
+				c.Dir = dir
+				if tt.points {
+					c.Save = []SavePoint{{3600, 1}}
+				}
+			})
+			c := difftest.Dial(t, addr)
+			c.Do("SET", "k", "v")
+			c.Send(append([]string{"SHUTDOWN"}, tt.args...)...)
+			_, err := c.ReceiveErr(5 * time.Second)
+			assert.ErrorIs(t, err, io.EOF)
+			<-srv.done
+			_, err = os.Stat(filepath.Join(dir, "dump.rdb"))
+			assert.Equal(t, tt.saved, err == nil, "saved")
+		})
+	}
+	t.Run("failure", func(t *testing.T) {
+		dir := t.TempDir()
+		_, addr := startServer(t, func(c *Config) { c.Dir = dir })
+		c := difftest.Dial(t, addr)
+		// dump.rdb is a directory that is not empty: the rename fails (even for root)
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "dump.rdb", "x"), 0o700))
+		assert.Equal(t, "ERR Errors trying to SHUTDOWN. Check logs.", string(c.Do("SHUTDOWN", "SAVE").Str))
+		assert.Equal(t, "ERR", string(c.Do("SAVE").Str))
+		assert.Equal(t, "PONG", string(c.Do("PING").Str))
+		c.Send("SHUTDOWN", "SAVE", "FORCE")
+		_, err := c.ReceiveErr(5 * time.Second)
+		assert.ErrorIs(t, err, io.EOF)
+	})
+}

@@ -268,7 +268,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.saveWG.Wait()
 	if len(s.config().Save) > 0 && !s.shutdownSaved.Load() {
 		tx := s.ks.BeginAll(0)
-		if serr := s.saveLocked(&tx); serr != nil && err == nil {
+		if serr := s.saveLocked(&tx, false); serr != nil && err == nil {
 			err = serr
 		}
 		tx.End()
