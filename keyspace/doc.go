@@ -90,7 +90,8 @@
 // small keys. Whatever else is about to look at a pending shard serialises it first, with the lock it holds,
 // and leaves the bytes for Next: the check is one load of a field of the locked shard (shard.snap) in
 // [Txn]'s key lookup (loc, used by every key operation, in Begin and BeginAll Txns alike), and before active
-// expiry, eviction, SCAN and RANDOMKEY remove a key. So every shard is serialised exactly as it was at the
+// expiry, eviction, SCAN and RANDOMKEY remove a key. A Txn marked [Txn.ReadOnly] (read-only commands) skips
+// the check, except when its lookup removes an expired key. So every shard is serialised exactly as it was at the
 // start, the work is done once, and only the shards serialised early wait in memory. FLUSHDB, FLUSHALL and
 // SWAPDB do not serialise the pending shards: they set their old tables aside for the snapshot (frozen tables)
 // and replace them, which leaves the old ones untouched. [Snapshot.Close] abandons a snapshot (FLUSHALL kills a

@@ -90,6 +90,7 @@ type Txn struct {
 	one   int // 1 + the only locked shard of a single-key Txn, else 0
 	ended bool
 	share bool // from Within: uses another Txn's locks, End releases nothing
+	read  bool // ReadOnly: changes no key, so needs no snapshot serialised first (see snapshot.go)
 }
 
 // Begin locks the shards of keys, in ascending shard order so that concurrent Txns never deadlock, and returns
@@ -214,7 +215,9 @@ func (tx *Txn) loc(db int, key []byte) (*shard, *table, uint64) {
 	if !tx.isLocked(s) {
 		panic("keyspace: key used outside the Txn's locked keys")
 	}
-	tx.ks.preserve(s)
+	if !tx.read {
+		tx.ks.preserve(s)
+	}
 	sh := &tx.ks.shards[s]
 	return sh, &sh.tables[db], h
 }
@@ -225,6 +228,7 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 	sh, t, h := tx.loc(db, key)
 	ref := t.find(h, key)
 	if ref != 0 && t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+		tx.ks.preserve(tx.ks.shardOf(h)) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)
 		t.maybeShrink()
 		ref = 0

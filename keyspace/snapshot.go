@@ -99,6 +99,11 @@ func (sn *Snapshot) Close() {
 // Snapshotting reports whether a snapshot is open.
 func (ks *Keyspace) Snapshotting() bool { return ks.snap.Load() != nil }
 
+// ReadOnly declares that the Txn will change no key (a read-only command): it then leaves the shards a
+// snapshot has not serialised yet to the snapshot's saver instead of serialising them itself, except to remove
+// an expired key. Writing in a read-only Txn would put the write in a running snapshot. Within copies the mark.
+func (tx *Txn) ReadOnly() { tx.read = true }
+
 // preserve serialises shard s into the pending snapshot, if it has one, before its caller touches the shard. The
 // caller holds the shard's lock. Without a snapshot it costs one load of a field of the locked shard.
 func (ks *Keyspace) preserve(s int) {

@@ -198,3 +198,29 @@ func TestSnapshotConsistent(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestSnapshotReadOnly: a read-only Txn leaves pending shards to the saver, unless it removes an expired key.
+func TestSnapshotReadOnly(t *testing.T) {
+	f := newFixture(t, keyspace.Config{})
+	ks := f.ks
+	a, b := []byte("a"), []byte("b")
+	tx := ks.Begin(0, a, b)
+	tx.SetString(a, []byte("1"), 0)
+	tx.SetString(b, []byte("2"), f.clock.now()+10)
+	tx.End()
+	sn := startSnapshot(t, ks)
+	tx = ks.Begin(0, a)
+	tx.ReadOnly()
+	_, ok := tx.Lookup(a)
+	assert.True(t, ok)
+	tx.End()
+	assert.Zero(t, sn.Early())
+	f.clock.ms.Add(100)
+	tx = ks.Begin(0, b)
+	tx.ReadOnly()
+	_, ok = tx.Lookup(b)
+	assert.False(t, ok)
+	tx.End()
+	assert.Equal(t, 1, sn.Early())
+	assert.Equal(t, []string{"0 a 1", "0 b 2"}, collect(t, sn))
+}

@@ -151,6 +151,18 @@ func (e *Encoder) Entry(ent *Entry) error {
 
 // appendEntry appends ent's expiry, idle time, frequency, key and value (not its database).
 func (w *valueEncoder) appendEntry(b []byte, ent *Entry, cfg *Config) []byte {
+	b = appendEntryMeta(b, ent)
+	typePos := len(b)
+	b = append(b, 0)
+	b = AppendString(b, ent.Key, cfg.Compress)
+	var t Type
+	t, b = w.appendValue(b, ent.Value, cfg)
+	b[typePos] = byte(t)
+	return b
+}
+
+// appendEntryMeta appends the opcodes before an entry's type: its expiry, idle time and frequency.
+func appendEntryMeta(b []byte, ent *Entry) []byte {
 	if ent.HasExpire {
 		b = binary.LittleEndian.AppendUint64(append(b, byte(OpExpireTimeMs)), uint64(ent.ExpireAtMs))
 	}
@@ -160,12 +172,6 @@ func (w *valueEncoder) appendEntry(b []byte, ent *Entry, cfg *Config) []byte {
 	if ent.HasFreq {
 		b = append(b, byte(OpFreq), ent.Freq)
 	}
-	typePos := len(b)
-	b = append(b, 0)
-	b = AppendString(b, ent.Key, cfg.Compress)
-	var t Type
-	t, b = w.appendValue(b, ent.Value, cfg)
-	b[typePos] = byte(t)
 	return b
 }
 

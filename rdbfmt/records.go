@@ -40,6 +40,18 @@ func (r *Records) Entry(ent *Entry) error {
 	return nil
 }
 
+// String appends a string entry of database db, with its expiry in Unix ms (0 for none), as Entry does with a
+// [String] value, without putting the value in an interface (an allocation per key, which dominates when
+// saving many small strings).
+func (r *Records) String(db uint64, key, val []byte, expireAtMs int64) {
+	if int64(db) != r.db {
+		r.SelectDB(db)
+	}
+	meta := Entry{HasExpire: expireAtMs != 0, ExpireAtMs: expireAtMs}
+	b := append(appendEntryMeta(r.b, &meta), byte(TypeString))
+	r.b = AppendString(AppendString(b, key, r.cfg.Compress), val, r.cfg.Compress)
+}
+
 // Len returns the number of bytes encoded so far.
 func (r *Records) Len() int { return len(r.b) }
 

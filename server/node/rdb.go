@@ -86,20 +86,19 @@ func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64) keyspace.Snap
 		var scratch [20]byte
 		n := int64(0)
 		for db, e := range entries {
-			ent := rdbfmt.Entry{DB: uint64(db), Key: e.Key()}
-			if at := e.ExpireAt(); at != 0 {
-				ent.HasExpire, ent.ExpireAtMs = true, at
-			}
+			at := e.ExpireAt()
 			if e.Kind() == keyspace.KindString {
-				ent.Value = rdbfmt.String(e.Bytes(scratch[:0]))
-			} else {
-				v, err := dumpValue(e)
-				if err != nil {
-					s.log.Error("key not saved", "db", db, "error", err)
-					continue
-				}
-				ent.Value = v
+				r.String(uint64(db), e.Key(), e.Bytes(scratch[:0]), at)
+				n++
+				continue
 			}
+			ent := rdbfmt.Entry{DB: uint64(db), Key: e.Key(), HasExpire: at != 0, ExpireAtMs: at}
+			v, err := dumpValue(e)
+			if err != nil {
+				s.log.Error("key not saved", "db", db, "error", err)
+				continue
+			}
+			ent.Value = v
 			if err := r.Entry(&ent); err != nil {
 				s.log.Error("key not saved", "db", db, "error", err)
 				continue
