@@ -22,6 +22,8 @@ type Config struct {
 	// later), which adds set listpacks and consumers' active times.
 	Version  int
 	Compress bool // rdbcompression: LZF-compress strings (and listpacks) longer than 20 bytes when it pays
+	// NoChecksum (rdbchecksum no) writes 0 as the file's checksum, which readers take as "not computed".
+	NoChecksum bool
 
 	HashMaxListpackEntries int // hash-max-listpack-entries
 	HashMaxListpackValue   int // hash-max-listpack-value (bytes, fields and values)
@@ -194,7 +196,9 @@ func (e *Encoder) Close() error {
 		return err
 	}
 	var sum [8]byte
-	binary.LittleEndian.PutUint64(sum[:], e.crc)
+	if !e.cfg.NoChecksum {
+		binary.LittleEndian.PutUint64(sum[:], e.crc)
+	}
 	if _, err := e.w.Write(sum[:]); err != nil {
 		e.err = err
 		return err

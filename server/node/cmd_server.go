@@ -161,6 +161,8 @@ func cmdDebug(c *client, args [][]byte) error {
 		writeHelp(c.w, "DEBUG", []string{
 			"OBJECT <key>",
 			"    Show low level info about the `key` and associated value.",
+			"RELOAD [NOSAVE]",
+			"    Save the RDB on disk and reload it back to memory. NOSAVE reloads without saving first.",
 			"SLEEP <seconds>",
 			"    Stop the server for <seconds>. Decimals allowed.",
 		})
@@ -176,6 +178,8 @@ func cmdDebug(c *client, args [][]byte) error {
 		return nil
 	case sub == "object" && len(args) == 3:
 		return c.debugObject(args[2])
+	case sub == "reload":
+		return c.debugReload(args[2:])
 	}
 	return subcommandSyntaxError("DEBUG", args[1])
 }

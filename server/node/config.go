@@ -24,6 +24,9 @@ type Config struct {
 	Dir             string      // dir: working directory for data files (absolute after Validate)
 	DBFilename      string      // dbfilename
 	Save            []SavePoint // save: BGSAVE when a point is reached; none disables (see rdb.go)
+	RDBCompression  bool        // rdbcompression: LZF-compress strings in RDB files
+	RDBChecksum     bool        // rdbchecksum: end RDB files with their CRC-64 (else 0)
+	RDBIncrFsync    bool        // rdb-save-incremental-fsync: fsync every 32 MB while saving
 	LogLevel        string      // loglevel: debug, verbose, notice, warning, nothing
 	Databases       int         // databases
 	RequirePass     string      // requirepass: the default user's password, "" for none
@@ -62,6 +65,9 @@ func DefaultConfig() Config {
 		Dir:             ".",
 		DBFilename:      "dump.rdb",
 		Save:            []SavePoint{{3600, 1}, {300, 100}, {60, 10000}},
+		RDBCompression:  true,
+		RDBChecksum:     true,
+		RDBIncrFsync:    true,
 		LogLevel:        "notice",
 		Databases:       16,
 		ProtoMaxBulkLen: 512 << 20,
@@ -233,6 +239,34 @@ func enumParam(name string, field func(c *Config) *string, values ...string) par
 	return p
 }
 
+// boolParam is a yes/no parameter.
+func boolParam(name string, field func(c *Config) *bool) param {
+	return param{
+		name: name,
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(s) {
+			case "yes":
+				*field(c) = true
+			case "no":
+				*field(c) = false
+			default:
+				return errors.New("argument must be 'yes' or 'no'")
+			}
+			return nil
+		},
+		get: func(c *Config) string {
+			if *field(c) {
+				return "yes"
+			}
+			return "no"
+		},
+	}
+}
+
 // limitParam is an encoding limit: a count or, with memory set, a size in bytes that may be written with memory
 // units; 0 or more, as Redis's size_t parameters.
 func limitParam(name string, field func(l *keyspace.Limits) *int, memory bool) param {
@@ -398,6 +432,10 @@ var params = []param{
 			return string(b)
 		},
 	},
+	boolParam("rdbcompression", func(c *Config) *bool { return &c.RDBCompression }),
+	boolParam("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }).with(immutable),
+	boolParam("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBIncrFsync }),
+	fixed("rdb-del-sync-files", "no"),
 	fixed("daemonize", "no").with(immutable),
 	fixed("maxclients", "10000"),
 	fixed("timeout", "0"),

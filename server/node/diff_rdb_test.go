@@ -275,7 +275,9 @@ func TestDiffRDBPersistenceInfo(t *testing.T) {
 	for _, cmd := range [][]string{
 		{"SET", "a", "1"}, {"MSET", "b", "1", "c", "2", "d", "3"}, {"INCR", "n"}, {"EXPIRE", "n", "100"},
 		{"DEL", "a", "b", "nosuch"}, {"SET", "x", "1", "NX"}, {"APPEND", "x", "2"}, {"PERSIST", "n"},
-		{"RENAME", "x", "y"}, {"FLUSHDB"}, {"SET", "z", "1"}, {"FLUSHALL"}, {"FLUSHALL"},
+		{"RENAME", "x", "y"}, {"RPUSH", "l", "a", "b", "c"}, {"LPUSH", "l", "z"}, {"SADD", "s", "1", "2", "3"},
+		{"SADD", "s", "3", "4"}, {"SADD", "s", "4"}, {"HSET", "h", "f", "1", "g", "2"}, {"HSET", "h", "f", "3"},
+		{"FLUSHDB"}, {"SET", "z", "1"}, {"FLUSHALL"}, {"FLUSHALL"},
 	} {
 		p.Check(cmd...)
 		same(strings.Join(cmd, " "))
@@ -286,6 +288,12 @@ func TestDiffRDBPersistenceInfo(t *testing.T) {
 	same("SAVE")
 	p.Check("LASTSAVE")
 
+	for _, args := range [][]string{
+		{"CONFIG", "GET", "rdb*"}, {"CONFIG", "SET", "rdbcompression", "no"}, {"CONFIG", "GET", "rdbcompression"},
+		{"CONFIG", "SET", "rdbcompression", "maybe"}, {"CONFIG", "SET", "rdbchecksum", "no"},
+	} {
+		p.CheckUnordered(args...)
+	}
 	p.Check("CONFIG", "GET", "save")
 	for _, v := range []string{"3600 1 300 100", "", "abc", "1 2 3", "-1 2", "10 -2", "0 0", "60 10000"} {
 		p.Check("CONFIG", "SET", "save", v)

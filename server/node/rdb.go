@@ -74,8 +74,14 @@ func (s *Server) dirty() int64 {
 // rdbPath is dir/dbfilename.
 func (s *Server) rdbPath() string { return filepath.Join(s.cfg.Dir, s.config().DBFilename) }
 
-// rdbConfig is the rdbfmt configuration of files: the encoding limits of the keyspace.
-func (s *Server) rdbConfig() rdbfmt.Config { return dumpConfig(s.ks.Limits()) }
+// rdbConfig is the rdbfmt configuration of files: the encoding limits of the keyspace, rdbcompression and
+// rdbchecksum.
+func (s *Server) rdbConfig() rdbfmt.Config {
+	cfg := dumpConfig(s.ks.Limits())
+	live := s.config()
+	cfg.Compress, cfg.NoChecksum = live.RDBCompression, !live.RDBChecksum
+	return cfg
+}
 
 // serialiser returns the keyspace.SnapshotFunc that encodes a shard's keys as RDB records, counting them in keys.
 func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64) keyspace.SnapshotFunc {
@@ -123,7 +129,11 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 			os.Remove(f.Name())
 		}
 	}()
-	e := rdbfmt.NewEncoder(f, cfg)
+	var w io.Writer = f
+	if s.config().RDBIncrFsync {
+		w = &syncWriter{f: f}
+	}
+	e := rdbfmt.NewEncoder(w, cfg)
 	aux := [][2]string{
 		{"redis-ver", RedisVersion}, {"redis-bits", "64"}, {"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
 		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)}, {"aof-base", "0"},
@@ -144,6 +154,21 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 		return "", fmt.Errorf("closing %s: %w", f.Name(), err)
 	}
 	return f.Name(), nil
+}
+
+// syncWriter fsyncs its file every 32 MB written (rdb-save-incremental-fsync), so the kernel never holds much
+// dirty data of a save. Matches Redis: REDIS_AUTOSYNC_BYTES.
+type syncWriter struct {
+	f *os.File
+	n int
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if w.n += n; err == nil && w.n >= 32<<20 {
+		w.n, err = 0, w.f.Sync()
+	}
+	return n, err
 }
 
 // commitRDB renames the temp file over path and fsyncs the directory, so a crash leaves either the old file or
@@ -430,6 +455,34 @@ func (s *Server) lastSave() time.Time {
 	return s.rdb.lastSave
 }
 
+// debugReload is DEBUG RELOAD [NOSAVE]: save (unless NOSAVE), empty every database and load dbfilename again,
+// holding every key meanwhile, as Redis's single thread does.
+func (c *client) debugReload(args [][]byte) error {
+	save := true
+	for _, a := range args {
+		if !eqFold(a, "nosave") {
+			return errorf("DEBUG RELOAD only supports the NOSAVE option here")
+		}
+		save = false
+	}
+	s := c.srv
+	tx := c.beginAll()
+	defer tx.End()
+	if save {
+		if err := s.saveLocked(&tx, false); err != nil {
+			return errorf("Error trying to save the DB")
+		}
+	}
+	s.abortSave()
+	tx.FlushAll()
+	if err := s.loadRDBWith(func(db int, _ []byte) keyspace.Txn { return tx.Within(db) }); err != nil {
+		s.log.Error("DEBUG RELOAD failed to load", "error", err)
+		return errorf("Error trying to load the RDB dump, check server logs.")
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
 var _ = register(map[string]handler{
 	"save":     cmdSave,
 	"bgsave":   cmdBGSave,
@@ -439,6 +492,11 @@ var _ = register(map[string]handler{
 // loadRDB loads dir/dbfilename, if it exists, into the empty keyspace. Matches Redis on a master: keys already
 // expired are dropped; a corrupt file is an error naming the offset, and the server does not start.
 func (s *Server) loadRDB() error {
+	return s.loadRDBWith(func(db int, key []byte) keyspace.Txn { return s.ks.Begin(db, key) })
+}
+
+// loadRDBWith is loadRDB opening each key's Txn with begin.
+func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error {
 	path := s.rdbPath()
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -472,7 +530,7 @@ func (s *Server) loadRDB() error {
 				expired++
 				continue
 			}
-			if err := s.loadEntry(r, lim); err != nil {
+			if err := loadEntry(begin, r, lim); err != nil {
 				return fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
 			}
 			loaded++
@@ -494,12 +552,12 @@ func (s *Server) loadRDB() error {
 }
 
 // loadEntry stores one loaded key.
-func (s *Server) loadEntry(r *rdbfmt.Entry, lim *keyspace.Limits) error {
+func loadEntry(begin func(db int, key []byte) keyspace.Txn, r *rdbfmt.Entry, lim *keyspace.Limits) error {
 	var at int64
 	if r.HasExpire {
 		at = r.ExpireAtMs
 	}
-	tx := s.ks.Begin(int(r.DB), r.Key)
+	tx := begin(int(r.DB), r.Key)
 	defer tx.End()
 	if v, ok := r.Value.(rdbfmt.String); ok {
 		tx.SetString(r.Key, v, at)

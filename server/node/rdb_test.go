@@ -328,3 +328,56 @@ func TestShutdownSave(t *testing.T) {
 		assert.ErrorIs(t, err, io.EOF)
 	})
 }
+
+// TestDebugReload: DEBUG RELOAD saves and loads back, so the data survives; rdbcompression and rdbchecksum
+// shape the file.
+func TestDebugReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dump.rdb")
+	_, addr := startServer(t, func(c *Config) {
+		c.Dir = dir
+		c.DebugCommand = "yes"
+	})
+	c := difftest.Dial(t, addr)
+	long := strings.Repeat("abc", 100)
+	c.Do("SET", "s", long)
+	c.Do("RPUSH", "l", "a", "b")
+	c.Do("SET", "t", "v", "EX", "1000")
+	require.Equal(t, "OK", string(c.Do("DEBUG", "RELOAD").Str))
+	assert.Equal(t, long, string(c.Do("GET", "s").Str))
+	assert.Equal(t, `["a", "b"]`, difftest.Format(c.Do("LRANGE", "l", "0", "-1")))
+	assert.Greater(t, c.Do("TTL", "t").Int, int64(990))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), long, "compressed")
+	assert.NotEqual(t, make([]byte, 8), data[len(data)-8:], "checksum")
+
+	require.Equal(t, "OK", string(c.Do("CONFIG", "SET", "rdbcompression", "no").Str))
+	assert.Equal(t, "ERR CONFIG SET failed (possibly related to argument 'rdbcompression') - argument must be 'yes' or 'no'",
+		string(c.Do("CONFIG", "SET", "rdbcompression", "maybe").Str))
+	require.Equal(t, "OK", string(c.Do("SAVE").Str))
+	data, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), long, "not compressed")
+	c.Do("DEL", "s")
+	require.Equal(t, "OK", string(c.Do("DEBUG", "RELOAD", "NOSAVE").Str))
+	assert.Equal(t, long, string(c.Do("GET", "s").Str), "NOSAVE reloads the file as saved")
+}
+
+// TestRDBNoChecksum: with rdbchecksum no the file ends with a zero checksum, which Redis and Carmine accept.
+func TestRDBNoChecksum(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dump.rdb")
+	_, addr := startServer(t, func(c *Config) {
+		c.Dir = dir
+		c.RDBChecksum = false
+	})
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "k", "v")
+	require.Equal(t, "OK", string(c.Do("SAVE").Str))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, make([]byte, 8), data[len(data)-8:])
+	assert.Equal(t, map[string]string{"0:k": "v"}, readRDB(t, path))
+	checkRDB(t, path)
+}
