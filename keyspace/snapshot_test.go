@@ -224,3 +224,25 @@ func TestSnapshotReadOnly(t *testing.T) {
 	assert.Equal(t, 1, sn.Early())
 	assert.Equal(t, []string{"0 a 1", "0 b 2"}, collect(t, sn))
 }
+
+// TestSnapshotEviction: keys evicted while a snapshot runs are still in it.
+func TestSnapshotEviction(t *testing.T) {
+	for _, p := range []keyspace.Policy{keyspace.AllKeysRandom, keyspace.AllKeysLRU} {
+		f := newFixture(t, keyspace.Config{})
+		ks := f.ks
+		ks.SetEvictionPolicy(p)
+		var want []string
+		for i := range 2000 {
+			k := []byte("k" + strconv.Itoa(i))
+			tx := ks.Begin(0, k)
+			tx.SetString(k, []byte("v"), 0)
+			tx.End()
+			want = append(want, "0 "+string(k)+" v")
+		}
+		sort.Strings(want)
+		sn := startSnapshot(t, ks)
+		n, _ := ks.Evict(0) // everything
+		assert.Equal(t, 2000, n)
+		assert.Equal(t, want, collect(t, sn), "policy %v", p)
+	}
+}

@@ -381,3 +381,32 @@ func TestRDBNoChecksum(t *testing.T) {
 	assert.Equal(t, map[string]string{"0:k": "v"}, readRDB(t, path))
 	checkRDB(t, path)
 }
+
+// BenchmarkRDBLoad loads a file of 1,000,000 string keys (16-byte values) into a fresh server.
+func BenchmarkRDBLoad(b *testing.B) {
+	const keys = 1_000_000
+	dir := b.TempDir()
+	f, err := os.Create(filepath.Join(dir, "dump.rdb"))
+	require.NoError(b, err)
+	e := rdbfmt.NewEncoder(f, rdbfmt.DefaultConfig())
+	r := rdbfmt.NewRecords(rdbfmt.DefaultConfig())
+	for i := range keys {
+		r.String(0, []byte("key:"+strconv.Itoa(i)), []byte("0123456789abcdef"), 0)
+		if r.Len() > 1<<20 {
+			require.NoError(b, e.Records(r.Bytes()))
+			r.Reset()
+		}
+	}
+	require.NoError(b, e.Records(r.Bytes()))
+	require.NoError(b, e.Close())
+	require.NoError(b, f.Close())
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.Save = dir, nil
+	for b.Loop() {
+		srv, err := New(cfg, nil)
+		require.NoError(b, err)
+		tx := srv.ks.Begin(0)
+		require.Equal(b, keys, tx.Len())
+		tx.End()
+	}
+}
