@@ -1,7 +1,7 @@
 package node
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -83,37 +83,97 @@ func (s *Server) rdbConfig() rdbfmt.Config {
 	return cfg
 }
 
-// serialiser returns the keyspace.SnapshotFunc that encodes a shard's keys as RDB records, counting them in keys.
+// serialiser returns the keyspace.SnapshotFunc that turns a shard's keys into a chunk, counting them in keys.
+//
+// A chunk is made under the shard's lock, so it holds copies rather than RDB records: the encoding (and LZF
+// compression) of strings, the bulk of most datasets, happens later in writeChunk, outside any lock. A chunk is a
+// sequence of
+//
+//	's' db expire-ms key value     a string key (uvarints; key and value each a uvarint length and the bytes)
+//	'r' length records             another kind, encoded as RDB records (its elements are copied out anyway)
 func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64) keyspace.SnapshotFunc {
 	pool := sync.Pool{New: func() any { return rdbfmt.NewRecords(cfg) }}
+	var size atomic.Int64 // of the last chunk, to size the next one: shards are about the same size
 	return func(shard int, entries iter.Seq2[int, keyspace.Entry]) []byte {
-		r := pool.Get().(*rdbfmt.Records)
-		defer func() { r.Reset(); pool.Put(r) }()
+		chunk := make([]byte, 0, size.Load()*9/8)
+		defer func() { size.Store(int64(len(chunk))) }()
 		var scratch [20]byte
 		n := int64(0)
 		for db, e := range entries {
 			at := e.ExpireAt()
 			if e.Kind() == keyspace.KindString {
-				r.String(uint64(db), e.Key(), e.Bytes(scratch[:0]), at)
+				chunk = binary.AppendUvarint(append(chunk, 's'), uint64(db))
+				chunk = binary.AppendUvarint(chunk, uint64(at))
+				chunk = appendBytes(appendBytes(chunk, e.Key()), e.Bytes(scratch[:0]))
 				n++
 				continue
 			}
-			ent := rdbfmt.Entry{DB: uint64(db), Key: e.Key(), HasExpire: at != 0, ExpireAtMs: at}
 			v, err := dumpValue(e)
 			if err != nil {
 				s.log.Error("key not saved", "db", db, "error", err)
 				continue
 			}
-			ent.Value = v
-			if err := r.Entry(&ent); err != nil {
+			r := pool.Get().(*rdbfmt.Records)
+			err = r.Entry(&rdbfmt.Entry{DB: uint64(db), Key: e.Key(), HasExpire: at != 0, ExpireAtMs: at, Value: v})
+			if err == nil {
+				chunk = appendBytes(append(chunk, 'r'), r.Bytes())
+				n++
+			} else {
 				s.log.Error("key not saved", "db", db, "error", err)
-				continue
 			}
-			n++
+			r.Reset()
+			pool.Put(r)
 		}
 		keys.Add(n)
-		return bytes.Clone(r.Bytes())
+		return chunk
 	}
+}
+
+// appendBytes appends b with its length, as a uvarint, before it.
+func appendBytes(dst, b []byte) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(b))), b...)
+}
+
+// writeChunk encodes a chunk made by the serialiser into RDB records with r and writes them with e.
+func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
+	next := func() uint64 {
+		v, n := binary.Uvarint(chunk)
+		chunk = chunk[n:]
+		return v
+	}
+	bytesOf := func() []byte {
+		n := next()
+		b := chunk[:n]
+		chunk = chunk[n:]
+		return b
+	}
+	flush := func() error {
+		err := e.Records(r.Bytes())
+		r.Reset()
+		return err
+	}
+	for len(chunk) > 0 {
+		tag := chunk[0]
+		chunk = chunk[1:]
+		if tag == 'r' {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := e.Records(bytesOf()); err != nil {
+				return err
+			}
+			continue
+		}
+		db, at := next(), int64(next())
+		key := bytesOf()
+		r.String(db, key, bytesOf(), at)
+		if r.Len() >= 64<<10 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // writeRDB writes an RDB file into a temp file in path's directory, fsynced: the aux fields, then every part
@@ -141,7 +201,8 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	for _, a := range aux {
 		e.Aux([]byte(a[0]), []byte(a[1]))
 	}
-	if err := parts(e.Records); err != nil {
+	r := rdbfmt.NewRecords(cfg)
+	if err := parts(func(chunk []byte) error { return writeChunk(e, r, chunk) }); err != nil {
 		return "", err
 	}
 	if err := e.Close(); err != nil {
