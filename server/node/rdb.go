@@ -21,12 +21,15 @@ import (
 //
 // Go cannot fork, so a background save is a keyspace Snapshot (keyspace/snapshot.go): it starts under a
 // BeginAll Txn, between two commands or transactions, by marking every shard pending; a saver goroutine then
-// walks the shards in order, serialising each one into RDB records with its lock held (about a millisecond per
-// 4,000 small keys), while any command that touches a still-pending shard first serialises it itself, so the
-// file shows every key as it was at the start. The records of each shard start with a SELECTDB, so the parts
-// stream into the file in shard order; only the parts serialised early by commands wait in memory. A single
-// huge key (a list of millions of elements) is serialised whole by the first command that touches its shard,
-// which then waits that long.
+// walks the shards in order, copying each one's keys into a chunk with its lock held (about a millisecond per
+// 4,000 small keys), while any write command (c.begin marks the Txns of read-only commands ReadOnly) that
+// touches a still-pending shard first makes that shard's chunk itself, so the file shows every key as it was at
+// the start. The saver encodes the chunks into RDB records (and LZF-compresses) outside the locks; each chunk's
+// records start with a SELECTDB, so they stream into the file in shard order and only the chunks made early by
+// commands wait in memory. A single huge key (a list of millions of elements) is copied whole by the first
+// write to its shard, which then waits that long. SAVE inside MULTI, FLUSHALL's save and SHUTDOWN's save hold
+// every lock instead (Txn.SerialiseAll), as Redis's synchronous saves stop its one thread; SAVE outside MULTI
+// uses a snapshot and blocks only its own client (and event loop).
 //
 // The file is written as temp-<random>.rdb in dir, fsynced, renamed over dbfilename, and dir is fsynced, so a
 // crash never leaves a torn dump.
