@@ -285,6 +285,8 @@ func TestSearchCoversRadius(t *testing.T) {
 				continue
 			}
 			checked++
+			p := s.Prepare()
+			require.True(t, p.MayContain(float64(score)), "shape %+v: (%v,%v) ruled out", s, slon, slat)
 			require.True(t, covered(ranges, score), "centre (%v,%v) radius %v*%v: (%v,%v) missed; ranges %v",
 				lon, lat, radius, unit, slon, slat, ranges)
 		}
@@ -318,6 +320,8 @@ func TestSearchCoversBox(t *testing.T) {
 				continue
 			}
 			checked++
+			p := s.Prepare()
+			require.True(t, p.MayContain(float64(score)), "shape %+v: (%v,%v) ruled out", s, slon, slat)
 			require.True(t, covered(ranges, score), "centre (%v,%v) box %vx%v*%v: (%v,%v) missed",
 				lon, lat, w, h, unit, slon, slat)
 		}
@@ -401,5 +405,67 @@ func TestWithinExact(t *testing.T) {
 			want := !(geohash.LatDistance(lat2, lat1) > s.Height/2) && !(geohash.Distance(lon2, lat2, lon1, lat2) > s.Width/2)
 			require.Equal(t, want, s.Within(lon2, lat2), "box (%v,%v) %vx%v, point (%v,%v)", lon1, lat1, s.Width, s.Height, lon2, lat2)
 		}
+	}
+}
+
+// TestRank checks Prepared.Rank against Contains: the same decision, and a key within RankError of the
+// haversine term of the exact distance, for circles and boxes, points near the edge and nearly antipodal.
+func TestRank(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	var antipodal int
+	for range 2000 {
+		lon, lat := randCentre(r)
+		size, unit := randRadius(r)
+		if r.IntN(8) == 0 {
+			size, unit = 19000+r.Float64()*1100, 1000 // reaching the antipode
+		}
+		s := geohash.Shape{Lon: lon, Lat: lat, Radius: size, Unit: unit}
+		if r.IntN(2) == 0 {
+			s = geohash.Shape{Lon: lon, Lat: lat, Box: true, Width: 2 * size, Height: size * (0.2 + 2*r.Float64()), Unit: unit}
+		}
+		p := s.Prepare()
+		for range 50 {
+			d := size * unit * 1.5 * r.Float64()
+			switch r.IntN(4) {
+			case 0:
+				d = size * unit * (1 + (r.Float64()-0.5)*1e-9) // at the edge
+			case 1:
+				d = math.Pi*geohash.EarthRadius - d/1000 // nearly antipodal
+			}
+			plon, plat := destination(lon, lat, r.Float64()*2*math.Pi, d)
+			wantD, wantOK := s.Contains(plon, plat)
+			key, ok := p.Rank(plon, plat)
+			require.Equal(t, wantOK, ok, "shape %+v point (%v, %v)", s, plon, plat)
+			if !s.Box {
+				require.Equal(t, geohash.Distance(lon, lat, plon, plat) <= size*unit, ok, "shape %+v point (%v, %v)", s, plon, plat)
+			}
+			if !ok {
+				continue
+			}
+			want := math.Sin(wantD / (2 * geohash.EarthRadius))
+			want *= want
+			require.InDelta(t, want, key, 2*geohash.RankError*want, "shape %+v point (%v, %v)", s, plon, plat)
+			require.Equal(t, wantD, p.Distance(plon, plat))
+			if key > 0.99 {
+				antipodal++
+			}
+		}
+	}
+	assert.Greater(t, antipodal, 100)
+}
+
+// TestDecodeScoreAsDecode checks DecodeScore's shortcut against the cell Decode returns, for random 52-bit
+// scores, scores at the limits, and scores GEOADD never stores.
+func TestDecodeScoreAsDecode(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	scores := []float64{0, 1, 1<<52 - 1, 1 << 52, -1, 0.5, 1e19, -1e30, math.Inf(1), math.NaN()}
+	for range 100000 {
+		scores = append(scores, float64(r.Uint64N(1<<52)))
+	}
+	for _, s := range scores {
+		wantLon, wantLat := geohash.Decode(geohash.Hash{Bits: geohash.ScoreBits(s), Step: geohash.StepMax}).Center()
+		lon, lat := geohash.DecodeScore(s)
+		require.Equal(t, math.Float64bits(wantLon), math.Float64bits(lon), "score %v", s)
+		require.Equal(t, math.Float64bits(wantLat), math.Float64bits(lat), "score %v", s)
 	}
 }

@@ -88,22 +88,72 @@ type Prepared struct {
 	limitM             float64 // the radius, or half the width, in meters
 	halfHeightM        float64
 	aLimit             float64 // a circle's haversine term sin^2(radius/2R) at the radius; 0 to skip the shortcut
+	lonLimit           float64 // more than a circle's points differ in longitude from the centre; 0 if unknown
+	// The cell offsets (as Deinterleave returns them) of the stored positions that may lie in the shape.
+	latLo, latHi, longLo, longHi uint32
 }
 
 // Prepare returns the shape made ready to test many points.
 func (s Shape) Prepare() Prepared {
 	p := Prepared{s: s, lon1r: radians(s.Lon), lat1r: radians(s.Lat)}
 	p.cosLat1, p.cosLat1Go = cos(p.lat1r), math.Cos(p.lat1r)
+	latDelta := 90.0 // degrees of latitude that points may lie north or south of the centre
+	longDelta := 0.0 // degrees of longitude east or west, 0 for any
 	if s.Box {
 		p.limitM, p.halfHeightM = s.Width*s.Unit/2, s.Height*s.Unit/2
+		// A point lies at most halfHeightM north or south, and at most limitM along its parallel, whose
+		// haversine distance 2R asin(cos(lat) sin(dLong/2)) is smallest for the parallel nearest a pole.
+		latDelta = degrees(p.halfHeightM / EarthRadius)
+		if maxLat := math.Abs(s.Lat) + latDelta; maxLat < 89 {
+			if x := math.Sin(p.limitM/(2*EarthRadius)) / math.Cos(radians(maxLat)); x < 0.99 {
+				longDelta = 2 * degrees(math.Asin(x))
+			}
+		}
 	} else {
 		p.limitM = s.Radius * s.Unit
 		if theta := p.limitM / (2 * EarthRadius); theta < 1.4 {
 			sn := math.Sin(theta)
 			p.aLimit = sn * sn
 		}
+		// A cap of angular radius r around latitude lat that holds no pole spans asin(sin r / cos lat) of
+		// longitude either side of its centre; with a margin far above the errors of computing it.
+		if r := p.limitM / EarthRadius; r < 1 && math.Abs(s.Lat)+degrees(r) < 89 {
+			if x := math.Sin(r) / math.Cos(p.lat1r); x < 0.99 {
+				p.lonLimit = degrees(math.Asin(x))*(1+1e-6) + 1e-9
+			}
+		}
+		latDelta, longDelta = degrees(p.limitM/EarthRadius), p.lonLimit
+	}
+	// The offsets of the cells whose centres may lie within those bounds, with margins of a relative 1e-6
+	// and of a cell on each side.
+	latDelta = latDelta*(1+1e-6) + 1e-9
+	p.latLo, p.latHi = cellOffsets(s.Lat-latDelta, s.Lat+latDelta, LatRange)
+	p.longLo, p.longHi = 0, 1<<StepMax-1
+	if longDelta > 0 && s.Lon-longDelta > LongMin && s.Lon+longDelta < LongMax {
+		longDelta = longDelta*(1+1e-6) + 1e-9
+		p.longLo, p.longHi = cellOffsets(s.Lon-longDelta, s.Lon+longDelta, LongRange)
 	}
 	return p
+}
+
+// cellOffsets returns the first and the last offset along r of the full-precision cells whose centres may lie
+// between lo and hi: with a cell to spare on each side, and clamped to the offsets of scores GEOADD stores.
+func cellOffsets(lo, hi float64, r Range) (first, last uint32) {
+	const cells = 1 << StepMax
+	f := math.Floor((lo-r.Min)/(r.Max-r.Min)*cells-0.5) - 1
+	l := math.Ceil((hi-r.Min)/(r.Max-r.Min)*cells-0.5) + 1
+	return uint32(min(max(f, 0), cells-1)), uint32(min(max(l, 0), cells-1))
+}
+
+// MayContain is a cheap test on a stored score before decoding it: false means that the position
+// [DecodeScore] gives lies outside the shape; true, that it may lie inside.
+func (p *Prepared) MayContain(score float64) bool {
+	bits := ScoreBits(score)
+	if bits >= 1<<(2*StepMax) {
+		return true // not a score GEOADD stores; its offsets wrap around when decoded
+	}
+	lat, long := Deinterleave(bits)
+	return lat >= p.latLo && lat <= p.latHi && long >= p.longLo && long <= p.longHi
 }
 
 // Contains is [Shape.Contains].
@@ -117,8 +167,7 @@ func (p *Prepared) Contains(lon, lat float64) (distM float64, ok bool) {
 // Within is [Shape.Within]: it computes distances exactly only for points near the edge.
 func (p *Prepared) Within(lon, lat float64) bool {
 	if !p.s.Box {
-		// A point's distance is at least its latitude distance: a cheap rejection for points north or south.
-		if LatDistance(p.s.Lat, lat) > p.limitM*(1+1e-9) {
+		if p.outsideCircleBox(lon, lat) {
 			return false
 		}
 		return !p.exceeds(lon, lat)
@@ -127,6 +176,66 @@ func (p *Prepared) Within(lon, lat float64) bool {
 		return false
 	}
 	return !exceeds(lon, lat, p.s.Lon, lat, p.limitM)
+}
+
+// RankError bounds the relative error of the keys [Prepared.Rank] returns.
+const RankError = 1e-12
+
+// Rank decides as [Prepared.Contains] does whether (lon, lat) lies in the shape, and returns instead of the
+// distance d a cheaper key that grows with it: the haversine term sin^2(d/2R), computed with the math package's
+// functions to within a relative [RankError] of its value for the exact d. So points whose keys differ by more
+// than that (relative to the larger) are in the same order by exact distance, and only points whose keys are
+// closer need [Prepared.Distance] to be ordered.
+func (p *Prepared) Rank(lon, lat float64) (key float64, ok bool) {
+	if !p.s.Box && p.outsideCircleBox(lon, lat) {
+		return 0, false
+	}
+	lat2r := radians(lat)
+	v := math.Sin((radians(lon) - p.lon1r) / 2)
+	u := math.Sin((lat2r - p.lat1r) / 2)
+	a := u*u + p.cosLat1Go*math.Cos(lat2r)*v*v
+	if p.s.Box {
+		return a, p.Within(lon, lat)
+	}
+	// As exceeds: away from the edge and from antipodes, a decides.
+	if v != 0 && a < 0.99 {
+		if p.aLimit > 0 {
+			switch {
+			case a > p.aLimit*(1+1e-9):
+				return 0, false
+			case a < p.aLimit*(1-1e-9):
+				return a, true
+			}
+		} else {
+			d := 2.0 * EarthRadius * math.Asin(math.Sqrt(a))
+			switch {
+			case d > p.limitM*(1+1e-9):
+				return 0, false
+			case d < p.limitM*(1-1e-9):
+				return a, true
+			}
+		}
+	}
+	return a, p.distance(lon, lat) <= p.limitM
+}
+
+// Distance returns [Distance] from the centre to (lon, lat).
+func (p *Prepared) Distance(lon, lat float64) float64 { return p.distance(lon, lat) }
+
+// outsideCircleBox is a cheap test for points clearly outside a circle: farther north or south than the radius
+// (a point's distance is at least its latitude distance), or farther east or west than the circle reaches.
+func (p *Prepared) outsideCircleBox(lon, lat float64) bool {
+	if LatDistance(p.s.Lat, lat) > p.limitM*(1+1e-9) {
+		return true
+	}
+	if p.lonLimit > 0 {
+		dl := math.Abs(lon - p.s.Lon)
+		if dl > 180 {
+			dl = 360 - dl
+		}
+		return dl > p.lonLimit
+	}
+	return false
 }
 
 // distance is Distance(centre, point) with the centre's part computed once; the same operations in the same

@@ -35,6 +35,7 @@ type dict struct {
 	rehash  int      // while rehashing: old buckets below this are moved
 	vals    bool     // cells hold a value (hash) or not (set)
 	cells   int      // bytes of all cells, as allocated
+	ents    int      // bytes of all chunks, as allocated
 }
 
 type dictEnt struct {
@@ -56,6 +57,7 @@ func newDict(vals bool, hint int) *dict {
 	if hint > 0 {
 		d.buckets = make([]uint32, 1<<bits.Len(uint(hint-1)))
 		d.chunks = [][]dictEnt{make([]dictEnt, 0, min(hint, dictChunk))}
+		d.ents = chunkAlloc(d.chunks[0])
 	}
 	return d
 }
@@ -206,12 +208,14 @@ func (d *dict) add(h uint32, p unsafe.Pointer) {
 	c := d.n >> dictChunkShift
 	if c == len(d.chunks) {
 		d.chunks = append(d.chunks, make([]dictEnt, 0, 4))
+		d.ents += chunkAlloc(d.chunks[c])
 	}
 	chunk := d.chunks[c]
 	if len(chunk) == cap(chunk) {
 		// Grow the last chunk by doubling, up to its full size, so small dicts stay small.
 		nc := make([]dictEnt, len(chunk), min(dictChunk, 2*cap(chunk)))
 		copy(nc, chunk)
+		d.ents += chunkAlloc(nc) - chunkAlloc(chunk)
 		chunk = nc
 	}
 	head := d.head(h)
@@ -301,6 +305,7 @@ func (d *dict) removeAt(i int) {
 	d.chunks[c][last&(dictChunk-1)] = dictEnt{}
 	d.chunks[c] = d.chunks[c][:last&(dictChunk-1)]
 	if len(d.chunks[c]) == 0 {
+		d.ents -= chunkAlloc(d.chunks[c])
 		d.chunks[c] = nil
 		d.chunks = d.chunks[:c]
 	}
@@ -341,12 +346,11 @@ func (d *dict) clone() *dict {
 
 // memoryUsage estimates the bytes held: header, entries, buckets and cells.
 func (d *dict) memoryUsage() int {
-	n := 96 + allocSize(cap(d.chunks)*24) + allocSize(len(d.buckets)*4) + allocSize(len(d.old)*4) + d.cells
-	for _, chunk := range d.chunks {
-		n += allocSize(cap(chunk) * int(unsafe.Sizeof(dictEnt{})))
-	}
-	return n
+	return 96 + allocSize(cap(d.chunks)*24) + allocSize(len(d.buckets)*4) + allocSize(len(d.old)*4) + d.cells + d.ents
 }
+
+// chunkAlloc is the heap a chunk of entries takes.
+func chunkAlloc(chunk []dictEnt) int { return allocSize(cap(chunk) * int(unsafe.Sizeof(dictEnt{}))) }
 
 // scan visits the buckets from cursor on, in reverse-binary order, calling fn with each entry's field and value,
 // until it has visited about count elements (or 10*count buckets), and returns the cursor to continue from, 0 at

@@ -267,6 +267,11 @@ func BenchmarkHashInsertDelete(b *testing.B) {
 
 // checkDict verifies a dict's chains: every entry is reachable exactly once, from the head its hash selects.
 func checkDict(t *testing.T, d *dict) {
+	ents := 0
+	for _, chunk := range d.chunks {
+		ents += chunkAlloc(chunk)
+	}
+	require.Equal(t, ents, d.ents, "the running count of chunk bytes")
 	seen := make([]bool, d.Len())
 	walk := func(table []uint32, from int) {
 		for b := from; b < len(table); b++ {

@@ -102,7 +102,7 @@ func (tx *Txn) rename(src, dst []byte, replace bool) (bool, error) {
 		r.ptr = p
 	} else {
 		old := ptrBox(r.ptr)
-		r.ptr = boxPtr(&objBox{key: append([]byte(nil), dst...), obj: old.obj, size: old.size})
+		r.ptr = boxPtr(newBoxSized(dst, old.obj, old.size))
 	}
 	if dref != 0 {
 		dt.remove(dref)

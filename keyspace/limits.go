@@ -13,6 +13,8 @@ type Limits struct {
 	ZSetListpackEntries int // zset-max-listpack-entries
 	ZSetListpackValue   int // zset-max-listpack-value
 	HLLSparseMaxBytes   int // hll-sparse-max-bytes
+	StreamNodeBytes     int // stream-node-max-bytes: the largest node of a stream, in bytes (0: no limit)
+	StreamNodeEntries   int // stream-node-max-entries: the most entries in a node of a stream (0: no limit)
 }
 
 // DefaultLimits returns the limits Redis 7 starts with.
@@ -26,6 +28,8 @@ func DefaultLimits() Limits {
 		ZSetListpackEntries: 128,
 		ZSetListpackValue:   64,
 		HLLSparseMaxBytes:   3000,
+		StreamNodeBytes:     4096,
+		StreamNodeEntries:   100,
 	}
 }
 

@@ -15,6 +15,7 @@ type List struct {
 	nodes []listNode
 	n     int // elements
 	size  int // bytes of all entries
+	bufs  int // capacity of all node buffers, for MemoryUsage
 	big   bool
 }
 
@@ -57,18 +58,13 @@ func (l *List) Clone() Object {
 	c := &List{n: l.n, size: l.size, big: l.big, nodes: make([]listNode, len(l.nodes))}
 	for i, nd := range l.nodes {
 		c.nodes[i] = listNode{buf: append([]byte(nil), nd.buf[nd.start:]...), n: nd.n}
+		c.bufs += cap(c.nodes[i].buf)
 	}
 	return c
 }
 
 // MemoryUsage estimates the bytes the list holds: its node buffers and headers (see [Sizer]).
-func (l *List) MemoryUsage() int {
-	n := 64 + cap(l.nodes)*40
-	for _, nd := range l.nodes {
-		n += cap(nd.buf)
-	}
-	return n
-}
+func (l *List) MemoryUsage() int { return 64 + cap(l.nodes)*40 + l.bufs }
 
 // Len returns the number of elements.
 func (l *List) Len() int { return l.n }
@@ -141,11 +137,20 @@ func (l *List) PushBack(vs ...[]byte) {
 	for _, v := range vs {
 		es := entrySize(len(v))
 		if len(l.nodes) == 0 || !l.nodes[len(l.nodes)-1].fits(es) {
-			l.nodes = append(l.nodes, listNode{buf: make([]byte, 0, min(max(es, 64), listNodeBytes))})
+			l.nodes = append(l.nodes, listNode{})
 		}
 		nd := &l.nodes[len(l.nodes)-1]
 		off := len(nd.buf)
-		nd.buf = append(nd.buf, make([]byte, es)...)
+		if off+es > cap(nd.buf) {
+			l.bufs -= cap(nd.buf)
+			if nd.n == 0 {
+				nd.buf = make([]byte, 0, min(max(es, 64), listNodeBytes))
+			}
+			nd.buf = append(nd.buf, make([]byte, es)...)
+			l.bufs += cap(nd.buf)
+		} else {
+			nd.buf = nd.buf[:off+es]
+		}
 		putEntry(nd.buf[off:], v)
 		nd.n++
 		l.n++
@@ -170,6 +175,7 @@ func (l *List) PushFront(vs ...[]byte) {
 			room := max(min(max(len(live), 64), listNodeBytes), es)
 			buf := make([]byte, room+len(live), room+len(live))
 			copy(buf[room:], live)
+			l.bufs += cap(buf) - cap(nd.buf)
 			nd.buf, nd.start = buf, room
 		}
 		nd.start -= es
@@ -215,6 +221,7 @@ func (l *List) dropFront() {
 	nd.n--
 	l.n--
 	if nd.n == 0 {
+		l.bufs -= cap(nd.buf)
 		l.nodes = append(l.nodes[:0], l.nodes[1:]...)
 	}
 }
@@ -227,6 +234,7 @@ func (l *List) dropBack() {
 	nd.n--
 	l.n--
 	if nd.n == 0 {
+		l.bufs -= cap(nd.buf)
 		l.nodes = l.nodes[:len(l.nodes)-1]
 	}
 }

@@ -136,8 +136,19 @@ func TestListModel(t *testing.T) {
 			}
 			c := l.Clone().(*List)
 			require.Equal(t, l.Elements(), c.Elements())
+			require.Equal(t, bufsOf(l), l.bufs, "the running count of node capacity")
+			require.Equal(t, bufsOf(c), c.bufs)
 		}
 	}
+}
+
+// bufsOf counts what List.bufs keeps a running count of.
+func bufsOf(l *List) int {
+	n := 0
+	for _, nd := range l.nodes {
+		n += cap(nd.buf)
+	}
+	return n
 }
 
 // TestListEncoding follows Redis 7.2's rule: listpack while the list fits in one 8 KiB node, quicklist after,

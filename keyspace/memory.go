@@ -24,8 +24,6 @@ const (
 	// bucket array (1 to 2 four-byte heads per key at load factor 1/2 to 1) and about 8 bytes of spare recs
 	// capacity (append grows it ahead). TestMemoryPerKey checks the result against the live heap.
 	keyOverhead = 24 + 8 + 8
-	// boxSize is the size of an objBox: a slice, an interface and an int.
-	boxSize = 24 + 16 + 8
 	// ttlOverhead is what an expiry costs in the TTL index: a ref and a time.
 	ttlOverhead = 4 + 8
 )
@@ -54,7 +52,7 @@ func (r *rec) memUsage() int64 {
 		return int64(keyOverhead + allocSize(blobSize(r.ptr)))
 	}
 	b := ptrBox(r.ptr)
-	return int64(keyOverhead + allocSize(boxSize) + allocSize(len(b.key)) + b.size)
+	return int64(keyOverhead + b.allocBytes() + b.size)
 }
 
 // objectSize returns obj's own estimate of its bytes, 0 if it has none.

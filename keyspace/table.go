@@ -45,7 +45,7 @@ func (r *rec) key() []byte {
 		k, _ := blobParts(r.ptr)
 		return k
 	}
-	return ptrBox(r.ptr).key
+	return ptrBox(r.ptr).key()
 }
 
 // table is one database's part of one shard: a chained hash table with power-of-two bucket heads, which is what

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -455,6 +456,39 @@ func TestLegacyFilesLoadInRedis(t *testing.T) {
 				checkContents(t, r.describeKey(string(e.Key)), &want)
 			}
 			assert.Equal(t, n, r.do("DBSIZE"))
+		})
+	}
+}
+
+// Lengths and counts that claim far more than the input holds cost no more memory than the input does: a few
+// fixed buffers, whatever the claim.
+func TestHostileLengthsAllocateLittle(t *testing.T) {
+	huge := func(n uint64) []byte { return rdbfmt.AppendLength(nil, n) }
+	tests := map[string][]byte{
+		"string of 4 GiB":      rdbFile(10, entry(rdbfmt.TypeString, "s", huge(1<<32), []byte("abc"))),
+		"list of 2^60":         rdbFile(10, entry(rdbfmt.TypeList, "l", huge(1<<60), str("a"))),
+		"hash of 2^60":         rdbFile(10, entry(rdbfmt.TypeHash, "h", huge(1<<60), str("a"), str("b"))),
+		"quicklist of 2^60":    rdbFile(10, entry(rdbfmt.TypeListQuicklist2, "q", huge(1<<60), length(2))),
+		"stream nodes 2^60":    rdbFile(10, entry(rdbfmt.TypeStreamListpacks2, "x", huge(1<<60))),
+		"PEL of 2^60":          rdbFile(10, entry(rdbfmt.TypeStreamListpacks2, "x", length(0), length(0), length(0), length(0), length(0), length(0), length(0), length(0), length(0), length(1), str("g"), length(0), length(0), length(0), huge(1<<60))),
+		"LZF claiming 1 GiB":   rdbFile(10, entry(rdbfmt.TypeString, "s", []byte{0xc3}, length(3), huge(1<<30), []byte{0x00, 'a', 'b'})),
+		"module data 2^60":     rdbFile(10, entry(rdbfmt.TypeModule2, "m", length(5), length(5), huge(1<<60))),
+		"intset of 2^32":       rdbFile(10, entry(rdbfmt.TypeSetIntset, "i", str(string(cat(binary.LittleEndian.AppendUint32(nil, 8), binary.LittleEndian.AppendUint32(nil, 1<<31)))))),
+		"listpack count 65534": rdbFile(10, entry(rdbfmt.TypeHashListpack, "h", str("\x07\x00\x00\x00\xfe\xff\xff"))),
+	}
+	for name, data := range tests {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			d := rdbfmt.NewDecoder(bytes.NewReader(data))
+			var err error
+			for err == nil {
+				_, err = d.Next()
+			}
+			runtime.ReadMemStats(&after)
+			assert.ErrorIs(t, err, rdbfmt.ErrCorrupt)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(512<<10), "bytes allocated")
 		})
 	}
 }

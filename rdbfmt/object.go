@@ -1,6 +1,7 @@
 package rdbfmt
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -38,13 +39,17 @@ func (r *reader) readValue(t Type) (Value, error) {
 		s, err := r.string("string value")
 		return String(s), err
 	case TypeList, TypeSet:
-		n, err := r.length(t.String() + " length")
+		what := [2]string{"list length", "list element"}
+		if t == TypeSet {
+			what = [2]string{"set length", "set member"}
+		}
+		n, err := r.length(what[0])
 		if err != nil {
 			return nil, err
 		}
 		elems := make([][]byte, 0, min(n, prealloc))
 		for range n {
-			s, err := r.string(t.String() + " element")
+			s, err := r.string(what[1])
 			if err != nil {
 				return nil, err
 			}
@@ -218,6 +223,17 @@ func isRangeErr(err error) bool {
 // or sorted-set members make the file corrupt.
 func checkDistinct[T any](items []T, key func(T) []byte, what string) error {
 	if len(items) < 2 {
+		return nil
+	}
+	if len(items) <= 16 { // small: compare pairs rather than build a map
+		for i := 1; i < len(items); i++ {
+			k := key(items[i])
+			for j := range i {
+				if bytes.Equal(k, key(items[j])) {
+					return fmt.Errorf("%w: duplicate %s %q", ErrCorrupt, what, k)
+				}
+			}
+		}
 		return nil
 	}
 	seen := make(map[string]struct{}, len(items))

@@ -44,6 +44,9 @@ func parseZiplist(b []byte, num *numbers) ([][]byte, error) {
 	tail := int(binary.LittleEndian.Uint32(b[4:]))
 	count := int(binary.LittleEndian.Uint16(b[8:]))
 	var out [][]byte
+	if count != math.MaxUint16 {
+		out = make([][]byte, 0, min(count, len(b)/2)) // each entry takes 2 bytes at least
+	}
 	p, prev, last := zlHeader, 0, zlHeader
 	for {
 		if p >= len(b) {
@@ -164,14 +167,14 @@ type listpackIter struct {
 	num   *numbers
 }
 
-func newListpackIter(b []byte, num *numbers) (*listpackIter, error) {
+func newListpackIter(b []byte, num *numbers) (listpackIter, error) {
 	if len(b) < lpHeader+1 {
-		return nil, lpErr(0, "expected a header and an end byte, found %d bytes", len(b))
+		return listpackIter{}, lpErr(0, "expected a header and an end byte, found %d bytes", len(b))
 	}
 	if n := binary.LittleEndian.Uint32(b); uint64(n) != uint64(len(b)) {
-		return nil, lpErr(0, "header says %d bytes, the string holds %d", n, len(b))
+		return listpackIter{}, lpErr(0, "header says %d bytes, the string holds %d", n, len(b))
 	}
-	return &listpackIter{b: b, p: lpHeader, num: num}, nil
+	return listpackIter{b: b, p: lpHeader, num: num}, nil
 }
 
 // next returns the next entry, or ok false at the end byte (after checking the count and that nothing follows).
@@ -212,6 +215,9 @@ func parseListpack(b []byte, num *numbers) ([][]byte, error) {
 		return nil, err
 	}
 	var out [][]byte
+	if n := int(binary.LittleEndian.Uint16(b[4:])); n != math.MaxUint16 {
+		out = make([][]byte, 0, min(n, len(b)/2)) // each entry takes 2 bytes at least
+	}
 	for {
 		v, ok, err := it.next()
 		if err != nil || !ok {

@@ -75,6 +75,13 @@ func (r *reader) consumed(p []byte) {
 
 // full fills p from the input.
 func (r *reader) full(p []byte, what string) error {
+	if len(p) <= r.br.Buffered() { // fast path: no io.ReadFull loop
+		b, _ := r.br.Peek(len(p))
+		copy(p, b)
+		r.br.Discard(len(p))
+		r.consumed(p)
+		return nil
+	}
 	start := r.off
 	n, err := io.ReadFull(r.br, p)
 	r.consumed(p[:n])
@@ -126,8 +133,14 @@ func (r *reader) bytes(n uint64, what string) ([]byte, error) {
 }
 
 func (r *reader) byte(what string) (byte, error) {
-	err := r.full(r.tmp[:1], what)
-	return r.tmp[0], err
+	c, err := r.br.ReadByte()
+	if err != nil {
+		err := r.full(r.tmp[:1], what) // the same error as any other read
+		return r.tmp[0], err
+	}
+	r.tmp[0] = c
+	r.consumed(r.tmp[:1])
+	return c, nil
 }
 
 func (r *reader) uint32LE(what string) (uint32, error) {
@@ -199,11 +212,11 @@ func (r *reader) string(what string) ([]byte, error) {
 		v, err := r.uint32LE(what)
 		return r.num.format(int64(int32(v))), err
 	case EncLZF:
-		clen, err := r.length(what + " compressed length")
+		clen, err := r.length("compressed string length")
 		if err != nil {
 			return nil, err
 		}
-		ulen, err := r.length(what + " original length")
+		ulen, err := r.length("compressed string original length")
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,12 @@ func appendLine[S string | []byte](dst []byte, typ Type, s S) []byte {
 
 // appendHeader appends typ, n in decimal and CRLF.
 func appendHeader(dst []byte, typ Type, n int64) []byte {
+	switch {
+	case n >= 0 && n < 10: // the common short lengths, without strconv
+		return append(dst, byte(typ), byte('0'+n), '\r', '\n')
+	case n >= 10 && n < 100:
+		return append(dst, byte(typ), byte('0'+n/10), byte('0'+n%10), '\r', '\n')
+	}
 	dst = append(dst, byte(typ))
 	dst = strconv.AppendInt(dst, n, 10)
 	return append(dst, '\r', '\n')

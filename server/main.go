@@ -19,6 +19,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
 		os.Exit(1)
 	}
+	cfg.ManageMemory = true // the process is the server's alone
 	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel)})
 	if err := serve(cfg, log); err != nil {
 		log.Error("exiting", "error", err)

@@ -1,28 +1,14 @@
 package node
 
 import (
-	"io"
 	"strconv"
 	"testing"
-
-	"github.com/carminedb/carmine/resp"
 )
 
 // BenchmarkBitsExecute measures the bitmap and HyperLogLog commands through the dispatcher, without the network.
 func BenchmarkBitsExecute(b *testing.B) {
-	srv, err := New(DefaultConfig(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
-	c.w = resp.NewWriter(io.Discard)
-	args := func(s ...string) [][]byte {
-		out := make([][]byte, len(s))
-		for i := range s {
-			out[i] = []byte(s[i])
-		}
-		return out
-	}
+	c := benchClient(b)
+	args := bs
 	c.execute(args("SETBIT", "bm", "1048575", "1")) // a 128 KiB bitmap
 	c.execute(args("PFADD", "dense"))
 	for i := 0; i < 20000; i++ {

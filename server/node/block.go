@@ -3,6 +3,7 @@ package node
 import (
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,9 @@ type blockers struct {
 	byKey    map[blockKey][]*waiter
 	byClient map[int64]*waiter // for CLIENT UNBLOCK
 	ready    []blockKey
+	// orphans is set when keys became ready outside any client's command (expiry): the next command, or the
+	// expiry sweeper, serves them.
+	orphans atomic.Bool
 }
 
 // errStillBlocked is what a blocking command returns when it runs for a waiter that it cannot serve yet.
@@ -155,32 +159,40 @@ func (c *client) signalReadyIn(db int, key []byte) {
 // signalChanged signals key ready when an XREADGROUP waits on it, after any change to the key: Matches Redis,
 // which ends such a wait with an error when the key is deleted or changes type, or its group is destroyed.
 func (c *client) signalChanged(db int, key []byte) {
-	s := c.srv
+	if c.srv.signalChanged(db, key) {
+		c.signalled = true
+	}
+}
+
+// signalChanged is the client's signalChanged for a change no client made (expiry, eviction); it reports
+// whether it signalled, and the next command or expiry cycle then serves the key (see orphans).
+func (s *Server) signalChanged(db int, key []byte) bool {
 	if s.block.count.Load() == 0 {
-		return
+		return false
 	}
 	k := blockKey{db, string(key)}
 	s.block.mu.Lock()
+	defer s.block.mu.Unlock()
 	for _, w := range s.block.byKey[k] {
 		if w.cmd.name == "xreadgroup" {
 			s.block.ready = append(s.block.ready, k)
-			c.signalled = true
-			break
+			return true
 		}
 	}
-	s.block.mu.Unlock()
+	return false
 }
 
-// signalDBsReady signals every key waited on in the databases a and b, after SWAPDB swapped them: those that
-// now hold data serve their waiters, the others keep them waiting.
-func (c *client) signalDBsReady(a, b int) {
+// signalDBsReady signals every key waited on in the databases dbs, after SWAPDB swapped them (those that now
+// hold data serve their waiters, the others keep them waiting) or FLUSHDB and FLUSHALL emptied them (which
+// ends XREADGROUP waits with Redis's error).
+func (c *client) signalDBsReady(dbs ...int) {
 	s := c.srv
 	if s.block.count.Load() == 0 {
 		return
 	}
 	s.block.mu.Lock()
 	for k := range s.block.byKey {
-		if k.db == a || k.db == b {
+		if slices.Contains(dbs, k.db) {
 			s.block.ready = append(s.block.ready, k)
 			c.signalled = true
 		}

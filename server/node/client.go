@@ -203,6 +203,7 @@ func (s *Server) removeClient(c *client) {
 	c.trackingOff()
 	s.mu.Lock()
 	delete(s.clients, c.id)
+	s.connected.Add(-1)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)
 	}

@@ -30,6 +30,7 @@ type liveConfig struct {
 	hz            atomic.Int64
 	slowlogSlower atomic.Int64
 	slowlogMax    atomic.Int64
+	maxClients    atomic.Int64
 }
 
 func (l *liveConfig) store(c Config) {
@@ -37,6 +38,7 @@ func (l *liveConfig) store(c Config) {
 	l.cfg = c
 	l.mu.Unlock()
 	l.hz.Store(int64(c.HZ))
+	l.maxClients.Store(int64(c.MaxClients))
 	l.slowlogSlower.Store(c.SlowlogSlowerThan)
 	l.slowlogMax.Store(c.SlowlogMaxLen)
 }

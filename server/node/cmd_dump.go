@@ -266,7 +266,7 @@ func objectOf(v rdbfmt.Value, lim *keyspace.Limits) keyspace.Object {
 			return z
 		}
 	case *rdbfmt.Stream:
-		return streamObject(v)
+		return streamObject(v, lim)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/carminedb/carmine/geohash"
 	"github.com/carminedb/carmine/keyspace"
@@ -437,15 +438,6 @@ func geoStoreKey(args [][]byte, base, flags int) []byte {
 	return key
 }
 
-// geoPoint is a search result.
-type geoPoint struct {
-	member   []byte // aliases the source set
-	dist     float64
-	score    float64
-	lon, lat float64
-	seq      int // position in the order found, which breaks ties in distance
-}
-
 // geoRadius is Redis's georadiusGeneric: every GEORADIUS and GEOSEARCH form. srcIdx is the source key's
 // argument.
 func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
@@ -602,20 +594,28 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 	if any {
 		limit = int(min(count, math.MaxInt32))
 	}
-	needDist := withDist || asc || desc || (storeKey != nil && storeDist)
-	points := geoMembersInShape(z, shape, limit, needDist, nil)
-	if len(points) == 0 && storeKey == nil {
+	needRank := asc || desc
+	prep := shape.Prepare()
+	sc := geoScratchPool.Get().(*geoScratch)
+	defer sc.release()
+	sc.found = geoMembersInShape(z, &prep, shape, limit, needRank, sc.found[:0])
+	if len(sc.found) == 0 && storeKey == nil {
 		c.w.WriteArrayLen(0)
 		return nil
 	}
-	n := len(points)
+	n := len(sc.found)
 	if count != 0 && int64(n) > count {
 		n = int(count)
 	}
+	points := sc.found[:n]
 	if asc || desc {
-		slices.SortFunc(points, func(a, b geoPoint) int { return cmpGeoPoints(a, b, desc) })
+		points = sc.nearest(&prep, n, desc)
 	}
-	points = points[:n]
+	if withDist || (storeKey != nil && storeDist) {
+		for i := range points {
+			points[i].setDist(&prep)
+		}
+	}
 
 	if storeKey == nil {
 		opts := 0
@@ -625,7 +625,8 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 			}
 		}
 		c.w.WriteArrayLen(n)
-		var scratch []byte
+		var buf [48]byte
+		scratch := buf[:0]
 		for _, p := range points {
 			if opts > 0 {
 				c.w.WriteArrayLen(opts + 1)
@@ -638,9 +639,10 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 				c.w.WriteInt(int64(p.score))
 			}
 			if withCoord {
+				lon, lat := geohash.DecodeScore(p.score)
 				c.w.WriteArrayLen(2)
-				scratch = c.writeGeoCoord(scratch, p.lon)
-				scratch = c.writeGeoCoord(scratch, p.lat)
+				scratch = c.writeGeoCoord(scratch, lon)
+				scratch = c.writeGeoCoord(scratch, lat)
 			}
 		}
 		return nil
@@ -671,30 +673,156 @@ func (c *client) geoRadius(args [][]byte, srcIdx, flags int) error {
 	return nil
 }
 
-// cmpGeoPoints orders points by distance, ascending or descending, and ties in the order found: Redis sorts
-// with qsort, which glibc implements as a merge sort, a stable one.
-func cmpGeoPoints(a, b geoPoint, desc bool) int {
-	switch {
-	case a.dist < b.dist:
-		if desc {
-			return 1
-		}
-		return -1
-	case a.dist > b.dist:
-		if desc {
-			return -1
-		}
-		return 1
-	}
-	return a.seq - b.seq
+// geoPoint is a search result.
+type geoPoint struct {
+	member  []byte  // aliases the source set
+	score   float64 // its geohash
+	rank    float64 // grows with the distance: see geohash.Prepared.Rank
+	dist    float64 // meters from the centre, once hasDist
+	hasDist bool
 }
 
-// geoMembersInShape appends the members of z inside the shape, in the order Redis's search finds them: cell
-// by cell in the order of [geohash.SearchArea.AppendRanges], by score within a cell. With limit > 0 it stops
-// once it has limit points (GEOSEARCH ... COUNT n ANY). Distances are computed only with needDist.
-func geoMembersInShape(z *keyspace.ZSet, shape geohash.Shape, limit int, needDist bool, out []geoPoint) []geoPoint {
+// setDist computes p.dist if it is not yet known.
+func (p *geoPoint) setDist(prep *geohash.Prepared) {
+	if !p.hasDist {
+		p.dist, p.hasDist = prep.Distance(geohash.DecodeScore(p.score)), true
+	}
+}
+
+// geoKey is a point's sort key: its rank or distance (negated to sort in descending order) and its index in the
+// points found, which breaks ties in distance as the order found.
+type geoKey struct {
+	d float64
+	i int32
+}
+
+func (a geoKey) less(b geoKey) bool { return a.d < b.d || (a.d == b.d && a.i < b.i) }
+
+func cmpGeoKeys(a, b geoKey) int {
+	switch {
+	case a.less(b):
+		return -1
+	case b.less(a):
+		return 1
+	}
+	return 0
+}
+
+// geoScratch holds a search's buffers between commands. Members alias a set, so release clears them.
+type geoScratch struct {
+	found  []geoPoint
+	keys   []geoKey
+	sorted []geoPoint
+}
+
+var geoScratchPool = sync.Pool{New: func() any { return new(geoScratch) }}
+
+// geoScratchKeep is the most points a released scratch keeps room for, so one huge search does not pin its
+// buffers.
+const geoScratchKeep = 4096
+
+func (sc *geoScratch) release() {
+	clear(sc.found)
+	clear(sc.sorted)
+	if cap(sc.found) > geoScratchKeep {
+		*sc = geoScratch{}
+	}
+	geoScratchPool.Put(sc)
+}
+
+// nearest returns the n points of sc.found nearest the centre (farthest with desc) in order, ties in distance
+// in the order found: Redis sorts with qsort, which glibc implements as a merge sort, a stable one. It orders
+// by rank and computes exact distances only where ranks are too close to tell the order apart: a run of
+// ranks each within the error bound of the next is sorted again by exact distance. The n nearest are those
+// among the n lowest ranks and the ranks that close to the highest of them.
+func (sc *geoScratch) nearest(prep *geohash.Prepared, n int, desc bool) []geoPoint {
+	pts := sc.found
+	keys := sc.keys[:0]
+	for i := range pts {
+		d := pts[i].rank
+		if desc {
+			d = -d
+		}
+		keys = append(keys, geoKey{d, int32(i)})
+	}
+	sc.keys = keys
+	if n < len(keys) {
+		// A max-heap of the n smallest keys, then every key within the error bound of the largest of them.
+		h := keys[:n]
+		for i := n/2 - 1; i >= 0; i-- {
+			siftDownGeoKeys(h, i)
+		}
+		for i := n; i < len(keys); i++ {
+			if keys[i].less(h[0]) {
+				h[0], keys[i] = keys[i], h[0]
+				siftDownGeoKeys(h, 0)
+			}
+		}
+		cut := h[0].d + geoTieBand(h[0].d)
+		m := n
+		for i := n; i < len(keys); i++ {
+			if keys[i].d <= cut {
+				keys[m], keys[i] = keys[i], keys[m]
+				m++
+			}
+		}
+		keys = keys[:m]
+	}
+	slices.SortFunc(keys, cmpGeoKeys)
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end].d-keys[end-1].d <= geoTieBand(keys[end].d) {
+			end++
+		}
+		if end-start > 1 {
+			for k := start; k < end; k++ {
+				p := &pts[keys[k].i]
+				p.setDist(prep)
+				keys[k].d = p.dist
+				if desc {
+					keys[k].d = -p.dist
+				}
+			}
+			slices.SortFunc(keys[start:end], cmpGeoKeys)
+		}
+		start = end
+	}
+	sorted := sc.sorted[:0]
+	for _, k := range keys[:n] {
+		sorted = append(sorted, pts[k.i])
+	}
+	sc.sorted = sorted
+	return sorted
+}
+
+// geoTieBand is how far apart two ranks near r may lie and still be in either order by exact distance: each is
+// within a relative geohash.RankError of its exact value, and a margin.
+func geoTieBand(r float64) float64 { return 4 * geohash.RankError * math.Abs(r) }
+
+// siftDownGeoKeys restores the max-heap order of h below i.
+func siftDownGeoKeys(h []geoKey, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		if r := l + 1; r < len(h) && h[l].less(h[r]) {
+			l = r
+		}
+		if !h[i].less(h[l]) {
+			return
+		}
+		h[i], h[l] = h[l], h[i]
+		i = l
+	}
+}
+
+// geoMembersInShape appends the members of z inside the shape (prep is shape prepared), in the order Redis's
+// search finds them: cell by cell in the order of [geohash.SearchArea.AppendRanges], by score within a cell.
+// With limit > 0 it stops once it has limit points (GEOSEARCH ... COUNT n ANY). With needRank it records
+// each point's rank (see [geohash.Prepared.Rank]).
+func geoMembersInShape(z *keyspace.ZSet, prep *geohash.Prepared, shape geohash.Shape, limit int, needRank bool, out []geoPoint) []geoPoint {
 	var rbuf [9]geohash.ScoreRange
-	prep := shape.Prepare()
 	for _, r := range shape.SearchArea().AppendRanges(rbuf[:0]) {
 		if limit > 0 && len(out) >= limit {
 			break
@@ -704,13 +832,16 @@ func geoMembersInShape(z *keyspace.ZSet, shape geohash.Shape, limit int, needDis
 			continue
 		}
 		z.Range(first, last, false, func(m []byte, score float64) bool {
+			if !prep.MayContain(score) {
+				return true
+			}
 			lon, lat := geohash.DecodeScore(score)
-			if needDist {
-				if d, ok := prep.Contains(lon, lat); ok {
-					out = append(out, geoPoint{member: m, dist: d, score: score, lon: lon, lat: lat, seq: len(out)})
+			if needRank {
+				if r, ok := prep.Rank(lon, lat); ok {
+					out = append(out, geoPoint{member: m, score: score, rank: r})
 				}
 			} else if prep.Within(lon, lat) {
-				out = append(out, geoPoint{member: m, score: score, lon: lon, lat: lat, seq: len(out)})
+				out = append(out, geoPoint{member: m, score: score})
 			}
 			return limit <= 0 || len(out) < limit
 		})

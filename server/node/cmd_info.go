@@ -196,7 +196,7 @@ func (s *Server) infoClients(b *infoBuf) {
 	s.mu.Unlock()
 	b.int("connected_clients", int64(n))
 	b.int("cluster_connections", 0)
-	b.str("maxclients", "10000")
+	b.int("maxclients", int64(s.config().MaxClients))
 	b.int("client_recent_max_input_buffer", 0)
 	b.int("client_recent_max_output_buffer", 0)
 	b.int("blocked_clients", s.block.count.Load())
@@ -417,7 +417,8 @@ func (s *Server) infoStats(b *infoBuf) {
 		"instantaneous_output_repl_kbps"} {
 		b.str(f, "0.00")
 	}
-	for _, f := range []string{"rejected_connections", "sync_full", "sync_partial_ok", "sync_partial_err"} {
+	b.int("rejected_connections", st.rejected.Load())
+	for _, f := range []string{"sync_full", "sync_partial_ok", "sync_partial_err"} {
 		b.int(f, 0)
 	}
 	b.int("expired_keys", st.expired.Load())

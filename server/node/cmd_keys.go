@@ -127,6 +127,7 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	c.srv.invalidateAll()
 	c.stats.dirty.Add(int64(tx.Len())) // Matches Redis: each key removed is a change
 	tx.Flush()
+	c.signalDBsReady(c.db)
 	tx.End()
 	c.w.WriteSimple("OK")
 	return nil
@@ -155,6 +156,7 @@ func cmdFlushAll(c *client, args [][]byte) error {
 	c.stats.dirty.Add(removed)
 	c.srv.abortSave()
 	tx.FlushAll()
+	c.signalDBsReady(dbs...)
 	if len(c.srv.config().Save) > 0 {
 		c.srv.saveLocked(&tx, false) // a failure is logged; FLUSHALL still replies OK, as in Redis
 	}

@@ -78,11 +78,11 @@ func cmdPush(c *client, args [][]byte) error {
 
 // withList runs fn with the list at args[1] (nil when the key is missing) while holding the key's lock. A key
 // of another kind is a WRONGTYPE error. A read-only command's lookup counts as a keyspace hit or miss.
+// The Txn it passes to fn escapes to the heap; the hottest commands (LRANGE, LPOP, RPOP) use listFor instead.
 func (c *client) withList(key []byte, fn func(tx *keyspace.Txn, l *keyspace.List) error) error {
 	tx := c.begin(key)
 	defer tx.End()
-	l, err := tx.ListOf(key, false)
-	c.countRead(key, l != nil || err != nil)
+	l, err := c.listFor(&tx, key)
 	if err != nil {
 		return err
 	}
@@ -91,6 +91,14 @@ func (c *client) withList(key []byte, fn func(tx *keyspace.Txn, l *keyspace.List
 		tx.UpdateSize(key) // after a change in place (a no-op lookup for reads, or when the list went)
 	}
 	return err
+}
+
+// listFor looks up the list at key as withList does: nil when the key is missing, WRONGTYPE for another kind,
+// and a read-only command's lookup counts as a keyspace hit or miss.
+func (c *client) listFor(tx *keyspace.Txn, key []byte) (*keyspace.List, error) {
+	l, err := tx.ListOf(key, false)
+	c.countRead(key, l != nil || err != nil)
+	return l, err
 }
 
 // pop removes one element from the chosen end of a list, deleting the key when it empties.
@@ -133,21 +141,28 @@ func cmdPop(c *client, args [][]byte) error {
 		}
 		count = n
 	}
-	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
-		left := isLeft(args[0])
-		switch {
-		case l == nil && count < 0:
-			c.w.WriteNull()
-		case l == nil:
-			c.w.WriteNullArray()
-		case count < 0:
-			c.w.WriteBulk(pop(tx, args[1], l, left))
-			c.popped(args[1], left, l.Len() == 0)
-		default:
-			c.writePops(tx, args[1], l, left, count)
-		}
-		return nil
-	})
+	tx := c.begin(args[1])
+	defer tx.End()
+	l, err := c.listFor(&tx, args[1])
+	if err != nil {
+		return err
+	}
+	left := isLeft(args[0])
+	switch {
+	case l == nil && count < 0:
+		c.w.WriteNull()
+	case l == nil:
+		c.w.WriteNullArray()
+	case count < 0:
+		c.w.WriteBulk(pop(&tx, args[1], l, left))
+		c.popped(args[1], left, l.Len() == 0)
+	default:
+		c.writePops(&tx, args[1], l, left, count)
+	}
+	if l != nil {
+		tx.UpdateSize(args[1])
+	}
+	return nil
 }
 
 // writePops pops up to count elements and writes them as an array.
@@ -277,20 +292,23 @@ func cmdLRange(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	return c.withList(args[1], func(tx *keyspace.Txn, l *keyspace.List) error {
-		if l == nil {
-			c.w.WriteArrayLen(0)
-			return nil
-		}
-		from, to, ok := listRange(start, stop, l.Len())
-		if !ok {
-			c.w.WriteArrayLen(0)
-			return nil
-		}
-		c.w.WriteArrayLen(to - from + 1)
-		l.Range(from, to, func(e []byte) bool { c.w.WriteBulk(e); return true })
+	tx := c.begin(args[1])
+	defer tx.End()
+	l, err := c.listFor(&tx, args[1])
+	if err != nil {
+		return err
+	}
+	from, to, ok := 0, 0, false
+	if l != nil {
+		from, to, ok = listRange(start, stop, l.Len())
+	}
+	if !ok {
+		c.w.WriteArrayLen(0)
 		return nil
-	})
+	}
+	c.w.WriteArrayLen(to - from + 1)
+	l.Range(from, to, func(e []byte) bool { c.w.WriteBulk(e); return true })
+	return nil
 }
 
 // LTRIM key start stop

@@ -36,12 +36,6 @@ var _ = register(map[string]handler{
 	"xinfo|help":            cmdXInfoHelp,
 })
 
-// Redis's node limits for streams (stream-node-max-bytes, stream-node-max-entries), at their defaults.
-const (
-	streamNodeMaxBytes   = 4096
-	streamNodeMaxEntries = 100
-)
-
 var (
 	errStreamID       = errorf("Invalid stream ID specified as stream command argument")
 	errStartInterval  = errorf("invalid start ID for the interval")
@@ -194,11 +188,12 @@ type trimArgs struct {
 	id         keyspace.StreamID
 	idGiven    bool
 	seqGiven   bool
+	nodeSize   int // stream-node-max-entries, for the default LIMIT of an approximate trim
 }
 
 // parseTrimArgs reads XADD's or XTRIM's options from args[2:]; for XADD it returns the index of the id.
-func parseTrimArgs(args [][]byte, xadd bool) (trimArgs, int, error) {
-	var t trimArgs
+func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, int, error) {
+	t := trimArgs{nodeSize: lim.StreamNodeEntries}
 	limitGiven := false
 	i := 2
 	for ; i < len(args); i++ {
@@ -271,7 +266,12 @@ func (t trimArgs) finish(limitGiven, xadd bool, i int) (trimArgs, int, error) {
 			return t, 0, errorf("syntax error, LIMIT cannot be used without the special ~ option")
 		}
 	} else if t.approx {
-		t.limit = min(100*streamNodeMaxEntries, 10000)
+		// Matches Redis: 100 nodes' worth, 10000 when nodes are unlimited, at most a million.
+		t.limit = 100 * int64(t.nodeSize)
+		if t.limit <= 0 {
+			t.limit = 10000
+		}
+		t.limit = min(t.limit, 1000000)
 	} else {
 		t.limit = 0
 	}
@@ -291,7 +291,7 @@ func (t trimArgs) trim(s *keyspace.Stream) int64 {
 // XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]: the
 // new entry's id, or a null reply when NOMKSTREAM finds no key.
 func cmdXAdd(c *client, args [][]byte) error {
-	t, idPos, err := parseTrimArgs(args, true)
+	t, idPos, err := parseTrimArgs(args, true, c.srv.ks.Limits())
 	if err != nil {
 		return err
 	}
@@ -338,7 +338,8 @@ func cmdXAdd(c *client, args [][]byte) error {
 	if id.Compare(last) <= 0 {
 		return errXAddSmaller
 	}
-	s.Add(id, fields, streamNodeMaxBytes, streamNodeMaxEntries)
+	lim := tx.Limits()
+	s.Add(id, fields, lim.StreamNodeBytes, lim.StreamNodeEntries)
 	writeStreamID(c.w, id)
 	c.wrote(notifyStream, "xadd", key)
 	if t.trim(s) > 0 {
@@ -351,7 +352,7 @@ func cmdXAdd(c *client, args [][]byte) error {
 
 // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]: the number of entries removed.
 func cmdXTrim(c *client, args [][]byte) error {
-	t, _, err := parseTrimArgs(args, false)
+	t, _, err := parseTrimArgs(args, false, c.srv.ks.Limits())
 	if err != nil {
 		return err
 	}

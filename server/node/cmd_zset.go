@@ -183,12 +183,18 @@ func (c *client) zaddEffects(tx *keyspace.Txn, key []byte, z *keyspace.ZSet, add
 func (c *client) withZSet(key []byte, fn func(tx *keyspace.Txn, z *keyspace.ZSet) error) error {
 	tx := c.begin(key)
 	defer tx.End()
-	z, err := tx.ZSetOf(key)
-	c.countRead(key, z != nil || err != nil)
+	z, err := c.zsetFor(&tx, key)
 	if err != nil {
 		return err
 	}
 	return fn(&tx, z)
+}
+
+// zsetFor looks up the sorted set at key as withZSet does, for the commands that take the lock themselves.
+func (c *client) zsetFor(tx *keyspace.Txn, key []byte) (*keyspace.ZSet, error) {
+	z, err := tx.ZSetOf(key)
+	c.countRead(key, z != nil || err != nil)
+	return z, err
 }
 
 // ZREM key member [member ...]
@@ -446,23 +452,27 @@ func cmdZRange(c *client, args [][]byte) error {
 	if sp.store {
 		return c.zrangeStore(&sp)
 	}
-	return c.withZSet(sp.key, func(tx *keyspace.Txn, z *keyspace.ZSet) error {
-		if z == nil {
-			c.w.WriteArrayLen(0)
-			return nil
-		}
-		first, last := sp.ranks(z)
-		if first > last {
-			c.w.WriteArrayLen(0)
-			return nil
-		}
-		c.writeScoredLen(last-first+1, sp.withScores)
-		z.Range(first, last, sp.rev, func(m []byte, s float64) bool {
-			c.writeScored(m, s, sp.withScores)
-			return true
-		})
+	// Not withZSet: its closure would move the Txn to the heap on every ZRANGE.
+	tx := c.begin(sp.key)
+	defer tx.End()
+	z, err := c.zsetFor(&tx, sp.key)
+	if err != nil {
+		return err
+	}
+	first, last := 0, -1
+	if z != nil {
+		first, last = sp.ranks(z)
+	}
+	if first > last {
+		c.w.WriteArrayLen(0)
 		return nil
+	}
+	c.writeScoredLen(last-first+1, sp.withScores)
+	z.Range(first, last, sp.rev, func(m []byte, s float64) bool {
+		c.writeScored(m, s, sp.withScores)
+		return true
 	})
+	return nil
 }
 
 // ranks returns the ascending ranks of the first and last member of the range in z, after LIMIT (first >

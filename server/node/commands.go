@@ -242,8 +242,9 @@ func (c *client) call(cmd *command, args [][]byte) error {
 		}
 		c.afterTrackedCommand(cmd)
 	}
-	if c.signalled && c.exec == nil {
+	if (c.signalled || c.srv.block.orphans.Load()) && c.exec == nil {
 		c.signalled = false
+		c.srv.block.orphans.Store(false)
 		c.srv.serveReady()
 	}
 	if mons := c.srv.monitors.Load(); mons != nil && !cmd.skipMonitor {

@@ -37,6 +37,7 @@ type Config struct {
 	MaxMemory        int64           // maxmemory: bytes; 0 = no limit
 	MaxMemoryPolicy  keyspace.Policy // maxmemory-policy
 	MaxMemorySamples int             // maxmemory-samples
+	MaxClients       int             // maxclients: connections beyond it are refused
 	LFULogFactor     int             // lfu-log-factor
 	LFUDecayTime     int             // lfu-decay-time: minutes
 
@@ -50,6 +51,11 @@ type Config struct {
 	SlowlogMaxLen     int64  // slowlog-max-len
 	LatencyThreshold  int64  // latency-monitor-threshold: milliseconds, 0 = off
 	DebugCommand      string // enable-debug-command: no, yes or local (loopback clients only)
+
+	// ManageMemory lets the server own the process's Go runtime memory settings (see gcpolicy.go): maxmemory
+	// becomes the soft memory limit, and memory freed while idle goes back to the system. Not a configuration
+	// parameter: the carmine-server command sets it; tests and programs embedding a server leave it off.
+	ManageMemory bool
 
 	// ConfigFile is the absolute path of the configuration file the server was started with ("" for none), the
 	// file CONFIG REWRITE rewrites. ParseArgs sets it.
@@ -76,6 +82,7 @@ func DefaultConfig() Config {
 
 		MaxMemoryPolicy:  keyspace.NoEviction,
 		MaxMemorySamples: 5,
+		MaxClients:       10000,
 		LFULogFactor:     10,
 		LFUDecayTime:     1,
 		Limits:           keyspace.DefaultLimits(),
@@ -384,6 +391,8 @@ var params = []param{
 	limitParam("zset-max-listpack-entries", func(l *keyspace.Limits) *int { return &l.ZSetListpackEntries }, false),
 	limitParam("zset-max-listpack-value", func(l *keyspace.Limits) *int { return &l.ZSetListpackValue }, true),
 	limitParam("hll-sparse-max-bytes", func(l *keyspace.Limits) *int { return &l.HLLSparseMaxBytes }, true),
+	limitParam("stream-node-max-bytes", func(l *keyspace.Limits) *int { return &l.StreamNodeBytes }, true),
+	limitParam("stream-node-max-entries", func(l *keyspace.Limits) *int { return &l.StreamNodeEntries }, false),
 	// Lists always use 8 KiB nodes (Redis's default, -2) and no compression.
 	fixed("list-max-listpack-size", "-2"),
 	fixed("list-compress-depth", "0"),
@@ -437,7 +446,7 @@ var params = []param{
 	boolParam("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBIncrFsync }),
 	fixed("rdb-del-sync-files", "no"),
 	fixed("daemonize", "no").with(immutable),
-	fixed("maxclients", "10000"),
+	numParam("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
 	fixed("timeout", "0"),
 	fixed("tcp-keepalive", "300"),
 	fixed("tcp-backlog", "511").with(immutable),

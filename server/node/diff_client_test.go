@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -267,4 +268,47 @@ func testDiffMonitor(t *testing.T, mode func(*Config)) {
 		logs = append(logs, lines.String())
 	}
 	require.Equal(t, logs[0], logs[1])
+}
+
+// TestDiffMaxClients compares maxclients with real Redis: CONFIG SET lowers it at run time, a connection
+// beyond it gets Redis's error and is closed, INFO counts it, and raising it lets connections in again.
+func TestDiffMaxClients(t *testing.T) { ioModes(t, testDiffMaxClients) }
+
+func testDiffMaxClients(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	p := difftest.NewPair(t, redis.Addr, addr)
+	p.Check("CONFIG", "GET", "maxclients")
+	p.Check("CONFIG", "SET", "maxclients", "0")
+	p.Check("CONFIG", "SET", "maxclients", "3")
+	p.Check("CONFIG", "GET", "maxclients")
+	scenario := func(a string) string {
+		var log strings.Builder
+		var conns []net.Conn
+		for i := 0; i < 3; i++ {
+			conn, err := net.Dial("tcp", a)
+			require.NoError(t, err)
+			conns = append(conns, conn)
+			conn.SetDeadline(time.Now().Add(2 * time.Second))
+			conn.Write([]byte("PING\r\n"))
+			buf := make([]byte, 64)
+			n, err := conn.Read(buf)
+			fmt.Fprintf(&log, "connection %d: %q %v\n", i, buf[:n], err != nil)
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+		return log.String()
+	}
+	require.Equal(t, scenario(redis.Addr), scenario(addr))
+	norm := func(v resp.Value) resp.Value {
+		for _, l := range strings.Split(string(v.Str), "\r\n") {
+			if strings.HasPrefix(l, "rejected_connections:") {
+				return resp.Value{Type: resp.TypeSimple, Str: []byte(l)}
+			}
+		}
+		return v
+	}
+	p.CheckWith(norm, "INFO", "stats")
+	p.Check("CONFIG", "SET", "maxclients", "10000")
 }

@@ -232,6 +232,37 @@ func TestDiffStreamTrimNodes(t *testing.T) {
 	}
 }
 
+// TestDiffStreamNodeConfig compares stream-node-max-entries and stream-node-max-bytes: CONFIG GET/SET, the
+// nodes new entries make (XINFO's radix-tree-keys) and the default LIMIT of approximate trims, 100 nodes.
+func TestDiffStreamNodeConfig(t *testing.T) {
+	p := startPair(t, "")
+	both := func(args ...string) {
+		p.Redis.Do(args...)
+		p.Carmine.Do(args...)
+	}
+	for _, c := range [][]string{
+		{"CONFIG", "GET", "stream-node-*"}, {"CONFIG", "SET", "stream-node-max-bytes", "1kb"},
+		{"CONFIG", "SET", "stream-node-max-entries", "-1"}, {"CONFIG", "SET", "stream-node-max-bytes", "x"},
+		{"CONFIG", "SET", "stream-node-max-entries", "200"}, {"CONFIG", "GET", "stream-node-*"},
+	} {
+		p.CheckWith(sortPairs, c...)
+	}
+	for i := 1; i <= 30000; i++ {
+		both("XADD", "s", fmt.Sprintf("%d-1", i), "a", fmt.Sprint(i))
+	}
+	for i := 1; i <= 50; i++ {
+		both("XADD", "b", fmt.Sprintf("%d-1", i), "field", strings.Repeat("v", 100))
+	}
+	for _, c := range [][]string{
+		{"XINFO", "STREAM", "b"}, {"XTRIM", "s", "MAXLEN", "~", "0"},
+		{"CONFIG", "SET", "stream-node-max-entries", "0"}, {"XTRIM", "s", "MAXLEN", "~", "0"}, {"XLEN", "s"},
+		{"CONFIG", "SET", "stream-node-max-bytes", "0"}, {"XADD", "b", "60-1", "f", "v"}, {"XINFO", "STREAM", "b"},
+		{"CONFIG", "SET", "stream-node-max-bytes", "4096", "stream-node-max-entries", "100"},
+	} {
+		checkStream(p, c...)
+	}
+}
+
 // TestDiffStreamRandom runs a seeded random sequence of stream commands over a few keys and groups.
 func TestDiffStreamRandom(t *testing.T) {
 	p := startPair(t, "")
@@ -358,6 +389,15 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 		do(writer, "XGROUP", "DESTROY", "s", "g")
 		do(writer, "XADD", "s", "9-0", "a", "b")
 		note("destroyed", ws[6])
+
+		// FLUSHDB, FLUSHALL and expiry (which no client does) end them too.
+		for _, end := range [][]string{{"FLUSHDB"}, {"FLUSHALL"}, {"PEXPIRE", "s", "100"}} {
+			do(writer, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+			ws[7].Send("XREADGROUP", "GROUP", "g", "c7", "BLOCK", "0", "STREAMS", "s", ">")
+			settle()
+			do(writer, end...)
+			note(end[0], ws[7])
+		}
 		return log.String()
 	}
 	want := scenario(redis.Addr)
@@ -391,11 +431,9 @@ func TestDiffStreamEvents(t *testing.T) {
 	redis := difftest.StartRedis(t)
 	_, addr := startServer(t)
 	scenario := func(a string) string {
-		var log strings.Builder
-		sub, c := difftest.Dial(t, a), difftest.Dial(t, a)
+		ev := difftest.NewEvents(t, a, "__key*__:*")
+		c := ev.C
 		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEAmn")
-		sub.Do("PSUBSCRIBE", "__key*__:*")
-		sub.Do("SUBSCRIBE", "marker")
 		for _, cmd := range [][]string{
 			{"XADD", "s", "1-0", "a", "1"}, {"XADD", "s", "MAXLEN", "1", "2-0", "a", "2"}, {"XADD", "s", "MAXLEN", "5", "3-0", "a", "3"},
 			{"XADD", "s", "1-0", "a", "1"}, {"XADD", "nokey", "NOMKSTREAM", "*", "a", "1"}, {"XDEL", "s", "9-9"}, {"XDEL", "s", "2-0"},
@@ -409,18 +447,9 @@ func TestDiffStreamEvents(t *testing.T) {
 			{"XGROUP", "DELCONSUMER", "s", "g", "none"}, {"XGROUP", "SETID", "s", "g", "0"},
 			{"XGROUP", "DESTROY", "s", "g"}, {"XINFO", "STREAM", "s"}, {"XPENDING", "nokey", "g"}, {"DEL", "s"},
 		} {
-			log.WriteString(strings.Join(cmd, " ") + " -> " + difftest.Format(c.Do(cmd...)) + "\n")
-			c.Do("PUBLISH", "marker", "")
-			for {
-				v, err := sub.ReceiveErr(2 * time.Second)
-				require.NoError(t, err, log.String())
-				if len(v.Elems) == 3 && string(v.Elems[1].Str) == "marker" {
-					break
-				}
-				log.WriteString("  " + difftest.Format(v) + "\n")
-			}
+			ev.Drain(strings.Join(cmd, " ") + " -> " + difftest.Format(c.Do(cmd...)))
 		}
-		return log.String()
+		return ev.Log.String()
 	}
 	assert.Equal(t, scenario(redis.Addr), scenario(addr))
 }

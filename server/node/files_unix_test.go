@@ -3,6 +3,7 @@
 package node
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"syscall"
@@ -61,4 +62,31 @@ func TestOutOfFileDescriptors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFitMaxClients starts a server under a low limit of open files: maxclients is lowered to fit it, as
+// Redis does, and connections beyond it are refused with Redis's error instead of failing to be accepted.
+func TestFitMaxClients(t *testing.T) {
+	addr := startChildServer(t, 1, childNoFileAtStartEnv+"=100")
+	c := difftest.Dial(t, addr)
+	require.Contains(t, string(c.Do("INFO", "clients").Str), "maxclients:68\r\n")
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	refused := ""
+	for i := 0; i < 80 && refused == ""; i++ {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		conns = append(conns, conn)
+		conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		buf := make([]byte, 64)
+		if n, _ := conn.Read(buf); n > 0 {
+			refused = fmt.Sprintf("after %d more: %q", i, buf[:n])
+		}
+	}
+	require.Equal(t, "after 67 more: \"-ERR max number of clients reached\\r\\n\"", refused)
+	require.Contains(t, string(c.Do("INFO", "stats").Str), "rejected_connections:1\r\n")
 }

@@ -19,8 +19,12 @@ import (
 // startChildServer); its value is the number of event loops.
 const childServerEnv = "CARMINE_TEST_CHILD_SERVER"
 
-// childNoFileEnv, when set for a child server, is the limit of open files it runs with.
-const childNoFileEnv = "CARMINE_TEST_CHILD_NOFILE"
+// childNoFileEnv, when set for a child server, is the limit of open files it runs with once started;
+// childNoFileAtStartEnv is the limit it starts with.
+const (
+	childNoFileEnv        = "CARMINE_TEST_CHILD_NOFILE"
+	childNoFileAtStartEnv = "CARMINE_TEST_CHILD_NOFILE_AT_START"
+)
 
 func TestMain(m *testing.M) {
 	if loops := os.Getenv(childServerEnv); loops != "" {
@@ -37,7 +41,8 @@ func runChildServer(loops string) int {
 	cfg.Save = nil // as difftest starts Redis: --save ""
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
-	if n, err := strconv.Atoi(os.Getenv(childNoFileEnv)); err == nil {
+	cfg.MaxClients = 20000 // room for the many-connection tests (fitted to the limit of open files at start)
+	if n, err := strconv.Atoi(os.Getenv(childNoFileAtStartEnv)); err == nil {
 		if err := limitFiles(n); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -47,6 +52,13 @@ func runChildServer(loops string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	// After Start, which would otherwise fit maxclients to the limit: the server is to run out of descriptors.
+	if n, err := strconv.Atoi(os.Getenv(childNoFileEnv)); err == nil {
+		if err := limitFiles(n); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	fmt.Println(srv.Addr().String())
 	io.Copy(io.Discard, os.Stdin)

@@ -13,6 +13,9 @@ const baseMemory = 800 << 10
 func (s *Server) applyLiveConfig() {
 	cfg := s.config()
 	s.maxMemory.Store(cfg.MaxMemory)
+	if s.cfg.ManageMemory {
+		applyMemoryLimit(cfg.MaxMemory)
+	}
 	s.ks.SetEvictionPolicy(cfg.MaxMemoryPolicy)
 	s.ks.SetEvictionSamples(cfg.MaxMemorySamples)
 	s.ks.SetLFUTuning(cfg.LFULogFactor, cfg.LFUDecayTime)

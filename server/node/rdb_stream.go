@@ -54,7 +54,7 @@ func streamValue(s *keyspace.Stream) *rdbfmt.Stream {
 // a consumer's active time unknown to the file (RDB before 11) is its seen time; metadata missing from files
 // before RDB 10 is derived from the entries. The Decoder has checked that every pending entry has its
 // consumer.
-func streamObject(v *rdbfmt.Stream) *keyspace.Stream {
+func streamObject(v *rdbfmt.Stream, lim *keyspace.Limits) *keyspace.Stream {
 	s := keyspace.NewStream()
 	var fields [][]byte
 	for _, e := range v.Entries {
@@ -62,7 +62,7 @@ func streamObject(v *rdbfmt.Stream) *keyspace.Stream {
 		for _, f := range e.Fields {
 			fields = append(fields, f.Name, f.Value)
 		}
-		s.Add(keyspace.StreamID(e.ID), fields, streamNodeMaxBytes, streamNodeMaxEntries)
+		s.Add(keyspace.StreamID(e.ID), fields, lim.StreamNodeBytes, lim.StreamNodeEntries)
 	}
 	added := v.EntriesAdded
 	if added == 0 {

@@ -65,6 +65,7 @@ type Server struct {
 	monitorList []*client
 	closed      bool
 	conns       sync.WaitGroup // one per client goroutine
+	connected   atomic.Int64   // connections accepted and not yet gone, against maxclients
 
 	shutdown     chan struct{} // closed to stop Run (SHUTDOWN, Close)
 	shutdownOnce sync.Once
@@ -79,6 +80,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	cfg.MaxClients = fitMaxClients(cfg.MaxClients, log)
 	s := &Server{
 		cfg:      cfg,
 		log:      log,
@@ -99,12 +101,18 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyExpired, "expired", key)
+		if s.signalChanged(db, key) {
+			s.block.orphans.Store(true)
+		}
 	}
 	kcfg.OnNew = func(db int, key []byte) { s.notifyKeyspace(nil, db, notifyNew, "new", key) }
 	kcfg.OnEvicted = func(db int, key []byte) {
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyEvicted, "evicted", key)
+		if s.signalChanged(db, key) {
+			s.block.orphans.Store(true)
+		}
 	}
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
@@ -246,6 +254,10 @@ func (s *Server) Run(ctx context.Context) error {
 			})
 		}, func(error) { cancel() })
 	}
+	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return releaseIdleMemory(sctx) }, func(error) { cancel() })
+	}
 	{ // Stop requests: the caller's context, SHUTDOWN and Close.
 		stop := make(chan struct{})
 		g.Add(func() error {
@@ -298,10 +310,23 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
 		}
 		delay = 0
+		if s.connected.Add(1) > s.live.maxClients.Load() {
+			s.refuse(conn)
+			continue
+		}
 		if !s.attachToLoop(conn) {
 			s.serveConn(conn)
 		}
 	}
+}
+
+// refuse turns away a connection beyond maxclients with Redis's error, written without waiting.
+func (s *Server) refuse(conn net.Conn) {
+	s.connected.Add(-1)
+	s.stats.rejected.Add(1)
+	conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond)) // a new socket takes it at once
+	conn.Write([]byte("-ERR max number of clients reached\r\n"))
+	conn.Close()
 }
 
 // acceptRetryable reports whether an accept error is a passing condition (out of file descriptors or memory, a
@@ -338,6 +363,9 @@ func (s *Server) sweepExpired(ctx context.Context) error {
 		s.clock.Store(now.UnixMilli())
 		if s.pause.mode.Load() == pauseOff { // as in Redis, keys do not expire during a pause
 			s.ks.ActiveExpireCycle(now.UnixMilli(), interval()/4)
+			if s.block.orphans.CompareAndSwap(true, false) {
+				s.serveReady()
+			}
 		}
 		return interval()
 	})

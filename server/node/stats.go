@@ -35,6 +35,7 @@ type stats struct {
 	shards []*statShard
 
 	connections atomic.Int64 // total_connections_received
+	rejected    atomic.Int64 // rejected_connections: refused for maxclients
 	expired     atomic.Int64 // expired_keys
 	resetAt     atomic.Int64 // Unix ms of the last CONFIG RESETSTAT, or the start
 
@@ -142,6 +143,7 @@ func (st *stats) reset() {
 		sh.misses.Store(0)
 	}
 	st.connections.Store(0)
+	st.rejected.Store(0)
 	st.expired.Store(0)
 	st.peakMemory.Store(0)
 	st.errMu.Lock()

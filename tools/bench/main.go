@@ -102,8 +102,8 @@ func main() {
 		benchBin  = flag.String("redis-benchmark", "redis-benchmark", "redis-benchmark binary")
 		requests  = flag.Int("n", 200000, "requests per run")
 		rounds    = flag.Int("rounds", 3, "runs of each workload on each server (the median is shown)")
-		only      = flag.String("only", "", "run only workloads whose name contains this (case-insensitive)")
-		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the memory comparison (0: skip it)")
+		only      = flag.String("only", "", "run only workloads and memory rows whose name contains this (case-insensitive); \"memory\": every memory row")
+		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the first memory row (0: skip that row, -1: skip every memory row)")
 		fanSubs   = flag.Int("fanout-subscribers", 50, "subscribers of the PUBLISH fan-out row (0: skip it)")
 		pin       = flag.Bool("pin", false, "pin the servers to CPU 0 and redis-benchmark to CPU 1 with taskset, for steadier numbers")
 	)
@@ -195,39 +195,92 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if memKeys <= 0 {
+	if memKeys < 0 {
 		return nil
 	}
-	// Memory: fresh servers, so the benchmarks' keys and buffers do not count.
+	// Memory: fresh servers for each load, so the benchmarks' keys and buffers do not count.
 	redis.stop()
 	carmine.stop()
-	var rss [2]int64
-	for i, s := range []struct {
-		name, bin string
-		args      func(int, string) []string
-	}{{"redis", redisBin, redisArgs}, {"carmine", serverBin, carmineArgs}} {
-		srv, err := startServer(s.name, s.bin, filepath.Join(tmp, s.name+"-mem"), s.args)
-		if err != nil {
-			return err
+	fmt.Fprintf(tw, "\nmemory\tredis RSS MiB\tcarmine RSS MiB\tratio\tredis used MiB\tcarmine used MiB\tratio\t\n")
+	for _, ml := range memoryLoads(memKeys) {
+		if only != "" && !strings.EqualFold(only, "memory") && !strings.Contains(strings.ToLower(ml.name), strings.ToLower(only)) {
+			continue
 		}
-		before, err := serverRSS(srv)
-		if err == nil {
-			err = loadKeys(srv.port, memKeys)
+		var rss, used [2]int64
+		for i, s := range []struct {
+			name, bin string
+			args      func(int, string) []string
+		}{{"redis", redisBin, redisArgs}, {"carmine", serverBin, carmineArgs}} {
+			srv, err := startServer(s.name, s.bin, filepath.Join(tmp, s.name+"-mem"), s.args)
+			if err != nil {
+				return err
+			}
+			before, err := serverRSS(srv)
+			if err == nil {
+				err = load(srv.port, ml.n, ml.cmd)
+			}
+			if err == nil {
+				time.Sleep(memSettle) // let background work (Go's GC and memory policy, Redis's cron) settle
+				rss[i], err = serverRSS(srv)
+			}
+			if err == nil {
+				used[i], err = usedMemory(srv.port)
+			}
+			srv.stop()
+			if err != nil {
+				return fmt.Errorf("memory %s on %s: %w", ml.name, s.name, err)
+			}
+			fmt.Fprintf(os.Stderr, "%s: RSS %d KiB empty, %d KiB with %s\n", s.name, before>>10, rss[i]>>10, ml.name)
 		}
-		if err == nil {
-			time.Sleep(time.Second) // let background work (Go's GC, Redis's cron) settle
-			rss[i], err = serverRSS(srv)
-		}
-		srv.stop()
-		if err != nil {
-			return fmt.Errorf("memory on %s: %w", s.name, err)
-		}
-		fmt.Fprintf(os.Stderr, "%s: RSS %d KiB empty, %d KiB with %d keys\n", s.name, before>>10, rss[i]>>10, memKeys)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%.2f\t\n", ml.name,
+			float64(rss[0])/(1<<20), float64(rss[1])/(1<<20), float64(rss[1])/float64(rss[0]),
+			float64(used[0])/(1<<20), float64(used[1])/(1<<20), float64(used[1])/float64(used[0]))
 	}
-	fmt.Fprintf(tw, "\nmemory\tredis RSS MiB\tcarmine RSS MiB\tratio\t\t\t\n")
-	fmt.Fprintf(tw, "%d keys, 16-byte values\t%.1f\t%.1f\t%.2f\t\t\t\n", memKeys,
-		float64(rss[0])/(1<<20), float64(rss[1])/(1<<20), float64(rss[1])/float64(rss[0]))
 	return tw.Flush()
+}
+
+// memSettle is how long the memory rows wait after loading before reading RSS.
+const memSettle = 3 * time.Second
+
+// memoryLoad is a row of the memory table: n commands, the i-th written by cmd.
+type memoryLoad struct {
+	name string
+	n    int
+	cmd  func(w *bufio.Writer, i int)
+}
+
+// memoryLoads are the memory rows: strKeys string keys (the first row; none when 0), then the 1 million
+// small hash fields and 1 million sorted-set members, and small intsets. Aggregates grow one element per command,
+// as applications fill them.
+func memoryLoads(strKeys int) []memoryLoad {
+	var loads []memoryLoad
+	if strKeys > 0 {
+		loads = append(loads, memoryLoad{fmt.Sprintf("%d keys, 16-byte values", strKeys), strKeys, func(w *bufio.Writer, i int) {
+			writeCommand(w, "SET", fmt.Sprintf("key:%07d", i), fmt.Sprintf("%016d", i))
+		}})
+	}
+	return append(loads,
+		memoryLoad{"100k hashes x 10 fields", 1_000_000, func(w *bufio.Writer, i int) {
+			writeCommand(w, "HSET", fmt.Sprintf("hash:%d", i/10), fmt.Sprintf("field:%d", i%10), fmt.Sprintf("value:%d", i%10))
+		}},
+		memoryLoad{"1 zset of 1M members", 1_000_000, func(w *bufio.Writer, i int) {
+			writeCommand(w, "ZADD", "zset", strconv.Itoa(i), fmt.Sprintf("member:%d", i))
+		}},
+		memoryLoad{"100k zsets x 10 members", 1_000_000, func(w *bufio.Writer, i int) {
+			writeCommand(w, "ZADD", fmt.Sprintf("zset:%d", i/10), strconv.Itoa(i%10), fmt.Sprintf("member:%d", i%10))
+		}},
+		memoryLoad{"100k sets x 10 integers", 1_000_000, func(w *bufio.Writer, i int) {
+			writeCommand(w, "SADD", fmt.Sprintf("set:%d", i/10), strconv.Itoa((i%10)*1000+i/10))
+		}},
+	)
+}
+
+// writeCommand writes a command as a RESP array of bulk strings.
+func writeCommand(w *bufio.Writer, args ...string) {
+	fmt.Fprintf(w, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(w, "$%d\r\n%s\r\n", len(a), a)
+	}
 }
 
 func redisArgs(port int, dir string) []string {
@@ -253,8 +306,8 @@ func serverRSS(s *server) (int64, error) {
 	return 0, errors.New("no VmRSS in /proc status")
 }
 
-// loadKeys writes n distinct keys ("key:0000001") with 16-byte values, pipelined in batches of 1,000.
-func loadKeys(port, n int) error {
+// load sends n commands written by cmd, pipelined in batches of 1,000, and checks that none failed.
+func load(port, n int, cmd func(w *bufio.Writer, i int)) error {
 	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		return err
@@ -266,8 +319,7 @@ func loadKeys(port, n int) error {
 	for i := 0; i < n; i += batch {
 		m := min(batch, n-i)
 		for j := i; j < i+m; j++ {
-			key := fmt.Sprintf("key:%07d", j)
-			fmt.Fprintf(w, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%016d\r\n", len(key), key, j)
+			cmd(w, j)
 		}
 		if err := w.Flush(); err != nil {
 			return err
@@ -277,12 +329,43 @@ func loadKeys(port, n int) error {
 			if err != nil {
 				return err
 			}
-			if line != "+OK\r\n" {
-				return fmt.Errorf("SET answered %q", line)
+			if line[0] != '+' && line[0] != ':' {
+				return fmt.Errorf("command %d answered %q", i+j, line)
 			}
 		}
 	}
 	return nil
+}
+
+// usedMemory asks a server for INFO memory's used_memory.
+func usedMemory(port int) (int64, error) {
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n")); err != nil {
+		return 0, err
+	}
+	r := bufio.NewReader(conn)
+	head, err := r.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "$")))
+	if err != nil {
+		return 0, fmt.Errorf("INFO answered %q", head)
+	}
+	body := make([]byte, size+2)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, errors.New("no used_memory in INFO memory")
 }
 
 // fanout measures pub/sub delivery: subs connections subscribe to one channel, one connection publishes
