@@ -80,15 +80,26 @@
 // candidate still present. The server calls it before each command while maxmemory is exceeded, and refuses
 // commands flagged denyoom when it returns [ErrOOM]. Evicted keys are reported through [Config.OnEvicted].
 //
-// # Snapshots (to come)
+// # Snapshots
 //
-// Go cannot fork, so BGSAVE, full resync and AOF rewrite will iterate the keyspace shard by shard while writes
-// continue. The intended design: a snapshot gets an epoch; each shard remembers whether it has been serialised
-// in the current epoch, and each record has a mark bit (reserved in rec.meta) telling whether it was visited.
-// Before a write changes or removes a key of a shard not yet serialised whose record is not yet marked, the
-// writer hands the old value (or a copy, for in-place mutations such as INCR and SETRANGE) to the snapshot and
-// marks the record. Keys are then serialised exactly as they were when the snapshot began, and the extra work
-// falls only on keys written during a snapshot. Since writes happen under the shard lock, the hook is one check
-// in the few write paths of table.go, string.go and strbuf.go (StringBuf hands out bytes to change in place, so
-// it must copy first).
+// Go cannot fork, so a point-in-time copy of every database (BGSAVE; later full resync and AOF rewrite) is a
+// [Snapshot] taken while commands go on. [Txn.StartSnapshot], in a BeginAll Txn, marks every shard pending
+// (one store per shard): the point in time lies between Txns, so a snapshot never holds half of a MULTI/EXEC.
+// The saver then calls [Snapshot.Next] shard by shard, in order; Next locks the shard, serialises its keys (all
+// databases) with the caller's [SnapshotFunc] and unlocks it, so a shard is held about a millisecond per 4,000
+// small keys. Whatever else is about to look at a pending shard serialises it first, with the lock it holds,
+// and leaves the bytes for Next: the check is one load of a field of the locked shard (shard.snap) in
+// [Txn]'s key lookup (loc, used by every key operation, in Begin and BeginAll Txns alike), and before active
+// expiry, eviction, SCAN and RANDOMKEY remove a key. A Txn marked [Txn.ReadOnly] (read-only commands) skips
+// the check, except when its lookup removes an expired key. So every shard is serialised exactly as it was at the
+// start, the work is done once, and only the shards serialised early wait in memory. FLUSHDB, FLUSHALL and
+// SWAPDB do not serialise the pending shards: they set their old tables aside for the snapshot (frozen tables)
+// and replace them, which leaves the old ones untouched. [Snapshot.Close] abandons a snapshot (FLUSHALL kills a
+// BGSAVE as Redis does): the pending shards are then released unserialised as they are touched.
+//
+// The cost falls on the first command to touch each pending shard: about 1/256 of the keyspace, a millisecond
+// or so for a million small keys. A single huge key (a list of millions of elements) is serialised whole by
+// the first command touching its shard, which waits that long; a per-key copy-on-write would avoid that at the
+// price of a check in every write path. [Txn.SerialiseAll] serialises everything at once under a BeginAll Txn
+// (SAVE inside MULTI, the saves of FLUSHALL and SHUTDOWN). The record bit metaSnapMark is unused.
 package keyspace

@@ -33,7 +33,7 @@ func (ks *Keyspace) ActiveExpireCycle(nowMs int64, budget time.Duration) (sample
 		for db := range sh.tables {
 			t := &sh.tables[db]
 			for len(t.ttlRef) != 0 {
-				smp, exp := t.expireStep(ks, db, nowMs)
+				smp, exp := t.expireStep(ks, s, db, nowMs)
 				sampled += smp
 				expired += exp
 				if exp*100 <= smp*expireAgainPct {
@@ -62,8 +62,8 @@ func (ks *Keyspace) ActiveExpireCycle(nowMs int64, budget time.Duration) (sample
 }
 
 // expireStep examines up to expireSample keys of t's TTL index, from where the last step stopped, and removes
-// the expired ones. It never resizes t.
-func (t *table) expireStep(ks *Keyspace, db int, nowMs int64) (sampled, expired int) {
+// the expired ones. It never resizes t. t is database db of shard s.
+func (t *table) expireStep(ks *Keyspace, s, db int, nowMs int64) (sampled, expired int) {
 	limit := min(expireSample, len(t.ttlRef))
 	for sampled < limit && len(t.ttlRef) != 0 {
 		if t.ttlNext >= len(t.ttlRef) {
@@ -73,6 +73,7 @@ func (t *table) expireStep(ks *Keyspace, db int, nowMs int64) (sampled, expired 
 		sampled++
 		if t.ttlAt[i] <= nowMs {
 			// Removing moves the last TTL entry into slot i, which the next sample then examines.
+			ks.preserve(s)
 			expireRef(ks, db, t, t.ttlRef[i])
 			expired++
 			continue

@@ -252,6 +252,7 @@ func (tx *Txn) Expires() int {
 // Flush removes every key of the Txn's database (FLUSHDB), atomically.
 func (tx *Txn) Flush() {
 	tx.wide(func() {
+		tx.ks.freeze(tx.db)
 		for i := range tx.ks.shards {
 			tx.ks.shards[i].tables[tx.db].reset()
 		}
@@ -261,6 +262,11 @@ func (tx *Txn) Flush() {
 // FlushAll removes every key of every database (FLUSHALL), atomically.
 func (tx *Txn) FlushAll() {
 	tx.wide(func() {
+		all := make([]int, tx.ks.cfg.Databases)
+		for db := range all {
+			all[db] = db
+		}
+		tx.ks.freeze(all...)
 		for i := range tx.ks.shards {
 			for db := range tx.ks.shards[i].tables {
 				tx.ks.shards[i].tables[db].reset()
@@ -277,6 +283,7 @@ func (tx *Txn) SwapDB(a, b int) error {
 		return ErrDBIndex
 	}
 	tx.wide(func() {
+		tx.ks.freeze(a, b)
 		for i := range tx.ks.shards {
 			ts := tx.ks.shards[i].tables
 			ts[a], ts[b] = ts[b], ts[a]
@@ -344,6 +351,7 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 		}
 		ref := t.randomRef()
 		if t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+			ks.preserve(s)
 			expireRef(ks, tx.db, t, ref)
 			t.maybeShrink()
 			tx.unlockShard(s)

@@ -24,6 +24,7 @@ type Keyspace struct {
 	cachedMs     atomic.Int64 // coarse clock for LRU/LFU, refreshed by ActiveExpireCycle
 	used         atomic.Int64 // estimated bytes of all keys, the sum of every table.mem (see memory.go)
 	limits       atomic.Pointer[Limits]
+	snap         atomic.Pointer[Snapshot] // the open snapshot, if any
 	expire       struct {
 		mu    sync.Mutex // serialises ActiveExpireCycle callers
 		shard int        // where the next cycle starts
@@ -33,9 +34,10 @@ type Keyspace struct {
 // shard is one lock and its part of every database. It is padded so that neighbouring locks do not share a cache line.
 type shard struct {
 	mu     sync.Mutex
-	tables []table // one per database
-	rng    uint64  // xorshift state for LFU increments and RandomKey, used under mu
-	_      [64 - (8+24+8)%64]byte
+	tables []table   // one per database
+	rng    uint64    // xorshift state for LFU increments and RandomKey, used under mu
+	snap   *Snapshot // the snapshot waiting for this shard to be serialised, under mu (see snapshot.go)
+	_      [64 - (8+24+8+8)%64]byte
 }
 
 // New returns an empty keyspace configured by cfg; zero fields of cfg take their defaults from [DefaultConfig].
@@ -88,6 +90,7 @@ type Txn struct {
 	one   int // 1 + the only locked shard of a single-key Txn, else 0
 	ended bool
 	share bool // from Within: uses another Txn's locks, End releases nothing
+	read  bool // ReadOnly: changes no key, so needs no snapshot serialised first (see snapshot.go)
 }
 
 // Begin locks the shards of keys, in ascending shard order so that concurrent Txns never deadlock, and returns
@@ -212,6 +215,9 @@ func (tx *Txn) loc(db int, key []byte) (*shard, *table, uint64) {
 	if !tx.isLocked(s) {
 		panic("keyspace: key used outside the Txn's locked keys")
 	}
+	if !tx.read {
+		tx.ks.preserve(s)
+	}
 	sh := &tx.ks.shards[s]
 	return sh, &sh.tables[db], h
 }
@@ -222,6 +228,7 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 	sh, t, h := tx.loc(db, key)
 	ref := t.find(h, key)
 	if ref != 0 && t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+		tx.ks.preserve(tx.ks.shardOf(h)) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)
 		t.maybeShrink()
 		ref = 0

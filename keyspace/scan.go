@@ -57,6 +57,9 @@ func (tx *Txn) Scan(cursor uint64, opts ScanOptions, fn func(key []byte)) uint64
 					emitted++
 				}
 			}
+			if len(expired) != 0 {
+				ks.preserve(s)
+			}
 			for _, ref := range expired {
 				expireRef(ks, tx.db, t, ref)
 			}

@@ -22,6 +22,8 @@ type Config struct {
 	// later), which adds set listpacks and consumers' active times.
 	Version  int
 	Compress bool // rdbcompression: LZF-compress strings (and listpacks) longer than 20 bytes when it pays
+	// NoChecksum (rdbchecksum no) writes 0 as the file's checksum, which readers take as "not computed".
+	NoChecksum bool
 
 	HashMaxListpackEntries int // hash-max-listpack-entries
 	HashMaxListpackValue   int // hash-max-listpack-value (bytes, fields and values)
@@ -145,7 +147,24 @@ func (e *Encoder) Entry(ent *Entry) error {
 			return err
 		}
 	}
-	b := e.buf[:0]
+	e.buf = e.enc.appendEntry(e.buf[:0], ent, &e.cfg)
+	return e.write(e.buf)
+}
+
+// appendEntry appends ent's expiry, idle time, frequency, key and value (not its database).
+func (w *valueEncoder) appendEntry(b []byte, ent *Entry, cfg *Config) []byte {
+	b = appendEntryMeta(b, ent)
+	typePos := len(b)
+	b = append(b, 0)
+	b = AppendString(b, ent.Key, cfg.Compress)
+	var t Type
+	t, b = w.appendValue(b, ent.Value, cfg)
+	b[typePos] = byte(t)
+	return b
+}
+
+// appendEntryMeta appends the opcodes before an entry's type: its expiry, idle time and frequency.
+func appendEntryMeta(b []byte, ent *Entry) []byte {
 	if ent.HasExpire {
 		b = binary.LittleEndian.AppendUint64(append(b, byte(OpExpireTimeMs)), uint64(ent.ExpireAtMs))
 	}
@@ -155,14 +174,7 @@ func (e *Encoder) Entry(ent *Entry) error {
 	if ent.HasFreq {
 		b = append(b, byte(OpFreq), ent.Freq)
 	}
-	typePos := len(b)
-	b = append(b, 0)
-	b = AppendString(b, ent.Key, e.cfg.Compress)
-	var t Type
-	t, b = e.enc.appendValue(b, ent.Value, &e.cfg)
-	b[typePos] = byte(t)
-	e.buf = b
-	return e.write(b)
+	return b
 }
 
 // Function writes a function library (its code, as FUNCTION LOAD takes it).
@@ -184,7 +196,9 @@ func (e *Encoder) Close() error {
 		return err
 	}
 	var sum [8]byte
-	binary.LittleEndian.PutUint64(sum[:], e.crc)
+	if !e.cfg.NoChecksum {
+		binary.LittleEndian.PutUint64(sum[:], e.crc)
+	}
 	if _, err := e.w.Write(sum[:]); err != nil {
 		e.err = err
 		return err

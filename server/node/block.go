@@ -232,7 +232,7 @@ func (s *Server) serveReady() {
 func (s *Server) runFor(w *waiter) ([]byte, bool) {
 	out := resp.NewWriter(nil)
 	out.SetProtocol(w.proto)
-	tmp := &client{srv: s, id: w.c.id, addr: w.c.addr, db: w.db, authed: true, serving: true, cmd: w.cmd, argv: w.args, w: out}
+	tmp := &client{srv: s, id: w.c.id, addr: w.c.addr, db: w.db, authed: true, serving: true, cmd: w.cmd, argv: w.args, w: out, stats: w.c.stats}
 	err := w.cmd.run(tmp, w.args)
 	if err == errStillBlocked || err == keyspace.ErrWrongType {
 		// Matches Redis: a waiter is served only by a key of the kind it waits for; the key turning into

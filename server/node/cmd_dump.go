@@ -58,8 +58,9 @@ func dumpConfig(lim *keyspace.Limits) rdbfmt.Config {
 	return cfg
 }
 
-// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value. RDB saving will
-// share it.
+// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value (the element slices
+// that Range methods pass may be scratch space), for DUMP and RDB files. A stream's value aliases the stored
+// one, so it is only valid while the key is locked.
 func dumpValue(e keyspace.Entry) (rdbfmt.Value, error) {
 	switch o := e.Object().(type) {
 	case *keyspace.List:
@@ -88,6 +89,8 @@ func dumpValue(e keyspace.Entry) (rdbfmt.Value, error) {
 			})
 		}
 		return z, nil
+	case *keyspace.Stream:
+		return streamValue(o), nil
 	}
 	return nil, errorf("DUMP of " + e.Kind().String() + " values is not supported yet")
 }
@@ -224,7 +227,8 @@ func restoreValue(payload []byte, lim *keyspace.Limits) ([]byte, keyspace.Object
 // objectOf builds the keyspace object of a decoded list, hash, set or sorted set under lim, as the commands
 // that add its elements one by one would build it. It returns nil for a value with no elements (Redis skips
 // those keys when loading and calls such a payload bad data) and for the kinds the keyspace does not keep yet
-// (streams, module values). Strings are stored with SetString instead. RDB loading will share it.
+// (module values). Strings are stored with SetString instead. RDB loading shares it. Matches Redis: a stream is
+// kept even with no entries.
 func objectOf(v rdbfmt.Value, lim *keyspace.Limits) keyspace.Object {
 	switch v := v.(type) {
 	case rdbfmt.List:
@@ -261,6 +265,8 @@ func objectOf(v rdbfmt.Value, lim *keyspace.Limits) keyspace.Object {
 			}
 			return z
 		}
+	case *rdbfmt.Stream:
+		return streamObject(v, lim)
 	}
 	return nil
 }

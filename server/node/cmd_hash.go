@@ -70,6 +70,7 @@ func cmdHSet(c *client, args [][]byte) error {
 	}
 	tx.UpdateSize(key)
 	c.wrote(notifyHash, "hset", key)
+	c.changes((len(args)-2)/2 - 1)
 	if len(args[0]) == 5 { // hmset
 		c.w.WriteSimple("OK")
 	} else {

@@ -355,18 +355,39 @@ func (s *Server) infoPersistence(b *infoBuf) {
 		b.int(f, 0)
 	}
 	b.str("current_fork_perc", "0.00")
-	b.int("current_save_keys_processed", 0)
-	b.int("current_save_keys_total", 0)
-	b.int("rdb_changes_since_last_save", 0)
-	b.int("rdb_bgsave_in_progress", 0)
-	b.int("rdb_last_save_time", s.lastSave().Unix())
-	b.str("rdb_last_bgsave_status", "ok")
-	b.int("rdb_last_bgsave_time_sec", -1)
-	b.int("rdb_current_bgsave_time_sec", -1)
-	b.int("rdb_saves", 0)
+	r := &s.rdb
+	r.mu.Lock()
+	job := r.job
+	processed, total, current := int64(0), int64(0), int64(-1)
+	if job != nil {
+		processed, total = job.keys.Load(), job.keysTotal
+		if job.bg {
+			current = int64(time.Since(job.start).Seconds())
+		}
+	}
+	lastTime := int64(-1)
+	if r.lastTime >= 0 {
+		lastTime = int64(r.lastTime.Seconds())
+	}
+	status := "ok"
+	if !r.lastOK {
+		status = "err"
+	}
+	changes, inProgress := s.dirty()-r.base, job != nil && job.bg
+	lastSave, saves, loadedExpired, loaded := r.lastSave.Unix(), r.saves, r.expired, r.loaded
+	r.mu.Unlock()
+	b.int("current_save_keys_processed", processed)
+	b.int("current_save_keys_total", total)
+	b.int("rdb_changes_since_last_save", changes)
+	b.int("rdb_bgsave_in_progress", boolInt(inProgress))
+	b.int("rdb_last_save_time", lastSave)
+	b.str("rdb_last_bgsave_status", status)
+	b.int("rdb_last_bgsave_time_sec", lastTime)
+	b.int("rdb_current_bgsave_time_sec", current)
+	b.int("rdb_saves", saves)
 	b.int("rdb_last_cow_size", 0)
-	b.int("rdb_last_load_keys_expired", 0)
-	b.int("rdb_last_load_keys_loaded", 0)
+	b.int("rdb_last_load_keys_expired", loadedExpired)
+	b.int("rdb_last_load_keys_loaded", loaded)
 	b.int("aof_enabled", 0)
 	b.int("aof_rewrite_in_progress", 0)
 	b.int("aof_rewrite_scheduled", 0)
@@ -380,9 +401,6 @@ func (s *Server) infoPersistence(b *infoBuf) {
 	b.int("module_fork_in_progress", 0)
 	b.int("module_fork_last_cow_size", 0)
 }
-
-// lastSave is the time of the last successful save: the start time, until persistence exists.
-func (s *Server) lastSave() time.Time { return s.started }
 
 func (s *Server) infoStats(b *infoBuf) {
 	st := s.stats

@@ -125,6 +125,7 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	tx := c.beginAll()
 	c.srv.touchWatchedIn(existsIn(&tx), c.db)
 	c.srv.invalidateAll()
+	c.stats.dirty.Add(int64(tx.Len())) // Matches Redis: each key removed is a change
 	tx.Flush()
 	c.signalDBsReady(c.db)
 	tx.End()
@@ -144,8 +145,21 @@ func cmdFlushAll(c *client, args [][]byte) error {
 	}
 	c.srv.touchWatchedIn(existsIn(&tx), dbs...)
 	c.srv.invalidateAll()
+	removed := int64(0)
+	for _, db := range dbs {
+		in := tx.Within(db)
+		removed += int64(in.Len())
+		in.End()
+	}
+	// Matches Redis: each key removed is a change; a running BGSAVE is abandoned and, with save points, the
+	// empty dataset saved at once.
+	c.stats.dirty.Add(removed)
+	c.srv.abortSave()
 	tx.FlushAll()
 	c.signalDBsReady(dbs...)
+	if len(c.srv.config().Save) > 0 {
+		c.srv.saveLocked(&tx, false) // a failure is logged; FLUSHALL still replies OK, as in Redis
+	}
 	tx.End()
 	c.w.WriteSimple("OK")
 	return nil
@@ -428,6 +442,7 @@ func (c *client) renamed(src, dst []byte) {
 	}
 	c.wrote(notifyGeneric, "rename_from", src)
 	c.wrote(notifyGeneric, "rename_to", dst)
+	c.stats.dirty.Add(-1) // Matches Redis: a rename is one change to server.dirty, not two
 	c.signalReady(dst)
 }
 

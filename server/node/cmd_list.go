@@ -69,6 +69,7 @@ func cmdPush(c *client, args [][]byte) error {
 		l.PushBack(args[2:]...)
 		c.wrote(notifyList, "rpush", args[1])
 	}
+	c.changes(len(args) - 3)
 	tx.UpdateSize(args[1])
 	c.signalReady(args[1])
 	c.w.WriteInt(int64(l.Len()))

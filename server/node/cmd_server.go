@@ -13,7 +13,6 @@ import (
 
 var _ = register(map[string]handler{
 	"debug":           cmdDebug,
-	"lastsave":        cmdLastSave,
 	"latency|help":    cmdLatencyHelp,
 	"latency|history": cmdLatencyHistory,
 	"latency|latest":  cmdLatencyLatest,
@@ -32,12 +31,6 @@ func cmdTime(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(2)
 	c.w.WriteBulkString(strconv.FormatInt(now.Unix(), 10))
 	c.w.WriteBulkString(strconv.Itoa(now.Nanosecond() / 1000))
-	return nil
-}
-
-// LASTSAVE: the Unix time of the last successful save, which is the start time until persistence exists.
-func cmdLastSave(c *client, args [][]byte) error {
-	c.w.WriteInt(c.srv.lastSave().Unix())
 	return nil
 }
 
@@ -168,6 +161,8 @@ func cmdDebug(c *client, args [][]byte) error {
 		writeHelp(c.w, "DEBUG", []string{
 			"OBJECT <key>",
 			"    Show low level info about the `key` and associated value.",
+			"RELOAD [NOSAVE]",
+			"    Save the RDB on disk and reload it back to memory. NOSAVE reloads without saving first.",
 			"SLEEP <seconds>",
 			"    Stop the server for <seconds>. Decimals allowed.",
 		})
@@ -183,6 +178,8 @@ func cmdDebug(c *client, args [][]byte) error {
 		return nil
 	case sub == "object" && len(args) == 3:
 		return c.debugObject(args[2])
+	case sub == "reload":
+		return c.debugReload(args[2:])
 	}
 	return subcommandSyntaxError("DEBUG", args[1])
 }
@@ -245,19 +242,22 @@ func rdbStringLen(v []byte) int64 {
 	return 9 + n
 }
 
-// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: stop the server. Without persistence there is nothing to
-// save, so SAVE and NOSAVE both stop at once; NOW and FORCE change nothing either (there are no replicas to wait
-// for, and no save that could fail). ABORT has no shutdown in progress to cancel.
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: stop the server. Matches Redis: it saves first when there are
+// save points (unless NOSAVE) or with SAVE, holding every key still meanwhile, and a failed save keeps the
+// server running unless FORCE. NOW changes nothing (there are no replicas to wait for). ABORT has no shutdown in
+// progress to cancel.
 func cmdShutdown(c *client, args [][]byte) error {
-	var save, nosave, abort, other bool
+	var save, nosave, abort, force, other bool
 	for _, a := range args[1:] {
 		switch strings.ToLower(string(a)) {
 		case "nosave":
 			nosave = true
 		case "save":
 			save = true
-		case "now", "force":
+		case "now":
 			other = true
+		case "force":
+			force, other = true, true
 		case "abort":
 			abort = true
 		default:
@@ -271,6 +271,15 @@ func cmdShutdown(c *client, args [][]byte) error {
 		return errorf("No shutdown in progress.")
 	}
 	c.srv.log.Info("user requested shutdown", "client-id", c.id)
+	if save || !nosave && len(c.srv.config().Save) > 0 {
+		tx := c.beginAll()
+		err := c.srv.saveLocked(&tx, false)
+		tx.End()
+		if err != nil && !force {
+			return errorf("Errors trying to SHUTDOWN. Check logs.")
+		}
+	}
+	c.srv.shutdownSaved.Store(true)
 	// Matches Redis: the client gets no reply; its connection closes with the others.
 	c.closing = true
 	c.srv.Shutdown()

@@ -69,6 +69,7 @@ func cmdSAdd(c *client, args [][]byte) error {
 	tx.UpdateSize(key)
 	if added > 0 {
 		c.wrote(notifySet, "sadd", key)
+		c.changes(added - 1)
 	}
 	c.w.WriteInt(int64(added))
 	return nil

@@ -19,16 +19,20 @@ import (
 // Config is the server's configuration, with redis.conf's parameter names in the tags of the parameter table
 // (see [Config.Set]). The zero value is not useful; start from [DefaultConfig].
 type Config struct {
-	Port            int      // port: TCP port, 0 to pick a free one (tests)
-	Bind            []string // bind: addresses to listen on; a leading "-" marks one that may be unavailable
-	Dir             string   // dir: working directory for data files (absolute after Validate)
-	DBFilename      string   // dbfilename
-	LogLevel        string   // loglevel: debug, verbose, notice, warning, nothing
-	Databases       int      // databases
-	RequirePass     string   // requirepass: the default user's password, "" for none
-	ProtoMaxBulkLen int64    // proto-max-bulk-len
-	HZ              int      // hz: background tasks (active expiry) per second
-	EventLoops      int      // event-loops (Carmine's own): epoll loops serving clients; 0 = a goroutine per connection
+	Port            int         // port: TCP port, 0 to pick a free one (tests)
+	Bind            []string    // bind: addresses to listen on; a leading "-" marks one that may be unavailable
+	Dir             string      // dir: working directory for data files (absolute after Validate)
+	DBFilename      string      // dbfilename
+	Save            []SavePoint // save: BGSAVE when a point is reached; none disables (see rdb.go)
+	RDBCompression  bool        // rdbcompression: LZF-compress strings in RDB files
+	RDBChecksum     bool        // rdbchecksum: end RDB files with their CRC-64 (else 0)
+	RDBIncrFsync    bool        // rdb-save-incremental-fsync: fsync every 32 MB while saving
+	LogLevel        string      // loglevel: debug, verbose, notice, warning, nothing
+	Databases       int         // databases
+	RequirePass     string      // requirepass: the default user's password, "" for none
+	ProtoMaxBulkLen int64       // proto-max-bulk-len
+	HZ              int         // hz: background tasks (active expiry) per second
+	EventLoops      int         // event-loops (Carmine's own): epoll loops serving clients; 0 = a goroutine per connection
 
 	MaxMemory        int64           // maxmemory: bytes; 0 = no limit
 	MaxMemoryPolicy  keyspace.Policy // maxmemory-policy
@@ -72,6 +76,10 @@ func DefaultConfig() Config {
 		Bind:            []string{"127.0.0.1", "-::1"},
 		Dir:             ".",
 		DBFilename:      "dump.rdb",
+		Save:            []SavePoint{{3600, 1}, {300, 100}, {60, 10000}},
+		RDBCompression:  true,
+		RDBChecksum:     true,
+		RDBIncrFsync:    true,
 		LogLevel:        "notice",
 		Databases:       16,
 		ProtoMaxBulkLen: 512 << 20,
@@ -247,6 +255,34 @@ func enumParam(name string, field func(c *Config) *string, values ...string) par
 	return p
 }
 
+// boolParam is a yes/no parameter.
+func boolParam(name string, field func(c *Config) *bool) param {
+	return param{
+		name: name,
+		set: func(c *Config, v []string) error {
+			s, err := oneArg(v)
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(s) {
+			case "yes":
+				*field(c) = true
+			case "no":
+				*field(c) = false
+			default:
+				return errors.New("argument must be 'yes' or 'no'")
+			}
+			return nil
+		},
+		get: func(c *Config) string {
+			if *field(c) {
+				return "yes"
+			}
+			return "no"
+		},
+	}
+}
+
 // limitParam is an encoding limit: a count or, with memory set, a size in bytes that may be written with memory
 // units; 0 or more, as Redis's size_t parameters.
 func limitParam(name string, field func(l *keyspace.Limits) *int, memory bool) param {
@@ -382,7 +418,44 @@ var params = []param{
 	fixed("appendonly", "no"),
 	fixed("replicaof", ""),
 	fixed("slaveof", ""),
-	fixed("save", "").with(words),
+	{
+		name:  "save",
+		flags: words,
+		set: func(c *Config, v []string) error {
+			// Matches Redis: pairs of seconds and changes, or "" for none.
+			if len(v) == 1 && v[0] == "" {
+				v = nil
+			}
+			if len(v)%2 != 0 {
+				return errors.New("Invalid save parameters")
+			}
+			var pts []SavePoint
+			for i := 0; i < len(v); i += 2 {
+				sec, err1 := strconv.ParseInt(v[i], 10, 64)
+				n, err2 := strconv.ParseInt(v[i+1], 10, 64)
+				if err1 != nil || err2 != nil || sec < 1 || n < 0 { // Matches Redis: seconds >= 1, changes >= 0
+					return errors.New("Invalid save parameters")
+				}
+				pts = append(pts, SavePoint{sec, n})
+			}
+			c.Save = pts
+			return nil
+		},
+		get: func(c *Config) string {
+			var b []byte
+			for i, p := range c.Save {
+				if i > 0 {
+					b = append(b, ' ')
+				}
+				b = fmt.Appendf(b, "%d %d", p.Seconds, p.Changes)
+			}
+			return string(b)
+		},
+	},
+	boolParam("rdbcompression", func(c *Config) *bool { return &c.RDBCompression }),
+	boolParam("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }).with(immutable),
+	boolParam("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBIncrFsync }),
+	fixed("rdb-del-sync-files", "no"),
 	fixed("daemonize", "no").with(immutable),
 	numParam("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
 	fixed("timeout", "0"),
@@ -536,6 +609,7 @@ func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, er
 // words split (and quoted) as redis-server splits them.
 func (c *Config) Load(data []byte) error {
 	var words [][]byte
+	sawSave := false
 	lim := resp.DefaultLimits()
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -554,8 +628,16 @@ func (c *Config) Load(data []byte) error {
 		for k, w := range words[1:] {
 			vals[k] = string(w)
 		}
+		prev := c.Save
 		if err := c.Set(string(words[0]), vals); err != nil {
 			return fmt.Errorf("line %d: %w", i+1, err)
+		}
+		if strings.EqualFold(string(words[0]), "save") {
+			// Matches Redis: the save lines of a file add up; the first one replaces the defaults.
+			if sawSave {
+				c.Save = append(prev[:len(prev):len(prev)], c.Save...)
+			}
+			sawSave = true
 		}
 	}
 	return nil

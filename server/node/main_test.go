@@ -38,6 +38,7 @@ func runChildServer(loops string) int {
 	cfg := DefaultConfig()
 	cfg.Port = 0
 	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Save = nil // as difftest starts Redis: --save ""
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
 	cfg.MaxClients = 20000 // room for the many-connection tests (fitted to the limit of open files at start)

@@ -39,7 +39,11 @@ func (c *client) begin(keys ...[]byte) keyspace.Txn {
 	if c.exec != nil {
 		return c.exec.Within(c.db)
 	}
-	return c.srv.ks.Begin(c.db, keys...)
+	tx := c.srv.ks.Begin(c.db, keys...)
+	if c.cmd != nil && !c.cmd.mayWrite {
+		tx.ReadOnly() // a running BGSAVE's pending shards are the writers' to serialise
+	}
+	return tx
 }
 
 // beginAll is begin for a command that needs the whole keyspace still (KEYS, FLUSHALL, SWAPDB ...).

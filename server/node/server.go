@@ -38,6 +38,10 @@ type Server struct {
 
 	stats   *stats
 	slowlog slowlog
+	rdb     rdbState       // snapshots (rdb.go)
+	saveWG  sync.WaitGroup // background saves
+	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
+	shutdownSaved atomic.Bool
 
 	maxMemory atomic.Int64 // maxmemory, read by every command (see memory.go)
 
@@ -121,6 +125,10 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	s.clock.Store(s.started.UnixMilli())
 	s.applyLiveConfig()
 	if err := s.initACL(); err != nil {
+		return nil, err
+	}
+	s.rdb.lastSave, s.rdb.lastOK, s.rdb.lastTime = s.started, true, -1
+	if err := s.loadRDB(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -243,6 +251,15 @@ func (s *Server) Run(ctx context.Context) error {
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.sampleStats(sctx, 100*time.Millisecond) }, func(error) { cancel() })
 	}
+	{ // Save cron: BGSAVE at the save points and when scheduled, 10 times a second.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error {
+			return every(sctx, 100*time.Millisecond, func(now time.Time) time.Duration {
+				s.saveCron(now)
+				return 100 * time.Millisecond
+			})
+		}, func(error) { cancel() })
+	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return releaseIdleMemory(sctx) }, func(error) { cancel() })
@@ -264,6 +281,16 @@ func (s *Server) Run(ctx context.Context) error {
 	// Clients: once the listeners are closed, drop every client and wait for their goroutines.
 	s.closeClients()
 	s.conns.Wait()
+	// Matches Redis: a running BGSAVE is abandoned, and with save points the data is saved on the way out.
+	s.abortSave()
+	s.saveWG.Wait()
+	if len(s.config().Save) > 0 && !s.shutdownSaved.Load() {
+		tx := s.ks.BeginAll(0)
+		if serr := s.saveLocked(&tx, false); serr != nil && err == nil {
+			err = serr
+		}
+		tx.End()
+	}
 	s.log.Info("server stopped")
 	return err
 }

@@ -20,6 +20,8 @@ func TestParseArgs(t *testing.T) {
 		"carmine.conf": "# a comment\nport 7000\n\nbind 127.0.0.1 \"::1\"\nrequirepass \"a b\"\nsave \"\"\nappendonly no\n",
 		"bad.conf":     "port 7000\nmaxmemory-frobnicate 5\n",
 		"aof.conf":     "appendonly yes\n",
+		"save.conf":    "save 900 1\nsave 300 10\n",
+		"nosave.conf":  "save \"\"\n",
 	}
 	read := func(name string) ([]byte, error) {
 		if s, ok := files[name]; ok {
@@ -48,7 +50,18 @@ func TestParseArgs(t *testing.T) {
 			assert.Equal(t, []string{"127.0.0.1", "::1"}, c.Bind)
 			assert.Equal(t, "a b", c.RequirePass)
 		}, ""},
-		{"save off by flag", []string{"--save", ""}, nil, ""},
+		{"save off by flag", []string{"--save", ""}, func(t *testing.T, c Config) { assert.Empty(t, c.Save) }, ""},
+		{"save defaults", nil, func(t *testing.T, c Config) {
+			assert.Equal(t, []SavePoint{{3600, 1}, {300, 100}, {60, 10000}}, c.Save)
+		}, ""},
+		{"save lines add up", []string{"save.conf"}, func(t *testing.T, c Config) {
+			assert.Equal(t, []SavePoint{{900, 1}, {300, 10}}, c.Save)
+		}, ""},
+		{"save off in file", []string{"nosave.conf"}, func(t *testing.T, c Config) { assert.Empty(t, c.Save) }, ""},
+		{"save flag pairs", []string{"--save", "10", "2", "20", "3"}, func(t *testing.T, c Config) {
+			assert.Equal(t, []SavePoint{{10, 2}, {20, 3}}, c.Save)
+		}, ""},
+		{"bad save", []string{"--save", "10"}, nil, "Invalid save parameters"},
 		{"memory units", []string{"--proto-max-bulk-len", "2mb"}, func(t *testing.T, c Config) {
 			assert.Equal(t, int64(2<<20), c.ProtoMaxBulkLen)
 		}, ""},

@@ -26,7 +26,8 @@ type statShard struct {
 	cmds   []cmdStat // by command.idx
 	hits   atomic.Int64
 	misses atomic.Int64
-	_      [64]byte // keeps the next shard's counters off this shard's last cache line
+	dirty  atomic.Int64 // changes to keys, Redis's server.dirty (see rdb.go)
+	_      [64]byte     // keeps the next shard's counters off this shard's last cache line
 }
 
 // stats is the server's statistics.

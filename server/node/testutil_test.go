@@ -28,6 +28,7 @@ func startServer(t testing.TB, opts ...func(*Config)) (*Server, string) {
 	cfg := DefaultConfig()
 	cfg.Port = 0
 	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Save = nil // as difftest starts Redis: --save ""
 	cfg.Dir = t.TempDir()
 	for _, o := range opts {
 		o(&cfg)

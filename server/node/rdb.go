@@ -1,0 +1,645 @@
+package node
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/carminedb/carmine/keyspace"
+	"github.com/carminedb/carmine/rdbfmt"
+)
+
+// RDB snapshots: loading dir/dbfilename at start-up, SAVE, BGSAVE and the save points.
+//
+// Go cannot fork, so a background save is a keyspace Snapshot (keyspace/snapshot.go): it starts under a
+// BeginAll Txn, between two commands or transactions, by marking every shard pending; a saver goroutine then
+// walks the shards in order, copying each one's keys into a chunk with its lock held (about a millisecond per
+// 4,000 small keys), while any write command (c.begin marks the Txns of read-only commands ReadOnly) that
+// touches a still-pending shard first makes that shard's chunk itself, so the file shows every key as it was at
+// the start. The saver encodes the chunks into RDB records (and LZF-compresses) outside the locks; each chunk's
+// records start with a SELECTDB, so they stream into the file in shard order and only the chunks made early by
+// commands wait in memory. A single huge key (a list of millions of elements) is copied whole by the first
+// write to its shard, which then waits that long. SAVE inside MULTI, FLUSHALL's save and SHUTDOWN's save hold
+// every lock instead (Txn.SerialiseAll), as Redis's synchronous saves stop its one thread; SAVE outside MULTI
+// uses a snapshot and blocks only its own client (and event loop).
+//
+// The file is written as temp-<random>.rdb in dir, fsynced, renamed over dbfilename, and dir is fsynced, so a
+// crash never leaves a torn dump.
+
+// rdbRetryDelay is how long the save points wait after a failed BGSAVE before trying again. Matches Redis:
+// CONFIG_BGSAVE_RETRY_DELAY.
+const rdbRetryDelay = 5 * time.Second
+
+// SavePoint is one save point of the save config: BGSAVE after Seconds when at least Changes writes happened.
+type SavePoint struct{ Seconds, Changes int64 }
+
+// rdbState is the state of saving, for INFO persistence and the save points.
+type rdbState struct {
+	mu        sync.Mutex
+	job       *saveJob // the running save, nil when none
+	scheduled bool     // BGSAVE SCHEDULE (or BGSAVE in MULTI) waits for the running save
+	lastSave  time.Time
+	lastTry   time.Time     // when the last BGSAVE started
+	lastOK    bool          // rdb_last_bgsave_status
+	lastTime  time.Duration // rdb_last_bgsave_time_sec, -1 before any
+	saves     int64         // rdb_saves
+	base      int64         // the dirty count the last successful save included
+	loaded    int64         // rdb_last_load_keys_loaded
+	expired   int64         // rdb_last_load_keys_expired
+}
+
+// saveJob is one running save.
+type saveJob struct {
+	bg        bool
+	start     time.Time
+	dirty     int64 // the dirty count at the start
+	keysTotal int64
+	keys      atomic.Int64       // keys serialised so far
+	snap      *keyspace.Snapshot // set once started, under s.rdb.mu
+	aborted   bool               // abortSave: the file must not replace dbfilename; under s.rdb.mu
+	done      chan struct{}
+	err       error
+}
+
+// dirty returns how many changes to keys commands made since the server started.
+func (s *Server) dirty() int64 {
+	return s.stats.sum(func(sh *statShard) int64 { return sh.dirty.Load() })
+}
+
+// rdbPath is dir/dbfilename.
+func (s *Server) rdbPath() string { return filepath.Join(s.cfg.Dir, s.config().DBFilename) }
+
+// rdbConfig is the rdbfmt configuration of files: the encoding limits of the keyspace, rdbcompression and
+// rdbchecksum.
+func (s *Server) rdbConfig() rdbfmt.Config {
+	cfg := dumpConfig(s.ks.Limits())
+	live := s.config()
+	cfg.Compress, cfg.NoChecksum = live.RDBCompression, !live.RDBChecksum
+	return cfg
+}
+
+// serialiser returns the keyspace.SnapshotFunc that turns a shard's keys into a chunk, counting them in keys.
+//
+// A chunk is made under the shard's lock, so it holds copies rather than RDB records: the encoding (and LZF
+// compression) of strings, the bulk of most datasets, happens later in writeChunk, outside any lock. A chunk is a
+// sequence of
+//
+//	's' db expire-ms key value     a string key (uvarints; key and value each a uvarint length and the bytes)
+//	'r' length records             another kind, encoded as RDB records (its elements are copied out anyway)
+func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64) keyspace.SnapshotFunc {
+	pool := sync.Pool{New: func() any { return rdbfmt.NewRecords(cfg) }}
+	var size atomic.Int64 // of the last chunk, to size the next one: shards are about the same size
+	return func(shard int, entries iter.Seq2[int, keyspace.Entry]) []byte {
+		chunk := make([]byte, 0, size.Load()*9/8)
+		defer func() { size.Store(int64(len(chunk))) }()
+		var scratch [20]byte
+		n := int64(0)
+		for db, e := range entries {
+			at := e.ExpireAt()
+			if e.Kind() == keyspace.KindString {
+				chunk = binary.AppendUvarint(append(chunk, 's'), uint64(db))
+				chunk = binary.AppendUvarint(chunk, uint64(at))
+				chunk = appendBytes(appendBytes(chunk, e.Key()), e.Bytes(scratch[:0]))
+				n++
+				continue
+			}
+			v, err := dumpValue(e)
+			if err != nil {
+				s.log.Error("key not saved", "db", db, "error", err)
+				continue
+			}
+			r := pool.Get().(*rdbfmt.Records)
+			err = r.Entry(&rdbfmt.Entry{DB: uint64(db), Key: e.Key(), HasExpire: at != 0, ExpireAtMs: at, Value: v})
+			if err == nil {
+				chunk = appendBytes(append(chunk, 'r'), r.Bytes())
+				n++
+			} else {
+				s.log.Error("key not saved", "db", db, "error", err)
+			}
+			r.Reset()
+			pool.Put(r)
+		}
+		keys.Add(n)
+		return chunk
+	}
+}
+
+// appendBytes appends b with its length, as a uvarint, before it.
+func appendBytes(dst, b []byte) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(b))), b...)
+}
+
+// writeChunk encodes a chunk made by the serialiser into RDB records with r and writes them with e.
+func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
+	next := func() uint64 {
+		v, n := binary.Uvarint(chunk)
+		chunk = chunk[n:]
+		return v
+	}
+	bytesOf := func() []byte {
+		n := next()
+		b := chunk[:n]
+		chunk = chunk[n:]
+		return b
+	}
+	flush := func() error {
+		err := e.Records(r.Bytes())
+		r.Reset()
+		return err
+	}
+	for len(chunk) > 0 {
+		tag := chunk[0]
+		chunk = chunk[1:]
+		if tag == 'r' {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := e.Records(bytesOf()); err != nil {
+				return err
+			}
+			continue
+		}
+		db, at := next(), int64(next())
+		key := bytesOf()
+		r.String(db, key, bytesOf(), at)
+		if r.Len() >= 64<<10 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// writeRDB writes an RDB file into a temp file in path's directory, fsynced: the aux fields, then every part
+// that parts emits. It returns the temp file's name, for commitRDB.
+func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([]byte) error) error) (tmp string, err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "temp-*.rdb")
+	if err != nil {
+		return "", fmt.Errorf("creating temp file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	var w io.Writer = f
+	if s.config().RDBIncrFsync {
+		w = &syncWriter{f: f}
+	}
+	e := rdbfmt.NewEncoder(w, cfg)
+	aux := [][2]string{
+		{"redis-ver", RedisVersion}, {"redis-bits", "64"}, {"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
+		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)}, {"aof-base", "0"},
+	}
+	for _, a := range aux {
+		e.Aux([]byte(a[0]), []byte(a[1]))
+	}
+	r := rdbfmt.NewRecords(cfg)
+	if err := parts(func(chunk []byte) error { return writeChunk(e, r, chunk) }); err != nil {
+		return "", err
+	}
+	if err := e.Close(); err != nil {
+		return "", fmt.Errorf("writing %s: %w", f.Name(), err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("fsync %s: %w", f.Name(), err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("closing %s: %w", f.Name(), err)
+	}
+	return f.Name(), nil
+}
+
+// syncWriter fsyncs its file every 32 MB written (rdb-save-incremental-fsync), so the kernel never holds much
+// dirty data of a save. Matches Redis: REDIS_AUTOSYNC_BYTES.
+type syncWriter struct {
+	f *os.File
+	n int
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if w.n += n; err == nil && w.n >= 32<<20 {
+		w.n, err = 0, w.f.Sync()
+	}
+	return n, err
+}
+
+// commitRDB renames the temp file over path and fsyncs the directory, so a crash leaves either the old file or
+// the new one. The caller holds s.rdb.mu, which orders the saves that finish together.
+func commitRDB(tmp, path string) error {
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("renaming %s: %w", tmp, err)
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", filepath.Dir(path), err)
+	}
+	return nil
+}
+
+var (
+	errSaveInProgress = errorf("Background save already in progress")
+	errSaveFailed     = errorf("") // Redis's shared.err: "-ERR"
+	errSaveAborted    = errors.New("save aborted")
+)
+
+// Lock order: s.rdb.mu may be taken while holding shard locks (FLUSHALL, SAVE in MULTI), so no shard lock is
+// ever taken while holding s.rdb.mu.
+
+// startSave starts a snapshot of the keyspace as it is now and returns its job, or errSaveInProgress. The
+// caller runs it with runSave.
+func (s *Server) startSave(bg bool) (*saveJob, error) {
+	job := &saveJob{bg: bg, start: time.Now(), done: make(chan struct{})}
+	s.rdb.mu.Lock()
+	if s.rdb.job != nil {
+		s.rdb.mu.Unlock()
+		return nil, errSaveInProgress
+	}
+	s.rdb.job = job // reserved: the snapshot starts below
+	if bg {
+		s.rdb.lastTry = job.start
+	}
+	s.rdb.mu.Unlock()
+
+	tx := s.ks.BeginAll(0)
+	sn, err := tx.StartSnapshot(s.serialiser(s.rdbConfig(), &job.keys))
+	if err == nil {
+		job.dirty = s.dirty()
+		for db := range s.ks.Databases() {
+			in := tx.Within(db)
+			job.keysTotal += int64(in.Len())
+			in.End()
+		}
+	}
+	tx.End()
+	s.rdb.mu.Lock()
+	defer s.rdb.mu.Unlock()
+	if err != nil || job.aborted {
+		if sn != nil {
+			sn.Close()
+		}
+		s.rdb.job = nil
+		close(job.done)
+		return nil, errSaveInProgress
+	}
+	job.snap = sn
+	return job, nil
+}
+
+// runSave writes the job's snapshot to dbfilename and records the result.
+func (s *Server) runSave(job *saveJob) error {
+	path := s.rdbPath()
+	tmp, err := s.writeRDB(path, s.rdbConfig(), func(emit func([]byte) error) error {
+		for {
+			p, err := job.snap.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if errors.Is(err, keyspace.ErrSnapshotClosed) {
+				return errSaveAborted
+			}
+			if err != nil {
+				return err
+			}
+			if err := emit(p); err != nil {
+				return err
+			}
+		}
+	})
+	job.snap.Close()
+	took := time.Since(job.start)
+	s.rdb.mu.Lock()
+	if err == nil && job.aborted {
+		os.Remove(tmp)
+		err = errSaveAborted
+	}
+	if err == nil {
+		err = commitRDB(tmp, path)
+	}
+	s.rdb.job = nil
+	s.saved(job.bg, true, job.dirty, took, err)
+	s.rdb.mu.Unlock()
+	job.err = err
+	close(job.done)
+	switch {
+	case errors.Is(err, errSaveAborted):
+		s.log.Warn("background save aborted")
+	case err != nil:
+		s.log.Error("save failed", "background", job.bg, "error", err)
+	default:
+		s.log.Info("db saved on disk", "background", job.bg, "keys", job.keys.Load(), "seconds", took.Seconds(),
+			"early-shards", job.snap.Early())
+	}
+	return err
+}
+
+// saved records the end of a save that included the changes up to dirty, counting it in rdb_saves when count
+// is set (SAVE and BGSAVE, not the saves of FLUSHALL and SHUTDOWN, as in Redis); s.rdb.mu is held.
+func (s *Server) saved(bg, count bool, dirty int64, took time.Duration, err error) {
+	if bg && !errors.Is(err, errSaveAborted) { // Matches Redis: a child killed on purpose changes no status
+		s.rdb.lastOK = err == nil
+		s.rdb.lastTime = took
+	}
+	if err == nil {
+		s.rdb.lastSave = time.Now()
+		s.rdb.base = dirty
+		s.rdb.lastOK = true
+		if count {
+			s.rdb.saves++
+		}
+	}
+}
+
+// saveLocked saves synchronously in a BeginAll Txn the caller holds (SAVE inside MULTI, FLUSHALL, SHUTDOWN):
+// nothing changes meanwhile, so no snapshot is needed. A running BGSAVE is aborted first, as Redis kills its
+// child. count says whether rdb_saves counts it.
+func (s *Server) saveLocked(tx *keyspace.Txn, count bool) error {
+	s.abortSave()
+	start := time.Now()
+	var keys atomic.Int64
+	dirty := s.dirty()
+	fn := s.serialiser(s.rdbConfig(), &keys)
+	path := s.rdbPath()
+	tmp, err := s.writeRDB(path, s.rdbConfig(), func(emit func([]byte) error) error {
+		return tx.SerialiseAll(fn, emit)
+	})
+	s.rdb.mu.Lock()
+	if err == nil {
+		err = commitRDB(tmp, path)
+	}
+	s.saved(false, count, dirty, time.Since(start), err)
+	s.rdb.mu.Unlock()
+	if err != nil {
+		s.log.Error("save failed", "error", err)
+		return err
+	}
+	s.log.Info("db saved on disk", "keys", keys.Load(), "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// abortSave stops a running BGSAVE, as Redis kills its child: its snapshot is closed and its file never
+// replaces dbfilename. It does not wait (the caller may hold shard locks the saver needs to finish).
+func (s *Server) abortSave() {
+	s.rdb.mu.Lock()
+	defer s.rdb.mu.Unlock()
+	if job := s.rdb.job; job != nil {
+		job.aborted = true
+		if job.snap != nil {
+			job.snap.Close()
+		}
+	}
+}
+
+// bgsave starts a background save. It returns errSaveInProgress when one runs.
+func (s *Server) bgsave() error {
+	job, err := s.startSave(true)
+	if err != nil {
+		return err
+	}
+	s.log.Info("background saving started")
+	s.saveWG.Add(1)
+	go func() {
+		defer s.saveWG.Done()
+		s.runSave(job)
+	}()
+	return nil
+}
+
+// saveCron starts a BGSAVE when one was scheduled or a save point is reached, as Redis's serverCron does.
+func (s *Server) saveCron(now time.Time) {
+	s.rdb.mu.Lock()
+	if s.rdb.job != nil {
+		s.rdb.mu.Unlock()
+		return
+	}
+	retryOK := s.rdb.lastOK || now.Sub(s.rdb.lastTry) > rdbRetryDelay
+	changes := s.dirty() - s.rdb.base
+	since := now.Sub(s.rdb.lastSave)
+	start := s.rdb.scheduled && retryOK
+	for _, p := range s.config().Save {
+		if changes >= p.Changes && since > time.Duration(p.Seconds)*time.Second && retryOK {
+			s.log.Info("save point reached", "changes", changes, "seconds", p.Seconds)
+			start = true
+			break
+		}
+	}
+	if start {
+		s.rdb.scheduled = false
+	}
+	s.rdb.mu.Unlock()
+	if start {
+		if err := s.bgsave(); err != nil && !errors.Is(err, errSaveInProgress) {
+			s.log.Error("background save failed to start", "error", err)
+		}
+	}
+}
+
+// SAVE: save synchronously.
+func cmdSave(c *client, args [][]byte) error {
+	if c.exec != nil {
+		if c.srv.saving() {
+			return errSaveInProgress
+		}
+		tx := c.beginAll()
+		defer tx.End()
+		if err := c.srv.saveLocked(&tx, true); err != nil {
+			return errSaveFailed
+		}
+		c.w.WriteSimple("OK")
+		return nil
+	}
+	job, err := c.srv.startSave(false)
+	if err != nil {
+		return err
+	}
+	if err := c.srv.runSave(job); err != nil {
+		return errSaveFailed
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// BGSAVE [SCHEDULE]: save in the background. Matches Redis: inside MULTI (and with SCHEDULE while... nothing
+// else can run here) the save is scheduled for the save cron rather than started.
+func cmdBGSave(c *client, args [][]byte) error {
+	if len(args) > 2 || len(args) == 2 && !eqFold(args[1], "schedule") {
+		return errSyntax
+	}
+	s := c.srv
+	if s.saving() {
+		return errSaveInProgress
+	}
+	if c.exec != nil {
+		s.rdb.mu.Lock()
+		s.rdb.scheduled = true
+		s.rdb.mu.Unlock()
+		c.w.WriteSimple("Background saving scheduled")
+		return nil
+	}
+	if err := s.bgsave(); err != nil {
+		return err
+	}
+	c.w.WriteSimple("Background saving started")
+	return nil
+}
+
+// saving reports whether a save runs.
+func (s *Server) saving() bool {
+	s.rdb.mu.Lock()
+	defer s.rdb.mu.Unlock()
+	return s.rdb.job != nil
+}
+
+// LASTSAVE: the Unix time of the last successful save (the start time before any).
+func cmdLastSave(c *client, args [][]byte) error {
+	c.w.WriteInt(c.srv.lastSave().Unix())
+	return nil
+}
+
+// lastSave is the time of the last successful save, or the start time.
+func (s *Server) lastSave() time.Time {
+	s.rdb.mu.Lock()
+	defer s.rdb.mu.Unlock()
+	return s.rdb.lastSave
+}
+
+// debugReload is DEBUG RELOAD [NOSAVE]: save (unless NOSAVE), empty every database and load dbfilename again,
+// holding every key meanwhile, as Redis's single thread does.
+func (c *client) debugReload(args [][]byte) error {
+	save := true
+	for _, a := range args {
+		if !eqFold(a, "nosave") {
+			return errorf("DEBUG RELOAD only supports the NOSAVE option here")
+		}
+		save = false
+	}
+	s := c.srv
+	tx := c.beginAll()
+	defer tx.End()
+	if save {
+		if err := s.saveLocked(&tx, false); err != nil {
+			return errorf("Error trying to save the DB")
+		}
+	}
+	s.abortSave()
+	tx.FlushAll()
+	if err := s.loadRDBWith(func(db int, _ []byte) keyspace.Txn { return tx.Within(db) }); err != nil {
+		s.log.Error("DEBUG RELOAD failed to load", "error", err)
+		return errorf("Error trying to load the RDB dump, check server logs.")
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+var _ = register(map[string]handler{
+	"save":     cmdSave,
+	"bgsave":   cmdBGSave,
+	"lastsave": cmdLastSave,
+})
+
+// loadRDB loads dir/dbfilename, if it exists, into the empty keyspace. Matches Redis on a master: keys already
+// expired are dropped; a corrupt file is an error naming the offset, and the server does not start.
+func (s *Server) loadRDB() error {
+	return s.loadRDBWith(func(db int, key []byte) keyspace.Txn { return s.ks.Begin(db, key) })
+}
+
+// loadRDBWith is loadRDB opening each key's Txn with begin.
+func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error {
+	path := s.rdbPath()
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer f.Close()
+	start := time.Now()
+	s.log.Info("loading rdb", "path", path)
+	lim := s.ks.Limits()
+	d := rdbfmt.NewDecoder(f)
+	var loaded, expired int64
+	nextLog := start.Add(2 * time.Second)
+	now := time.Now().UnixMilli()
+	for {
+		rec, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s: %w", path, err)
+		}
+		switch r := rec.(type) {
+		case *rdbfmt.Entry:
+			if r.DB >= uint64(s.ks.Databases()) {
+				return fmt.Errorf("loading %s: the file has keys in database %d, and databases is %d", path, r.DB, s.ks.Databases())
+			}
+			if r.HasExpire && r.ExpireAtMs < now {
+				expired++
+				continue
+			}
+			if err := loadEntry(begin, r, lim); err != nil {
+				return fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
+			}
+			loaded++
+			if loaded%1024 == 0 && time.Now().After(nextLog) {
+				s.log.Info("loading rdb", "keys", loaded, "seconds", int(time.Since(start).Seconds()))
+				nextLog = time.Now().Add(2 * time.Second)
+			}
+		case *rdbfmt.Function:
+			s.log.Warn("function library in rdb skipped: functions are not supported yet")
+		case *rdbfmt.ModuleAux:
+			return fmt.Errorf("loading %s: module data, and modules are not supported", path)
+		}
+	}
+	s.rdb.mu.Lock()
+	s.rdb.loaded, s.rdb.expired = loaded, expired
+	s.rdb.mu.Unlock()
+	s.log.Info("db loaded from disk", "keys", loaded, "expired", expired, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// loadEntry stores one loaded key.
+func loadEntry(begin func(db int, key []byte) keyspace.Txn, r *rdbfmt.Entry, lim *keyspace.Limits) error {
+	var at int64
+	if r.HasExpire {
+		at = r.ExpireAtMs
+	}
+	tx := begin(int(r.DB), r.Key)
+	defer tx.End()
+	if v, ok := r.Value.(rdbfmt.String); ok {
+		tx.SetString(r.Key, v, at)
+	} else {
+		obj := objectOf(r.Value, lim)
+		if obj == nil {
+			if _, ok := r.Value.(rdbfmt.Module); ok {
+				return errors.New("module values are not supported")
+			}
+			return nil // Matches Redis: an empty collection is skipped
+		}
+		tx.SetObject(r.Key, obj, at)
+	}
+	if r.HasFreq {
+		tx.SetFreq(r.Key, int(r.Freq))
+	}
+	if r.HasIdle {
+		tx.SetIdle(r.Key, int64(min(r.IdleSec, 1<<40)))
+	}
+	return nil
+}
