@@ -24,12 +24,13 @@ modules:
 		(cd "$$d" && GOWORK=off $(GO) test -count=1 ./... && GOWORK=off $(GO) mod tidy -diff) || exit 1; \
 	done
 
-# Every fuzz target of every package, FUZZTIME each (one target per `go test -fuzz` run).
+# Every fuzz target of every package, FUZZTIME each (one target per `go test -fuzz` run; .ci/fuzz-one retries
+# Go 1.26's spurious "context deadline exceeded" once).
 fuzz:
 	@for pkg in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' $(PKGS)); do \
 		for fz in $$($(GO) test -list '^Fuzz' "$$pkg" | grep '^Fuzz'); do \
 			echo "== $$pkg $$fz"; \
-			$(GO) test -run='^$$' -fuzz="^$${fz}\$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
+			GO="$(GO)" .ci/fuzz-one "$$pkg" "$$fz" $(FUZZTIME) || exit 1; \
 		done; \
 	done
 
