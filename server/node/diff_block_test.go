@@ -49,10 +49,8 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 	redis := difftest.StartRedis(t)
 	_, addr := startServer(t, mode)
 	scenario := func(a string) string {
-		var log strings.Builder
-		note := func(who string, c *difftest.Conn) {
-			log.WriteString(who + ": " + difftest.Format(c.Receive()) + "\n")
-		}
+		var log difftest.Transcript
+		note := log.Note
 		pusher := difftest.Dial(t, a)
 		w1, w2, w3 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
 		settle := func() { time.Sleep(50 * time.Millisecond) }

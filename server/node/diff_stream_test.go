@@ -325,13 +325,8 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 	redis := difftest.StartRedis(t)
 	_, addr := startServer(t, mode)
 	scenario := func(a string) string {
-		var log strings.Builder
-		note := func(who string, c *difftest.Conn) {
-			log.WriteString(who + ": " + difftest.Format(c.Receive()) + "\n")
-		}
-		do := func(c *difftest.Conn, args ...string) {
-			log.WriteString(strings.Join(args, " ") + ": " + difftest.Format(c.Do(args...)) + "\n")
-		}
+		var log difftest.Transcript
+		note, do := log.Note, log.Do
 		settle := func() { time.Sleep(50 * time.Millisecond) }
 		writer := difftest.Dial(t, a)
 		do(writer, "XADD", "s", "1-0", "old", "x")

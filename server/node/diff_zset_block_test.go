@@ -1,7 +1,6 @@
 package node
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -42,13 +41,8 @@ func testDiffZSetBlocking(t *testing.T, mode func(*Config)) {
 	redis := difftest.StartRedis(t)
 	_, addr := startServer(t, mode)
 	scenario := func(a string) string {
-		var log strings.Builder
-		note := func(who string, c *difftest.Conn) {
-			log.WriteString(who + ": " + difftest.Format(c.Receive()) + "\n")
-		}
-		do := func(c *difftest.Conn, args ...string) {
-			log.WriteString(strings.Join(args, " ") + ": " + difftest.Format(c.Do(args...)) + "\n")
-		}
+		var log difftest.Transcript
+		note, do := log.Note, log.Do
 		writer := difftest.Dial(t, a)
 		w1, w2, w3 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
 		settle := func() { time.Sleep(50 * time.Millisecond) }
