@@ -323,7 +323,7 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 	}
 	ks := tx.ks
 	var counts [MaxShards]int
-	total := 0
+	total, tries := 0, 0
 	for try := 0; ; try++ {
 		if try%16 == 0 {
 			total = 0
@@ -350,7 +350,18 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 			continue
 		}
 		ref := t.randomRef()
-		if t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+		if t.recs[ref-1].ttl != 0 && tx.expired(t, ref) && !tx.noexp {
+			if ks.keepExpired.Load() {
+				// Matches Redis: a replica, which removes nothing, gives up after 100 expired keys in a row and
+				// returns the last one.
+				if tries++; tries < 100 {
+					tx.unlockShard(s)
+					continue
+				}
+				dst = append(dst, t.recs[ref-1].key()...)
+				tx.unlockShard(s)
+				return dst, true
+			}
 			ks.preserve(s)
 			expireRef(ks, tx.db, t, ref)
 			t.maybeShrink()

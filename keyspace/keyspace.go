@@ -22,6 +22,7 @@ type Keyspace struct {
 	lfuDecayTime atomic.Int32
 	evict        evictor
 	cachedMs     atomic.Int64 // coarse clock for LRU/LFU, refreshed by ActiveExpireCycle
+	keepExpired  atomic.Bool  // a replica's keyspace: see SetKeepExpired
 	used         atomic.Int64 // estimated bytes of all keys, the sum of every table.mem (see memory.go)
 	limits       atomic.Pointer[Limits]
 	snap         atomic.Pointer[Snapshot] // the open snapshot, if any
@@ -83,6 +84,7 @@ type Txn struct {
 	all    bool
 	locked [MaxShards / 64]uint64
 	nowMs  int64
+	noexp  bool // IgnoreExpiry: keys past their TTL are alive to this Txn
 	// hash of the last key looked at, so a single-key command hashes its key once
 	hkey  *byte
 	hlen  int
@@ -197,6 +199,17 @@ func (tx *Txn) Now() int64 {
 	return tx.nowMs
 }
 
+// IgnoreExpiry makes keys whose TTL has passed alive to this Txn (and the Txns Within it): it neither removes
+// nor hides them. Matches Redis's master client on a replica, which applies its primary's stream to the keys
+// as the primary saw them; the primary sends a DEL when a key expires there.
+func (tx *Txn) IgnoreExpiry() { tx.noexp = true }
+
+// SetKeepExpired turns a replica's expiry on or off. While on, keys whose TTL has passed stay until deleted
+// (the primary sends DEL when they expire there): [Txn.ReadOnly] Txns, SCAN and RANDOMKEY see them as
+// absent without removing them, and [Keyspace.ActiveExpireCycle] only refreshes the clock. Writing Txns
+// still remove them, as a writable Redis replica does. Matches Redis (expireIfNeeded on a replica).
+func (ks *Keyspace) SetKeepExpired(on bool) { ks.keepExpired.Store(on) }
+
 func (tx *Txn) isLocked(s int) bool { return tx.locked[s>>6]&(1<<(s&63)) != 0 }
 
 // hash returns the hash of key, reusing the one computed by a single-key Begin for the same slice (which must
@@ -227,7 +240,10 @@ func (tx *Txn) loc(db int, key []byte) (*shard, *table, uint64) {
 func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 	sh, t, h := tx.loc(db, key)
 	ref := t.find(h, key)
-	if ref != 0 && t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+	if ref != 0 && t.recs[ref-1].ttl != 0 && !tx.noexp && tx.expired(t, ref) {
+		if tx.read && tx.ks.keepExpired.Load() {
+			return sh, t, h, 0 // a replica's reader: absent, but the key stays for the primary to delete
+		}
 		tx.ks.preserve(tx.ks.shardOf(h)) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)
 		t.maybeShrink()

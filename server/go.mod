@@ -14,6 +14,7 @@ require (
 )
 
 require (
+	github.com/carminedb/carmine/replproto v0.0.0-00010101000000-000000000000
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/mattn/go-colorable v0.1.12 // indirect
@@ -29,3 +30,5 @@ replace (
 	github.com/carminedb/carmine/rdbfmt => ../rdbfmt
 	github.com/carminedb/carmine/resp => ../resp
 )
+
+replace github.com/carminedb/carmine/replproto => ../replproto

@@ -140,7 +140,11 @@ func cmdHello(c *client, args [][]byte) error {
 	w.WriteBulkString("mode")
 	w.WriteBulkString("standalone")
 	w.WriteBulkString("role")
-	w.WriteBulkString("master")
+	if c.srv.isReplica() {
+		w.WriteBulkString("replica")
+	} else {
+		w.WriteBulkString("master")
+	}
 	w.WriteBulkString("modules")
 	w.WriteArrayLen(0)
 	return nil

@@ -450,20 +450,6 @@ func (s *Server) infoStats(b *infoBuf) {
 	}
 }
 
-func (s *Server) infoReplication(b *infoBuf) {
-	b.str("role", "master")
-	b.int("connected_slaves", 0)
-	b.str("master_failover_state", "no-failover")
-	b.str("master_replid", s.replID)
-	b.str("master_replid2", strings.Repeat("0", 40))
-	b.int("master_repl_offset", 0)
-	b.int("second_repl_offset", -1)
-	b.int("repl_backlog_active", 0)
-	b.int("repl_backlog_size", 1<<20)
-	b.int("repl_backlog_first_byte_offset", 0)
-	b.int("repl_backlog_histlen", 0)
-}
-
 func (s *Server) infoCPU(b *infoBuf) {
 	u := readCPU()
 	// Go has no main thread: the *_main_thread fields repeat the process's times.

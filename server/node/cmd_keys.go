@@ -268,7 +268,7 @@ func cmdExpire(c *client, args [][]byte) error {
 		c.w.WriteInt(0)
 		return nil
 	}
-	if when <= tx.Now() {
+	if c.alreadyExpired(&tx, when) {
 		tx.Delete(key)
 		c.wrote(notifyGeneric, "del", key)
 	} else {

@@ -296,7 +296,7 @@ func cmdGetEx(c *client, args [][]byte) error {
 	}
 	c.writeString(e)
 	switch {
-	case (o.unit == unitEXAT || o.unit == unitPXAT) && at <= tx.Now():
+	case (o.unit == unitEXAT || o.unit == unitPXAT) && c.alreadyExpired(&tx, at):
 		tx.Delete(key)
 		c.wrote(notifyGeneric, "del", key)
 	case o.unit != unitNone:

@@ -40,6 +40,7 @@ type command struct {
 	noAuth bool // may run before AUTH
 	// Flags read on every command, from the spec.
 	mayWrite    bool // write or may_replicate: held back by CLIENT PAUSE WRITE
+	write       bool // write: refused by a read-only replica
 	keyspace    bool // reads or writes keys: refused to monitors and replicas
 	skipMonitor bool // not shown to MONITOR (admin and skip_monitor)
 	run         handler
@@ -68,6 +69,7 @@ func buildCommands(hs map[string]handler) (map[string]*command, []*command) {
 			spec: spec, name: name, idx: len(list), arity: spec.Arity,
 			noAuth:      spec.Has(cmdspec.FlagNoAuth),
 			mayWrite:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate),
+			write:       spec.Has(cmdspec.FlagWrite),
 			keyspace:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate) || spec.Has(cmdspec.FlagReadonly),
 			skipMonitor: spec.Has(cmdspec.FlagAdmin) || spec.Has(cmdspec.FlagSkipMonitor),
 			acl:         newACLCommand(spec),
@@ -200,6 +202,8 @@ func (c *client) dispatch(args [][]byte) {
 	case !c.user.unrestricted.Load() && c.denied(cmd, args, &err):
 	case c.flags&flagMonitor != 0 && cmd.keyspace:
 		err = errReplicaKeyspace
+	case cmd.write && c.srv.repl.readOnly.Load() && c.srv.isReplica():
+		err = errReadOnlyReplica
 	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):
 		err = errorf(fmt.Sprintf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 	default:

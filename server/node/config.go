@@ -66,6 +66,14 @@ type Config struct {
 	ACLLogMaxLen int64      // acllog-max-len
 
 	ProtectedMode string // protected-mode: yes or no
+
+	// Replication (see repl.go).
+	ReplicaOf       string // replicaof (slaveof): "host port" of the primary to follow at start-up, "" for none
+	MasterAuth      string // masterauth: the password AUTH sends to the primary
+	MasterUser      string // masteruser: the user AUTH names, "" for the default user
+	ReplicaReadOnly bool   // replica-read-only: a replica refuses writes from its clients
+	ReplTimeout     int    // repl-timeout: seconds without a byte from the primary before the link is dropped
+	ReplBacklogSize int64  // repl-backlog-size: bytes of the replication stream kept for partial resyncs
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -100,6 +108,10 @@ func DefaultConfig() Config {
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
 		DebugCommand:      "no",
+
+		ReplicaReadOnly: true,
+		ReplTimeout:     60,
+		ReplBacklogSize: 1 << 20,
 	}
 }
 
@@ -416,8 +428,32 @@ var params = []param{
 	fixed("enable-protected-configs", "no").with(immutable),
 	fixed("enable-module-command", "no").with(immutable),
 	fixed("appendonly", "no"),
-	fixed("replicaof", ""),
-	fixed("slaveof", ""),
+	{
+		name:  "replicaof",
+		flags: immutable | words,
+		set: func(c *Config, v []string) error {
+			// Matches Redis: "replicaof no one" is no primary; otherwise a host and a port.
+			if len(v) == 2 && strings.EqualFold(v[0], "no") && strings.EqualFold(v[1], "one") {
+				c.ReplicaOf = ""
+				return nil
+			}
+			if len(v) != 2 {
+				return errors.New("wrong number of arguments")
+			}
+			if p, err := strconv.Atoi(v[1]); err != nil || p < 0 || p > 65535 {
+				return errors.New("Invalid master port")
+			}
+			c.ReplicaOf = v[0] + " " + v[1]
+			return nil
+		},
+		get: func(c *Config) string { return c.ReplicaOf },
+	},
+	stringParam("masterauth", func(c *Config) *string { return &c.MasterAuth }, nil),
+	stringParam("masteruser", func(c *Config) *string { return &c.MasterUser }, nil),
+	boolParam("replica-read-only", func(c *Config) *bool { return &c.ReplicaReadOnly }),
+	numParam("repl-timeout", func(c *Config) *int { return &c.ReplTimeout }, 1, math.MaxInt32),
+	memoryParam("repl-backlog-size", func(c *Config) *int64 { return &c.ReplBacklogSize }, 1,
+		"argument must be a memory value"),
 	{
 		name:  "save",
 		flags: words,
@@ -494,6 +530,8 @@ var paramAliases = map[string]string{
 	"zset-max-ziplist-entries": "zset-max-listpack-entries",
 	"zset-max-ziplist-value":   "zset-max-listpack-value",
 	"list-max-ziplist-size":    "list-max-listpack-size",
+	"slaveof":                  "replicaof",
+	"slave-read-only":          "replica-read-only",
 }
 
 // lookupParam returns the parameter called name, or by an alias, without regard to case; nil if there is none.

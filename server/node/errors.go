@@ -21,6 +21,7 @@ var (
 	errHelloNoAuth     = &resp.Error{Code: "NOAUTH", Msg: "HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"}
 	errProtoVersion    = &resp.Error{Code: "ERR", Msg: "Protocol version is not an integer or out of range"}
 	errReplicaKeyspace = &resp.Error{Code: "ERR", Msg: "Replica can't interact with the keyspace"}
+	errReadOnlyReplica = &resp.Error{Code: "READONLY", Msg: "You can't write against a read only replica."}
 )
 
 // replies maps the keyspace module's sentinel errors to Redis's reply texts: the only such table.

@@ -43,6 +43,9 @@ func (c *client) begin(keys ...[]byte) keyspace.Txn {
 	if c.cmd != nil && !c.cmd.mayWrite {
 		tx.ReadOnly() // a running BGSAVE's pending shards are the writers' to serialise
 	}
+	if c.fromMaster {
+		tx.IgnoreExpiry()
+	}
 	return tx
 }
 
@@ -51,7 +54,11 @@ func (c *client) beginAll() keyspace.Txn {
 	if c.exec != nil {
 		return c.exec.Within(c.db)
 	}
-	return c.srv.ks.BeginAll(c.db)
+	tx := c.srv.ks.BeginAll(c.db)
+	if c.fromMaster {
+		tx.IgnoreExpiry()
+	}
+	return tx
 }
 
 // beginDB is begin with no keys for database db, for keyspace-wide reads that lock one shard at a time
@@ -98,7 +105,7 @@ func cmdExec(c *client, args [][]byte) error {
 		return errExecAbort
 	}
 	self := c.cmd
-	tx := c.srv.ks.BeginAll(c.db)
+	tx := c.beginAll()
 	if c.watchFailed(tx.Now()) { // Now: one time for the whole transaction, as Redis
 		tx.End()
 		c.unwatchAll()

@@ -33,8 +33,8 @@ type Server struct {
 	log     hclog.Logger
 	ks      *keyspace.Keyspace
 	started time.Time
-	runID   string // 40 random hex digits, INFO's run_id
-	replID  string // 40 random hex digits, INFO's master_replid until replication exists
+	runID   string    // 40 random hex digits, INFO's run_id
+	repl    replState // replication: role, ids, offset, the link to a primary (repl.go)
 
 	stats   *stats
 	slowlog slowlog
@@ -89,7 +89,6 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		log:      log,
 		started:  time.Now(),
 		runID:    randomHex(40),
-		replID:   randomHex(40),
 		stats:    newStats(len(commandList)),
 		clients:  make(map[int64]*client),
 		shutdown: make(chan struct{}),
@@ -124,6 +123,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	s.ks = ks
 	s.clock.Store(s.started.UnixMilli())
 	s.applyLiveConfig()
+	if err := s.initRepl(); err != nil {
+		return nil, fmt.Errorf("replication: %w", err)
+	}
 	if err := s.initACL(); err != nil {
 		return nil, err
 	}
@@ -259,6 +261,10 @@ func (s *Server) Run(ctx context.Context) error {
 				return 100 * time.Millisecond
 			})
 		}, func(error) { cancel() })
+	}
+	{ // Replication: the link to the primary while a replica (started and stopped by REPLICAOF too).
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.runReplication(sctx) }, func(error) { cancel() })
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())

@@ -1,0 +1,292 @@
+package node
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/carminedb/carmine/keyspace"
+	"github.com/carminedb/carmine/replproto"
+)
+
+// Replication: the server's role (primary or replica), its replication ids and offset, REPLICAOF (SLAVEOF),
+// ROLE and INFO replication. The replica's link to its primary is in repl_link.go.
+//
+// A server starts as a primary with a fresh replication id, or as a replica when replicaof is configured.
+// REPLICAOF host port makes it a replica at run time: it keeps its data and its ids, and its link asks the
+// primary for a partial resynchronisation from its own id and offset (PSYNC2: a former primary can continue
+// from the replica promoted in its place), falling back to a full copy. REPLICAOF NO ONE stops the link and
+// promotes the server: its id becomes its second id, valid up to its offset, so that its own replicas and
+// the other replicas of the old primary continue from it partially.
+
+// replState is the server's replication state.
+type replState struct {
+	// cmdMu serialises role changes (REPLICAOF, SLAVEOF, start-up and shutdown); it is held while an old link
+	// stops, so the link itself never takes it.
+	cmdMu sync.Mutex
+
+	mu      sync.Mutex
+	ids     replproto.IDs
+	host    string    // the primary's host when a replica, "" when a primary
+	port    int       // the primary's port
+	link    *replLink // the running link when a replica
+	stopped bool      // the server is shutting down: no new link starts
+
+	replica  atomic.Bool  // the server is a replica (host != "")
+	readOnly atomic.Bool  // a replica that refuses clients' writes (replica-read-only)
+	offset   atomic.Int64 // master_repl_offset: on a replica, the offset of the primary's stream applied
+}
+
+// initRepl sets up the replication state at start-up: a fresh id, and the link when replicaof is configured
+// (started by Run's replication actor).
+func (s *Server) initRepl() error {
+	ids, err := replproto.NewIDs()
+	if err != nil {
+		return err
+	}
+	s.repl.ids = ids
+	if s.cfg.ReplicaOf != "" {
+		host, port, _ := strings.Cut(s.cfg.ReplicaOf, " ")
+		s.repl.host = host
+		s.repl.port, _ = strconv.Atoi(port)
+		s.repl.replica.Store(true)
+		s.ks.SetKeepExpired(true)
+	}
+	return nil
+}
+
+// runReplication is Run's replication actor: it starts the link when the server is a replica and stops
+// whatever link runs when ctx is done. It returns nil.
+func (s *Server) runReplication(ctx context.Context) error {
+	s.repl.cmdMu.Lock()
+	s.repl.mu.Lock()
+	if s.repl.host != "" && s.repl.link == nil && !s.repl.stopped {
+		s.repl.link = s.startLink(s.repl.host, s.repl.port)
+	}
+	s.repl.mu.Unlock()
+	s.repl.cmdMu.Unlock()
+	<-ctx.Done()
+	s.repl.cmdMu.Lock()
+	defer s.repl.cmdMu.Unlock()
+	s.repl.mu.Lock()
+	s.repl.stopped = true
+	l := s.repl.link
+	s.repl.link = nil
+	s.repl.mu.Unlock()
+	if l != nil {
+		l.stop()
+		<-l.done
+	}
+	return nil
+}
+
+// isReplica reports whether the server follows a primary.
+func (s *Server) isReplica() bool { return s.repl.replica.Load() }
+
+// replIDs returns the server's replication ids.
+func (s *Server) replIDs() replproto.IDs {
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	return s.repl.ids
+}
+
+// setLiveReplicaOf records the primary in the live configuration, for CONFIG GET replicaof.
+func (s *Server) setLiveReplicaOf(v string) {
+	s.live.mu.Lock()
+	s.live.cfg.ReplicaOf = v
+	s.live.mu.Unlock()
+}
+
+// alreadyExpired reports whether an expiry time at (Unix ms) set by the running command has passed, so that the
+// command deletes the key instead. Matches Redis (checkAlreadyExpired): never on a replica, which keeps the key
+// until its primary deletes it, and never while applying a fake client's commands.
+func (c *client) alreadyExpired(tx *keyspace.Txn, at int64) bool {
+	return at <= tx.Now() && !c.fromMaster && !c.srv.isReplica()
+}
+
+var errInvalidMasterPort = errorf("Invalid master port")
+
+// REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF, its old name).
+func cmdReplicaOf(c *client, args [][]byte) error {
+	s := c.srv
+	if eqFold(args[1], "no") && eqFold(args[2], "one") {
+		s.promote(c.exec == nil)
+		c.w.WriteSimple("OK")
+		return nil
+	}
+	port, err := strconv.Atoi(string(args[2]))
+	if err != nil || port < 0 || port > 65535 {
+		return errInvalidMasterPort
+	}
+	host := string(args[1])
+	if !s.follow(host, port, c.exec == nil) {
+		c.w.WriteSimple("OK Already connected to specified master")
+		return nil
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// follow makes the server a replica of host:port. It returns false when it already is one. wait says whether
+// to wait for a previous link to stop (not when the caller holds keyspace locks, which the link may need).
+func (s *Server) follow(host string, port int, wait bool) bool {
+	s.repl.cmdMu.Lock()
+	defer s.repl.cmdMu.Unlock()
+	s.repl.mu.Lock()
+	if s.repl.host == host && s.repl.port == port {
+		s.repl.mu.Unlock()
+		return false
+	}
+	old := s.repl.link
+	s.repl.host, s.repl.port, s.repl.link = host, port, nil
+	s.repl.replica.Store(true)
+	s.ks.SetKeepExpired(true) // the primary deletes expired keys
+	s.repl.mu.Unlock()
+	if old != nil {
+		old.stop()
+		if wait {
+			<-old.done
+		}
+	}
+	s.setLiveReplicaOf(host + " " + strconv.Itoa(port))
+	s.log.Info("replica of a primary", "addr", net.JoinHostPort(host, strconv.Itoa(port)))
+	s.repl.mu.Lock()
+	if !s.repl.stopped && s.repl.host == host && s.repl.port == port {
+		s.repl.link = s.startLink(host, port)
+	}
+	s.repl.mu.Unlock()
+	return true
+}
+
+// promote makes a replica a primary (REPLICAOF NO ONE): the link stops and the replication history moves to
+// a new id, the old one staying valid up to the offset reached. A primary stays as it is.
+func (s *Server) promote(wait bool) {
+	s.repl.cmdMu.Lock()
+	defer s.repl.cmdMu.Unlock()
+	s.repl.mu.Lock()
+	if s.repl.host == "" {
+		s.repl.mu.Unlock()
+		return
+	}
+	old := s.repl.link
+	s.repl.host, s.repl.port, s.repl.link = "", 0, nil
+	s.repl.replica.Store(false)
+	s.ks.SetKeepExpired(false)
+	s.repl.mu.Unlock()
+	if old != nil {
+		old.stop()
+		if wait {
+			<-old.done
+		}
+	}
+	s.repl.mu.Lock()
+	off := s.repl.offset.Load()
+	if err := s.repl.ids.Shift(off); err != nil {
+		s.log.Error("new replication id failed", "error", err)
+	}
+	id := s.repl.ids.ID
+	s.repl.mu.Unlock()
+	s.setLiveReplicaOf("")
+	s.log.Info("primary mode enabled", "repl-id", id.String(), "offset", off)
+}
+
+// ROLE: the server's role and replication state, as Redis replies it.
+func cmdRole(c *client, args [][]byte) error {
+	s := c.srv
+	s.repl.mu.Lock()
+	host, port, l := s.repl.host, s.repl.port, s.repl.link
+	s.repl.mu.Unlock()
+	w := c.w
+	if host == "" {
+		w.WriteArrayLen(3)
+		w.WriteBulkString("master")
+		w.WriteInt(s.repl.offset.Load())
+		w.WriteArrayLen(0)
+		return nil
+	}
+	state, off := linkConnect, int64(-1)
+	if l != nil {
+		state = l.state.Load()
+	}
+	if state == linkConnected {
+		off = s.repl.offset.Load()
+	}
+	w.WriteArrayLen(5)
+	w.WriteBulkString("slave")
+	w.WriteBulkString(host)
+	w.WriteInt(int64(port))
+	w.WriteBulkString(linkStateNames[state])
+	w.WriteInt(off)
+	return nil
+}
+
+var _ = register(map[string]handler{
+	"replicaof": cmdReplicaOf,
+	"slaveof":   cmdReplicaOf,
+	"role":      cmdRole,
+})
+
+// infoReplication is INFO's replication section, with Redis 7's fields.
+func (s *Server) infoReplication(b *infoBuf) {
+	s.repl.mu.Lock()
+	host, port, l, ids := s.repl.host, s.repl.port, s.repl.link, s.repl.ids
+	s.repl.mu.Unlock()
+	off := s.repl.offset.Load()
+	if host == "" {
+		b.str("role", "master")
+	} else {
+		b.str("role", "slave")
+		b.str("master_host", host)
+		b.int("master_port", int64(port))
+		state, lastIO, downSince, readOff := linkConnect, int64(-1), int64(-1), off
+		now := time.Now().UnixMilli()
+		if l != nil {
+			state = l.state.Load()
+			if t := l.lastIO.Load(); t != 0 {
+				lastIO = (now - t) / 1000
+			}
+			if t := l.downSince.Load(); t != 0 {
+				downSince = (now - t) / 1000
+			}
+			if r := l.readOffset.Load(); r > readOff {
+				readOff = r
+			}
+		}
+		if state == linkConnected {
+			b.str("master_link_status", "up")
+		} else {
+			b.str("master_link_status", "down")
+		}
+		b.int("master_last_io_seconds_ago", lastIO)
+		b.int("master_sync_in_progress", boolInt(state == linkSync))
+		b.int("slave_read_repl_offset", readOff)
+		b.int("slave_repl_offset", off)
+		if state == linkSync && l != nil {
+			b.int("master_sync_total_bytes", l.syncTotal.Load())
+			b.int("master_sync_read_bytes", l.syncRead.Load())
+			b.int("master_sync_left_bytes", max(l.syncTotal.Load()-l.syncRead.Load(), -1))
+			b.int("master_sync_perc", 0)
+			b.int("master_sync_last_io_seconds_ago", lastIO)
+		}
+		if state != linkConnected {
+			b.int("master_link_down_since_seconds", downSince)
+		}
+		b.int("slave_priority", 100)
+		b.int("slave_read_only", boolInt(s.repl.readOnly.Load()))
+		b.int("replica_announced", 1)
+	}
+	b.int("connected_slaves", 0)
+	b.str("master_failover_state", "no-failover")
+	b.str("master_replid", ids.ID.String())
+	b.str("master_replid2", ids.ID2.String())
+	b.int("master_repl_offset", off)
+	b.int("second_repl_offset", ids.SecondOffset)
+	b.int("repl_backlog_active", 0)
+	b.int("repl_backlog_size", s.config().ReplBacklogSize)
+	b.int("repl_backlog_first_byte_offset", 0)
+	b.int("repl_backlog_histlen", 0)
+}

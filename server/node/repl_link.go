@@ -1,0 +1,371 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/carminedb/carmine/keyspace"
+	"github.com/carminedb/carmine/replproto"
+)
+
+// The replica's link to its primary: one goroutine per link (an actor owned by replState, stopped by stop and
+// awaited on done), which connects, runs the handshake, loads a full copy when the primary sends one, then
+// applies the primary's stream through a fake client, as Redis's master client does. It reconnects with a
+// backoff after any failure, asking for a partial resynchronisation from the offset it reached.
+//
+// Matches Redis (replication.c):
+//   - The full copy is written to a temp file in dir, renamed over dbfilename and loaded (repl-diskless-load
+//     disabled, Redis's default), every database emptied first, with every key locked meanwhile.
+//   - The processed offset moves only at the end of a command outside MULTI, so that a link cut inside a
+//     transaction resumes at its MULTI; the fake client's unfinished transaction is discarded on reconnect.
+//   - The replica sends REPLCONF ACK <offset> right after the sync and then every second, and answers
+//     REPLCONF GETACK with the offset before the GETACK.
+//   - The link is dropped after repl-timeout seconds without a byte from the primary.
+
+// Link states, as ROLE names them.
+const (
+	linkConnect    int32 = iota // waiting to connect (after a failure, the backoff)
+	linkConnecting              // dialling
+	linkHandshake               // PING, AUTH, REPLCONF, PSYNC
+	linkSync                    // receiving the full copy
+	linkConnected               // applying the stream
+)
+
+var linkStateNames = [...]string{"connect", "connecting", "handshake", "sync", "connected"}
+
+// Reconnection backoff: the first retry after linkRetryMin, doubling up to linkRetryMax (Redis retries every
+// second from its cron).
+const (
+	linkRetryMin = 100 * time.Millisecond
+	linkRetryMax = 2 * time.Second
+)
+
+// replLink is one running link to a primary.
+type replLink struct {
+	s      *Server
+	addr   string
+	log    hclog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	state      atomic.Int32
+	lastIO     atomic.Int64 // Unix ms of the last byte from the primary, 0 before any
+	downSince  atomic.Int64 // Unix ms since when the link is down, 0 when it never was up
+	readOffset atomic.Int64 // offset of the stream read (slave_read_repl_offset)
+	syncTotal  atomic.Int64 // size of the full copy being received, -1 when diskless
+	syncRead   atomic.Int64 // bytes of it received
+
+	master *client // the fake client applying the stream; kept across reconnects for its database
+
+	wmu sync.Mutex // serialises writes to the primary (the ACK ticker and GETACK)
+}
+
+// startLink starts a link to host:port; s.repl.mu is held.
+func (s *Server) startLink(host string, port int) *replLink {
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	l := &replLink{s: s, addr: addr, log: s.log.Named("repl"), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		l.run()
+	}()
+	return l
+}
+
+// stop makes the link return; wait on done.
+func (l *replLink) stop() { l.cancel() }
+
+// run connects and syncs until the link is stopped, retrying with a backoff.
+func (l *replLink) run() {
+	delay := linkRetryMin
+	for l.ctx.Err() == nil {
+		synced, err := l.session()
+		if l.ctx.Err() != nil {
+			return
+		}
+		l.state.Store(linkConnect)
+		if l.downSince.Load() == 0 && synced {
+			l.downSince.Store(time.Now().UnixMilli())
+		}
+		if synced {
+			delay = linkRetryMin
+		}
+		l.log.Warn("link to primary lost, reconnecting", "addr", l.addr, "error", err, "delay", delay)
+		select {
+		case <-l.ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, linkRetryMax)
+	}
+}
+
+// session runs one connection: handshake, sync, stream. It reports whether the sync succeeded, and why the
+// connection ended.
+func (l *replLink) session() (synced bool, err error) {
+	s := l.s
+	cfg := s.config()
+	timeout := time.Duration(cfg.ReplTimeout) * time.Second
+	l.state.Store(linkConnecting)
+	d := net.Dialer{Timeout: timeout}
+	nc, err := d.DialContext(l.ctx, "tcp", l.addr)
+	if err != nil {
+		return false, fmt.Errorf("connecting: %w", err)
+	}
+	defer nc.Close()
+	stopClose := context.AfterFunc(l.ctx, func() { nc.Close() })
+	defer stopClose()
+	conn := &ioConn{Conn: nc, timeout: timeout, lastIO: &l.lastIO}
+	rc := replproto.NewConn(conn)
+
+	l.state.Store(linkHandshake)
+	s.repl.mu.Lock()
+	ids := s.repl.ids
+	s.repl.mu.Unlock()
+	offset := s.repl.offset.Load()
+	hs := replproto.HandshakeConfig{ReplID: ids.ID.String(), Next: offset + 1, User: cfg.MasterUser, Password: cfg.MasterAuth}
+	if a, ok := s.Addr().(*net.TCPAddr); ok {
+		hs.ListeningPort = a.Port
+	}
+	if l.master != nil {
+		l.master.discardMulti()
+	}
+	reply, err := rc.Handshake(hs)
+	if err != nil {
+		return false, err
+	}
+	switch reply.Kind {
+	case replproto.ReplyContinue:
+		if !l.locked(func() {
+			if s.repl.ids.Continue(reply.ID, offset) {
+				l.log.Info("primary continues under a new replication id", "repl-id", reply.ID.String())
+			}
+		}) {
+			return false, l.ctx.Err()
+		}
+		l.log.Info("partial resynchronisation accepted", "addr", l.addr, "offset", offset)
+	case replproto.ReplyFullResync, replproto.ReplyNotSupported:
+		l.log.Info("full resynchronisation", "addr", l.addr, "reply", reply.Line)
+		l.state.Store(linkSync)
+		if err := l.fullSync(rc); err != nil {
+			return false, err
+		}
+		offset = reply.Offset
+		if reply.Kind == replproto.ReplyNotSupported {
+			offset = 0
+		}
+		if !l.locked(func() {
+			s.repl.ids.FullResync(reply.ID)
+			s.repl.offset.Store(offset)
+		}) {
+			return false, l.ctx.Err()
+		}
+		if l.master != nil {
+			l.master.db = 0
+		}
+	default:
+		return false, fmt.Errorf("primary answered PSYNC with %q", reply.Line)
+	}
+	if l.master == nil {
+		l.master = s.newFakeClient()
+		l.master.fromMaster = true
+	}
+	l.readOffset.Store(offset)
+	l.state.Store(linkConnected)
+	l.downSince.Store(0)
+	l.log.Info("primary link up", "addr", l.addr, "offset", offset)
+
+	// ACKs: now (a primary sends nothing after a diskless payload until the first one), then every second.
+	if err := l.ack(rc, offset); err != nil {
+		return true, err
+	}
+	tick := time.NewTicker(time.Second)
+	stopAcks := make(chan struct{})
+	var acks sync.WaitGroup
+	acks.Add(1)
+	go func() {
+		defer acks.Done()
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopAcks:
+				return
+			case <-tick.C:
+				if l.ack(rc, s.repl.offset.Load()) != nil {
+					nc.Close()
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(stopAcks)
+		acks.Wait()
+	}()
+	return true, l.apply(rc, offset)
+}
+
+// locked runs f with s.repl.mu held unless the link was stopped, and reports whether it ran.
+func (l *replLink) locked(f func()) bool {
+	l.s.repl.mu.Lock()
+	defer l.s.repl.mu.Unlock()
+	if l.ctx.Err() != nil {
+		return false
+	}
+	f()
+	return true
+}
+
+// ack sends REPLCONF ACK offset.
+func (l *replLink) ack(rc *replproto.Conn, offset int64) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return rc.WriteAck(offset)
+}
+
+// apply applies the primary's stream, from the byte after offset, until the connection ends.
+func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
+	s := l.s
+	st := replproto.NewStream(rc.Reader(), offset)
+	st.Commands().Limits.MaxBulkLen = max(s.cfg.ProtoMaxBulkLen, 512<<20)
+	c := l.master
+	for {
+		args, err := st.ReadCommand()
+		if err != nil {
+			return err
+		}
+		l.readOffset.Store(st.Offset())
+		if eqFold(args[0], "replconf") {
+			if len(args) >= 2 && eqFold(args[1], "getack") {
+				if err := l.ack(rc, st.CommandOffset()); err != nil {
+					return err
+				}
+			}
+		} else {
+			if l.ctx.Err() != nil {
+				return l.ctx.Err()
+			}
+			if err := c.apply(args); err != nil {
+				l.log.Warn("command from the primary failed", "command", string(args[0]), "error", err)
+			}
+		}
+		if c.multi == nil {
+			s.repl.offset.Store(st.Offset())
+		}
+	}
+}
+
+// fullSync receives the primary's full copy into a temp file, renames it over dbfilename and loads it in
+// place of every database.
+func (l *replLink) fullSync(rc *replproto.Conn) error {
+	s := l.s
+	p, err := rc.ReadPayload()
+	if err != nil {
+		return fmt.Errorf("reading the payload's preamble: %w", err)
+	}
+	l.syncTotal.Store(p.Preamble().Size)
+	l.syncRead.Store(0)
+	f, err := os.CreateTemp(s.cfg.Dir, "temp-*.rdb")
+	if err != nil {
+		return fmt.Errorf("creating a temp file for the payload: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	buf := make([]byte, 64<<10)
+	for {
+		n, rerr := p.Read(buf)
+		if n > 0 {
+			if _, err := f.Write(buf[:n]); err != nil {
+				f.Close()
+				return fmt.Errorf("writing the payload: %w", err)
+			}
+			l.syncRead.Add(int64(n))
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			f.Close()
+			return fmt.Errorf("reading the payload: %w", rerr)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("fsync of the payload: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	l.log.Info("payload received", "bytes", p.N())
+	if l.ctx.Err() != nil {
+		return l.ctx.Err()
+	}
+	s.rdb.mu.Lock()
+	err = commitRDB(tmp, filepath.Join(s.cfg.Dir, s.config().DBFilename))
+	s.rdb.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.loadPrimaryCopy()
+}
+
+// loadPrimaryCopy empties every database and loads dbfilename, holding every key meanwhile, as a replica
+// loads its primary's full copy. Watched keys are touched and tracked keys invalidated, as by FLUSHALL.
+func (s *Server) loadPrimaryCopy() error {
+	c := s.newFakeClient()
+	tx := s.ks.BeginAll(0)
+	dbs := make([]int, s.ks.Databases())
+	for i := range dbs {
+		dbs[i] = i
+	}
+	s.touchWatchedIn(existsIn(&tx), dbs...)
+	s.invalidateAll()
+	s.abortSave()
+	tx.FlushAll()
+	start := time.Now()
+	err := s.loadRDBWith(func(db int, _ []byte) keyspace.Txn { return tx.Within(db) })
+	c.signalDBsReady(dbs...)
+	tx.End()
+	if c.signalled {
+		s.serveReady()
+	}
+	if err != nil {
+		return fmt.Errorf("loading the primary's copy: %w", err)
+	}
+	s.log.Info("primary's copy loaded", "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// ioConn is the replica's connection to its primary: reads fail after a timeout without data, and each read
+// records the time of the last byte.
+type ioConn struct {
+	net.Conn
+	timeout time.Duration
+	lastIO  *atomic.Int64
+	set     time.Time // when the read deadline was last moved
+}
+
+func (c *ioConn) Read(p []byte) (int, error) {
+	now := time.Now()
+	if now.Sub(c.set) > c.timeout/8 {
+		c.Conn.SetReadDeadline(now.Add(c.timeout))
+		c.set = now
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.lastIO.Store(time.Now().UnixMilli())
+	}
+	return n, err
+}
