@@ -40,6 +40,7 @@ func (c *client) begin(keys ...[]byte) keyspace.Txn {
 		return c.exec.Within(c.db)
 	}
 	tx := c.srv.ks.Begin(c.db, keys...)
+	tx.OnEnd(c)
 	if c.cmd != nil && !c.cmd.mayWrite {
 		tx.ReadOnly() // a running BGSAVE's pending shards are the writers' to serialise
 	}
@@ -55,6 +56,7 @@ func (c *client) beginAll() keyspace.Txn {
 		return c.exec.Within(c.db)
 	}
 	tx := c.srv.ks.BeginAll(c.db)
+	tx.OnEnd(c)
 	if c.fromMaster {
 		tx.IgnoreExpiry()
 	}
@@ -67,7 +69,9 @@ func (c *client) beginDB(db int) keyspace.Txn {
 	if c.exec != nil {
 		return c.exec.Within(db)
 	}
-	return c.srv.ks.Begin(db)
+	tx := c.srv.ks.Begin(db)
+	tx.OnEnd(c)
+	return tx
 }
 
 // MULTI: start queueing.
@@ -105,7 +109,7 @@ func cmdExec(c *client, args [][]byte) error {
 		return errExecAbort
 	}
 	self := c.cmd
-	tx := c.beginAll()
+	tx := c.beginAll()           // its end feeds the block's writes, wrapped in MULTI/EXEC
 	if c.watchFailed(tx.Now()) { // Now: one time for the whole transaction, as Redis
 		tx.End()
 		c.unwatchAll()

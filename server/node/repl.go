@@ -105,7 +105,7 @@ func (s *Server) setLiveReplicaOf(v string) {
 // command deletes the key instead. Matches Redis (checkAlreadyExpired): never on a replica, which keeps the key
 // until its primary deletes it, and never while applying a fake client's commands.
 func (c *client) alreadyExpired(tx *keyspace.Txn, at int64) bool {
-	return at <= tx.Now() && !c.fromMaster && !c.srv.isReplica()
+	return at <= tx.Now() && !c.fake && !c.srv.isReplica()
 }
 
 var errInvalidMasterPort = errorf("Invalid master port")

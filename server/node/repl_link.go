@@ -369,3 +369,10 @@ func (c *ioConn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// discardMulti drops the fake client's unfinished transaction, as Redis does when it caches its primary.
+func (c *client) discardMulti() {
+	if c.multi != nil {
+		c.endMulti()
+	}
+}
