@@ -110,7 +110,7 @@ func cmdExec(c *client, args [][]byte) error {
 	}
 	self := c.cmd
 	tx := c.srv.ks.BeginAll(c.db)
-	tx.OnEnd(c)                  // feeds the block's writes, wrapped in MULTI/EXEC
+	tx.OnEnd(c) // feeds the block's writes, wrapped in MULTI/EXEC
 	if c.fake {
 		tx.SeeExpired()
 	}
