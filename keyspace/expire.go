@@ -22,7 +22,7 @@ const (
 func (ks *Keyspace) ActiveExpireCycle(nowMs int64, budget time.Duration) (sampled, expired int) {
 	ks.cachedMs.Store(nowMs)
 	if ks.keepExpired.Load() {
-		return 0, 0
+		return 0, 0 // a replica waits for its primary's DEL
 	}
 	ks.expire.mu.Lock()
 	defer ks.expire.mu.Unlock()

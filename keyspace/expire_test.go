@@ -74,43 +74,39 @@ func TestActiveExpiryBudget(t *testing.T) {
 	f.do(0, nil, func(tx *keyspace.Txn) { require.Equal(t, 0, tx.Len()) })
 }
 
-// TestKeepExpired checks a replica's expiry: expired keys look absent to readers, SCAN and RANDOMKEY without
-// being removed, active expiry leaves them, a Txn that ignores expiry sees them alive, and writers remove them.
+// TestKeepExpired: a replica's keyspace hides an expired key from reads and keeps it until it is deleted, and
+// the primary's stream (SeeExpired) still finds it.
 func TestKeepExpired(t *testing.T) {
-	f := newFixture(t, keyspace.DefaultConfig())
+	f := newFixture(t, keyspace.Config{})
 	f.ks.SetKeepExpired(true)
-	f.set(0, "k", "v", 1_000_100)
-	f.clock.ms.Store(1_000_200)
+	f.set(0, "k", "v", f.clock.now()+10)
+	f.set(0, "plain", "v", 0)
+	f.clock.ms.Add(20)
+	key := []byte("k")
 
-	read := func() bool {
-		tx := f.ks.Begin(0, []byte("k"))
-		defer tx.End()
-		tx.ReadOnly()
-		return tx.Exists([]byte("k"))
-	}
-	assert.False(t, read(), "a reader sees an expired key as absent")
-	_, expired := f.ks.ActiveExpireCycle(1_000_200, time.Second)
-	assert.Zero(t, expired)
-	tx := f.ks.Begin(0)
+	read := f.ks.Begin(0, key)
+	read.ReadOnly()
+	_, ok := read.Lookup(key)
+	read.End()
+	require.False(t, ok, "a read finds an expired key missing")
+
+	seen := f.ks.Begin(0, key)
+	seen.SeeExpired()
+	_, ok = seen.Lookup(key)
+	seen.End()
+	require.True(t, ok, "the primary's stream still sees it")
+
+	f.ks.ActiveExpireCycle(f.clock.now(), time.Second)
+	all := f.ks.Begin(0)
 	var scanned []string
-	tx.Scan(0, keyspace.ScanOptions{Count: 10}, func(k []byte) { scanned = append(scanned, string(k)) })
-	_, ok := tx.RandomKey(nil) // after 100 expired keys in a row, the last one
-	tx.End()
-	assert.Empty(t, scanned)
-	assert.True(t, ok)
-	assert.Empty(t, f.expired.list(), "nothing removed")
-
-	f.do(0, []string{"k"}, func(tx *keyspace.Txn) {
-		tx.IgnoreExpiry()
-		assert.True(t, tx.Exists([]byte("k")), "the primary's stream sees the key alive")
-	})
-	f.do(0, []string{"k"}, func(tx *keyspace.Txn) {
-		assert.False(t, tx.Exists([]byte("k")), "a writer removes it")
-	})
-	assert.Equal(t, []string{"k"}, f.expired.list())
+	all.Scan(0, keyspace.ScanOptions{Count: 100}, func(k []byte) { scanned = append(scanned, string(k)) })
+	require.Equal(t, []string{"plain"}, scanned, "SCAN skips it")
+	require.Equal(t, 2, all.Len(), "nothing removed it")
+	all.End()
+	require.Empty(t, f.expired.list())
 
 	f.ks.SetKeepExpired(false)
-	f.set(0, "k", "v", 1_000_100)
-	assert.False(t, read())
-	assert.Equal(t, []string{"k", "k"}, f.expired.list())
+	_, ok = f.get(0, "k")
+	require.False(t, ok)
+	require.Equal(t, []string{"k"}, f.expired.list(), "a primary removes it on access")
 }

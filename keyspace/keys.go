@@ -323,7 +323,7 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 	}
 	ks := tx.ks
 	var counts [MaxShards]int
-	total, tries := 0, 0
+	total := 0
 	for try := 0; ; try++ {
 		if try%16 == 0 {
 			total = 0
@@ -350,14 +350,13 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 			continue
 		}
 		ref := t.randomRef()
-		if t.recs[ref-1].ttl != 0 && tx.expired(t, ref) && !tx.noexp {
+		if t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
 			if ks.keepExpired.Load() {
-				// Matches Redis: a replica, which removes nothing, gives up after 100 expired keys in a row and
-				// returns the last one.
-				if tries++; tries < 100 {
+				if try < 100 {
 					tx.unlockShard(s)
 					continue
 				}
+				// Matches Redis: a replica whose keys all seem expired returns one of them after 100 tries.
 				dst = append(dst, t.recs[ref-1].key()...)
 				tx.unlockShard(s)
 				return dst, true

@@ -22,10 +22,10 @@ type Keyspace struct {
 	lfuDecayTime atomic.Int32
 	evict        evictor
 	cachedMs     atomic.Int64 // coarse clock for LRU/LFU, refreshed by ActiveExpireCycle
-	keepExpired  atomic.Bool  // a replica's keyspace: see SetKeepExpired
 	used         atomic.Int64 // estimated bytes of all keys, the sum of every table.mem (see memory.go)
 	limits       atomic.Pointer[Limits]
 	snap         atomic.Pointer[Snapshot] // the open snapshot, if any
+	keepExpired  atomic.Bool              // a replica's keyspace: see SetKeepExpired
 	expire       struct {
 		mu    sync.Mutex // serialises ActiveExpireCycle callers
 		shard int        // where the next cycle starts
@@ -84,7 +84,6 @@ type Txn struct {
 	all    bool
 	locked [MaxShards / 64]uint64
 	nowMs  int64
-	noexp  bool // IgnoreExpiry: keys past their TTL are alive to this Txn
 	// hash of the last key looked at, so a single-key command hashes its key once
 	hkey  *byte
 	hlen  int
@@ -93,8 +92,20 @@ type Txn struct {
 	ended bool
 	share bool // from Within: uses another Txn's locks, End releases nothing
 	read  bool // ReadOnly: changes no key, so needs no snapshot serialised first (see snapshot.go)
+	stale bool // SeeExpired: keys whose TTL passed are still there (a replica applying its primary's stream)
 	hook  EndHook
 }
+
+// SetKeepExpired switches the keyspace to a replica's expiry, as Redis's replicas do: a key whose TTL passed is
+// hidden from reads ([Txn.ReadOnly] Txns find it missing) but stays until it is deleted explicitly, by the
+// DEL the primary propagates when the key expires there. Nothing is removed lazily by reads, by SCAN, KEYS or
+// RandomKey, nor by [Keyspace.ActiveExpireCycle]. A Txn that writes still removes an expired key it meets (a
+// writable replica's own writes), and one marked [Txn.SeeExpired] sees it as present.
+func (ks *Keyspace) SetKeepExpired(on bool) { ks.keepExpired.Store(on) }
+
+// SeeExpired makes the Txn see keys whose TTL passed as present: the primary's commands on a replica apply to
+// the keys the primary has, which it deletes by sending DEL when it expires them ([Keyspace.SetKeepExpired]).
+func (tx *Txn) SeeExpired() { tx.stale = true }
 
 // EndHook is told that a Txn is ending, before the Txn releases its locks (see [Txn.OnEnd]).
 type EndHook interface{ TxnEnding() }
@@ -211,17 +222,6 @@ func (tx *Txn) Now() int64 {
 	return tx.nowMs
 }
 
-// IgnoreExpiry makes keys whose TTL has passed alive to this Txn (and the Txns Within it): it neither removes
-// nor hides them. Matches Redis's master client on a replica, which applies its primary's stream to the keys
-// as the primary saw them; the primary sends a DEL when a key expires there.
-func (tx *Txn) IgnoreExpiry() { tx.noexp = true }
-
-// SetKeepExpired turns a replica's expiry on or off. While on, keys whose TTL has passed stay until deleted
-// (the primary sends DEL when they expire there): [Txn.ReadOnly] Txns, SCAN and RANDOMKEY see them as
-// absent without removing them, and [Keyspace.ActiveExpireCycle] only refreshes the clock. Writing Txns
-// still remove them, as a writable Redis replica does. Matches Redis (expireIfNeeded on a replica).
-func (ks *Keyspace) SetKeepExpired(on bool) { ks.keepExpired.Store(on) }
-
 func (tx *Txn) isLocked(s int) bool { return tx.locked[s>>6]&(1<<(s&63)) != 0 }
 
 // hash returns the hash of key, reusing the one computed by a single-key Begin for the same slice (which must
@@ -252,9 +252,12 @@ func (tx *Txn) loc(db int, key []byte) (*shard, *table, uint64) {
 func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 	sh, t, h := tx.loc(db, key)
 	ref := t.find(h, key)
-	if ref != 0 && t.recs[ref-1].ttl != 0 && !tx.noexp && tx.expired(t, ref) {
-		if tx.read && tx.ks.keepExpired.Load() {
-			return sh, t, h, 0 // a replica's reader: absent, but the key stays for the primary to delete
+	if ref != 0 && t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+		if tx.ks.keepExpired.Load() && (tx.stale || tx.read) {
+			if !tx.stale {
+				ref = 0 // hidden, not removed: the primary's DEL removes it
+			}
+			return sh, t, h, ref
 		}
 		tx.ks.preserve(tx.ks.shardOf(h)) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)

@@ -44,8 +44,8 @@ func (c *client) begin(keys ...[]byte) keyspace.Txn {
 	if c.cmd != nil && !c.cmd.mayWrite {
 		tx.ReadOnly() // a running BGSAVE's pending shards are the writers' to serialise
 	}
-	if c.fromMaster {
-		tx.IgnoreExpiry()
+	if c.fake {
+		tx.SeeExpired() // a replica's primary decides when its keys expire
 	}
 	return tx
 }
@@ -57,8 +57,8 @@ func (c *client) beginAll() keyspace.Txn {
 	}
 	tx := c.srv.ks.BeginAll(c.db)
 	tx.OnEnd(c)
-	if c.fromMaster {
-		tx.IgnoreExpiry()
+	if c.fake {
+		tx.SeeExpired()
 	}
 	return tx
 }
@@ -109,7 +109,11 @@ func cmdExec(c *client, args [][]byte) error {
 		return errExecAbort
 	}
 	self := c.cmd
-	tx := c.beginAll()           // its end feeds the block's writes, wrapped in MULTI/EXEC
+	tx := c.srv.ks.BeginAll(c.db)
+	tx.OnEnd(c) // feeds the block's writes, wrapped in MULTI/EXEC
+	if c.fake {
+		tx.SeeExpired()
+	}
 	if c.watchFailed(tx.Now()) { // Now: one time for the whole transaction, as Redis
 		tx.End()
 		c.unwatchAll()

@@ -180,7 +180,6 @@ func (l *replLink) session() (synced bool, err error) {
 	}
 	if l.master == nil {
 		l.master = s.newFakeClient()
-		l.master.fromMaster = true
 	}
 	l.readOffset.Store(offset)
 	l.state.Store(linkConnected)
