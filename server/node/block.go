@@ -50,6 +50,8 @@ type waiter struct {
 	state atomic.Int32
 	timer *time.Timer
 	reply chan []byte // goroutine mode: where the reply arrives
+	// timeoutReply, when set, makes the reply of a timeout (WAIT replies its count, not a null).
+	timeoutReply func() []byte
 }
 
 // blockers is the server's registry of waiters.
@@ -261,6 +263,8 @@ func (s *Server) cancel(w *waiter, msg string) bool {
 	out.SetProtocol(w.proto)
 	if msg != "" {
 		out.WriteError(msg)
+	} else if w.timeoutReply != nil {
+		out.WriteRaw(w.timeoutReply())
 	} else {
 		out.WriteNullArray()
 	}

@@ -47,6 +47,8 @@ type client struct {
 	parked     [][]byte      // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
 	waiter     *waiter       // set while the client is blocked in a blocking command
 	serving    bool          // a stand-in running a blocked client's command for it (see block.go)
+	replConf   *replicaConf  // what a replica said with REPLCONF before PSYNC (repl_primary.go)
+	woff       int64         // the replication offset after the client's last write, for WAIT
 	signalled  bool          // the command made keys ready for blocked clients
 	multi      *multiState   // the open transaction, between MULTI and EXEC or DISCARD
 	exec       *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/carminedb/carmine/keyspace"
@@ -345,9 +346,39 @@ func cmdXAdd(c *client, args [][]byte) error {
 	if t.trim(s) > 0 {
 		c.notify(notifyStream, "xtrim", key)
 	}
+	if c.propagating() {
+		argv := exactTrim(args[:idPos], t, s)
+		argv = append(append(argv, keyspace.AppendStreamID(nil, id)), args[idPos+1:]...)
+		c.propagate(argv...)
+	}
 	tx.UpdateSize(key)
 	c.signalReady(key)
 	return nil
+}
+
+// exactTrim returns a copy of args (XTRIM's, or XADD's up to its id) with an approximate trim ("~") made exact
+// for replicas and the AOF, as Redis rewrites it: "=" and, as the threshold, the length (MAXLEN) or first id
+// (MINID) the trim left; without LIMIT, which an exact trim does not take.
+func exactTrim(args [][]byte, t trimArgs, s *keyspace.Stream) [][]byte {
+	argv := make([][]byte, 0, len(args)+1)
+	for i := 0; i < len(args); i++ {
+		switch {
+		case i < 2 || !t.approx:
+		case len(args[i]) == 1 && args[i][0] == '~' && i+1 < len(args):
+			threshold := strconv.AppendInt(nil, int64(s.Len()), 10)
+			if t.strategy == 'i' {
+				threshold = keyspace.AppendStreamID(nil, s.FirstID())
+			}
+			argv = append(argv, []byte("="), threshold)
+			i++
+			continue
+		case eqFold(args[i], "limit") && i+1 < len(args):
+			i++
+			continue
+		}
+		argv = append(argv, args[i])
+	}
+	return argv
 }
 
 // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]: the number of entries removed.
@@ -368,6 +399,9 @@ func cmdXTrim(c *client, args [][]byte) error {
 	if n > 0 {
 		tx.UpdateSize(key)
 		c.wrote(notifyStream, "xtrim", key)
+		if c.propagating() && t.approx {
+			c.propagate(exactTrim(args, t, s)...)
+		}
 	}
 	c.w.WriteInt(n)
 	return nil
@@ -1590,12 +1624,18 @@ func cmdXRead(c *client, args [][]byte) error {
 			continue
 		}
 		g := groups[i]
+		// Matches Redis 7.2: XREADGROUP propagates its effects, not itself (a replica would see other times).
+		c.noPropagate()
+		rp := groupProp{c: c, key: keys[i], group: groupName, consumer: consumerName, now: now}
+		if g.Consumer(consumerName) == nil && c.propagating() {
+			c.alsoPropagate([]byte("XGROUP"), []byte("CREATECONSUMER"), keys[i], groupName, consumerName)
+		}
 		cons := c.consumerFor(g, consumerName, keys[i], now)
 		cons.SeenTime = now
 		if !newOnly[i] {
-			c.writeConsumerHistory(s, cons, start, count, now)
+			c.writeConsumerHistory(s, g, cons, start, count, now, rp)
 		} else {
-			c.deliverNew(s, g, cons, start, count, noAck, now)
+			c.deliverNew(s, g, cons, start, count, noAck, now, rp)
 		}
 		tx.UpdateSize(keys[i])
 	}
@@ -1604,7 +1644,7 @@ func cmdXRead(c *client, args [][]byte) error {
 
 // writeConsumerHistory writes the entries pending for cons from start on (XREADGROUP with an id), counting a
 // delivery of each; a deleted entry is written as its id and a null.
-func (c *client) writeConsumerHistory(s *keyspace.Stream, cons *keyspace.Consumer, start keyspace.StreamID, count, now int64) {
+func (c *client) writeConsumerHistory(s *keyspace.Stream, g *keyspace.StreamGroup, cons *keyspace.Consumer, start keyspace.StreamID, count, now int64, rp groupProp) {
 	var list []*keyspace.PendingEntry
 	cons.RangePending(start, keyspace.MaxStreamID, func(p *keyspace.PendingEntry) bool {
 		list = append(list, p)
@@ -1622,12 +1662,41 @@ func (c *client) writeConsumerHistory(s *keyspace.Stream, cons *keyspace.Consume
 		writeStreamEntry(c.w, e)
 		p.DeliveryTime = now
 		p.DeliveryCount++
+		rp.claim(p.ID, p.DeliveryCount, g.LastID)
 	}
+}
+
+// groupProp propagates what XREADGROUP did to a group, as Redis does (streamPropagateXCLAIM,
+// streamPropagateGroupID).
+type groupProp struct {
+	c                    *client
+	key, group, consumer []byte
+	now                  int64
+}
+
+// claim propagates a delivery of id to the consumer: XCLAIM key group consumer 0 id TIME now RETRYCOUNT count
+// FORCE JUSTID LASTID last.
+func (rp groupProp) claim(id keyspace.StreamID, count uint64, last keyspace.StreamID) {
+	if !rp.c.propagating() {
+		return
+	}
+	rp.c.alsoPropagate([]byte("XCLAIM"), rp.key, rp.group, rp.consumer, []byte("0"), keyspace.AppendStreamID(nil, id),
+		[]byte("TIME"), strconv.AppendInt(nil, rp.now, 10), []byte("RETRYCOUNT"), strconv.AppendUint(nil, count, 10),
+		[]byte("FORCE"), []byte("JUSTID"), []byte("LASTID"), keyspace.AppendStreamID(nil, last))
+}
+
+// setID propagates the group's last id and entries read: XGROUP SETID key group id ENTRIESREAD n.
+func (rp groupProp) setID(g *keyspace.StreamGroup) {
+	if !rp.c.propagating() {
+		return
+	}
+	rp.c.alsoPropagate([]byte("XGROUP"), []byte("SETID"), rp.key, rp.group, keyspace.AppendStreamID(nil, g.LastID),
+		[]byte("ENTRIESREAD"), strconv.AppendInt(nil, g.EntriesRead, 10))
 }
 
 // deliverNew writes the entries after the group's last id (XREADGROUP >), moving the group on and, unless
 // noAck, adding them to the PEL of cons.
-func (c *client) deliverNew(s *keyspace.Stream, g *keyspace.StreamGroup, cons *keyspace.Consumer, start keyspace.StreamID, count int64, noAck bool, now int64) {
+func (c *client) deliverNew(s *keyspace.Stream, g *keyspace.StreamGroup, cons *keyspace.Consumer, start keyspace.StreamID, count int64, noAck bool, now int64, rp groupProp) {
 	var list []keyspace.StreamEntry
 	s.Range(start, keyspace.MaxStreamID, false, func(e keyspace.StreamEntry) bool {
 		list = append(list, e)
@@ -1640,6 +1709,10 @@ func (c *client) deliverNew(s *keyspace.Stream, g *keyspace.StreamGroup, cons *k
 		if !noAck {
 			g.Deliver(cons, e.ID, now)
 			cons.ActiveTime = now
+			rp.claim(e.ID, 1, e.ID)
 		}
+	}
+	if len(list) > 0 {
+		rp.setID(g)
 	}
 }

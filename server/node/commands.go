@@ -202,6 +202,8 @@ func (c *client) dispatch(args [][]byte) {
 	case !c.user.unrestricted.Load() && c.denied(cmd, args, &err):
 	case c.flags&flagMonitor != 0 && cmd.keyspace:
 		err = errReplicaKeyspace
+	case cmd.write && !c.srv.enoughReplicas():
+		err = errNoReplicas
 	case cmd.write && c.srv.repl.readOnly.Load() && c.srv.isReplica():
 		err = errReadOnlyReplica
 	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):

@@ -74,6 +74,9 @@ type Config struct {
 	ReplicaReadOnly bool   // replica-read-only: a replica refuses writes from its clients
 	ReplTimeout     int    // repl-timeout: seconds without a byte from the primary before the link is dropped
 	ReplBacklogSize int64  // repl-backlog-size: bytes of the replication stream kept for partial resyncs
+	ReplPingPeriod  int    // repl-ping-replica-period: seconds between the PINGs a primary sends its replicas
+	MinReplicas     int    // min-replicas-to-write: writes are refused with fewer good replicas; 0 = off
+	MinReplicasLag  int    // min-replicas-max-lag: seconds since its last ACK for a replica to be good
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -112,6 +115,8 @@ func DefaultConfig() Config {
 		ReplicaReadOnly: true,
 		ReplTimeout:     60,
 		ReplBacklogSize: 1 << 20,
+		ReplPingPeriod:  10,
+		MinReplicasLag:  10,
 	}
 }
 
@@ -454,6 +459,9 @@ var params = []param{
 	numParam("repl-timeout", func(c *Config) *int { return &c.ReplTimeout }, 1, math.MaxInt32),
 	memoryParam("repl-backlog-size", func(c *Config) *int64 { return &c.ReplBacklogSize }, 1,
 		"argument must be a memory value"),
+	numParam("repl-ping-replica-period", func(c *Config) *int { return &c.ReplPingPeriod }, 1, math.MaxInt32),
+	numParam("min-replicas-to-write", func(c *Config) *int { return &c.MinReplicas }, 0, math.MaxInt32),
+	numParam("min-replicas-max-lag", func(c *Config) *int { return &c.MinReplicasLag }, 0, math.MaxInt32),
 	{
 		name:  "save",
 		flags: words,
@@ -532,6 +540,9 @@ var paramAliases = map[string]string{
 	"list-max-ziplist-size":    "list-max-listpack-size",
 	"slaveof":                  "replicaof",
 	"slave-read-only":          "replica-read-only",
+	"repl-ping-slave-period":   "repl-ping-replica-period",
+	"min-slaves-to-write":      "min-replicas-to-write",
+	"min-slaves-max-lag":       "min-replicas-max-lag",
 }
 
 // lookupParam returns the parameter called name, or by an alias, without regard to case; nil if there is none.

@@ -25,6 +25,7 @@ func (s *Server) applyLiveConfig() {
 	s.outputLimits.Store(&limits)
 	s.protectedMode.Store(cfg.ProtectedMode == "yes")
 	s.repl.readOnly.Store(cfg.ReplicaReadOnly)
+	s.repl.minReplicas.Store(int64(cfg.MinReplicas))
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.

@@ -243,6 +243,7 @@ func (c *client) propFlush() {
 		}
 	}
 	p.mu.Unlock()
+	c.woff = c.srv.repl.offset.Load() // what WAIT waits for
 	st.buf, st.ops = st.buf[:0], st.ops[:0]
 	if cap(st.buf) > 64<<10 {
 		st.buf = nil // a huge command once should not pin its buffer

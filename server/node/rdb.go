@@ -196,6 +196,21 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	if s.config().RDBIncrFsync {
 		w = &syncWriter{f: f}
 	}
+	if err := s.encodeRDB(w, cfg, parts); err != nil {
+		return "", fmt.Errorf("writing %s: %w", f.Name(), err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("fsync %s: %w", f.Name(), err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("closing %s: %w", f.Name(), err)
+	}
+	return f.Name(), nil
+}
+
+// encodeRDB writes an RDB file to w: the aux fields, then every part that parts emits (chunks made by the
+// serialiser). Files and a replica's full copy are written by it.
+func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, parts func(emit func([]byte) error) error) error {
 	e := rdbfmt.NewEncoder(w, cfg)
 	aux := [][2]string{
 		{"redis-ver", RedisVersion}, {"redis-bits", "64"}, {"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
@@ -206,18 +221,30 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	}
 	r := rdbfmt.NewRecords(cfg)
 	if err := parts(func(chunk []byte) error { return writeChunk(e, r, chunk) }); err != nil {
-		return "", err
+		return err
 	}
-	if err := e.Close(); err != nil {
-		return "", fmt.Errorf("writing %s: %w", f.Name(), err)
+	return e.Close()
+}
+
+// snapshotParts returns the parts function of encodeRDB that emits sn's chunks, shard by shard.
+func snapshotParts(sn *keyspace.Snapshot) func(emit func([]byte) error) error {
+	return func(emit func([]byte) error) error {
+		for {
+			p, err := sn.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if errors.Is(err, keyspace.ErrSnapshotClosed) {
+				return errSaveAborted
+			}
+			if err != nil {
+				return err
+			}
+			if err := emit(p); err != nil {
+				return err
+			}
+		}
 	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("fsync %s: %w", f.Name(), err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("closing %s: %w", f.Name(), err)
-	}
-	return f.Name(), nil
 }
 
 // syncWriter fsyncs its file every 32 MB written (rdb-save-incremental-fsync), so the kernel never holds much
@@ -305,23 +332,7 @@ func (s *Server) startSave(bg bool) (*saveJob, error) {
 // runSave writes the job's snapshot to dbfilename and records the result.
 func (s *Server) runSave(job *saveJob) error {
 	path := s.rdbPath()
-	tmp, err := s.writeRDB(path, s.rdbConfig(), func(emit func([]byte) error) error {
-		for {
-			p, err := job.snap.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if errors.Is(err, keyspace.ErrSnapshotClosed) {
-				return errSaveAborted
-			}
-			if err != nil {
-				return err
-			}
-			if err := emit(p); err != nil {
-				return err
-			}
-		}
-	})
+	tmp, err := s.writeRDB(path, s.rdbConfig(), snapshotParts(job.snap))
 	job.snap.Close()
 	took := time.Since(job.start)
 	s.rdb.mu.Lock()

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -38,7 +39,13 @@ type replState struct {
 
 	replica  atomic.Bool  // the server is a replica (host != "")
 	readOnly atomic.Bool  // a replica that refuses clients' writes (replica-read-only)
-	offset   atomic.Int64 // master_repl_offset: on a replica, the offset of the primary's stream applied
+	offset   atomic.Int64 // master_repl_offset: the bytes of the replication stream (see replSink)
+
+	sink        *replSink      // the backlog and the replicas, once created; guarded by s.prop.mu
+	wg          sync.WaitGroup // the replicas' goroutines
+	good        atomic.Int64   // replicas online with a recent ACK (min-replicas-max-lag)
+	minReplicas atomic.Int64   // min-replicas-to-write
+	waits       waitState      // clients in WAIT
 }
 
 // initRepl sets up the replication state at start-up: a fresh id, and the link when replicaof is configured
@@ -81,7 +88,16 @@ func (s *Server) runReplication(ctx context.Context) error {
 		l.stop()
 		<-l.done
 	}
+	s.dropReplicas("server shutting down")
+	s.repl.wg.Wait()
 	return nil
+}
+
+// linkUp reports whether a replica's link is connected and streaming.
+func (s *Server) linkUp() bool {
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	return s.repl.link != nil && s.repl.link.state.Load() == linkConnected
 }
 
 // isReplica reports whether the server follows a primary.
@@ -152,6 +168,7 @@ func (s *Server) follow(host string, port int, wait bool) bool {
 			<-old.done
 		}
 	}
+	s.dropReplicas("the server became a replica") // they resync, from this server's primary's history
 	s.setLiveReplicaOf(host + " " + strconv.Itoa(port))
 	s.log.Info("replica of a primary", "addr", net.JoinHostPort(host, strconv.Itoa(port)))
 	s.repl.mu.Lock()
@@ -190,6 +207,10 @@ func (s *Server) promote(wait bool) {
 	}
 	id := s.repl.ids.ID
 	s.repl.mu.Unlock()
+	s.prop.mu.Lock()
+	s.prop.db[classIndex(toRepl)] = -1 // this server's own writes follow, with a SELECT first
+	s.prop.mu.Unlock()
+	s.dropReplicas("the server was promoted") // they learn the new id when they continue
 	s.setLiveReplicaOf("")
 	s.log.Info("primary mode enabled", "repl-id", id.String(), "offset", off)
 }
@@ -202,10 +223,30 @@ func cmdRole(c *client, args [][]byte) error {
 	s.repl.mu.Unlock()
 	w := c.w
 	if host == "" {
+		rs := s.replicaList()
 		w.WriteArrayLen(3)
 		w.WriteBulkString("master")
 		w.WriteInt(s.repl.offset.Load())
-		w.WriteArrayLen(0)
+		n := 0
+		for _, r := range rs {
+			if r.state.Load() == replicaOnline {
+				n++
+			}
+		}
+		w.WriteArrayLen(n)
+		for _, r := range rs {
+			if r.state.Load() != replicaOnline {
+				continue
+			}
+			ip, _, _ := net.SplitHostPort(r.addr)
+			if r.conf.ip != "" {
+				ip = r.conf.ip
+			}
+			w.WriteArrayLen(3)
+			w.WriteBulkString(ip)
+			w.WriteBulkString(strconv.Itoa(r.conf.port))
+			w.WriteBulkString(strconv.FormatInt(r.ackOff.Load(), 10))
+		}
 		return nil
 	}
 	state, off := linkConnect, int64(-1)
@@ -279,14 +320,28 @@ func (s *Server) infoReplication(b *infoBuf) {
 		b.int("slave_read_only", boolInt(s.repl.readOnly.Load()))
 		b.int("replica_announced", 1)
 	}
-	b.int("connected_slaves", 0)
+	rs := s.replicaList()
+	b.int("connected_slaves", int64(len(rs)))
+	if host == "" && s.repl.minReplicas.Load() > 0 {
+		b.int("min_slaves_good_slaves", s.repl.good.Load())
+	}
+	now := time.Now().UnixMilli()
+	for i, r := range rs {
+		ip, _, _ := net.SplitHostPort(r.addr)
+		if r.conf.ip != "" {
+			ip = r.conf.ip
+		}
+		b.str("slave"+strconv.Itoa(i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d", ip, r.conf.port,
+			replicaStateNames[r.state.Load()], r.ackOff.Load(), (now-r.ackTime.Load())/1000))
+	}
 	b.str("master_failover_state", "no-failover")
 	b.str("master_replid", ids.ID.String())
 	b.str("master_replid2", ids.ID2.String())
 	b.int("master_repl_offset", off)
 	b.int("second_repl_offset", ids.SecondOffset)
-	b.int("repl_backlog_active", 0)
+	first, histlen, active := s.backlogInfo()
+	b.int("repl_backlog_active", boolInt(active))
 	b.int("repl_backlog_size", s.config().ReplBacklogSize)
-	b.int("repl_backlog_first_byte_offset", 0)
-	b.int("repl_backlog_histlen", 0)
+	b.int("repl_backlog_first_byte_offset", first)
+	b.int("repl_backlog_histlen", int64(histlen))
 }

@@ -148,13 +148,15 @@ func (l *replLink) session() (synced bool, err error) {
 	}
 	switch reply.Kind {
 	case replproto.ReplyContinue:
-		if !l.locked(func() {
-			if s.repl.ids.Continue(reply.ID, offset) {
-				l.log.Info("primary continues under a new replication id", "repl-id", reply.ID.String())
-			}
-		}) {
+		changed := false
+		if !l.locked(func() { changed = s.repl.ids.Continue(reply.ID, offset) }) {
 			return false, l.ctx.Err()
 		}
+		if changed {
+			l.log.Info("primary continues under a new replication id", "repl-id", reply.ID.String())
+			s.dropReplicas("the primary's replication id changed") // they resync and learn it
+		}
+		s.ensureBacklog(false)
 		l.log.Info("partial resynchronisation accepted", "addr", l.addr, "offset", offset)
 	case replproto.ReplyFullResync, replproto.ReplyNotSupported:
 		l.log.Info("full resynchronisation", "addr", l.addr, "reply", reply.Line)
@@ -166,12 +168,11 @@ func (l *replLink) session() (synced bool, err error) {
 		if reply.Kind == replproto.ReplyNotSupported {
 			offset = 0
 		}
-		if !l.locked(func() {
-			s.repl.ids.FullResync(reply.ID)
-			s.repl.offset.Store(offset)
-		}) {
+		if !l.locked(func() { s.repl.ids.FullResync(reply.ID) }) {
 			return false, l.ctx.Err()
 		}
+		s.ensureBacklog(false)
+		s.resetStream(offset)
 		if l.master != nil {
 			l.master.db = 0
 		}
@@ -240,12 +241,14 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 	st := replproto.NewStream(rc.Reader(), offset)
 	st.Commands().Limits.MaxBulkLen = max(s.cfg.ProtoMaxBulkLen, 512<<20)
 	c := l.master
+	var applied []byte // the stream applied but not yet passed on (a transaction in progress)
 	for {
 		args, err := st.ReadCommand()
 		if err != nil {
 			return err
 		}
 		l.readOffset.Store(st.Offset())
+		applied = appendCommand(applied, args...)
 		if eqFold(args[0], "replconf") {
 			if len(args) >= 2 && eqFold(args[1], "getack") {
 				if err := l.ack(rc, st.CommandOffset()); err != nil {
@@ -261,7 +264,17 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 			}
 		}
 		if c.multi == nil {
-			s.repl.offset.Store(st.Offset())
+			// Pass the applied commands on to the backlog and this server's replicas, exactly as received
+			// (a primary sends commands as arrays of bulk strings, which appendCommand rebuilds byte for byte).
+			s.feedApplied(c.db, applied)
+			if off := st.Offset(); s.repl.offset.Load() != off {
+				l.log.Warn("stream offset mismatch, taking the primary's", "offset", off, "passed-on", s.repl.offset.Load())
+				s.repl.offset.Store(off)
+			}
+			applied = applied[:0]
+			if cap(applied) > 1<<20 {
+				applied = nil
+			}
 		}
 	}
 }

@@ -265,9 +265,14 @@ func (s *Server) Run(ctx context.Context) error {
 			})
 		}, func(error) { cancel() })
 	}
-	{ // Replication: the link to the primary while a replica (started and stopped by REPLICAOF too).
+	{ // Replication: the link to the primary while a replica (started and stopped by REPLICAOF too), and the
+		// replicas' connections.
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.runReplication(sctx) }, func(error) { cancel() })
+	}
+	{ // Replication cron: PINGs to replicas, their timeouts, the good replicas for min-replicas-to-write.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.replCron(sctx) }, func(error) { cancel() })
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())
