@@ -418,9 +418,9 @@ func (s *Server) infoStats(b *infoBuf) {
 		b.str(f, "0.00")
 	}
 	b.int("rejected_connections", st.rejected.Load())
-	for _, f := range []string{"sync_full", "sync_partial_ok", "sync_partial_err"} {
-		b.int(f, 0)
-	}
+	b.int("sync_full", s.repl.syncFull.Load())
+	b.int("sync_partial_ok", s.repl.syncPartialOK.Load())
+	b.int("sync_partial_err", s.repl.syncPartialErr.Load())
 	b.int("expired_keys", st.expired.Load())
 	b.str("expired_stale_perc", "0.00")
 	b.int("expired_time_cap_reached_count", 0)

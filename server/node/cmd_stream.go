@@ -819,6 +819,7 @@ func cmdXAck(c *client, args [][]byte) error {
 	}
 	if acked > 0 {
 		tx.UpdateSize(key)
+		c.changes(acked) // Matches Redis: no event, but each acknowledgement is a change (and propagates)
 	}
 	c.w.WriteInt(int64(acked))
 	return nil
@@ -1051,6 +1052,8 @@ func cmdXClaim(c *client, args [][]byte) error {
 		}
 		cons.ActiveTime = now
 		out = append(out, claimed{id, e, true})
+		// Matches Redis: each claim propagates as an XCLAIM with absolute values, not the command itself.
+		groupProp{c: c, key: key, group: args[2], consumer: args[3]}.claim(id, p.DeliveryCount, g.LastID, p.DeliveryTime)
 	}
 	tx.UpdateSize(key)
 	c.w.WriteArrayLen(len(out))
@@ -1142,6 +1145,11 @@ func cmdXAutoClaim(c *client, args [][]byte) error {
 			g.Ack(id)
 			deleted = append(deleted, id)
 			count--
+			if c.propagating() { // the entry leaves the PEL on replicas too
+				c.noPropagate()
+				c.alsoPropagate([]byte("XACK"), key, args[2], keyspace.AppendStreamID(nil, id))
+			}
+			c.changes(1)
 		case minIdle > 0 && now-p.DeliveryTime < minIdle:
 		default:
 			if cons == nil {
@@ -1156,6 +1164,7 @@ func cmdXAutoClaim(c *client, args [][]byte) error {
 			cons.ActiveTime = now
 			claimed = append(claimed, e)
 			count--
+			groupProp{c: c, key: key, group: args[2], consumer: args[3]}.claim(id, p.DeliveryCount, g.LastID, now)
 		}
 		if eof {
 			break
@@ -1662,7 +1671,7 @@ func (c *client) writeConsumerHistory(s *keyspace.Stream, g *keyspace.StreamGrou
 		writeStreamEntry(c.w, e)
 		p.DeliveryTime = now
 		p.DeliveryCount++
-		rp.claim(p.ID, p.DeliveryCount, g.LastID)
+		rp.claim(p.ID, p.DeliveryCount, g.LastID, now)
 	}
 }
 
@@ -1674,14 +1683,15 @@ type groupProp struct {
 	now                  int64
 }
 
-// claim propagates a delivery of id to the consumer: XCLAIM key group consumer 0 id TIME now RETRYCOUNT count
-// FORCE JUSTID LASTID last.
-func (rp groupProp) claim(id keyspace.StreamID, count uint64, last keyspace.StreamID) {
+// claim propagates a delivery of id to the consumer at time ms: XCLAIM key group consumer 0 id TIME ms
+// RETRYCOUNT count FORCE JUSTID LASTID last.
+func (rp groupProp) claim(id keyspace.StreamID, count uint64, last keyspace.StreamID, ms int64) {
 	if !rp.c.propagating() {
 		return
 	}
+	rp.c.noPropagate()
 	rp.c.alsoPropagate([]byte("XCLAIM"), rp.key, rp.group, rp.consumer, []byte("0"), keyspace.AppendStreamID(nil, id),
-		[]byte("TIME"), strconv.AppendInt(nil, rp.now, 10), []byte("RETRYCOUNT"), strconv.AppendUint(nil, count, 10),
+		[]byte("TIME"), strconv.AppendInt(nil, ms, 10), []byte("RETRYCOUNT"), strconv.AppendUint(nil, count, 10),
 		[]byte("FORCE"), []byte("JUSTID"), []byte("LASTID"), keyspace.AppendStreamID(nil, last))
 }
 
@@ -1709,7 +1719,7 @@ func (c *client) deliverNew(s *keyspace.Stream, g *keyspace.StreamGroup, cons *k
 		if !noAck {
 			g.Deliver(cons, e.ID, now)
 			cons.ActiveTime = now
-			rp.claim(e.ID, 1, e.ID)
+			rp.claim(e.ID, 1, e.ID, now)
 		}
 	}
 	if len(list) > 0 {

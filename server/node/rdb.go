@@ -196,7 +196,7 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	if s.config().RDBIncrFsync {
 		w = &syncWriter{f: f}
 	}
-	if err := s.encodeRDB(w, cfg, parts); err != nil {
+	if err := s.encodeRDB(w, cfg, nil, parts); err != nil {
 		return "", fmt.Errorf("writing %s: %w", f.Name(), err)
 	}
 	if err := f.Sync(); err != nil {
@@ -208,14 +208,15 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	return f.Name(), nil
 }
 
-// encodeRDB writes an RDB file to w: the aux fields, then every part that parts emits (chunks made by the
-// serialiser). Files and a replica's full copy are written by it.
-func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, parts func(emit func([]byte) error) error) error {
+// encodeRDB writes an RDB file to w: the aux fields (with extra ones after the usual), then every part that
+// parts emits (chunks made by the serialiser). Files and a replica's full copy are written by it.
+func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, extra [][2]string, parts func(emit func([]byte) error) error) error {
 	e := rdbfmt.NewEncoder(w, cfg)
-	aux := [][2]string{
+	aux := append([][2]string{
 		{"redis-ver", RedisVersion}, {"redis-bits", "64"}, {"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
-		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)}, {"aof-base", "0"},
-	}
+		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)},
+	}, extra...)
+	aux = append(aux, [2]string{"aof-base", "0"})
 	for _, a := range aux {
 		e.Aux([]byte(a[0]), []byte(a[1]))
 	}

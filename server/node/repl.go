@@ -46,6 +46,8 @@ type replState struct {
 	good        atomic.Int64   // replicas online with a recent ACK (min-replicas-max-lag)
 	minReplicas atomic.Int64   // min-replicas-to-write
 	waits       waitState      // clients in WAIT
+
+	syncFull, syncPartialOK, syncPartialErr atomic.Int64 // INFO stats: the resyncs served to replicas
 }
 
 // initRepl sets up the replication state at start-up: a fresh id, and the link when replicaof is configured

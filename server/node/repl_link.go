@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/carminedb/carmine/keyspace"
+	"github.com/carminedb/carmine/rdbfmt"
 	"github.com/carminedb/carmine/replproto"
 )
 
@@ -161,7 +162,8 @@ func (l *replLink) session() (synced bool, err error) {
 	case replproto.ReplyFullResync, replproto.ReplyNotSupported:
 		l.log.Info("full resynchronisation", "addr", l.addr, "reply", reply.Line)
 		l.state.Store(linkSync)
-		if err := l.fullSync(rc); err != nil {
+		streamDB, err := l.fullSync(rc)
+		if err != nil {
 			return false, err
 		}
 		offset = reply.Offset
@@ -173,9 +175,10 @@ func (l *replLink) session() (synced bool, err error) {
 		}
 		s.ensureBacklog(false)
 		s.resetStream(offset)
-		if l.master != nil {
-			l.master.db = 0
+		if l.master == nil {
+			l.master = s.newFakeClient()
 		}
+		l.master.db = streamDB
 	default:
 		return false, fmt.Errorf("primary answered PSYNC with %q", reply.Line)
 	}
@@ -280,18 +283,18 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 }
 
 // fullSync receives the primary's full copy into a temp file, renames it over dbfilename and loads it in
-// place of every database.
-func (l *replLink) fullSync(rc *replproto.Conn) error {
+// place of every database. It returns the database the primary's stream has selected (repl-stream-db).
+func (l *replLink) fullSync(rc *replproto.Conn) (int, error) {
 	s := l.s
 	p, err := rc.ReadPayload()
 	if err != nil {
-		return fmt.Errorf("reading the payload's preamble: %w", err)
+		return 0, fmt.Errorf("reading the payload's preamble: %w", err)
 	}
 	l.syncTotal.Store(p.Preamble().Size)
 	l.syncRead.Store(0)
 	f, err := os.CreateTemp(s.cfg.Dir, "temp-*.rdb")
 	if err != nil {
-		return fmt.Errorf("creating a temp file for the payload: %w", err)
+		return 0, fmt.Errorf("creating a temp file for the payload: %w", err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
@@ -301,7 +304,7 @@ func (l *replLink) fullSync(rc *replproto.Conn) error {
 		if n > 0 {
 			if _, err := f.Write(buf[:n]); err != nil {
 				f.Close()
-				return fmt.Errorf("writing the payload: %w", err)
+				return 0, fmt.Errorf("writing the payload: %w", err)
 			}
 			l.syncRead.Add(int64(n))
 		}
@@ -310,27 +313,50 @@ func (l *replLink) fullSync(rc *replproto.Conn) error {
 		}
 		if rerr != nil {
 			f.Close()
-			return fmt.Errorf("reading the payload: %w", rerr)
+			return 0, fmt.Errorf("reading the payload: %w", rerr)
 		}
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("fsync of the payload: %w", err)
+		return 0, fmt.Errorf("fsync of the payload: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return 0, err
 	}
 	l.log.Info("payload received", "bytes", p.N())
 	if l.ctx.Err() != nil {
-		return l.ctx.Err()
+		return 0, l.ctx.Err()
 	}
 	s.rdb.mu.Lock()
-	err = commitRDB(tmp, filepath.Join(s.cfg.Dir, s.config().DBFilename))
+	path := filepath.Join(s.cfg.Dir, s.config().DBFilename)
+	err = commitRDB(tmp, path)
 	s.rdb.mu.Unlock()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.loadPrimaryCopy()
+	return streamDBOf(path), s.loadPrimaryCopy()
+}
+
+// streamDBOf reads the repl-stream-db aux field of the RDB file at path: the database a primary's stream has
+// selected when its payload was taken (0 when absent).
+func streamDBOf(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	d := rdbfmt.NewDecoder(f)
+	for {
+		rec, err := d.Next()
+		aux, ok := rec.(*rdbfmt.Aux)
+		if err != nil || !ok {
+			return 0
+		}
+		if string(aux.Key) == "repl-stream-db" {
+			db, _ := strconv.Atoi(string(aux.Value))
+			return db
+		}
+	}
 }
 
 // loadPrimaryCopy empties every database and loads dbfilename, holding every key meanwhile, as a replica

@@ -363,10 +363,12 @@ func (s *Server) tryContinue(r *replica, replid string, next int64) bool {
 	d := replproto.Decide(ids, b, replid, next)
 	if !d.Continue {
 		if d.Reason != "" {
+			s.repl.syncPartialErr.Add(1)
 			s.log.Named("repl").Info("partial resynchronisation not possible", "addr", r.addr, "reason", d.Reason)
 		}
 		return false
 	}
+	s.repl.syncPartialOK.Add(1)
 	id := ids.ID
 	if !r.conf.capaPSYNC2 {
 		id = replproto.ID{}
@@ -387,6 +389,7 @@ func (s *Server) tryContinue(r *replica, replid string, next int64) bool {
 // fullSync sends the replica a full copy: +FULLRESYNC, the payload of a snapshot taken at a cut of the stream,
 // and, once acknowledged, what the stream buffered meanwhile.
 func (s *Server) fullSync(r *replica, legacy bool) error {
+	s.repl.syncFull.Add(1)
 	s.ensureBacklog(true)
 	timeout := time.Duration(s.config().ReplTimeout) * time.Second
 	cfg := s.rdbConfig()
@@ -394,6 +397,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 	var sn *keyspace.Snapshot
 	var offset int64
 	var id replproto.ID
+	streamDB := 0
 	for deadline := time.Now().Add(timeout); ; {
 		tx := s.ks.BeginAll(0)
 		snap, err := tx.StartSnapshot(s.serialiser(cfg, &keys))
@@ -401,7 +405,13 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 			s.prop.mu.Lock()
 			offset = s.repl.offset.Load()
 			s.repl.sink.replicas = append(s.repl.sink.replicas, r)
-			s.prop.db[classIndex(toRepl)] = -1 // the replica's stream starts with a SELECT
+			if s.isReplica() {
+				// A replica passes its primary's stream on as it is, with no SELECT of its own: the payload
+				// tells the database that stream has selected (repl-stream-db), as Redis's does.
+				streamDB = max(s.prop.db[classIndex(toRepl)], 0)
+			} else {
+				s.prop.db[classIndex(toRepl)] = -1 // the replica's stream starts with a SELECT
+			}
 			s.prop.mu.Unlock()
 			s.repl.mu.Lock()
 			id = s.repl.ids.ID
@@ -423,6 +433,8 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	aux := [][2]string{{"repl-stream-db", strconv.Itoa(streamDB)}, {"repl-id", id.String()},
+		{"repl-offset", strconv.FormatInt(offset, 10)}}
 	r.state.Store(replicaSendBulk)
 	w := bufio.NewWriterSize(&deadlineWriter{conn: r.conn, timeout: timeout}, 64<<10)
 	if !legacy {
@@ -435,7 +447,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 			return err
 		}
 		w.Write(replproto.AppendPreamble(nil, replproto.Preamble{Size: -1, Mark: mark}))
-		if err := s.encodeRDB(w, cfg, parts); err != nil {
+		if err := s.encodeRDB(w, cfg, aux, parts); err != nil {
 			return err
 		}
 		w.Write(mark[:])
@@ -452,7 +464,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 		}
 	} else {
 		var buf bytes.Buffer
-		if err := s.encodeRDB(&buf, cfg, parts); err != nil {
+		if err := s.encodeRDB(&buf, cfg, aux, parts); err != nil {
 			return err
 		}
 		w.Write(replproto.AppendPreamble(nil, replproto.Preamble{Size: int64(buf.Len())}))

@@ -1,0 +1,130 @@
+package node
+
+import (
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/server/difftest"
+)
+
+// replicaOf is a startServer option that makes the server a replica of addr.
+func replicaOf(addr string) func(*Config) {
+	host, port, _ := strings.Cut(addr, ":")
+	return func(c *Config) { c.ReplicaOf = host + " " + port }
+}
+
+// TestChainedReplicasPSYNC2 runs a chain of Carmine servers, P <- R1 <- R2: the chain stays in sync through
+// mixed writes; a cut link resyncs partially; R1 promoted keeps R2 (partially, under R1's new id), and P made
+// a replica of R1 continues partially too, as PSYNC2 allows.
+func TestChainedReplicasPSYNC2(t *testing.T) {
+	p, pAddr := startServer(t)
+	_, r1Addr := startServer(t, replicaOf(pAddr))
+	_, r2Addr := startServer(t, replicaOf(r1Addr))
+	pc, r1c, r2c := difftest.Dial(t, pAddr), difftest.Dial(t, r1Addr), difftest.Dial(t, r2Addr)
+	stat := func(c *difftest.Conn, f string) string { return infoField(c, "stats", f) }
+
+	fillAllTypes(t, pc)
+	rng := rand.New(rand.NewPCG(5, 6))
+	writeMix(t, pc, rng, 1000)
+	waitCaughtUp(t, pc, r1c)
+	waitCaughtUp(t, pc, r2c) // the chain passes the stream on byte for byte: the same offsets
+	sameData(t, pc, r1c)
+	sameData(t, pc, r2c)
+	assert.Equal(t, "1", stat(pc, "sync_full"))
+	assert.Equal(t, "1", stat(r1c, "sync_full"))
+
+	// A cut link: R1 continues from its offset.
+	rs := p.replicaList()
+	require.Len(t, rs, 1)
+	rs[0].close("cut by the test")
+	writeMix(t, pc, rng, 300)
+	waitCaughtUp(t, pc, r1c)
+	waitCaughtUp(t, pc, r2c)
+	sameData(t, pc, r2c)
+	assert.Equal(t, "1", stat(pc, "sync_full"))
+	assert.Equal(t, "1", stat(pc, "sync_partial_ok"))
+
+	// R1 promoted: R2 continues from it under its new id.
+	require.Equal(t, "+OK", difftest.Format(r1c.Do("REPLICAOF", "NO", "ONE")))
+	assert.Equal(t, "master", infoField(r1c, "replication", "role"))
+	assert.Equal(t, infoField(pc, "replication", "master_replid"), infoField(r1c, "replication", "master_replid2"))
+	writeMix(t, r1c, rng, 300)
+	waitCaughtUp(t, r1c, r2c)
+	sameData(t, r1c, r2c)
+	assert.Equal(t, infoField(r1c, "replication", "master_replid"), infoField(r2c, "replication", "master_replid"))
+
+	// P, with nothing written since, follows R1 and continues too.
+	host, port, _ := strings.Cut(r1Addr, ":")
+	require.Equal(t, "+OK", difftest.Format(pc.Do("REPLICAOF", host, port)))
+	waitCaughtUp(t, r1c, pc)
+	sameData(t, r1c, pc)
+	assert.Equal(t, "1", stat(r1c, "sync_full")) // R2's first sync only
+	assert.Equal(t, "2", stat(r1c, "sync_partial_ok"))
+	assert.Equal(t, "(error) READONLY You can't write against a read only replica.", difftest.Format(pc.Do("SET", "k", "v")))
+	assert.Equal(t, `+OK Already connected to specified master`, difftest.Format(pc.Do("REPLICAOF", host, port)))
+	assert.Equal(t, `"`+host+` `+port+`"`, difftest.Format(pc.Do("CONFIG", "GET", "replicaof").Elems[1]))
+}
+
+// TestWaitReplicaDown checks WAIT: it answers at once when enough replicas acknowledged, blocks until its
+// timeout when a replica is down and answers how many acknowledged, and min-replicas-to-write refuses writes
+// without enough good replicas.
+func TestWaitReplicaDown(t *testing.T) {
+	ioModes(t, func(t *testing.T, mode func(*Config)) {
+		_, pAddr := startServer(t, mode)
+		r, rAddr := startServer(t, replicaOf(pAddr))
+		pc, rc := difftest.Dial(t, pAddr), difftest.Dial(t, rAddr)
+		pc.Do("SET", "a", "1")
+		waitCaughtUp(t, pc, rc)
+		assert.Equal(t, "(integer) 1", difftest.Format(pc.Do("WAIT", "1", "0")))
+		assert.Equal(t, "(integer) 1", difftest.Format(pc.Do("WAIT", "2", "100")), "one replica of two, after 100 ms")
+
+		// Parallel WAITs are all answered by the ACKs.
+		others := make([]*difftest.Conn, 3)
+		for i := range others {
+			others[i] = difftest.Dial(t, pAddr)
+			others[i].Do("SET", "k"+strconv.Itoa(i), "v")
+			others[i].Send("WAIT", "1", "5000")
+		}
+		for _, o := range others {
+			assert.Equal(t, "(integer) 1", difftest.Format(o.Receive()))
+		}
+
+		r.Close()
+		require.Eventually(t, func() bool { return infoField(pc, "replication", "connected_slaves") == "0" },
+			5*time.Second, 10*time.Millisecond)
+		pc.Do("SET", "b", "2")
+		start := time.Now()
+		assert.Equal(t, "(integer) 0", difftest.Format(pc.Do("WAIT", "1", "200")))
+		assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond)
+
+		assert.Equal(t, "+OK", difftest.Format(pc.Do("CONFIG", "SET", "min-replicas-to-write", "1")))
+		assert.Equal(t, "(error) NOREPLICAS Not enough good replicas to write.", difftest.Format(pc.Do("SET", "c", "3")))
+		assert.Equal(t, `"2"`, difftest.Format(pc.Do("GET", "b")))
+	})
+}
+
+// TestReplicaNeverReads checks that a replica that never reads its stream is disconnected once its buffer
+// passes the replica class of client-output-buffer-limit.
+func TestReplicaNeverReads(t *testing.T) {
+	_, pAddr := startServer(t, func(c *Config) { c.OutputLimits[classReplica] = outputLimit{Hard: 1 << 20} })
+	pc := difftest.Dial(t, pAddr)
+	nc, err := net.Dial("tcp", pAddr)
+	require.NoError(t, err)
+	t.Cleanup(func() { nc.Close() })
+	_, err = nc.Write([]byte("*5\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n$4\r\ncapa\r\n$6\r\npsync2\r\n*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return infoField(pc, "replication", "connected_slaves") == "1" },
+		5*time.Second, 10*time.Millisecond)
+	val := strings.Repeat("x", 64<<10)
+	for i := 0; i < 200 && infoField(pc, "replication", "connected_slaves") == "1"; i++ {
+		pc.Do("SET", "k"+strconv.Itoa(i), val)
+	}
+	assert.Equal(t, "0", infoField(pc, "replication", "connected_slaves"))
+}
