@@ -244,23 +244,37 @@ func waitCaughtUp(t testing.TB, primary, replica *difftest.Conn) {
 	}, 20*time.Second, 20*time.Millisecond, "replica never caught up")
 }
 
-// TestReplicaOfRedis runs Carmine as a replica of a real Redis: a full sync of every type and encoding, then
-// a stream of mixed writes, compared key by key; writes are refused, ROLE and INFO report the link.
+// syncThenMix waits until replica caught up with primary and compares them, then sends a mix of writes to
+// primary, waits and compares again.
+func syncThenMix(t *testing.T, primary, replica *difftest.Conn, rng *rand.Rand) {
+	t.Helper()
+	waitCaughtUp(t, primary, replica)
+	sameData(t, primary, replica)
+	writeMix(t, primary, rng, 2000)
+	waitCaughtUp(t, primary, replica)
+	sameData(t, primary, replica)
+}
+
+// TestReplicaOfRedis runs Carmine as a replica of a real Redis with a password (masterauth): a full sync of
+// every type and encoding, then a stream of mixed writes, compared key by key; a cut link and a partial
+// resync, and more writes; writes are refused, ROLE and INFO report the link.
 func TestReplicaOfRedis(t *testing.T) {
-	redis := difftest.StartRedis(t, "--repl-diskless-sync", "no")
+	redis := difftest.StartRedis(t, "--repl-diskless-sync", "no", "--requirepass", "s3cret")
 	primary := difftest.Dial(t, redis.Addr)
+	require.Equal(t, "+OK", difftest.Format(primary.Do("AUTH", "s3cret")))
 	fillAllTypes(t, primary)
 
 	host, port, _ := strings.Cut(redis.Addr, ":")
-	_, addr := startServer(t, func(c *Config) { c.ReplicaOf = host + " " + port })
+	_, addr := startServer(t, replicaOf(redis.Addr), func(c *Config) { c.MasterAuth = "s3cret" })
 	replica := difftest.Dial(t, addr)
-	waitCaughtUp(t, primary, replica)
-	sameData(t, primary, replica)
-
 	rng := rand.New(rand.NewPCG(1, 2))
-	writeMix(t, primary, rng, 3000)
-	waitCaughtUp(t, primary, replica)
-	sameData(t, primary, replica)
+	syncThenMix(t, primary, replica, rng)
+
+	// A cut link: the replica continues from its offset.
+	require.Equal(t, "(integer) 1", difftest.Format(primary.Do("CLIENT", "KILL", "TYPE", "replica")))
+	syncThenMix(t, primary, replica, rng)
+	assert.Equal(t, "1", infoField(primary, "stats", "sync_full"))
+	assert.Equal(t, "1", infoField(primary, "stats", "sync_partial_ok"))
 
 	assert.Equal(t, "(error) READONLY You can't write against a read only replica.", difftest.Format(replica.Do("SET", "a", "b")))
 	role := replica.Do("ROLE")
@@ -271,23 +285,26 @@ func TestReplicaOfRedis(t *testing.T) {
 }
 
 // TestRedisReplicaOfCarmine runs a real Redis as a replica of Carmine: a full sync of every type and
-// encoding, then a stream of mixed writes, compared key by key; WAIT counts the replica, and INFO and ROLE
-// show it.
+// encoding, then a stream of mixed writes, compared key by key; a cut link and a partial resync, and more
+// writes; WAIT counts the replica, and INFO and ROLE show it.
 func TestRedisReplicaOfCarmine(t *testing.T) {
-	_, addr := startServer(t)
+	srv, addr := startServer(t)
 	primary := difftest.Dial(t, addr)
 	fillAllTypes(t, primary)
 
 	host, port, _ := strings.Cut(addr, ":")
 	redis := difftest.StartRedis(t, "--replicaof", host, port)
 	replica := difftest.Dial(t, redis.Addr)
-	waitCaughtUp(t, primary, replica)
-	sameData(t, primary, replica)
-
 	rng := rand.New(rand.NewPCG(3, 4))
-	writeMix(t, primary, rng, 3000)
-	waitCaughtUp(t, primary, replica)
-	sameData(t, primary, replica)
+	syncThenMix(t, primary, replica, rng)
+
+	// A cut link: Redis continues from its offset.
+	rs := srv.replicaList()
+	require.Len(t, rs, 1)
+	rs[0].close("cut by the test")
+	syncThenMix(t, primary, replica, rng)
+	assert.Equal(t, "1", infoField(primary, "stats", "sync_full"))
+	assert.Equal(t, "1", infoField(primary, "stats", "sync_partial_ok"))
 
 	assert.Equal(t, "(integer) 1", difftest.Format(primary.Do("WAIT", "1", "5000")))
 	assert.Equal(t, "1", infoField(primary, "replication", "connected_slaves"))
