@@ -146,7 +146,7 @@ func TestDiffPropagate(t *testing.T) {
 		{"geo", cmds("GEOADD g 13.361389 38.115556 Palermo", "GEOADD g XX CH 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",
 			"GEOADD g NX 13.361389 38.115556 Palermo", "GEOSEARCHSTORE g2 g FROMLONLAT 15 37 BYRADIUS 200 km")},
 		{"stream", cmds("XADD st 1-1 f v", "XADD st 2-1 f v", "XDEL st 1-1", "XTRIM st MAXLEN 1", "XGROUP CREATE st g 0", "XGROUP CREATECONSUMER st g c", "XSETID st 5-0")},
-		{"other", cmds("SET src v", "DUMP src", "RPUSH sl 3 1 2", "OBJECT FREQ sl", "TOUCH sl", "PERSIST sl")},
+		{"other", cmds("SET src v", "DUMP src", "RPUSH sl 3 1 2", "OBJECT FREQ sl", "TOUCH sl", "PERSIST sl", "SORT nothing STORE dst", "SORT sl STORE sorted", "SORT_RO sl")},
 		{"flush", cmds("SET fl 1", "FLUSHDB", "FLUSHDB", "SET fl 1", "FLUSHALL")},
 		{"multi", cmds("MULTI", "SET m1 1", "INCR m2", "EXEC", "MULTI", "SET m1 1", "EXEC", "MULTI", "GET m1", "EXEC", "MULTI", "SET m3 1 EX 100", "SPOP nothing", "RPUSH ml a", "BLPOP ml 0", "EXEC")},
 		{"multi-select", cmds("MULTI", "SET m1 2", "SELECT 5", "SET m5 2", "EXEC", "SELECT 0")},

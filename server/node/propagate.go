@@ -347,13 +347,13 @@ func (s *Server) newFakeClient() *client {
 }
 
 // apply runs one command of a replayed stream on a fake client: MULTI queues as usual, and EXEC runs the queue.
-// It returns the command's error, or for EXEC the first error among the queued commands' replies.
+// It returns the command's error reply, or for EXEC the first error among the queued commands' replies.
 func (c *client) apply(args [][]byte) error {
 	defer c.w.Discard()
 	c.applyErr = nil
 	cmd, err := c.lookup(args)
 	if err != nil {
-		return err
+		return errorReply(err)
 	}
 	c.cmd, c.argv = cmd, args
 	if c.multi != nil && queuesInMulti(cmd) {
@@ -361,7 +361,10 @@ func (c *client) apply(args [][]byte) error {
 		return nil
 	}
 	if err := c.call(cmd, args); err != nil {
-		return err
+		return errorReply(err)
 	}
-	return c.applyErr
+	if c.applyErr != nil {
+		return c.applyErr
+	}
+	return nil
 }
