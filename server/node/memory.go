@@ -26,6 +26,7 @@ func (s *Server) applyLiveConfig() {
 	s.protectedMode.Store(cfg.ProtectedMode == "yes")
 	s.repl.readOnly.Store(cfg.ReplicaReadOnly)
 	s.repl.minReplicas.Store(int64(cfg.MinReplicas))
+	s.resizeBacklog(cfg.ReplBacklogSize)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/difftest"
 )
 
@@ -127,4 +128,78 @@ func TestReplicaNeverReads(t *testing.T) {
 		pc.Do("SET", "k"+strconv.Itoa(i), val)
 	}
 	assert.Equal(t, "0", infoField(pc, "replication", "connected_slaves"))
+}
+
+// TestLinkCutMidPayload checks that a replica whose primary goes away in the middle of the payload keeps its
+// data and retries: a fake primary answers the handshake, sends half a payload and hangs up.
+func TestLinkCutMidPayload(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	attempts := make(chan string, 8)
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				rd := resp.NewCommandReader(nc)
+				for {
+					args, err := rd.ReadCommand()
+					if err != nil {
+						return
+					}
+					switch strings.ToUpper(string(args[0])) {
+					case "PING":
+						nc.Write([]byte("+PONG\r\n"))
+					case "REPLCONF":
+						nc.Write([]byte("+OK\r\n"))
+					case "PSYNC":
+						attempts <- string(args[1]) + " " + string(args[2])
+						nc.Write([]byte("+FULLRESYNC " + strings.Repeat("a", 40) + " 100\r\n$1000\r\nREDIS0011"))
+						return // cut in the middle of the payload
+					}
+				}
+			}()
+		}
+	}()
+	srv, addr := startServer(t)
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "mine", "kept")
+	host, port, _ := strings.Cut(ln.Addr().String(), ":")
+	require.Equal(t, "+OK", difftest.Format(c.Do("REPLICAOF", host, port)))
+	first := <-attempts
+	assert.True(t, strings.HasSuffix(first, " 1"), "PSYNC from its own id and offset+1: %s", first)
+	<-attempts // it retried
+	assert.Equal(t, `"kept"`, difftest.Format(c.Do("GET", "mine")), "nothing loaded from a cut payload")
+	assert.Equal(t, "down", infoField(c, "replication", "master_link_status"))
+	assert.Equal(t, "+OK", difftest.Format(c.Do("REPLICAOF", "NO", "ONE")))
+	assert.False(t, srv.isReplica())
+	assert.Equal(t, "+OK", difftest.Format(c.Do("SET", "mine", "writable again")))
+}
+
+// TestPrimaryRestartFullResync restarts Carmine under a real Redis replica: the new server has a new history,
+// so Redis resyncs fully and ends with the new data set.
+func TestPrimaryRestartFullResync(t *testing.T) {
+	srv, addr := startServer(t)
+	primary := difftest.Dial(t, addr)
+	primary.Do("SET", "old", "1")
+	host, port, _ := strings.Cut(addr, ":")
+	redis := difftest.StartRedis(t, "--replicaof", host, port)
+	replica := difftest.Dial(t, redis.Addr)
+	waitCaughtUp(t, primary, replica)
+	require.Equal(t, `"1"`, difftest.Format(replica.Do("GET", "old")))
+
+	srv.Close()
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	_, addr2 := startServer(t, func(c *Config) { c.Port = n })
+	primary2 := difftest.Dial(t, addr2)
+	primary2.Do("SET", "new", "2")
+	waitCaughtUp(t, primary2, replica)
+	sameData(t, primary2, replica)
+	assert.Equal(t, "1", infoField(primary2, "stats", "sync_full"))
+	assert.Equal(t, "(nil bulk)", difftest.Format(replica.Do("GET", "old")))
 }

@@ -172,6 +172,15 @@ func (s *Server) ensureBacklog(newID bool) {
 	s.attachSink(toRepl, k)
 }
 
+// resizeBacklog applies repl-backlog-size to the backlog, if there is one.
+func (s *Server) resizeBacklog(size int64) {
+	s.prop.mu.Lock()
+	if k := s.repl.sink; k != nil && int64(k.backlog.Size()) != size {
+		k.backlog.Resize(int(size))
+	}
+	s.prop.mu.Unlock()
+}
+
 // dropReplicas disconnects every replica, so that they resync with this server's new history.
 func (s *Server) dropReplicas(why string) {
 	s.prop.mu.Lock()
