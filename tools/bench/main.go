@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 )
@@ -106,18 +107,19 @@ func main() {
 		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the first memory row (0: skip that row, -1: skip every memory row)")
 		fanSubs   = flag.Int("fanout-subscribers", 50, "subscribers of the PUBLISH fan-out row (0: skip it)")
 		pin       = flag.Bool("pin", false, "pin the servers to CPU 0 and redis-benchmark to CPU 1 with taskset, for steadier numbers")
+		replicas  = flag.Int("replicas", 2, "replicas attached for the SET-with-replicas row, which also prints the largest replica lag in bytes (0: skip it)")
 	)
 	flag.Parse()
 	if *pin {
 		pinServer, pinClient = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
 	}
-	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs); err != nil {
+	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs, *replicas); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs int) error {
+func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs, replicas int) error {
 	tmp, err := os.MkdirTemp("", "carmine-bench-")
 	if err != nil {
 		return err
@@ -191,6 +193,31 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(tw, "\npub/sub\tredis msgs/s\tcarmine msgs/s\tratio\t\t\t\n")
 		fmt.Fprintf(tw, "PUBLISH fan-out to %d subscribers\t%.0f\t%.0f\t%.2f\t\t\t\n", fanSubs, rm.rps, cm.rps, cm.rps/rm.rps)
+	}
+	if replicas > 0 && (only == "" || strings.Contains("set with replicas", strings.ToLower(only))) {
+		var r, c []result
+		var lag [2]int64
+		for i := 0; i < rounds; i++ {
+			for j, s := range []struct {
+				srv  *server
+				bin  string
+				args func(int, string) []string
+			}{{redis, redisBin, redisArgs}, {carmine, serverBin, carmineArgs}} {
+				res, l, err := replicated(s.srv, s.bin, benchBin, tmp, s.args, replicas, requests)
+				if err != nil {
+					return fmt.Errorf("SET with replicas on %s: %w", s.srv.name, err)
+				}
+				lag[j] = max(lag[j], l)
+				if j == 0 {
+					r = append(r, res)
+				} else {
+					c = append(c, res)
+				}
+			}
+		}
+		rm, cm := median(r), median(c)
+		fmt.Fprintf(tw, "\nreplication\tredis ops/s\tcarmine ops/s\tratio\tredis max lag B\tcarmine max lag B\t\n")
+		fmt.Fprintf(tw, "SET c=50 with %d replicas\t%.0f\t%.0f\t%.2f\t%d\t%d\t\n", replicas, rm.rps, cm.rps, cm.rps/rm.rps, lag[0], lag[1])
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -339,12 +366,19 @@ func load(port, n int, cmd func(w *bufio.Writer, i int)) error {
 
 // usedMemory asks a server for INFO memory's used_memory.
 func usedMemory(port int) (int64, error) {
+	return infoInt(port, "memory", "used_memory")
+}
+
+// infoInt reads one integer field of an INFO section of the server on port.
+func infoInt(port int, section, field string) (int64, error) {
 	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close()
-	if _, err := conn.Write([]byte("*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n")); err != nil {
+	w := bufio.NewWriter(conn)
+	writeCommand(w, "INFO", section)
+	if err := w.Flush(); err != nil {
 		return 0, err
 	}
 	r := bufio.NewReader(conn)
@@ -361,11 +395,68 @@ func usedMemory(port int) (int64, error) {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(body), "\r\n") {
-		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			return strconv.ParseInt(v, 10, 64)
 		}
 	}
-	return 0, errors.New("no used_memory in INFO memory")
+	return 0, fmt.Errorf("no %s in INFO %s", field, section)
+}
+
+// replicated measures SET on a primary with replicas of the same server attached: redis-benchmark's ops/s
+// and p99, and the largest replica lag in bytes (master_repl_offset minus a replica's slave_repl_offset)
+// sampled every 50 ms during the run.
+func replicated(s *server, bin, benchBin, dir string, args func(int, string) []string, replicas, requests int) (result, int64, error) {
+	var rs []*server
+	defer func() {
+		for _, r := range rs {
+			r.stop()
+		}
+	}()
+	for i := range replicas {
+		r, err := startServer(s.name+"-replica", bin, filepath.Join(dir, s.name+"-replica-"+strconv.Itoa(i)),
+			func(port int, dir string) []string {
+				return append(args(port, dir), "--replicaof", "127.0.0.1", strconv.Itoa(s.port))
+			})
+		if err != nil {
+			return result{}, 0, err
+		}
+		rs = append(rs, r)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, err := infoInt(s.port, "replication", "connected_slaves")
+		if err == nil && n == int64(replicas) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return result{}, 0, fmt.Errorf("%d replicas of %s did not connect", replicas, s.name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var maxLag atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			top, err := infoInt(s.port, "replication", "master_repl_offset")
+			for _, r := range rs {
+				off, err2 := infoInt(r.port, "replication", "slave_repl_offset")
+				if err == nil && err2 == nil && top-off > maxLag.Load() {
+					maxLag.Store(top - off)
+				}
+			}
+		}
+	}()
+	res, err := benchmark(benchBin, s.port, requests, []string{"-c", "50", "-r", "100000", "-t", "set"}, "SET")
+	close(stop)
+	<-sampled
+	return res, maxLag.Load(), err
 }
 
 // fanout measures pub/sub delivery: subs connections subscribe to one channel, one connection publishes
