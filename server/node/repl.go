@@ -42,6 +42,7 @@ type replState struct {
 	offset   atomic.Int64 // master_repl_offset: the bytes of the replication stream (see replSink)
 
 	sink        *replSink      // the backlog and the replicas, once created; guarded by s.prop.mu
+	applyMu     sync.Mutex     // a replica's link holds it from applying a command to passing it on (see fullSync)
 	wg          sync.WaitGroup // the replicas' goroutines
 	good        atomic.Int64   // replicas online with a recent ACK (min-replicas-max-lag)
 	minReplicas atomic.Int64   // min-replicas-to-write

@@ -203,3 +203,29 @@ func TestPrimaryRestartFullResync(t *testing.T) {
 	assert.Equal(t, "1", infoField(primary2, "stats", "sync_full"))
 	assert.Equal(t, "(nil bulk)", difftest.Format(replica.Do("GET", "old")))
 }
+
+// TestSubReplicaSyncUnderLoad starts a replica of a replica while the top primary takes writes: the middle
+// replica's snapshot and the stream it passes on meet exactly (no command lost or applied twice).
+func TestSubReplicaSyncUnderLoad(t *testing.T) {
+	_, pAddr := startServer(t)
+	_, r1Addr := startServer(t, replicaOf(pAddr))
+	pc, r1c := difftest.Dial(t, pAddr), difftest.Dial(t, r1Addr)
+	pc.Do("SET", "warm", "1")
+	waitCaughtUp(t, pc, r1c)
+	send := func(n int) {
+		for i := range n {
+			pc.Send("INCR", "n")
+			pc.Send("RPUSH", "l", strconv.Itoa(i))
+		}
+	}
+	send(3000)
+	_, r2Addr := startServer(t, replicaOf(r1Addr))
+	send(3000)
+	for range 2 * 6000 {
+		pc.Receive()
+	}
+	r2c := difftest.Dial(t, r2Addr)
+	waitCaughtUp(t, pc, r2c)
+	sameData(t, pc, r2c)
+	assert.Equal(t, `"6000"`, difftest.Format(r2c.Do("GET", "n")))
+}

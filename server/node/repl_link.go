@@ -258,8 +258,11 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 					return err
 				}
 			}
-		} else {
+		}
+		s.repl.applyMu.Lock()
+		if !eqFold(args[0], "replconf") {
 			if l.ctx.Err() != nil {
+				s.repl.applyMu.Unlock()
 				return l.ctx.Err()
 			}
 			if err := c.apply(args); err != nil {
@@ -279,6 +282,7 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 				applied = nil
 			}
 		}
+		s.repl.applyMu.Unlock()
 	}
 }
 

@@ -408,6 +408,9 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 	var id replproto.ID
 	streamDB := 0
 	for deadline := time.Now().Add(timeout); ; {
+		// On a replica, the link applies a command and then passes it on: the cut must not fall in between,
+		// or the command would be in the snapshot and in the stream too.
+		s.repl.applyMu.Lock()
 		tx := s.ks.BeginAll(0)
 		snap, err := tx.StartSnapshot(s.serialiser(cfg, &keys))
 		if err == nil {
@@ -427,6 +430,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 			s.repl.mu.Unlock()
 		}
 		tx.End()
+		s.repl.applyMu.Unlock()
 		if err == nil {
 			sn = snap
 			defer snap.Close()
