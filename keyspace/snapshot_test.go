@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -442,5 +445,115 @@ func TestSnapshotPieceShrink(t *testing.T) {
 		sn := startSnapshot(t, ks)
 		assert.Equal(t, want, collect(t, sn), "grow %v", grow)
 		assert.True(t, done)
+	}
+}
+
+// BenchmarkSnapshotPause measures, on 1,000,000 small keys, how long the snapshot keeps a shard's lock per
+// call of its SnapshotFunc, which is what a command waits for at most (besides its own work): a piece of a
+// shard (the saver; a piece holding one key counts as a key), one key (a writer copying the key it changes), and
+// for comparison a whole shard, what
+// the first writer to touch each shard waited for before snapshots copied per key. It also times SETs on random
+// keys from two goroutines while the snapshot runs. It prints the percentiles and the longest of each.
+func BenchmarkSnapshotPause(b *testing.B) {
+	const n = 1_000_000
+	ks, keys := benchKeyspace(b, n)
+	type timings struct {
+		mu sync.Mutex
+		d  map[string][]time.Duration
+	}
+	tm := timings{d: map[string][]time.Duration{}}
+	record := func(kind string, d time.Duration) {
+		tm.mu.Lock()
+		tm.d[kind] = append(tm.d[kind], d)
+		tm.mu.Unlock()
+	}
+	// A serialiser like the server's for strings: key and value copied out with their lengths.
+	serialise := func(dst []byte, shard int, entries iter.Seq2[int, keyspace.Entry]) []byte {
+		start := time.Now()
+		var scratch [20]byte
+		count := 0
+		for _, e := range entries {
+			dst = append(dst, byte(len(e.Key())))
+			dst = append(dst, e.Key()...)
+			v := e.Bytes(scratch[:0])
+			dst = append(append(dst, byte(len(v))), v...)
+			count++
+		}
+		switch count {
+		case 0: // a piece of marked records or an empty table
+		case 1:
+			record("one key (writers)", time.Since(start))
+		default:
+			record("saver piece", time.Since(start))
+		}
+		return dst
+	}
+	show := func(kind string) {
+		d := tm.d[kind]
+		if len(d) == 0 {
+			return
+		}
+		slices.Sort(d)
+		pct := func(p float64) time.Duration { return d[min(len(d)-1, int(float64(len(d))*p))] }
+		fmt.Printf("  %-24s %7d calls, p50 %v, p99 %v, p99.9 %v, max %v\n", kind, len(d), pct(0.5), pct(0.99),
+			pct(0.999), d[len(d)-1])
+	}
+	setters := func(stop *atomic.Bool) {
+		var wg sync.WaitGroup
+		for w := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := rand.New(rand.NewPCG(uint64(w), 7))
+				val := []byte("wwwwwwwwwwwwwwww")
+				for !stop.Load() {
+					k := keys[r.IntN(n)]
+					start := time.Now()
+					tx := ks.Begin(0, k)
+					tx.SetString(k, val, 0)
+					tx.End()
+					record("SET during snapshot", time.Since(start))
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for b.Loop() {
+		tm.d = map[string][]time.Duration{}
+		tx := ks.BeginAll(0)
+		require.NoError(b, tx.SerialiseAll(func(dst []byte, shard int, entries iter.Seq2[int, keyspace.Entry]) []byte {
+			start := time.Now()
+			dst = serialise(dst, shard, entries)
+			record("whole shard (before)", time.Since(start))
+			return dst
+		}, func([]byte) error { return nil }))
+		tx.End()
+		tm.d["saver piece"] = nil
+
+		tx = ks.BeginAll(0)
+		sn, err := tx.StartSnapshot(serialise)
+		require.NoError(b, err)
+		tx.End()
+		var stop atomic.Bool
+		done := make(chan struct{})
+		go func() { setters(&stop); close(done) }()
+		for {
+			_, err := sn.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(b, err)
+		}
+		sn.Close()
+		stop.Store(true)
+		<-done
+		fmt.Printf("snapshot of %d keys, %d copied by writers:\n", n, sn.EarlyKeys())
+		for _, kind := range []string{"whole shard (before)", "saver piece", "one key (writers)", "SET during snapshot"} {
+			show(kind)
+		}
+		d := tm.d["saver piece"]
+		b.ReportMetric(float64(d[len(d)-1].Microseconds()), "max-piece-µs")
+		d = tm.d["whole shard (before)"]
+		b.ReportMetric(float64(d[len(d)-1].Microseconds()), "max-shard-µs")
 	}
 }
