@@ -158,7 +158,8 @@ func parseIntervalID(b []byte, end bool) (keyspace.StreamID, error) {
 
 func writeStreamID(w *resp.Writer, id keyspace.StreamID) {
 	var buf [41]byte
-	w.WriteBulk(keyspace.AppendStreamID(buf[:0], id))
+	// Through a string, which does not escape (WriteBulk's slice does): the bytes stay on the stack.
+	w.WriteBulkString(string(keyspace.AppendStreamID(buf[:0], id)))
 }
 
 func writeStreamEntry(w *resp.Writer, e keyspace.StreamEntry) {
@@ -182,8 +183,18 @@ const (
 // withStream runs fn with the stream at key under the key's lock, looked up as need says; a key of another
 // kind is a WRONGTYPE error.
 func (c *client) withStream(key []byte, need streamNeed, fn func(tx *keyspace.Txn, s *keyspace.Stream) error) error {
-	tx := c.begin(key)
-	defer tx.End()
+	tx := &c.txSlot
+	if c.txBusy {
+		tx = new(keyspace.Txn)
+	}
+	busy := c.txBusy
+	c.txBusy = true
+	*tx = c.begin(key)
+	defer func() {
+		tx.End()
+		*tx = keyspace.Txn{}
+		c.txBusy = busy
+	}()
 	s, err := tx.StreamOf(key)
 	if need != streamWrite {
 		c.countLookup(key, s != nil || err != nil)
@@ -194,7 +205,7 @@ func (c *client) withStream(key []byte, need streamNeed, fn func(tx *keyspace.Tx
 	if s == nil && need == streamExists {
 		return errNoSuchKey
 	}
-	return fn(&tx, s)
+	return fn(tx, s)
 }
 
 // withStreamGroup runs fn as withStream does for a read, with the stream's group called name, or fails with
