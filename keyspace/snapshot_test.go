@@ -164,31 +164,18 @@ func TestSnapshotConsistent(t *testing.T) {
 		_, err = tx.IncrBy(b, 1)
 		require.NoError(t, err)
 	}
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				a, b := key((i*7+w)%n), key((i*13+w*3+1)%n)
-				if w%2 == 0 {
-					tx := ks.BeginAll(0)
-					move(&tx, a, b)
-					tx.End()
-				} else {
-					tx := ks.Begin(0, a, b)
-					move(&tx, a, b)
-					tx.End()
-				}
-			}
-		}()
-	}
+	stop := writers(4, func(w, i int) {
+		a, b := key((i*7+w)%n), key((i*13+w*3+1)%n)
+		if w%2 == 0 {
+			tx := ks.BeginAll(0)
+			move(&tx, a, b)
+			tx.End()
+		} else {
+			tx := ks.Begin(0, a, b)
+			move(&tx, a, b)
+			tx.End()
+		}
+	})
 	for range 20 {
 		total := 0
 		for _, l := range collect(t, startSnapshot(t, ks)) {
@@ -198,8 +185,32 @@ func TestSnapshotConsistent(t *testing.T) {
 		}
 		assert.Equal(t, n*each, total)
 	}
-	close(stop)
-	wg.Wait()
+	stop()
+}
+
+// writers runs n goroutines, each calling fn(w, i) with its number w for i = 0, 1, 2 ... until stop is called;
+// stop waits for them.
+func writers(n int, fn func(w, i int)) (stop func()) {
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				fn(w, i)
+			}
+		}()
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // TestSnapshotReadOnly: a read-only Txn leaves pending shards to the saver, unless it removes an expired key.
@@ -354,35 +365,21 @@ func TestSnapshotPieces(t *testing.T) {
 	sort.Strings(want)
 	for round := range 3 {
 		sn := startSnapshot(t, ks)
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		for w := range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					db, k := i%2, key(i%n)
-					if w == 1 && i%2 == 1 {
-						k = []byte(fmt.Sprintf("new%d-%d", round, i))
-					}
-					tx := ks.Begin(db, k)
-					if w == 0 {
-						tx.Delete(k) // every key, shrinking the tables again and again
-					} else {
-						tx.SetString(k, []byte("changed"), 0)
-					}
-					tx.End()
-				}
-			}()
-		}
+		stop := writers(2, func(w, i int) {
+			db, k := i%2, key(i%n)
+			if w == 1 && i%2 == 1 {
+				k = []byte(fmt.Sprintf("new%d-%d", round, i))
+			}
+			tx := ks.Begin(db, k)
+			if w == 0 {
+				tx.Delete(k) // every key, shrinking the tables again and again
+			} else {
+				tx.SetString(k, []byte("changed"), 0)
+			}
+			tx.End()
+		})
 		got := collect(t, sn)
-		close(stop)
-		wg.Wait()
+		stop()
 		require.Equal(t, want, got, "round %d", round)
 		// What the next snapshot must hold: everything as it is now.
 		want = collect(t, startSnapshot(t, ks))

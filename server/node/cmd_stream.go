@@ -483,6 +483,26 @@ func (c *client) writeRange(s *keyspace.Stream, start, end keyspace.StreamID, co
 	})
 }
 
+// countIDs parses args as ids, all of them first (a bad one fails the command before anything changes), and
+// returns for how many of them fn reports true: the entries XDEL deleted, or XACK acknowledged.
+func countIDs(args [][]byte, fn func(keyspace.StreamID) bool) (int, error) {
+	ids := make([]keyspace.StreamID, 0, len(args))
+	for _, a := range args {
+		id, err := parseStrictID(a)
+		if err != nil {
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	n := 0
+	for _, id := range ids {
+		if fn(id) {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // XDEL key id [id ...]: the number of entries deleted.
 func cmdXDel(c *client, args [][]byte) error {
 	key := args[1]
@@ -491,19 +511,9 @@ func cmdXDel(c *client, args [][]byte) error {
 			c.w.WriteInt(0)
 			return nil
 		}
-		ids := make([]keyspace.StreamID, 0, len(args)-2)
-		for _, a := range args[2:] {
-			id, err := parseStrictID(a)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		deleted := 0
-		for _, id := range ids {
-			if s.Delete(id) {
-				deleted++
-			}
+		deleted, err := countIDs(args[2:], s.Delete)
+		if err != nil {
+			return err
 		}
 		if deleted > 0 {
 			tx.UpdateSize(key)
@@ -760,27 +770,13 @@ func cmdXInfoHelp(c *client, args [][]byte) error {
 func cmdXAck(c *client, args [][]byte) error {
 	key := args[1]
 	return c.withStream(key, streamRead, func(tx *keyspace.Txn, s *keyspace.Stream) error {
-		ids := make([]keyspace.StreamID, 0, len(args)-3)
-		for _, a := range args[3:] {
-			id, err := parseStrictID(a)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
 		var g *keyspace.StreamGroup
 		if s != nil {
 			g = s.Group(args[2])
 		}
-		if g == nil {
-			c.w.WriteInt(0)
-			return nil
-		}
-		acked := 0
-		for _, id := range ids {
-			if g.Ack(id) {
-				acked++
-			}
+		acked, err := countIDs(args[3:], func(id keyspace.StreamID) bool { return g != nil && g.Ack(id) })
+		if err != nil {
+			return err
 		}
 		if acked > 0 {
 			tx.UpdateSize(key)

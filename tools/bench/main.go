@@ -158,19 +158,15 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 				return fmt.Errorf("%s setup on %s: %w", wl.name, s.name, err)
 			}
 		}
-		var r, c []result
-		for i := 0; i < rounds; i++ { // alternate, so drift in the machine's speed hits both alike
-			for _, s := range []*server{redis, carmine} {
-				res, err := benchmark(benchBin, s.port, requests, wl.args, wl.test)
-				if err != nil {
-					return fmt.Errorf("%s on %s: %w", wl.name, s.name, err)
-				}
-				if s == redis {
-					r = append(r, res)
-				} else {
-					c = append(c, res)
-				}
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (result, error) {
+			res, err := benchmark(benchBin, s.port, requests, wl.args, wl.test)
+			if err != nil {
+				return res, fmt.Errorf("%s on %s: %w", wl.name, s.name, err)
 			}
+			return res, nil
+		})
+		if err != nil {
+			return err
 		}
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(os.Stderr, "%s: redis %.0f ops/s, carmine %.0f ops/s\n", wl.name, rm.rps, cm.rps)
@@ -178,38 +174,30 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 	}
 	if fanSubs > 0 && (only == "" || strings.Contains("publish fan-out", strings.ToLower(only))) {
 		const messages = 20000
-		var r, c []result
-		for i := 0; i < rounds; i++ {
-			for _, s := range []*server{redis, carmine} {
-				rate, err := fanout(s.port, fanSubs, messages)
-				if err != nil {
-					return fmt.Errorf("fan-out on %s: %w", s.name, err)
-				}
-				if s == redis {
-					r = append(r, result{rps: rate})
-				} else {
-					c = append(c, result{rps: rate})
-				}
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (result, error) {
+			rate, err := fanout(s.port, fanSubs, messages)
+			if err != nil {
+				return result{}, fmt.Errorf("fan-out on %s: %w", s.name, err)
 			}
+			return result{rps: rate}, nil
+		})
+		if err != nil {
+			return err
 		}
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(tw, "\npub/sub\tredis msgs/s\tcarmine msgs/s\tratio\t\t\t\n")
 		fmt.Fprintf(tw, "PUBLISH fan-out to %d subscribers\t%.0f\t%.0f\t%.2f\t\t\t\n", fanSubs, rm.rps, cm.rps, cm.rps/rm.rps)
 	}
 	if streamCons > 0 && (only == "" || strings.Contains("xreadgroup stream latency", strings.ToLower(only))) {
-		var r, c []streamLatency
-		for i := 0; i < rounds; i++ {
-			for _, s := range []*server{redis, carmine} {
-				res, err := streamFanout(s.port, streamCons, streamMsgs)
-				if err != nil {
-					return fmt.Errorf("stream latency on %s: %w", s.name, err)
-				}
-				if s == redis {
-					r = append(r, res)
-				} else {
-					c = append(c, res)
-				}
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (streamLatency, error) {
+			res, err := streamFanout(s.port, streamCons, streamMsgs)
+			if err != nil {
+				return res, fmt.Errorf("stream latency on %s: %w", s.name, err)
 			}
+			return res, nil
+		})
+		if err != nil {
+			return err
 		}
 		rm, cm := medianLatency(r), medianLatency(c)
 		fmt.Fprintf(tw, "\nstream latency, XADD to delivery\tredis p50 ms\tcarmine p50 ms\tredis p99 ms\tcarmine p99 ms\tredis entries/s\tcarmine entries/s\t\n")
@@ -261,6 +249,25 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 			float64(used[0])/(1<<20), float64(used[1])/(1<<20), float64(used[1])/float64(used[0]))
 	}
 	return tw.Flush()
+}
+
+// alternate runs measure rounds times on each server, alternating, so that drift in the machine's speed hits
+// both alike, and returns the results of each.
+func alternate[T any](rounds int, redis, carmine *server, measure func(*server) (T, error)) (r, c []T, err error) {
+	for range rounds {
+		for _, s := range []*server{redis, carmine} {
+			res, err := measure(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			if s == redis {
+				r = append(r, res)
+			} else {
+				c = append(c, res)
+			}
+		}
+	}
+	return r, c, nil
 }
 
 // memSettle is how long the memory rows wait after loading before reading RSS.
