@@ -285,17 +285,19 @@ func (s *Server) startSave(bg bool) (*saveJob, error) {
 
 	tx := s.ks.BeginAll(0)
 	sn, err := tx.StartSnapshot(s.serialiser(s.rdbConfig(), &job.keys))
+	var dirty, total int64
 	if err == nil {
-		job.dirty = s.dirty()
+		dirty = s.dirty()
 		for db := range s.ks.Databases() {
 			in := tx.Within(db)
-			job.keysTotal += int64(in.Len())
+			total += int64(in.Len())
 			in.End()
 		}
 	}
 	tx.End()
 	s.rdb.mu.Lock()
 	defer s.rdb.mu.Unlock()
+	job.dirty, job.keysTotal = dirty, total // under s.rdb.mu: INFO reads the job from the moment it is reserved
 	if err != nil || job.aborted {
 		if sn != nil {
 			sn.Close()
