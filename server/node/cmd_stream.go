@@ -244,11 +244,12 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 	i := 2
 	for ; i < len(args); i++ {
 		more := len(args) - 1 - i
-		opt := strings.ToLower(string(args[i]))
+		is := func(name string) bool { return strings.EqualFold(string(args[i]), name) } // no allocation
 		switch {
-		case xadd && opt == "*":
+		case xadd && is("*"):
 			return t.finish(limitGiven, xadd, i)
-		case (opt == "maxlen" || opt == "minid") && more > 0:
+		case (is("maxlen") || is("minid")) && more > 0:
+			maxLen := is("maxlen")
 			if t.strategy != 0 {
 				return t, 0, errorf("syntax error, MAXLEN and MINID options at the same time are not compatible")
 			}
@@ -258,7 +259,7 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 				i++
 			}
 			i++
-			if opt == "maxlen" {
+			if maxLen {
 				n, ok := keyspace.ParseInt(args[i])
 				if !ok {
 					return t, 0, errNotInteger
@@ -274,7 +275,7 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 				}
 				t.strategy, t.minID = 'i', id
 			}
-		case opt == "limit" && more > 0:
+		case is("limit") && more > 0:
 			n, ok := keyspace.ParseInt(args[i+1])
 			if !ok {
 				return t, 0, errNotInteger
@@ -284,7 +285,7 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 			}
 			t.limit, limitGiven = n, true
 			i++
-		case xadd && opt == "nomkstream":
+		case xadd && is("nomkstream"):
 			t.noMkStream = true
 		case xadd:
 			id, seqGiven, ok := parseStreamID(args[i], 0, true, true)
@@ -1366,8 +1367,9 @@ func cmdXRead(c *client, args [][]byte) error {
 	streamsArg := 0
 	for i := 1; i < len(args) && streamsArg == 0; i++ {
 		more := len(args) - i - 1
-		switch opt := strings.ToLower(string(args[i])); {
-		case opt == "block" && more > 0:
+		is := func(name string) bool { return strings.EqualFold(string(args[i]), name) } // no allocation
+		switch {
+		case is("block") && more > 0:
 			i++
 			n, ok := keyspace.ParseInt(args[i])
 			if !ok {
@@ -1377,14 +1379,14 @@ func cmdXRead(c *client, args [][]byte) error {
 				return errorf("timeout is negative")
 			}
 			timeout = n
-		case opt == "count" && more > 0:
+		case is("count") && more > 0:
 			i++
 			n, ok := keyspace.ParseInt(args[i])
 			if !ok {
 				return errNotInteger
 			}
 			count = max(n, 0)
-		case opt == "streams" && more > 0:
+		case is("streams") && more > 0:
 			streamsArg = i + 1
 			if (len(args)-streamsArg)%2 != 0 {
 				name, symbol := "XREAD", '$'
@@ -1393,13 +1395,13 @@ func cmdXRead(c *client, args [][]byte) error {
 				}
 				return errorf(fmt.Sprintf("Unbalanced %s list of streams: for each stream key an ID or '%c' must be specified.", name, symbol))
 			}
-		case opt == "group" && more >= 2:
+		case is("group") && more >= 2:
 			if !isGroup {
 				return errorf("The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
 			}
 			groupName, consumerName = args[i+1], args[i+2]
 			i += 2
-		case opt == "noack":
+		case is("noack"):
 			if !isGroup {
 				return errorf("The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
 			}
