@@ -50,6 +50,8 @@ type client struct {
 	signalled  bool          // the command made keys ready for blocked clients
 	multi      *multiState   // the open transaction, between MULTI and EXEC or DISCARD
 	exec       *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
+	txSlot     keyspace.Txn  // the Txn of withStream, kept here: a callback's Txn on the stack escapes to the heap
+	txBusy     bool          // txSlot is in use (a nested withStream allocates its own)
 	watched    []watchedKey  // WATCH
 	subs       clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
 	cachingSet bool          // CLIENT CACHING ran: it covers the next command
