@@ -241,6 +241,9 @@ func (c *client) authenticate(user, pass []byte) error {
 	}
 	c.setUser(u)
 	c.authed = true
+	if c.rd != nil {
+		c.readLimits() // the next command, maybe parsed already, is read without the unauthenticated limits
+	}
 	return nil
 }
 
@@ -386,6 +389,7 @@ const aclLogGrouping = 60 * time.Second
 // aclLogAdd records a denial in ACL LOG: a new entry, or one more of an equal recent entry, which moves to the
 // front.
 func (s *Server) aclLogAdd(c *client, r acl.Reason, context, object string) {
+	s.stats.aclDenied[r].Add(1) // Redis 7.2's INFO acl_access_denied_*, counted as it adds to the log
 	now := time.Now()
 	info := string(c.appendInfo(nil, c, now.UnixMilli()))
 	user := c.userName()

@@ -233,7 +233,6 @@ func (s *Server) serveConn(conn net.Conn) {
 	c.fd = connFD(conn)
 	c.in = &connSource{conn: conn}
 	c.rd = resp.NewCommandReader(c.in)
-	c.rd.Limits.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	c.w = resp.NewWriter(replyMeter{c})
 	go c.serve()
 }
@@ -269,6 +268,7 @@ func (c *client) serve() {
 	}()
 	log.Debug("client connected", "client-id", c.id, "addr", c.addr)
 	for !c.closing {
+		c.readLimits()
 		args, err := c.rd.ReadCommand()
 		if err != nil {
 			if !c.readFailed(err) {
@@ -401,6 +401,16 @@ func connFD(conn net.Conn) int {
 	return fd
 }
 
+// readLimits sets what the command reader accepts from the live configuration, before each command is read:
+// proto-max-bulk-len and client-query-buffer-limit (CONFIG SET applies to connected clients too, as in Redis),
+// and Redis's tighter limits for a client that must still authenticate.
+func (c *client) readLimits() {
+	l := &c.rd.Limits
+	l.MaxBulkLen = c.srv.live.protoMaxBulk.Load()
+	l.MaxQueryLen = c.srv.live.queryBufLimit.Load()
+	l.Unauthenticated = !c.authed && !c.srv.acl.open.Load()
+}
+
 // readFailed handles an error from reading the next command. A protocol error gets Redis's reply and marks
 // the client for closing once that reply is written (it returns true); any other error means the connection
 // is gone (it returns false).
@@ -412,6 +422,13 @@ func (c *client) readFailed(err error) bool {
 		c.closing = true
 		c.srv.log.Debug("protocol error, closing client", "client-id", c.id, "error", err)
 		return true
+	}
+	if errors.Is(err, resp.ErrQueryLimit) {
+		// Matches Redis: closed without a reply, logged as a warning and counted.
+		c.srv.stats.queryKills.Add(1)
+		c.srv.log.Warn("closing client that reached max query buffer length", "client-id", c.id, "addr", c.addr,
+			"qbuf", c.rd.Buffered())
+		return false
 	}
 	if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		c.srv.log.Debug("read failed, closing client", "client-id", c.id, "error", err)

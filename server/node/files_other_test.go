@@ -4,4 +4,4 @@ package node
 
 import "errors"
 
-func limitFiles(int) error { return errors.New("limiting open files is not supported here") }
+func limitFiles(int, int) error { return errors.New("limiting open files is not supported here") }

@@ -165,7 +165,6 @@ func (l *eventLoop) attach(fd int, remote, local string) {
 	c.loop = l
 	c.src = fdReader{fd: fd}
 	c.rd = resp.NewCommandReader(&c.src)
-	c.rd.Limits.MaxBulkLen = l.srv.cfg.ProtoMaxBulkLen
 	c.w = resp.NewWriter(nil)
 	c.watching = syscall.EPOLLIN | syscall.EPOLLRDHUP
 	ev := syscall.EpollEvent{Events: c.watching, Fd: int32(fd)}
@@ -214,6 +213,7 @@ func (l *eventLoop) recoverClient(c *client) {
 // or the client is parked or closing. It reports false when the client was closed.
 func (l *eventLoop) runBuffered(c *client) bool {
 	for !c.closing && c.parked == nil {
+		c.readLimits()
 		args, err := c.rd.ReadCommand()
 		if err != nil {
 			if errors.Is(err, errWouldBlock) {
