@@ -66,6 +66,8 @@ type client struct {
 	spare    []byte        // goroutine mode: a written pending buffer, for reuse
 	pending  []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
 	batchOut int           // goroutine mode: reply bytes the current batch has written (replyMeter)
+	held     []byte        // goroutine mode: replies flushed early by a command, written at the end of the batch
+	flushing bool          // goroutine mode: the batch's replies are being written (replyMeter)
 	pushed   chan struct{} // goroutine mode: wakes writePushes
 	gone     chan struct{} // goroutine mode: closed when serve returns
 	dead     chan struct{} // goroutine mode: closed when the connection is killed
@@ -166,7 +168,7 @@ func (c *client) publish() {
 // publishes the rest before writing its replies, so that whoever reads them then sees the client's state
 // (its subscriptions) as of those replies, and this after.
 func (c *client) publishOutput() {
-	if o := int64(c.w.Buffered() - c.wpos); c.pub.obuf.Load() != o {
+	if o := int64(c.w.Buffered() - c.wpos + len(c.held)); c.pub.obuf.Load() != o {
 		c.pub.obuf.Store(o)
 	}
 }
@@ -240,16 +242,51 @@ func (s *Server) serveConn(conn net.Conn) {
 // replyMeter is the destination of a goroutine-mode client's replies. It counts what a batch of commands
 // writes, early flushes of a long reply included, and closes the client instead of writing once that passes
 // client-output-buffer-limit: Redis, which writes nothing before the command ends, would hold it all.
+//
+// Until the end of the batch (flushReplies), what the writer flushes early is held in memory, not written: a
+// command may hold keyspace locks while it replies, and a client that does not read must stall only itself,
+// never the clients waiting for those locks. Redis, too, holds replies in memory until the command ends.
 type replyMeter struct{ c *client }
 
 var errOutputLimit = errors.New("closed for overcoming of output buffer limits")
 
 func (m replyMeter) Write(p []byte) (int, error) {
-	m.c.batchOut += len(p)
-	if m.c.overOutputLimit(m.c.batchOut) {
+	c := m.c
+	c.batchOut += len(p)
+	if c.overOutputLimit(c.batchOut) {
 		return 0, errOutputLimit
 	}
-	return m.c.conn.Write(p)
+	if !c.flushing {
+		c.held = append(c.held, p...)
+		return len(p), nil
+	}
+	if err := c.writeHeld(); err != nil {
+		return 0, err
+	}
+	return c.conn.Write(p)
+}
+
+// flushReplies writes the replies of a goroutine-mode client's batch: those held, then the writer's buffer.
+func (c *client) flushReplies() error {
+	c.flushing = true
+	defer func() { c.flushing = false }()
+	if err := c.w.Flush(); err != nil {
+		return err
+	}
+	return c.writeHeld()
+}
+
+// writeHeld writes the replies held by replyMeter.
+func (c *client) writeHeld() error {
+	if len(c.held) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(c.held)
+	c.held = c.held[:0]
+	if cap(c.held) > 1<<20 {
+		c.held = nil // one big reply does not pin memory for the connection's life
+	}
+	return err
 }
 
 // serve reads and runs the client's commands until the connection ends. Replies are flushed once per pipeline
@@ -278,9 +315,12 @@ func (c *client) serve() {
 		}
 		c.setBusy(true)
 		c.execute(args)
+		if c.w.Err() != nil {
+			return // over the output limit (replyMeter), or the connection failed: nothing more runs
+		}
 		if !c.rd.Ready() {
 			c.publish()
-			err := c.w.Flush()
+			err := c.flushReplies()
 			c.batchOut = 0
 			if err != nil {
 				log.Debug("write failed, closing client", "client-id", c.id, "error", err)
@@ -294,7 +334,7 @@ func (c *client) serve() {
 		}
 	}
 	c.publish()
-	c.w.Flush()
+	c.flushReplies()
 }
 
 // setBusy marks a goroutine-mode client as running a batch, so pushed frames (MONITOR, pub/sub) wait instead

@@ -138,6 +138,10 @@ var errDebugNotAllowed = errorf(`DEBUG command not allowed. If the enable-debug-
 	`you can run it from a local connection, otherwise you need to set this option in the configuration file, ` +
 	`and then restart the server.`)
 
+var errModuleNotAllowed = errorf(`MODULE command not allowed. If the enable-module-command option is set to "local", ` +
+	`you can run it from a local connection, otherwise you need to set this option in the configuration file, ` +
+	`and then restart the server.`)
+
 // debugAllowed applies enable-debug-command: "yes", or "local" for a client on a loopback address.
 func (c *client) debugAllowed() bool {
 	switch c.srv.cfg.DebugCommand {
@@ -152,10 +156,8 @@ func (c *client) debugAllowed() bool {
 }
 
 // DEBUG subcommand [arg ...]: HELP, SLEEP seconds, OBJECT key.
+// enable-debug-command is checked by the dispatcher (a protected command).
 func cmdDebug(c *client, args [][]byte) error {
-	if !c.debugAllowed() {
-		return errDebugNotAllowed
-	}
 	switch sub := strings.ToLower(string(args[1])); {
 	case sub == "help" && len(args) == 2:
 		writeHelp(c.w, "DEBUG", []string{

@@ -20,6 +20,22 @@ func limitFiles(soft, hard int) error {
 	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: uint64(soft), Max: uint64(hard)})
 }
 
+// raiseFileLimit raises this process's limit of open files to n at least, within its hard limit.
+func raiseFileLimit(n int) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if lim.Cur >= uint64(n) {
+		return nil
+	}
+	if lim.Max < uint64(n) {
+		return fmt.Errorf("the hard limit of open files is %d", lim.Max)
+	}
+	lim.Cur = uint64(n)
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+}
+
 // TestOutOfFileDescriptors runs out of file descriptors in the server: connections beyond its limit wait or
 // fail, the clients it has keep being served, and once connections close new ones are served again. Redis,
 // too, logs the failed accept and goes on.

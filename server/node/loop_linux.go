@@ -226,6 +226,12 @@ func (l *eventLoop) runBuffered(c *client) bool {
 			break
 		}
 		c.execute(args)
+		// Matches Redis: a client over its output limit runs nothing more (so a pipeline of big replies that
+		// nobody reads stops at the limit instead of filling memory first).
+		if out := c.w.Buffered() - c.wpos; out > replyBufferBytes && c.overOutputLimit(out) {
+			l.closeClient(c)
+			return false
+		}
 	}
 	return true
 }
