@@ -26,6 +26,7 @@ const (
 	childNoFileEnv        = "CARMINE_TEST_CHILD_NOFILE"
 	childNoFileAtStartEnv = "CARMINE_TEST_CHILD_NOFILE_AT_START"
 	childMaxClientsEnv    = "CARMINE_TEST_CHILD_MAXCLIENTS"
+	childManageMemoryEnv  = "CARMINE_TEST_CHILD_MANAGE_MEMORY" // set: the memory policy of carmine-server (gcpolicy.go)
 )
 
 func TestMain(m *testing.M) {
@@ -44,6 +45,7 @@ func runChildServer(loops string) int {
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
 	cfg.MaxClients = 20000 // room for the many-connection tests (fitted to the limit of open files at start)
+	cfg.ManageMemory = os.Getenv(childManageMemoryEnv) != ""
 	if n, err := strconv.Atoi(os.Getenv(childMaxClientsEnv)); err == nil {
 		cfg.MaxClients = n
 	}
