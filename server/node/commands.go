@@ -38,7 +38,9 @@ type command struct {
 	idx    int    // index of the command's counters in a statShard
 	arity  int
 	noAuth bool // may run before AUTH
-	debug  bool // DEBUG, protected by enable-debug-command
+	// protected is Redis's CMD_PROTECTED (DEBUG, MODULE LOAD/LOADEX/UNLOAD), which COMMAND INFO does not
+	// show: refused as enable-debug-command and enable-module-command say, before NOAUTH.
+	protected bool
 	// Flags read on every command, from the spec.
 	mayWrite    bool // write or may_replicate: held back by CLIENT PAUSE WRITE
 	keyspace    bool // reads or writes keys: refused to monitors and replicas
@@ -68,7 +70,7 @@ func buildCommands(hs map[string]handler) (map[string]*command, []*command) {
 		cmd := &command{
 			spec: spec, name: name, idx: len(list), arity: spec.Arity,
 			noAuth:      spec.Has(cmdspec.FlagNoAuth),
-			debug:       name == "debug",
+			protected:   isProtected(name),
 			mayWrite:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate),
 			keyspace:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate) || spec.Has(cmdspec.FlagReadonly),
 			skipMonitor: spec.Has(cmdspec.FlagAdmin) || spec.Has(cmdspec.FlagSkipMonitor),
@@ -143,9 +145,6 @@ func (c *client) lookup(args [][]byte) (*command, error) {
 // notImplemented returns the error for a command that Carmine does not implement: err, or NOAUTH for a client
 // that must still authenticate when Redis 7.2 knows the command and its number of arguments fits, as Redis
 // answers any command it knows. So an unauthenticated client learns nothing of what is implemented.
-//
-// Matches Redis: MODULE, a protected command (CMD_PROTECTED, which COMMAND INFO does not show), is refused as
-// enable-module-command no says, before NOAUTH.
 func (c *client) notImplemented(args [][]byte, err error) error {
 	spec := cmdspec.LookupArgs(args)
 	if spec == nil || spec.IsContainer() || spec.Has(cmdspec.FlagNoAuth) {
@@ -154,9 +153,8 @@ func (c *client) notImplemented(args [][]byte, err error) error {
 	if n := len(args); (spec.Arity > 0 && n != spec.Arity) || n < -spec.Arity {
 		return err
 	}
-	switch spec.Name {
-	case "module|load", "module|loadex", "module|unload":
-		return errModuleNotAllowed
+	if isProtected(spec.Name) && c.protectedRefused(spec.Name, &err) {
+		return err
 	}
 	if c.authed || c.srv.acl.open.Load() {
 		return err
@@ -221,8 +219,7 @@ func (c *client) dispatch(args [][]byte) {
 	}
 	c.cmd, c.argv = cmd, args
 	switch {
-	case cmd.debug && !c.debugAllowed(): // Matches Redis: a protected command is checked before NOAUTH
-		err = errDebugNotAllowed
+	case cmd.protected && c.protectedRefused(cmd.name, &err): // Matches Redis: checked before NOAUTH
 	case !c.authed && !cmd.noAuth && !c.srv.acl.open.Load():
 		err = errNoAuth
 	case !c.user.unrestricted.Load() && c.denied(cmd, args, &err):
