@@ -149,9 +149,7 @@ func cmdModuleList(c *client, args [][]byte) error {
 	return nil
 }
 
-func cmdModuleDenied(c *client, args [][]byte) error {
-	return errorf(`MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`)
-}
+func cmdModuleDenied(c *client, args [][]byte) error { return errModuleNotAllowed }
 
 func cmdModuleHelp(c *client, args [][]byte) error {
 	writeHelp(c.w, "MODULE", []string{
