@@ -83,23 +83,30 @@
 // # Snapshots
 //
 // Go cannot fork, so a point-in-time copy of every database (BGSAVE; later full resync and AOF rewrite) is a
-// [Snapshot] taken while commands go on. [Txn.StartSnapshot], in a BeginAll Txn, marks every shard pending
-// (one store per shard): the point in time lies between Txns, so a snapshot never holds half of a MULTI/EXEC.
-// The saver then calls [Snapshot.Next] shard by shard, in order; Next locks the shard, serialises its keys (all
-// databases) with the caller's [SnapshotFunc] and unlocks it, so a shard is held about a millisecond per 4,000
-// small keys. Whatever else is about to look at a pending shard serialises it first, with the lock it holds,
-// and leaves the bytes for Next: the check is one load of a field of the locked shard (shard.snap) in
-// [Txn]'s key lookup (loc, used by every key operation, in Begin and BeginAll Txns alike), and before active
-// expiry, eviction, SCAN and RANDOMKEY remove a key. A Txn marked [Txn.ReadOnly] (read-only commands) skips
-// the check, except when its lookup removes an expired key. So every shard is serialised exactly as it was at the
-// start, the work is done once, and only the shards serialised early wait in memory. FLUSHDB, FLUSHALL and
-// SWAPDB do not serialise the pending shards: they set their old tables aside for the snapshot (frozen tables)
-// and replace them, which leaves the old ones untouched. [Snapshot.Close] abandons a snapshot (FLUSHALL kills a
-// BGSAVE as Redis does): the pending shards are then released unserialised as they are touched.
+// [Snapshot] taken while commands go on, by copy-on-write per key. [Txn.StartSnapshot], in a BeginAll Txn,
+// marks every shard pending (a few stores per shard): the point in time lies between Txns, so a snapshot never
+// holds half of a MULTI/EXEC. Until the saver has serialised a pending shard, the first thing about to change,
+// add or remove one of its keys serialises that key's current value alone, with the caller's [SnapshotFunc],
+// into the shard's chunk, and sets the record's snapshot bit (metaSnapMark) so the key is saved once. The
+// check is one load of a field of the locked shard (shard.snap) in [Txn]'s key lookup (loc, used by every key
+// operation, in Begin and BeginAll Txns alike), and before active expiry, eviction, SCAN and RANDOMKEY remove a
+// key; a Txn marked [Txn.ReadOnly] (read-only commands) skips it, except when its lookup removes an expired key.
+// Records inserted into a pending shard's tables get the bit at once (table.snap), so keys added after the start
+// are left out. The saver calls [Snapshot.Next] shard by shard, in order; Next serialises the unmarked records,
+// marking them, a piece of snapshotPiece records at a time with the shard's lock held, and lets writers have the
+// lock between pieces (a table that shrank meanwhile renumbered its records, so Next starts that table again,
+// skipping what is marked); then it clears the bits of the shard. So every key is serialised exactly once, as
+// it was at the start, a writer waits for at most one key's copy or one piece (about a hundred microseconds of
+// small keys), and only the keys copied by writers wait in memory before their shard's turn.
 //
-// The cost falls on the first command to touch each pending shard: about 1/256 of the keyspace, a millisecond
-// or so for a million small keys. A single huge key (a list of millions of elements) is serialised whole by
-// the first command touching its shard, which waits that long; a per-key copy-on-write would avoid that at the
-// price of a check in every write path. [Txn.SerialiseAll] serialises everything at once under a BeginAll Txn
-// (SAVE inside MULTI, the saves of FLUSHALL and SHUTDOWN). The record bit metaSnapMark is unused.
+// FLUSHDB, FLUSHALL and SWAPDB do not serialise the pending shards: they set their old tables aside for the
+// snapshot (frozen tables) and replace them, which leaves the old ones untouched. SWAPDB's live tables then
+// share their records with the frozen ones, so the first write (or Next) to reach such a shard serialises its
+// unmarked keys whole, as the snapshot's first version did for every shard. [Snapshot.Close] abandons a
+// snapshot (FLUSHALL kills a BGSAVE as Redis does): the pending shards are then released (their bits cleared)
+// as they are touched, or by the next StartSnapshot.
+//
+// A single huge key (a list of millions of elements) is still copied whole by the first write to it, which waits
+// that long. [Txn.SerialiseAll] serialises everything at once under a BeginAll Txn (SAVE inside MULTI, the saves
+// of FLUSHALL and SHUTDOWN), ignoring the bits.
 package keyspace

@@ -143,7 +143,6 @@ func (ks *Keyspace) evictRandom(p Policy) bool {
 		s := (start + i) % len(ks.shards)
 		sh := &ks.shards[s]
 		sh.mu.Lock()
-		ks.preserve(s)
 		first := rand.IntN(len(sh.tables))
 		for j := range sh.tables {
 			db := (first + j) % len(sh.tables)
@@ -157,6 +156,7 @@ func (ks *Keyspace) evictRandom(p Policy) bool {
 			default:
 				continue
 			}
+			ks.preserveRef(s, db, t, ref)
 			ks.evictRef(db, t, ref)
 			sh.mu.Unlock()
 			return true
@@ -180,10 +180,10 @@ func (ks *Keyspace) evictBest(p Policy) bool {
 			c := &ev.pool[ev.n]
 			sh := &ks.shards[c.shard]
 			sh.mu.Lock()
-			ks.preserve(c.shard)
 			t := &sh.tables[c.db]
 			ref := t.find(hashKey(c.key), c.key)
 			if ref != 0 && (!p.volatile() || t.recs[ref-1].ttl != 0) {
+				ks.preserveRef(c.shard, c.db, t, ref)
 				ks.evictRef(c.db, t, ref)
 				sh.mu.Unlock()
 				return true

@@ -73,3 +73,16 @@ func (ks *Keyspace) BucketCount(db int, key []byte) int {
 	defer sh.mu.Unlock()
 	return len(sh.tables[db].buckets)
 }
+
+// SetSnapshotPiece makes Next serialise n records at a time until the test ends.
+func SetSnapshotPiece(t interface{ Cleanup(func()) }, n int) {
+	old := snapshotPiece
+	snapshotPiece = n
+	t.Cleanup(func() { snapshotPiece = old })
+}
+
+// BetweenSnapshotPieces runs fn whenever Next lets go of a shard between two pieces, until the test ends.
+func BetweenSnapshotPieces(t interface{ Cleanup(func()) }, fn func()) {
+	snapshotBetweenPieces = fn
+	t.Cleanup(func() { snapshotBetweenPieces = nil })
+}

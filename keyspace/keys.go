@@ -126,7 +126,7 @@ func (tx *Txn) added(db int, key []byte) {
 func (tx *Txn) place(t *table, h uint64, r rec, at int64) {
 	ref := t.insert(h)
 	nr := &t.recs[ref-1]
-	nr.ptr, nr.meta = r.ptr, r.meta
+	nr.ptr, nr.meta = r.ptr, r.meta&^metaSnapMark|nr.meta&metaSnapMark // the snapshot's mark is the slot's
 	t.addMem(nr.memUsage())
 	if at != 0 {
 		t.setTTL(ref, at)
@@ -361,7 +361,7 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 				tx.unlockShard(s)
 				return dst, true
 			}
-			ks.preserve(s)
+			ks.preserveRef(s, tx.db, t, ref)
 			expireRef(ks, tx.db, t, ref)
 			t.maybeShrink()
 			tx.unlockShard(s)

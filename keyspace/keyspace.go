@@ -240,10 +240,10 @@ func (tx *Txn) loc(db int, key []byte) (*shard, *table, uint64) {
 	if !tx.isLocked(s) {
 		panic("keyspace: key used outside the Txn's locked keys")
 	}
-	if !tx.read {
-		tx.ks.preserve(s)
-	}
 	sh := &tx.ks.shards[s]
+	if !tx.read && sh.snap != nil {
+		tx.ks.preserveKey(s, db, key, h)
+	}
 	return sh, &sh.tables[db], h
 }
 
@@ -259,7 +259,7 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 			}
 			return sh, t, h, ref
 		}
-		tx.ks.preserve(tx.ks.shardOf(h)) // a read-only Txn changes this key all the same
+		tx.ks.preserveRef(tx.ks.shardOf(h), db, t, ref) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)
 		t.maybeShrink()
 		ref = 0

@@ -59,8 +59,8 @@ func (tx *Txn) Scan(cursor uint64, opts ScanOptions, fn func(key []byte)) uint64
 					emitted++
 				}
 			}
-			if len(expired) != 0 {
-				ks.preserve(s)
+			for _, ref := range expired {
+				ks.preserveRef(s, tx.db, t, ref)
 			}
 			for _, ref := range expired {
 				expireRef(ks, tx.db, t, ref)

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Errors of snapshots.
@@ -15,27 +17,31 @@ var (
 	ErrSnapshotClosed = errors.New("keyspace: snapshot closed")
 )
 
-// SnapshotFunc serialises the keys of one shard for a [Snapshot]: keys yields every key of the shard, database
-// by database in ascending order, as an [Entry] valid during the call. It runs with the shard locked, on
-// whichever goroutine reached the shard first (the saver or a writer), so it may run concurrently for different
-// shards; it must only read the entries. What it returns is handed to [Snapshot.Next] unchanged.
-type SnapshotFunc func(shard int, keys iter.Seq2[int, Entry]) []byte
+// SnapshotFunc serialises keys of one shard for a [Snapshot], appending them to dst (which may be nil) and
+// returning the extended slice: keys yields them with their databases, as [Entry] values valid during the call.
+// It is called with the shard locked, on the saver's goroutine for what is left of a shard when [Snapshot.Next]
+// reaches it, and on a writer's for each key the writer is about to change first; so it may run concurrently
+// for different shards, and must only read the entries. The bytes of each shard, in no particular key order
+// and with databases interleaved, are handed to [Snapshot.Next] unchanged.
+type SnapshotFunc func(dst []byte, shard int, keys iter.Seq2[int, Entry]) []byte
 
 // Snapshot is a point-in-time copy of every database, serialised one shard at a time while other Txns go on.
-// [Txn.StartSnapshot] marks every shard pending; a pending shard is serialised, with its lock held, either by
-// [Snapshot.Next] when the saver reaches it, or earlier by the first thing that is about to look at it (any
-// key access of a Txn, active expiry, eviction, SCAN, RANDOMKEY, FLUSHDB, SWAPDB), so every shard is serialised
-// exactly as it was when the snapshot started. See the package documentation.
+// [Txn.StartSnapshot] marks every shard pending. Until [Snapshot.Next] reaches a pending shard, whatever is
+// about to change or remove one of its keys (a Txn's key access, active expiry, eviction, SCAN, RANDOMKEY)
+// first serialises that key alone and marks its record, and keys added meanwhile are marked too; Next then
+// serialises the unmarked rest. So every shard is serialised exactly as it was when the snapshot started, and
+// a writer waits for one key, not for its shard. See the package documentation.
 type Snapshot struct {
 	ks     *Keyspace
 	fn     SnapshotFunc
-	chunks [][]byte // chunks[i]: shard i's bytes once serialised by a writer, until Next takes them
+	chunks [][]byte // chunks[i]: shard i's keys serialised by writers (or all of it, see serialise) until Next
 	// frozen[i] holds tables of pending shard i as they were at the start, set aside by FLUSHDB, FLUSHALL and
 	// SWAPDB instead of serialising the shard at once; under shard i's lock.
 	frozen [][]frozenTable
 	next   int // the shard Next returns next (saver only)
 	closed atomic.Bool
-	early  atomic.Int64 // shards serialised by writers rather than by Next
+	early  atomic.Int64 // shards serialised whole by writers rather than by Next (after FLUSHDB or SWAPDB)
+	keys   atomic.Int64 // keys serialised one by one by writers
 }
 
 // StartSnapshot starts a snapshot of the keyspace as it is now. tx must come from [Keyspace.BeginAll], which
@@ -52,13 +58,28 @@ func (tx *Txn) StartSnapshot(fn SnapshotFunc) (*Snapshot, error) {
 		return nil, ErrSnapshotRunning
 	}
 	for i := range ks.shards {
-		ks.shards[i].snap = sn
+		sh := &ks.shards[i]
+		if sh.snap != nil {
+			sh.release() // left pending by a snapshot closed before its end
+		}
+		sh.snap = sn
+		for db := range sh.tables {
+			sh.tables[db].snap = true
+		}
 	}
 	return sn, nil
 }
 
-// Next returns the serialised bytes of the next shard, in shard order, serialising it now (holding its lock for
-// that long) if nothing has touched it since the snapshot started. It returns io.EOF after the last shard, and
+// snapshotPiece is how many records [Snapshot.Next] visits with a shard's lock held before it lets others have
+// the lock: about a hundred microseconds of small keys. Tests make it small.
+var snapshotPiece = 512
+
+// snapshotBetweenPieces, when set (by tests), runs while Next has let go of a shard between two pieces.
+var snapshotBetweenPieces func()
+
+// Next returns the serialised bytes of the next shard, in shard order, serialising what is left of it now. It
+// holds the shard's lock for a piece of snapshotPiece records at a time, marking the keys it serialised as
+// writers do, so a writer waits for a piece, not for the shard. It returns io.EOF after the last shard, and
 // ErrSnapshotClosed if the snapshot was closed. Only one goroutine may call Next.
 func (sn *Snapshot) Next() ([]byte, error) {
 	if sn.closed.Load() {
@@ -71,12 +92,34 @@ func (sn *Snapshot) Next() ([]byte, error) {
 	sn.next++
 	sh := &sn.ks.shards[i]
 	sh.mu.Lock()
+	for db := 0; db < len(sh.tables) && sh.snap == sn && len(sn.frozen[i]) == 0 && !sn.closed.Load(); db++ {
+		for j := 0; ; {
+			t := &sh.tables[db]
+			recs := unsafe.SliceData(t.recs)
+			j = sn.piece(i, db, t, j)
+			if j == len(t.recs) {
+				break
+			}
+			sh.mu.Unlock()
+			if snapshotBetweenPieces != nil {
+				snapshotBetweenPieces()
+			}
+			runtime.Gosched()
+			sh.mu.Lock()
+			if sh.snap != sn || len(sn.frozen[i]) != 0 {
+				break // finished by a writer (after FLUSHDB or SWAPDB) or released (closed)
+			}
+			if unsafe.SliceData(sh.tables[db].recs) != recs {
+				j = 0 // the table shrank and renumbered its records: the marked ones are skipped
+			}
+		}
+	}
 	if sh.snap == sn {
-		sh.snap = nil
-		b := sn.fn(i, sn.entries(i))
-		sn.frozen[i] = nil
-		sh.mu.Unlock()
-		return b, nil
+		if len(sn.frozen[i]) != 0 { // tables set aside by FLUSHDB or SWAPDB: the unmarked rest, whole
+			sn.chunks[i] = sn.fn(sn.chunks[i], i, sn.entries(i))
+			sn.frozen[i] = nil
+		}
+		sh.release()
 	}
 	b := sn.chunks[i]
 	sn.chunks[i] = nil
@@ -84,8 +127,31 @@ func (sn *Snapshot) Next() ([]byte, error) {
 	return b, nil
 }
 
-// Early returns how many shards were serialised by other Txns, before Next reached them.
+// piece serialises the unmarked keys among snapshotPiece records of t (database db of shard s) from record j
+// on, marking them, and returns where it stopped. The caller holds the shard's lock.
+func (sn *Snapshot) piece(s, db int, t *table, j int) int {
+	end := min(j+snapshotPiece, len(t.recs))
+	sn.chunks[s] = sn.fn(sn.chunks[s], s, func(yield func(int, Entry) bool) {
+		for ; j < end; j++ {
+			r := &t.recs[j]
+			if r.ptr == nil || r.meta&metaSnapMark != 0 {
+				continue
+			}
+			r.meta |= metaSnapMark
+			if !yield(db, Entry{t: t, ref: uint32(j + 1)}) {
+				return
+			}
+		}
+	})
+	return end
+}
+
+// Early returns how many shards were serialised whole by other Txns before Next reached them, which happens
+// only to the shards a write touches after FLUSHDB, FLUSHALL or SWAPDB set tables aside.
 func (sn *Snapshot) Early() int { return int(sn.early.Load()) }
+
+// EarlyKeys returns how many keys were serialised one by one by other Txns, before Next reached their shards.
+func (sn *Snapshot) EarlyKeys() int { return int(sn.keys.Load()) }
 
 // Close ends the snapshot, after the last Next or to abandon it (from any goroutine; then Next returns
 // ErrSnapshotClosed). Shards still pending are released without being serialised. Closing twice is harmless.
@@ -104,12 +170,55 @@ func (ks *Keyspace) Snapshotting() bool { return ks.snap.Load() != nil }
 // an expired key. Writing in a read-only Txn would put the write in a running snapshot. Within copies the mark.
 func (tx *Txn) ReadOnly() { tx.read = true }
 
-// preserve serialises shard s into the pending snapshot, if it has one, before its caller touches the shard. The
-// caller holds the shard's lock. Without a snapshot it costs one load of a field of the locked shard.
-func (ks *Keyspace) preserve(s int) {
-	if sn := ks.shards[s].snap; sn != nil {
-		sn.serialise(s)
+// preserveKey saves key (hashed to h) of database db of shard s into the pending snapshot, if the shard has
+// one, before its caller changes the key, adds it or removes it. The caller holds the shard's lock and checked
+// that shard.snap is set.
+func (ks *Keyspace) preserveKey(s, db int, key []byte, h uint64) {
+	if ks.settle(s) {
+		t := &ks.shards[s].tables[db]
+		if ref := t.find(h, key); ref != 0 {
+			ks.preserveRef(s, db, t, ref)
+		}
 	}
+}
+
+// preserveRef saves the key at ref of t, database db of shard s, into the pending snapshot, if the shard has
+// one, before its caller changes or removes it. The caller holds the shard's lock. Without a snapshot it costs
+// one load of a field of the locked shard; with one, an unmarked key is serialised and marked, once.
+func (ks *Keyspace) preserveRef(s, db int, t *table, ref uint32) {
+	sh := &ks.shards[s]
+	if sh.snap == nil || !ks.settle(s) {
+		return
+	}
+	r := &t.recs[ref-1]
+	if r.meta&metaSnapMark != 0 {
+		return
+	}
+	r.meta |= metaSnapMark
+	sn := sh.snap
+	sn.chunks[s] = sn.fn(sn.chunks[s], s, func(yield func(int, Entry) bool) { yield(db, Entry{t: t, ref: ref}) })
+	sn.keys.Add(1)
+}
+
+// settle handles the cases of a pending shard s that preserving one key cannot: it releases the shard of a
+// closed snapshot, and serialises whole a shard with tables set aside (their records may be shared with the
+// live tables SWAPDB moved, which writes would then change under the snapshot). It reports whether the shard
+// is still pending, for its keys to be preserved one by one.
+func (ks *Keyspace) settle(s int) bool {
+	sh := &ks.shards[s]
+	sn := sh.snap
+	switch {
+	case sn == nil:
+		return false
+	case sn.closed.Load():
+		sn.frozen[s] = nil
+		sh.release()
+		return false
+	case len(sn.frozen[s]) != 0:
+		sn.serialise(s)
+		return false
+	}
+	return true
 }
 
 // frozenTable is a table of a pending shard set aside as it was when the snapshot started.
@@ -129,7 +238,7 @@ func (ks *Keyspace) freeze(dbs ...int) {
 			continue
 		}
 		if sn.closed.Load() {
-			sh.snap = nil
+			sh.release()
 			continue
 		}
 	next:
@@ -144,19 +253,32 @@ func (ks *Keyspace) freeze(dbs ...int) {
 	}
 }
 
+// serialise serialises what is left of shard s, for Next to take, and releases the shard.
 func (sn *Snapshot) serialise(s int) {
 	sh := &sn.ks.shards[s]
-	sh.snap = nil
-	if sn.closed.Load() {
-		return
+	if !sn.closed.Load() {
+		sn.chunks[s] = sn.fn(sn.chunks[s], s, sn.entries(s))
+		sn.early.Add(1)
 	}
-	sn.chunks[s] = sn.fn(s, sn.entries(s))
 	sn.frozen[s] = nil
-	sn.early.Add(1)
+	sh.release()
 }
 
-// entries yields every key of shard s as it was when the snapshot started, database by database: a frozen
-// table where there is one, else the shard's own.
+// release ends the shard's part in a snapshot: no record of it stays marked, and no table marks new ones. It
+// walks every record of the shard, as the serialisation it follows did. The caller holds the shard's lock.
+func (sh *shard) release() {
+	sh.snap = nil
+	for db := range sh.tables {
+		t := &sh.tables[db]
+		t.snap = false
+		for j := range t.recs {
+			t.recs[j].meta &^= metaSnapMark
+		}
+	}
+}
+
+// entries yields the unmarked keys of shard s (those the snapshot still needs), database by database: of a
+// frozen table where there is one, else of the shard's own.
 func (sn *Snapshot) entries(s int) iter.Seq2[int, Entry] {
 	sh := &sn.ks.shards[s]
 	return func(yield func(int, Entry) bool) {
@@ -167,7 +289,7 @@ func (sn *Snapshot) entries(s int) iter.Seq2[int, Entry] {
 					t = &sn.frozen[s][j].t
 				}
 			}
-			if !tableEntries(db, t, yield) {
+			if !tableEntries(db, t, true, yield) {
 				return
 			}
 		}
@@ -177,19 +299,24 @@ func (sn *Snapshot) entries(s int) iter.Seq2[int, Entry] {
 // entries yields every key of the shard, database by database.
 func (sh *shard) entries(yield func(int, Entry) bool) {
 	for db := range sh.tables {
-		if !tableEntries(db, &sh.tables[db], yield) {
+		if !tableEntries(db, &sh.tables[db], false, yield) {
 			return
 		}
 	}
 }
 
-// tableEntries yields the keys of table t of database db, reporting false when yield stopped.
-func tableEntries(db int, t *table, yield func(int, Entry) bool) bool {
+// tableEntries yields the keys of table t of database db, without the marked ones when unmarked is set,
+// reporting false when yield stopped.
+func tableEntries(db int, t *table, unmarked bool, yield func(int, Entry) bool) bool {
 	if t.count == 0 {
 		return true
 	}
 	for j := range t.recs {
-		if t.recs[j].ptr != nil && !yield(db, Entry{t: t, ref: uint32(j + 1)}) {
+		r := &t.recs[j]
+		if r.ptr == nil || unmarked && r.meta&metaSnapMark != 0 {
+			continue
+		}
+		if !yield(db, Entry{t: t, ref: uint32(j + 1)}) {
 			return false
 		}
 	}
@@ -204,7 +331,7 @@ func (tx *Txn) SerialiseAll(fn SnapshotFunc, emit func([]byte) error) error {
 		panic("keyspace: SerialiseAll needs a BeginAll Txn")
 	}
 	for i := range tx.ks.shards {
-		if err := emit(fn(i, tx.ks.shards[i].entries)); err != nil {
+		if err := emit(fn(nil, i, tx.ks.shards[i].entries)); err != nil {
 			return err
 		}
 	}

@@ -118,6 +118,8 @@ type streamNode struct {
 	slots   int           // entries appended, live and deleted
 	deleted int           // entries deleted
 	lpBytes int           // the listpack's bytes without its count and deleted counters
+	data    []byte        // the arena the fields of the latest entries were copied into (see copyFields)
+	hdrs    [][]byte      // the arena of the latest entries' Fields slices
 }
 
 const streamNodeSize = int(unsafe.Sizeof(streamNode{}))
@@ -194,14 +196,6 @@ func (s *Stream) Add(id StreamID, fields [][]byte, maxBytes, maxEntries int) {
 	for _, f := range fields {
 		size += len(f)
 	}
-	buf := make([]byte, size)
-	e := StreamEntry{ID: id, Fields: make([][]byte, len(fields))}
-	off := 0
-	for i, f := range fields {
-		n := copy(buf[off:], f)
-		e.Fields[i] = buf[off : off+n : off+n]
-		off += n
-	}
 	var n *streamNode
 	if len(s.nodes) > 0 {
 		n = s.nodes[len(s.nodes)-1]
@@ -212,8 +206,13 @@ func (s *Stream) Add(id StreamID, fields [][]byte, maxBytes, maxEntries int) {
 			n = nil
 		}
 	}
-	if n == nil {
-		n = &streamNode{master: id, fields: e.Fields[:len(e.Fields):len(e.Fields)]}
+	newNode := n == nil
+	if newNode {
+		n = &streamNode{master: id}
+	}
+	e := StreamEntry{ID: id, Fields: n.copyFields(fields, size)}
+	if newNode {
+		n.fields = e.Fields
 		n.lpBytes = 6 + 1 + lpIntSize(int64(len(fields)/2)) + lpIntSize(0) // header, end, master fields count, terminator
 		for i := 0; i < len(fields); i += 2 {
 			n.lpBytes += lpStrSize(fields[i])
@@ -232,6 +231,29 @@ func (s *Stream) Add(id StreamID, fields [][]byte, maxBytes, maxEntries int) {
 	s.length++
 	s.lastID = id
 	s.entriesAdded++
+}
+
+// streamArenaMax is the largest chunk a node's arenas grow to; a longer entry gets a chunk of its own size.
+const streamArenaMax = 4096
+
+// copyFields copies fields (size bytes in all) into the node's arenas and returns the copy. The entries of a
+// node share a few allocations, growing to streamArenaMax bytes, instead of taking two each, and the garbage
+// collector scans one chunk of slice headers per many entries. Like the listpack in Redis, an arena lives as
+// long as its node, deleted entries included.
+func (n *streamNode) copyFields(fields [][]byte, size int) [][]byte {
+	if cap(n.data)-len(n.data) < size {
+		n.data = make([]byte, 0, max(size, min(2*cap(n.data), streamArenaMax), 64))
+	}
+	if cap(n.hdrs)-len(n.hdrs) < len(fields) {
+		n.hdrs = make([][]byte, 0, max(len(fields), min(2*cap(n.hdrs), streamArenaMax/24), 8))
+	}
+	start := len(n.hdrs)
+	for _, f := range fields {
+		off := len(n.data)
+		n.data = append(n.data, f...) // within capacity: earlier entries' bytes stay where they are
+		n.hdrs = append(n.hdrs, n.data[off:len(n.data):len(n.data)])
+	}
+	return n.hdrs[start:len(n.hdrs):len(n.hdrs)]
 }
 
 func entryMem(e StreamEntry) int {
@@ -474,6 +496,7 @@ func (s *Stream) Clone() Object {
 			cn.entries[j] = StreamEntry{ID: e.ID, Fields: cloneFields(e.Fields)}
 		}
 		cn.fields = cloneFields(n.fields)
+		cn.data, cn.hdrs = nil, nil // the arenas are the original's to fill
 		c.nodes[i] = &cn
 	}
 	for _, g := range s.groups {

@@ -209,3 +209,48 @@ func TestStreamModel(t *testing.T) {
 	assert.Len(t, all, len(pel))
 	assert.Equal(t, len(pel), cons[0].PendingLen()+cons[1].PendingLen())
 }
+
+// TestStreamFieldArenas: entries keep their own bytes while later entries fill the node's arenas (short and
+// long values, a caller reusing its buffers), and a clone and its original grow apart without sharing them.
+func TestStreamFieldArenas(t *testing.T) {
+	s := keyspace.NewStream()
+	buf := []byte("value")
+	want := map[string][]string{}
+	for i := range 250 { // the last node half full
+		v := fmt.Sprintf("v%d", i)
+		if i%37 == 5 {
+			v = string(make([]byte, 5000)) + v // longer than an arena chunk
+		}
+		buf = append(buf[:0], v...)
+		id := sid(uint64(i+1), 0)
+		s.Add(id, [][]byte{[]byte("f"), buf}, 0, 100)
+		want[id.String()] = []string{"f", v}
+		buf[0] = 'X' // the caller's buffer is not the entry's
+	}
+	check := func(s *keyspace.Stream, want map[string][]string) {
+		t.Helper()
+		got := map[string][]string{}
+		s.Range(keyspace.StreamID{}, keyspace.MaxStreamID, false, func(e keyspace.StreamEntry) bool {
+			for _, f := range e.Fields {
+				got[e.ID.String()] = append(got[e.ID.String()], string(f))
+			}
+			return true
+		})
+		assert.Equal(t, want, got)
+	}
+	check(s, want)
+	c := s.Clone().(*keyspace.Stream)
+	wantC := map[string][]string{}
+	for k, v := range want {
+		wantC[k] = v
+	}
+	for i := 250; i < 270; i++ {
+		id := sid(uint64(i+1), 0)
+		s.Add(id, fv("f", "original"), 0, 100)
+		want[id.String()] = []string{"f", "original"}
+		c.Add(id, fv("f", "clone", "g", "x"), 0, 100)
+		wantC[id.String()] = []string{"f", "clone", "g", "x"}
+	}
+	check(s, want)
+	check(c, wantC)
+}

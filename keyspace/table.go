@@ -21,7 +21,8 @@ const (
 	metaKindMask = 0x0f
 	metaEncShift = 4
 	metaEncMask  = 0x07 << metaEncShift
-	// metaSnapMark is reserved for point-in-time snapshots: see doc.go.
+	// metaSnapMark tells a pending snapshot to skip the rec: its value as of the snapshot is already saved, or it
+	// did not exist then. See snapshot.go.
 	metaSnapMark     = 1 << 7
 	metaAccessShift  = 8
 	metaAccessMask   = 0xffffff << metaAccessShift
@@ -61,6 +62,7 @@ type table struct {
 	ttlNext int           // where the next active expiry sample starts in ttlRef
 	mem     int64         // estimated bytes of this table's keys (see memory.go)
 	used    *atomic.Int64 // the keyspace-wide total that mem is part of
+	snap    bool          // a pending snapshot skips the recs inserted from now on (they get metaSnapMark)
 }
 
 const minBuckets = 4
@@ -103,6 +105,9 @@ func (t *table) insert(h uint64) uint32 {
 	}
 	b := &t.buckets[uint32(h)&uint32(len(t.buckets)-1)]
 	t.recs[ref-1] = rec{hash: uint32(h), next: *b}
+	if t.snap {
+		t.recs[ref-1].meta = metaSnapMark // not in the pending snapshot
+	}
 	*b = ref
 	t.count++
 	return ref

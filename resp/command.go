@@ -78,6 +78,9 @@ func parseCmd(buf []byte, st *cmdState, args [][]byte, lim Limits, inPlace bool)
 		if !ok || n > math.MaxInt32 || n > lim.MaxMultiBulkLen {
 			return args, false, errMultibulkLen
 		}
+		if n > UnauthMaxMultiBulkLen && lim.Unauthenticated {
+			return args, false, errUnauthMbulk
+		}
 		st.pos = end + 2
 		st.scan = st.pos
 		if n <= 0 {
@@ -97,6 +100,9 @@ func parseCmd(buf []byte, st *cmdState, args [][]byte, lim Limits, inPlace bool)
 			n, ok := parseLL(buf[st.pos+1 : end])
 			if !ok || n < 0 || n > lim.MaxBulkLen || n > math.MaxInt-4 {
 				return args, false, errBulkLen
+			}
+			if n > UnauthMaxBulkLen && lim.Unauthenticated {
+				return args, false, errUnauthBulk
 			}
 			st.bulk = int(n)
 			st.pos = end + 2
@@ -452,9 +458,10 @@ func (r *CommandReader) Ready() bool {
 // the source only when the buffer holds no complete command.
 //
 // Errors: a [*ProtocolError] for a malformed request, which is sticky (the
-// caller replies and closes the connection); io.EOF when the source ends
-// between commands; io.ErrUnexpectedEOF when it ends inside one; or the
-// source's read error.
+// caller replies and closes the connection); [ErrQueryLimit], also sticky
+// (the caller closes the connection); io.EOF when the source ends between
+// commands; io.ErrUnexpectedEOF when it ends inside one; or the source's read
+// error.
 func (r *CommandReader) ReadCommand() ([][]byte, error) {
 	for {
 		if r.ready {
@@ -540,6 +547,11 @@ func (r *CommandReader) fill() {
 	for tries := 0; ; tries++ {
 		n, err := r.src.Read(r.buf[r.end:])
 		r.end += n
+		if int64(r.end-r.start) > r.Limits.withDefaults().MaxQueryLen {
+			// Matches Redis: checked after each read, on all that waits to be parsed.
+			r.err = ErrQueryLimit
+			return
+		}
 		if err != nil {
 			r.readErr = err
 			return

@@ -145,6 +145,53 @@ func TestParseCommandLimits(t *testing.T) {
 	assert.Equal(t, []string{"abcd", ""}, strs(args))
 }
 
+func TestParseCommandUnauthenticated(t *testing.T) {
+	lim := resp.DefaultLimits()
+	lim.Unauthenticated = true
+	tests := []struct {
+		name, in, err string
+	}{
+		{"10 args", "*10\r\n", ""},
+		{"11 args", "*11\r\n", "Protocol error: unauthenticated multibulk length"},
+		{"invalid first", "*3000000000\r\n", "Protocol error: invalid multibulk length"},
+		{"16 KiB bulk", "*1\r\n$16384\r\n", ""},
+		{"bigger bulk", "*1\r\n$16385\r\n", "Protocol error: unauthenticated bulk length"},
+		{"over proto-max-bulk-len first", "*1\r\n$999999999999\r\n", "Protocol error: invalid bulk length"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := resp.ParseCommand([]byte(tt.in), nil, lim)
+			if tt.err == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.EqualError(t, err, tt.err)
+		})
+	}
+	_, _, err := resp.ParseCommand([]byte("*11\r\n"), nil, resp.DefaultLimits())
+	assert.NoError(t, err, "no such limit once authenticated")
+}
+
+func TestCommandReaderQueryLimit(t *testing.T) {
+	// One incomplete command of 3 MB against a 1 MB limit: refused once the buffer passes the limit, without
+	// buffering the whole command.
+	src := io.MultiReader(strings.NewReader("*1\r\n$3000000\r\n"), strings.NewReader(strings.Repeat("x", 3000000)))
+	r := resp.NewCommandReader(src)
+	r.Limits.MaxQueryLen = 1 << 20
+	_, err := r.ReadCommand()
+	require.ErrorIs(t, err, resp.ErrQueryLimit)
+	assert.LessOrEqual(t, r.BufferSize(), 2<<20)
+	_, err = r.ReadCommand()
+	assert.ErrorIs(t, err, resp.ErrQueryLimit, "sticky")
+
+	// Under the limit, the same command is read.
+	src = io.MultiReader(strings.NewReader("*1\r\n$3000000\r\n"), strings.NewReader(strings.Repeat("x", 3000000)+"\r\n"))
+	r = resp.NewCommandReader(src)
+	args, err := r.ReadCommand()
+	require.NoError(t, err)
+	assert.Len(t, args[0], 3000000)
+}
+
 func TestParseCommandAliasing(t *testing.T) {
 	buf := []byte("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
 	args, _, err := resp.ParseCommand(buf, make([][]byte, 0, 2), resp.DefaultLimits())

@@ -40,6 +40,18 @@ func FuzzParseCommand(f *testing.F) {
 		orig := bytes.Clone(in)
 		args, n, err := resp.ParseCommand(in, nil, resp.DefaultLimits())
 		require.Equal(t, orig, in, "ParseCommand must not write to its input")
+		// The limits for unauthenticated clients only add their two errors (which may come before another
+		// error); else the results agree.
+		unauth := resp.DefaultLimits()
+		unauth.Unauthenticated = true
+		uargs, un, uerr := resp.ParseCommand(in, nil, unauth)
+		if uerr != nil && strings.HasPrefix(uerr.Error(), "Protocol error: unauthenticated ") {
+			assert.Equal(t, byte('*'), in[0])
+		} else {
+			assert.Equal(t, err, uerr)
+			assert.Equal(t, n, un)
+			assert.Equal(t, strs(args), strs(uargs))
+		}
 		if err != nil || n == 0 {
 			return
 		}

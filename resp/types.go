@@ -1,5 +1,7 @@
 package resp
 
+import "errors"
+
 // Type is the RESP type byte that starts every value on the wire.
 type Type byte
 
@@ -147,6 +149,21 @@ var (
 	errBigInline     = &ProtocolError{Reason: "too big inline request"}
 	errUnbalanced    = &ProtocolError{Reason: "unbalanced quotes in request"}
 	errDepth         = &ProtocolError{Reason: "nesting too deep"}
+	errUnauthMbulk   = &ProtocolError{Reason: "unauthenticated multibulk length"}
+	errUnauthBulk    = &ProtocolError{Reason: "unauthenticated bulk length"}
+)
+
+// ErrQueryLimit is returned by [CommandReader.ReadCommand] when the bytes
+// buffered for commands not yet returned pass Limits.MaxQueryLen. It is not a
+// protocol error: Redis closes such a client without a reply
+// (client-query-buffer-limit).
+var ErrQueryLimit = errors.New("resp: query buffer limit reached")
+
+// Redis's limits for a client that has not authenticated yet (authRequired in
+// networking.c); see Limits.Unauthenticated.
+const (
+	UnauthMaxMultiBulkLen = 10
+	UnauthMaxBulkLen      = 16 << 10
 )
 
 func errExpectedDollar(got byte) error {
@@ -169,6 +186,16 @@ type Limits struct {
 	// MaxDepth bounds the nesting of aggregates in generic values ([Parse],
 	// [Reader]); default 128. Commands are never nested.
 	MaxDepth int
+	// MaxQueryLen bounds the bytes a [CommandReader] buffers for commands
+	// it has not returned yet (Redis's client-query-buffer-limit); default
+	// 1 GiB. Passing it is [ErrQueryLimit].
+	MaxQueryLen int64
+	// Unauthenticated applies Redis's limits for a client that must still
+	// authenticate to commands: at most UnauthMaxMultiBulkLen arguments and
+	// bulk strings of UnauthMaxBulkLen bytes, else the protocol errors
+	// "unauthenticated multibulk length" and "unauthenticated bulk length".
+	// The other limits are checked first, as Redis does.
+	Unauthenticated bool
 }
 
 // Default limits; see [Limits].
@@ -177,6 +204,7 @@ const (
 	DefaultMaxMultiBulkLen = 1<<31 - 1
 	DefaultMaxInlineLen    = 64 << 10
 	DefaultMaxDepth        = 128
+	DefaultMaxQueryLen     = 1 << 30
 )
 
 // DefaultLimits returns the limits Redis 7 uses by default, and a nesting depth
@@ -187,6 +215,7 @@ func DefaultLimits() Limits {
 		MaxMultiBulkLen: DefaultMaxMultiBulkLen,
 		MaxInlineLen:    DefaultMaxInlineLen,
 		MaxDepth:        DefaultMaxDepth,
+		MaxQueryLen:     DefaultMaxQueryLen,
 	}
 }
 
@@ -203,6 +232,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxQueryLen <= 0 {
+		l.MaxQueryLen = DefaultMaxQueryLen
 	}
 	return l
 }

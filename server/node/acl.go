@@ -138,8 +138,9 @@ type aclState struct {
 	// open is set while the default user is on and has nopass: clients need no AUTH (Redis's authRequired).
 	open atomic.Bool
 
-	logMu sync.Mutex
-	log   []*aclLogEntry // newest first
+	logMu  sync.Mutex
+	log    []*aclLogEntry // newest first
+	logSeq int64          // the id of the next new entry (ACL LOG RESET keeps counting)
 }
 
 // newDefaultUser returns the default user as Redis creates it: on, nopass, ~*, &*, +@all.
@@ -241,6 +242,9 @@ func (c *client) authenticate(user, pass []byte) error {
 	}
 	c.setUser(u)
 	c.authed = true
+	if c.rd != nil {
+		c.readLimits() // the next command, maybe parsed already, is read without the unauthenticated limits
+	}
 	return nil
 }
 
@@ -269,7 +273,7 @@ func (c *client) denied(cmd *command, args [][]byte, err *error) bool {
 // error.
 func (c *client) checkACL(cmd *command, args [][]byte) error {
 	if r := c.aclDenial(cmd, args, c.logContext()); r != acl.Allowed {
-		return nopermError(r, cmd.name)
+		return nopermError(r, c.user.name, cmd.name)
 	}
 	return nil
 }
@@ -358,26 +362,30 @@ func aclArgs(keys []acl.Key, chans []acl.Channel, spec *cmdspec.Spec, ac *aclCom
 	return keys, chans
 }
 
-// nopermError is Redis 7.0's NOPERM error for a denial.
-func nopermError(r acl.Reason, cmdName string) error {
+// Matches Redis 7.2 (getAclErrorMessage), whose texts name the user where 7.0's said "this user", and say
+// "a key" where 7.0 said "one of the keys used as arguments". The differential tests, whose oracle is Redis
+// 7.0, map 7.2's texts back to 7.0's (see acl72Norm).
+
+// nopermError is the NOPERM error for a denial of a command run by user.
+func nopermError(r acl.Reason, user, cmdName string) error {
 	switch r {
 	case acl.DeniedKey:
-		return &resp.Error{Code: "NOPERM", Msg: "this user has no permissions to access one of the keys used as arguments"}
+		return &resp.Error{Code: "NOPERM", Msg: "No permissions to access a key"}
 	case acl.DeniedChannel:
-		return &resp.Error{Code: "NOPERM", Msg: "this user has no permissions to access one of the channels used as arguments"}
+		return &resp.Error{Code: "NOPERM", Msg: "No permissions to access a channel"}
 	}
-	return &resp.Error{Code: "NOPERM", Msg: fmt.Sprintf("this user has no permissions to run the '%s' command", cmdName)}
+	return &resp.Error{Code: "NOPERM", Msg: fmt.Sprintf("User %s has no permissions to run the '%s' command", user, cmdName)}
 }
 
-// denialText is the text of a denial as ACL DRYRUN gives it.
-func denialText(r acl.Reason, cmdName, object string) string {
+// denialText is the text of a denial as ACL DRYRUN gives it, naming the key or channel denied.
+func denialText(r acl.Reason, user, cmdName, object string) string {
 	switch r {
 	case acl.DeniedKey:
-		return fmt.Sprintf("This user has no permissions to access the '%s' key", object)
+		return fmt.Sprintf("User %s has no permissions to access the '%s' key", user, object)
 	case acl.DeniedChannel:
-		return fmt.Sprintf("This user has no permissions to access the '%s' channel", object)
+		return fmt.Sprintf("User %s has no permissions to access the '%s' channel", user, object)
 	}
-	return fmt.Sprintf("This user has no permissions to run the '%s' command", cmdName)
+	return fmt.Sprintf("User %s has no permissions to run the '%s' command", user, cmdName)
 }
 
 // aclLogEntry is an entry of ACL LOG.
@@ -388,6 +396,8 @@ type aclLogEntry struct {
 	object   string
 	username string
 	created  time.Time // of the latest occurrence
+	first    time.Time // of the first occurrence
+	id       int64     // the entry's sequence number since the server started, from 0
 	info     string    // CLIENT INFO of the client, at the latest occurrence
 }
 
@@ -398,6 +408,7 @@ const aclLogGrouping = 60 * time.Second
 // aclLogAdd records a denial in ACL LOG: a new entry, or one more of an equal recent entry, which moves to the
 // front.
 func (s *Server) aclLogAdd(c *client, r acl.Reason, context, object string) {
+	s.stats.aclDenied[r].Add(1) // Redis 7.2's INFO acl_access_denied_*, counted as it adds to the log
 	now := time.Now()
 	info := string(c.appendInfo(nil, c, now.UnixMilli()))
 	user := c.userName()
@@ -417,7 +428,9 @@ func (s *Server) aclLogAdd(c *client, r acl.Reason, context, object string) {
 			return
 		}
 	}
-	e := &aclLogEntry{count: 1, reason: r, context: context, object: object, username: user, created: now, info: info}
+	e := &aclLogEntry{count: 1, reason: r, context: context, object: object, username: user, created: now,
+		first: now, id: a.logSeq, info: info}
+	a.logSeq++
 	a.log = append([]*aclLogEntry{e}, a.log...)
 	if max := int(s.config().ACLLogMaxLen); len(a.log) > max {
 		a.log = a.log[:max]

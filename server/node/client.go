@@ -52,6 +52,8 @@ type client struct {
 	signalled  bool          // the command made keys ready for blocked clients
 	multi      *multiState   // the open transaction, between MULTI and EXEC or DISCARD
 	exec       *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
+	txSlot     keyspace.Txn  // the Txn of withStream, kept here: a callback's Txn on the stack escapes to the heap
+	txBusy     bool          // txSlot is in use (a nested withStream allocates its own)
 	watched    []watchedKey  // WATCH
 	subs       clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
 	cachingSet bool          // CLIENT CACHING ran: it covers the next command
@@ -71,6 +73,8 @@ type client struct {
 	spare    []byte        // goroutine mode: a written pending buffer, for reuse
 	pending  []byte        // pushed frames not yet written (goroutine mode), or not yet taken by the loop
 	batchOut int           // goroutine mode: reply bytes the current batch has written (replyMeter)
+	held     []byte        // goroutine mode: replies flushed early by a command, written at the end of the batch
+	flushing bool          // goroutine mode: the batch's replies are being written (replyMeter)
 	pushed   chan struct{} // goroutine mode: wakes writePushes
 	gone     chan struct{} // goroutine mode: closed when serve returns
 	dead     chan struct{} // goroutine mode: closed when the connection is killed
@@ -171,7 +175,7 @@ func (c *client) publish() {
 // publishes the rest before writing its replies, so that whoever reads them then sees the client's state
 // (its subscriptions) as of those replies, and this after.
 func (c *client) publishOutput() {
-	if o := int64(c.w.Buffered() - c.wpos); c.pub.obuf.Load() != o {
+	if o := int64(c.w.Buffered() - c.wpos + len(c.held)); c.pub.obuf.Load() != o {
 		c.pub.obuf.Store(o)
 	}
 }
@@ -238,7 +242,6 @@ func (s *Server) serveConn(conn net.Conn) {
 	c.fd = connFD(conn)
 	c.in = &connSource{conn: conn}
 	c.rd = resp.NewCommandReader(c.in)
-	c.rd.Limits.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	c.w = resp.NewWriter(replyMeter{c})
 	go c.serve()
 }
@@ -246,16 +249,51 @@ func (s *Server) serveConn(conn net.Conn) {
 // replyMeter is the destination of a goroutine-mode client's replies. It counts what a batch of commands
 // writes, early flushes of a long reply included, and closes the client instead of writing once that passes
 // client-output-buffer-limit: Redis, which writes nothing before the command ends, would hold it all.
+//
+// Until the end of the batch (flushReplies), what the writer flushes early is held in memory, not written: a
+// command may hold keyspace locks while it replies, and a client that does not read must stall only itself,
+// never the clients waiting for those locks. Redis, too, holds replies in memory until the command ends.
 type replyMeter struct{ c *client }
 
 var errOutputLimit = errors.New("closed for overcoming of output buffer limits")
 
 func (m replyMeter) Write(p []byte) (int, error) {
-	m.c.batchOut += len(p)
-	if m.c.overOutputLimit(m.c.batchOut) {
+	c := m.c
+	c.batchOut += len(p)
+	if c.overOutputLimit(c.batchOut) {
 		return 0, errOutputLimit
 	}
-	return m.c.conn.Write(p)
+	if !c.flushing {
+		c.held = append(c.held, p...)
+		return len(p), nil
+	}
+	if err := c.writeHeld(); err != nil {
+		return 0, err
+	}
+	return c.conn.Write(p)
+}
+
+// flushReplies writes the replies of a goroutine-mode client's batch: those held, then the writer's buffer.
+func (c *client) flushReplies() error {
+	c.flushing = true
+	defer func() { c.flushing = false }()
+	if err := c.w.Flush(); err != nil {
+		return err
+	}
+	return c.writeHeld()
+}
+
+// writeHeld writes the replies held by replyMeter.
+func (c *client) writeHeld() error {
+	if len(c.held) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(c.held)
+	c.held = c.held[:0]
+	if cap(c.held) > 1<<20 {
+		c.held = nil // one big reply does not pin memory for the connection's life
+	}
+	return err
 }
 
 // serve reads and runs the client's commands until the connection ends. Replies are flushed once per pipeline
@@ -274,6 +312,7 @@ func (c *client) serve() {
 	}()
 	log.Debug("client connected", "client-id", c.id, "addr", c.addr)
 	for !c.closing {
+		c.readLimits()
 		args, err := c.rd.ReadCommand()
 		if err != nil {
 			if !c.readFailed(err) {
@@ -283,9 +322,12 @@ func (c *client) serve() {
 		}
 		c.setBusy(true)
 		c.execute(args)
+		if c.w.Err() != nil {
+			return // over the output limit (replyMeter), or the connection failed: nothing more runs
+		}
 		if !c.rd.Ready() {
 			c.publish()
-			err := c.w.Flush()
+			err := c.flushReplies()
 			c.batchOut = 0
 			if err != nil {
 				log.Debug("write failed, closing client", "client-id", c.id, "error", err)
@@ -299,7 +341,7 @@ func (c *client) serve() {
 		}
 	}
 	c.publish()
-	c.w.Flush()
+	c.flushReplies()
 }
 
 // setBusy marks a goroutine-mode client as running a batch, so pushed frames (MONITOR, pub/sub) wait instead
@@ -406,6 +448,16 @@ func connFD(conn net.Conn) int {
 	return fd
 }
 
+// readLimits sets what the command reader accepts from the live configuration, before each command is read:
+// proto-max-bulk-len and client-query-buffer-limit (CONFIG SET applies to connected clients too, as in Redis),
+// and Redis's tighter limits for a client that must still authenticate.
+func (c *client) readLimits() {
+	l := &c.rd.Limits
+	l.MaxBulkLen = c.srv.live.protoMaxBulk.Load()
+	l.MaxQueryLen = c.srv.live.queryBufLimit.Load()
+	l.Unauthenticated = !c.authed && !c.srv.acl.open.Load()
+}
+
 // readFailed handles an error from reading the next command. A protocol error gets Redis's reply and marks
 // the client for closing once that reply is written (it returns true); any other error means the connection
 // is gone (it returns false).
@@ -417,6 +469,13 @@ func (c *client) readFailed(err error) bool {
 		c.closing = true
 		c.srv.log.Debug("protocol error, closing client", "client-id", c.id, "error", err)
 		return true
+	}
+	if errors.Is(err, resp.ErrQueryLimit) {
+		// Matches Redis: closed without a reply, logged as a warning and counted.
+		c.srv.stats.queryKills.Add(1)
+		c.srv.log.Warn("closing client that reached max query buffer length", "client-id", c.id, "addr", c.addr,
+			"qbuf", c.rd.Buffered())
+		return false
 	}
 	if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		c.srv.log.Debug("read failed, closing client", "client-id", c.id, "error", err)

@@ -229,7 +229,7 @@ func cmdACLDryRun(c *client, args [][]byte) error {
 		c.w.WriteSimple("OK")
 		return nil
 	}
-	c.w.WriteBulkString(denialText(d.Reason, spec.Name, string(cargs[d.Pos])))
+	c.w.WriteBulkString(denialText(d.Reason, au.name, spec.Name, string(cargs[d.Pos])))
 	return nil
 }
 
@@ -259,7 +259,7 @@ func cmdACLLog(c *client, args [][]byte) error {
 	w := c.w
 	w.WriteArrayLen(len(entries))
 	for _, e := range entries {
-		w.WriteMapLen(7)
+		w.WriteMapLen(10)
 		w.WriteBulkString("count")
 		w.WriteInt(e.count)
 		w.WriteBulkString("reason")
@@ -274,6 +274,13 @@ func cmdACLLog(c *client, args [][]byte) error {
 		w.WriteDouble(float64(now.Sub(e.created).Milliseconds()) / 1000)
 		w.WriteBulkString("client-info")
 		w.WriteBulkString(e.info)
+		// Redis 7.2's fields.
+		w.WriteBulkString("entry-id")
+		w.WriteInt(e.id)
+		w.WriteBulkString("timestamp-created")
+		w.WriteInt(e.first.UnixMilli())
+		w.WriteBulkString("timestamp-last-updated")
+		w.WriteInt(e.created.UnixMilli())
 	}
 	return nil
 }

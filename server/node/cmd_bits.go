@@ -46,7 +46,7 @@ func (c *client) bitOffset(arg []byte, bits int) (uint64, error) {
 	if hash {
 		n *= int64(bits) // Matches Redis: the product may wrap; a negative result is refused below
 	}
-	if n < 0 || n>>3 >= c.srv.cfg.ProtoMaxBulkLen {
+	if n < 0 || n>>3 >= c.srv.live.protoMaxBulk.Load() {
 		return 0, errBitOffset
 	}
 	return uint64(n), nil

@@ -31,6 +31,10 @@ type liveConfig struct {
 	slowlogSlower atomic.Int64
 	slowlogMax    atomic.Int64
 	maxClients    atomic.Int64
+	protoMaxBulk  atomic.Int64 // proto-max-bulk-len
+	queryBufLimit atomic.Int64 // client-query-buffer-limit
+	timeoutMs     atomic.Int64 // timeout, in ms; 0 = off
+	keepAlive     atomic.Int64 // tcp-keepalive, in seconds
 }
 
 func (l *liveConfig) store(c Config) {
@@ -39,6 +43,10 @@ func (l *liveConfig) store(c Config) {
 	l.mu.Unlock()
 	l.hz.Store(int64(c.HZ))
 	l.maxClients.Store(int64(c.MaxClients))
+	l.protoMaxBulk.Store(c.ProtoMaxBulkLen)
+	l.queryBufLimit.Store(c.QueryBufLimit)
+	l.timeoutMs.Store(int64(c.Timeout) * 1000)
+	l.keepAlive.Store(int64(c.TCPKeepAlive))
 	l.slowlogSlower.Store(c.SlowlogSlowerThan)
 	l.slowlogMax.Store(c.SlowlogMaxLen)
 }
@@ -143,6 +151,7 @@ func (s *Server) configSet(pairs [][]byte) error {
 	s.live.mu.Lock()
 	cfg := s.live.cfg
 	s.live.mu.Unlock()
+	old := cfg
 	oldLevel := cfg.LogLevel
 	for _, ch := range changes {
 		v := []string{ch.value}
@@ -151,6 +160,19 @@ func (s *Server) configSet(pairs [][]byte) error {
 		}
 		if err := ch.p.set(&cfg, v); err != nil {
 			return configSetFailed(ch.name, err.Error())
+		}
+	}
+	if cfg.MaxClients > old.MaxClients {
+		// Matches Redis (updateMaxclients): the limit of open files is raised to fit, or the change refused.
+		if fit := fitMaxClients(cfg.MaxClients, s.log); fit < cfg.MaxClients {
+			name := "maxclients"
+			for _, ch := range changes {
+				if ch.p.name == name {
+					name = ch.name // as the client wrote it
+				}
+			}
+			return configSetFailed(name, fmt.Sprintf(
+				"The operating system is not able to handle the specified number of clients, try with %d", fit))
 		}
 	}
 	s.live.store(cfg)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carminedb/carmine/acl"
 	"github.com/carminedb/carmine/keyspace"
 )
 
@@ -440,14 +441,21 @@ func (s *Server) infoStats(b *infoBuf) {
 	}
 	b.int("total_error_replies", errs)
 	for _, f := range []string{"dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
-		"io_threaded_reads_processed", "io_threaded_writes_processed",
-		"client_query_buffer_limit_disconnections", "client_output_buffer_limit_disconnections", // Redis 7.2
-		"reply_buffer_shrinks", "reply_buffer_expands",
-		"eventloop_cycles", "eventloop_duration_sum", "eventloop_duration_cmd_sum", // Redis 7.2
-		"instantaneous_eventloop_cycles_per_sec", "instantaneous_eventloop_duration_usec",
-		"acl_access_denied_auth", "acl_access_denied_cmd", "acl_access_denied_key", "acl_access_denied_channel"} {
+		"io_threaded_reads_processed", "io_threaded_writes_processed"} {
 		b.int(f, 0)
 	}
+	b.int("client_query_buffer_limit_disconnections", st.queryKills.Load()) // Redis 7.2
+	b.int("client_output_buffer_limit_disconnections", st.outputKills.Load())
+	for _, f := range []string{"reply_buffer_shrinks", "reply_buffer_expands",
+		"eventloop_cycles", "eventloop_duration_sum", "eventloop_duration_cmd_sum", // Redis 7.2
+		"instantaneous_eventloop_cycles_per_sec", "instantaneous_eventloop_duration_usec"} {
+		b.int(f, 0)
+	}
+	// Redis 7.2 (7.0 has none of these): failures counted as they are added to ACL LOG.
+	b.int("acl_access_denied_auth", st.aclDenied[acl.DeniedAuth].Load())
+	b.int("acl_access_denied_cmd", st.aclDenied[acl.DeniedCommand].Load())
+	b.int("acl_access_denied_key", st.aclDenied[acl.DeniedKey].Load())
+	b.int("acl_access_denied_channel", st.aclDenied[acl.DeniedChannel].Load())
 }
 
 func (s *Server) infoCPU(b *infoBuf) {

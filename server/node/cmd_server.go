@@ -149,9 +149,7 @@ func cmdModuleList(c *client, args [][]byte) error {
 	return nil
 }
 
-func cmdModuleDenied(c *client, args [][]byte) error {
-	return errorf(`MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`)
-}
+func cmdModuleDenied(c *client, args [][]byte) error { return errModuleNotAllowed }
 
 func cmdModuleHelp(c *client, args [][]byte) error {
 	writeHelp(c.w, "MODULE", []string{
@@ -189,6 +187,34 @@ var errDebugNotAllowed = errorf(`DEBUG command not allowed. If the enable-debug-
 	`you can run it from a local connection, otherwise you need to set this option in the configuration file, ` +
 	`and then restart the server.`)
 
+var errModuleNotAllowed = errorf(`MODULE command not allowed. If the enable-module-command option is set to "local", ` +
+	`you can run it from a local connection, otherwise you need to set this option in the configuration file, ` +
+	`and then restart the server.`)
+
+// isProtected reports whether the command or subcommand called name is one of Redis's protected commands
+// (CMD_PROTECTED), which enable-debug-command and enable-module-command allow.
+func isProtected(name string) bool {
+	switch name {
+	case "debug", "module|load", "module|loadex", "module|unload":
+		return true
+	}
+	return false
+}
+
+// protectedRefused reports whether the client may not run the protected command called name, and then sets
+// *err to Redis's refusal. enable-module-command is always no here.
+func (c *client) protectedRefused(name string, err *error) bool {
+	if name == "debug" {
+		if c.debugAllowed() {
+			return false
+		}
+		*err = errDebugNotAllowed
+		return true
+	}
+	*err = errModuleNotAllowed
+	return true
+}
+
 // debugAllowed applies enable-debug-command: "yes", or "local" for a client on a loopback address.
 func (c *client) debugAllowed() bool {
 	switch c.srv.cfg.DebugCommand {
@@ -203,10 +229,8 @@ func (c *client) debugAllowed() bool {
 }
 
 // DEBUG subcommand [arg ...]: HELP, SLEEP seconds, OBJECT key.
+// enable-debug-command is checked by the dispatcher (a protected command).
 func cmdDebug(c *client, args [][]byte) error {
-	if !c.debugAllowed() {
-		return errDebugNotAllowed
-	}
 	switch sub := strings.ToLower(string(args[1])); {
 	case sub == "help" && len(args) == 2:
 		writeHelp(c.w, "DEBUG", []string{

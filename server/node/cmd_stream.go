@@ -159,7 +159,8 @@ func parseIntervalID(b []byte, end bool) (keyspace.StreamID, error) {
 
 func writeStreamID(w *resp.Writer, id keyspace.StreamID) {
 	var buf [41]byte
-	w.WriteBulk(keyspace.AppendStreamID(buf[:0], id))
+	// Through a string, which does not escape (WriteBulk's slice does): the bytes stay on the stack.
+	w.WriteBulkString(string(keyspace.AppendStreamID(buf[:0], id)))
 }
 
 func writeStreamEntry(w *resp.Writer, e keyspace.StreamEntry) {
@@ -171,11 +172,56 @@ func writeStreamEntry(w *resp.Writer, e keyspace.StreamEntry) {
 	}
 }
 
-// streamOf returns the stream at key (nil when missing), counting the read lookup (a hit or a keymiss).
-func (c *client) streamOf(tx *keyspace.Txn, key []byte) (*keyspace.Stream, error) {
+// streamNeed says how withStream looks its key up.
+type streamNeed uint8
+
+const (
+	streamWrite  streamNeed = iota // a write: the stream or nil, the lookup not counted
+	streamRead                     // a read: the stream or nil, counted as a keyspace hit or miss
+	streamExists                   // a read of a key that must exist (XINFO): "no such key" when missing
+)
+
+// withStream runs fn with the stream at key under the key's lock, looked up as need says; a key of another
+// kind is a WRONGTYPE error.
+func (c *client) withStream(key []byte, need streamNeed, fn func(tx *keyspace.Txn, s *keyspace.Stream) error) error {
+	tx := &c.txSlot
+	if c.txBusy {
+		tx = new(keyspace.Txn)
+	}
+	busy := c.txBusy
+	c.txBusy = true
+	*tx = c.begin(key)
+	defer func() {
+		tx.End()
+		*tx = keyspace.Txn{}
+		c.txBusy = busy
+	}()
 	s, err := tx.StreamOf(key)
-	c.countLookup(key, s != nil || err != nil)
-	return s, err
+	if need != streamWrite {
+		c.countLookup(key, s != nil || err != nil)
+	}
+	if err != nil {
+		return err
+	}
+	if s == nil && need == streamExists {
+		return errNoSuchKey
+	}
+	return fn(tx, s)
+}
+
+// withStreamGroup runs fn as withStream does for a read, with the stream's group called name, or fails with
+// the NOGROUP error of XPENDING, XCLAIM and XAUTOCLAIM when either is missing.
+func (c *client) withStreamGroup(key, name []byte, fn func(tx *keyspace.Txn, s *keyspace.Stream, g *keyspace.StreamGroup) error) error {
+	return c.withStream(key, streamRead, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		var g *keyspace.StreamGroup
+		if s != nil {
+			g = s.Group(name)
+		}
+		if g == nil {
+			return noGroupError(key, name)
+		}
+		return fn(tx, s, g)
+	})
 }
 
 // trimArgs are the trimming options of XADD and XTRIM.
@@ -199,11 +245,12 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 	i := 2
 	for ; i < len(args); i++ {
 		more := len(args) - 1 - i
-		opt := strings.ToLower(string(args[i]))
+		is := func(name string) bool { return strings.EqualFold(string(args[i]), name) } // no allocation
 		switch {
-		case xadd && opt == "*":
+		case xadd && is("*"):
 			return t.finish(limitGiven, xadd, i)
-		case (opt == "maxlen" || opt == "minid") && more > 0:
+		case (is("maxlen") || is("minid")) && more > 0:
+			maxLen := is("maxlen")
 			if t.strategy != 0 {
 				return t, 0, errorf("syntax error, MAXLEN and MINID options at the same time are not compatible")
 			}
@@ -213,7 +260,7 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 				i++
 			}
 			i++
-			if opt == "maxlen" {
+			if maxLen {
 				n, ok := keyspace.ParseInt(args[i])
 				if !ok {
 					return t, 0, errNotInteger
@@ -229,7 +276,7 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 				}
 				t.strategy, t.minID = 'i', id
 			}
-		case opt == "limit" && more > 0:
+		case is("limit") && more > 0:
 			n, ok := keyspace.ParseInt(args[i+1])
 			if !ok {
 				return t, 0, errNotInteger
@@ -239,7 +286,7 @@ func parseTrimArgs(args [][]byte, xadd bool, lim *keyspace.Limits) (trimArgs, in
 			}
 			t.limit, limitGiven = n, true
 			i++
-		case xadd && opt == "nomkstream":
+		case xadd && is("nomkstream"):
 			t.noMkStream = true
 		case xadd:
 			id, seqGiven, ok := parseStreamID(args[i], 0, true, true)
@@ -304,56 +351,52 @@ func cmdXAdd(c *client, args [][]byte) error {
 		return errXAddZero
 	}
 	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := tx.StreamOf(key)
-	if err != nil {
-		return err
-	}
-	if s == nil {
-		if t.noMkStream {
-			c.w.WriteNull()
-			return nil
+	return c.withStream(key, streamWrite, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		if s == nil {
+			if t.noMkStream {
+				c.w.WriteNull()
+				return nil
+			}
+			s = keyspace.NewStream()
+			tx.SetObject(key, s, 0)
 		}
-		s = keyspace.NewStream()
-		tx.SetObject(key, s, 0)
-	}
-	last := s.LastID()
-	if last == keyspace.MaxStreamID {
-		return errXAddExhausted
-	}
-	var id keyspace.StreamID
-	switch {
-	case !t.idGiven:
-		id, _ = s.NextID(tx.Now())
-	case t.seqGiven:
-		id = t.id
-	case t.id.Ms == last.Ms:
-		if last.Seq == math.MaxUint64 {
-			return errXAddTooLarge // Matches Redis 7.0: this overflow reports ERANGE
+		last := s.LastID()
+		if last == keyspace.MaxStreamID {
+			return errXAddExhausted
 		}
-		id = keyspace.StreamID{Ms: last.Ms, Seq: last.Seq + 1}
-	default:
-		id = t.id
-	}
-	if id.Compare(last) <= 0 {
-		return errXAddSmaller
-	}
-	lim := tx.Limits()
-	s.Add(id, fields, lim.StreamNodeBytes, lim.StreamNodeEntries)
-	writeStreamID(c.w, id)
-	c.wrote(notifyStream, "xadd", key)
-	if t.trim(s) > 0 {
-		c.notify(notifyStream, "xtrim", key)
-	}
-	if c.propagating() {
-		argv := exactTrim(args[:idPos], t, s)
-		argv = append(append(argv, keyspace.AppendStreamID(nil, id)), args[idPos+1:]...)
-		c.propagate(argv...)
-	}
-	tx.UpdateSize(key)
-	c.signalReady(key)
-	return nil
+		var id keyspace.StreamID
+		switch {
+		case !t.idGiven:
+			id, _ = s.NextID(tx.Now())
+		case t.seqGiven:
+			id = t.id
+		case t.id.Ms == last.Ms:
+			if last.Seq == math.MaxUint64 {
+				return errXAddTooLarge // Matches Redis 7.0: this overflow reports ERANGE
+			}
+			id = keyspace.StreamID{Ms: last.Ms, Seq: last.Seq + 1}
+		default:
+			id = t.id
+		}
+		if id.Compare(last) <= 0 {
+			return errXAddSmaller
+		}
+		lim := tx.Limits()
+		s.Add(id, fields, lim.StreamNodeBytes, lim.StreamNodeEntries)
+		writeStreamID(c.w, id)
+		c.wrote(notifyStream, "xadd", key)
+		if t.trim(s) > 0 {
+			c.notify(notifyStream, "xtrim", key)
+		}
+		if c.propagating() {
+			argv := exactTrim(args[:idPos], t, s)
+			argv = append(append(argv, keyspace.AppendStreamID(nil, id)), args[idPos+1:]...)
+			c.propagate(argv...)
+		}
+		tx.UpdateSize(key)
+		c.signalReady(key)
+		return nil
+	})
 }
 
 // exactTrim returns a copy of args (XTRIM's, or XADD's up to its id) with an approximate trim ("~") made exact
@@ -388,45 +431,34 @@ func cmdXTrim(c *client, args [][]byte) error {
 		return err
 	}
 	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := tx.StreamOf(key)
-	if s == nil || err != nil {
-		c.writeIntUnlessErr(err, 0)
-		return err
-	}
-	n := t.trim(s)
-	if n > 0 {
-		tx.UpdateSize(key)
-		c.wrote(notifyStream, "xtrim", key)
-		if c.propagating() && t.approx {
-			c.propagate(exactTrim(args, t, s)...)
+	return c.withStream(key, streamWrite, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		if s == nil {
+			c.w.WriteInt(0)
+			return nil
 		}
-	}
-	c.w.WriteInt(n)
-	return nil
-}
-
-func (c *client) writeIntUnlessErr(err error, n int64) {
-	if err == nil {
+		n := t.trim(s)
+		if n > 0 {
+			tx.UpdateSize(key)
+			c.wrote(notifyStream, "xtrim", key)
+			if c.propagating() && t.approx {
+				c.propagate(exactTrim(args, t, s)...)
+			}
+		}
 		c.w.WriteInt(n)
-	}
+		return nil
+	})
 }
 
 // XLEN key: the number of entries.
 func cmdXLen(c *client, args [][]byte) error {
-	tx := c.begin(args[1])
-	defer tx.End()
-	s, err := c.streamOf(&tx, args[1])
-	if err != nil {
-		return err
-	}
-	n := 0
-	if s != nil {
-		n = s.Len()
-	}
-	c.w.WriteInt(int64(n))
-	return nil
+	return c.withStream(args[1], streamRead, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		n := 0
+		if s != nil {
+			n = s.Len()
+		}
+		c.w.WriteInt(int64(n))
+		return nil
+	})
 }
 
 // XRANGE key start end [COUNT count], XREVRANGE key end start [COUNT count].
@@ -457,22 +489,18 @@ func cmdXRange(c *client, args [][]byte) error {
 			return errSyntax
 		}
 	}
-	tx := c.begin(args[1])
-	defer tx.End()
-	s, err := c.streamOf(&tx, args[1])
-	if err != nil {
-		return err
-	}
-	if s == nil {
-		c.w.WriteArrayLen(0)
+	return c.withStream(args[1], streamRead, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		if s == nil {
+			c.w.WriteArrayLen(0)
+			return nil
+		}
+		if count == 0 {
+			c.w.WriteNullArray()
+			return nil
+		}
+		c.writeRange(s, start, end, count, rev)
 		return nil
-	}
-	if count == 0 {
-		c.w.WriteNullArray()
-		return nil
-	}
-	c.writeRange(s, start, end, count, rev)
-	return nil
+	})
 }
 
 // writeRange writes the entries of s from start to end (at most count, -1 or 0 for all) as an array.
@@ -490,36 +518,45 @@ func (c *client) writeRange(s *keyspace.Stream, start, end keyspace.StreamID, co
 	})
 }
 
-// XDEL key id [id ...]: the number of entries deleted.
-func cmdXDel(c *client, args [][]byte) error {
-	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := tx.StreamOf(key)
-	if s == nil || err != nil {
-		c.writeIntUnlessErr(err, 0)
-		return err
-	}
-	ids := make([]keyspace.StreamID, 0, len(args)-2)
-	for _, a := range args[2:] {
+// countIDs parses args as ids, all of them first (a bad one fails the command before anything changes), and
+// returns for how many of them fn reports true: the entries XDEL deleted, or XACK acknowledged.
+func countIDs(args [][]byte, fn func(keyspace.StreamID) bool) (int, error) {
+	ids := make([]keyspace.StreamID, 0, len(args))
+	for _, a := range args {
 		id, err := parseStrictID(a)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		ids = append(ids, id)
 	}
-	deleted := 0
+	n := 0
 	for _, id := range ids {
-		if s.Delete(id) {
-			deleted++
+		if fn(id) {
+			n++
 		}
 	}
-	if deleted > 0 {
-		tx.UpdateSize(key)
-		c.wrote(notifyStream, "xdel", key)
-	}
-	c.w.WriteInt(int64(deleted))
-	return nil
+	return n, nil
+}
+
+// XDEL key id [id ...]: the number of entries deleted.
+func cmdXDel(c *client, args [][]byte) error {
+	key := args[1]
+	return c.withStream(key, streamWrite, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		if s == nil {
+			c.w.WriteInt(0)
+			return nil
+		}
+		deleted, err := countIDs(args[2:], s.Delete)
+		if err != nil {
+			return err
+		}
+		if deleted > 0 {
+			tx.UpdateSize(key)
+			c.wrote(notifyStream, "xdel", key)
+		}
+		c.w.WriteInt(int64(deleted))
+		return nil
+	})
 }
 
 // XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
@@ -556,51 +593,30 @@ func cmdXSetID(c *client, args [][]byte) error {
 		}
 	}
 	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := tx.StreamOf(key)
-	if err != nil {
-		return err
-	}
-	if s == nil {
-		return errNoSuchKey
-	}
-	added := s.EntriesAdded()
-	if last, ok := s.Last(); ok {
-		if id.Less(last.ID) {
-			return errorf("The ID specified in XSETID is smaller than the target stream top item")
+	return c.withStream(key, streamWrite, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		if s == nil {
+			return errNoSuchKey
 		}
-		if entriesAdded != -1 && int64(s.Len()) > entriesAdded {
-			return errorf("The entries_added specified in XSETID is smaller than the target stream length")
+		added := s.EntriesAdded()
+		if last, ok := s.Last(); ok {
+			if id.Less(last.ID) {
+				return errorf("The ID specified in XSETID is smaller than the target stream top item")
+			}
+			if entriesAdded != -1 && int64(s.Len()) > entriesAdded {
+				return errorf("The entries_added specified in XSETID is smaller than the target stream length")
+			}
 		}
-	}
-	if entriesAdded != -1 {
-		added = uint64(entriesAdded)
-	}
-	if maxDel.IsZero() {
-		maxDel = s.MaxDeletedID()
-	}
-	s.SetMeta(id, added, maxDel)
-	c.w.WriteSimple("OK")
-	c.wrote(notifyStream, "xsetid", key)
-	return nil
-}
-
-// streamGroup returns the stream at key and its group called name, counting the read lookup, or the NOGROUP
-// error of XPENDING, XCLAIM and XAUTOCLAIM when either is missing.
-func (c *client) streamGroup(tx *keyspace.Txn, key, name []byte) (*keyspace.Stream, *keyspace.StreamGroup, error) {
-	s, err := c.streamOf(tx, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	var g *keyspace.StreamGroup
-	if s != nil {
-		g = s.Group(name)
-	}
-	if g == nil {
-		return nil, nil, noGroupError(key, name)
-	}
-	return s, g, nil
+		if entriesAdded != -1 {
+			added = uint64(entriesAdded)
+		}
+		if maxDel.IsZero() {
+			maxDel = s.MaxDeletedID()
+		}
+		s.SetMeta(id, added, maxDel)
+		c.w.WriteSimple("OK")
+		c.wrote(notifyStream, "xsetid", key)
+		return nil
+	})
 }
 
 // noGroupError is the NOGROUP reply of the commands that name a key and a group.
@@ -635,102 +651,101 @@ func cmdXGroup(c *client, args [][]byte) error {
 		}
 	}
 	key, name := args[2], args[3]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := tx.StreamOf(key)
-	if err != nil {
-		return err
-	}
-	if s == nil && !(sub == "create" && mkStream) {
-		return errXGroupNoKey
-	}
-	var g *keyspace.StreamGroup
-	if s != nil {
-		g = s.Group(name)
-	}
-	if g == nil && (sub == "setid" || sub == "createconsumer" || sub == "delconsumer") {
-		return &resp.Error{Code: "NOGROUP", Msg: fmt.Sprintf("No such consumer group '%s' for key name '%s'", name, key)}
-	}
-	switch sub {
-	case "create":
-		var id keyspace.StreamID
-		if string(args[4]) == "$" {
-			if s != nil {
-				id = s.LastID()
+	return c.withStream(key, streamWrite, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		if s == nil && !(sub == "create" && mkStream) {
+			return errXGroupNoKey
+		}
+		var g *keyspace.StreamGroup
+		if s != nil {
+			g = s.Group(name)
+		}
+		if g == nil && (sub == "setid" || sub == "createconsumer" || sub == "delconsumer") {
+			return &resp.Error{Code: "NOGROUP", Msg: fmt.Sprintf("No such consumer group '%s' for key name '%s'", name, key)}
+		}
+		switch sub {
+		case "create":
+			var id keyspace.StreamID
+			if string(args[4]) == "$" {
+				if s != nil {
+					id = s.LastID()
+				}
+			} else {
+				var err error
+				if id, err = parseStrictID(args[4]); err != nil {
+					return err
+				}
 			}
-		} else if id, err = parseStrictID(args[4]); err != nil {
-			return err
-		}
-		if s == nil {
-			s = keyspace.NewStream()
-			tx.SetObject(key, s, 0)
-			c.modified(c.db, key)
-		}
-		if s.CreateGroup(name, id, entriesRead) == nil {
-			return errBusyGroup
-		}
-		tx.UpdateSize(key)
-		c.w.WriteSimple("OK")
-		c.wrote(notifyStream, "xgroup-create", key)
-	case "setid":
-		if len(args) != 5 && len(args) != 7 {
-			return subcommandSyntaxError("XGROUP", args[1])
-		}
-		var id keyspace.StreamID
-		if string(args[4]) == "$" {
-			id = s.LastID()
-		} else {
-			var ok bool
-			if id, _, ok = parseStreamID(args[4], 0, false, false); !ok {
-				return errStreamID
+			if s == nil {
+				s = keyspace.NewStream()
+				tx.SetObject(key, s, 0)
+				c.modified(c.db, key)
 			}
-		}
-		if len(args) == 7 {
-			if !strings.EqualFold(string(args[5]), "entriesread") {
+			if s.CreateGroup(name, id, entriesRead) == nil {
+				return errBusyGroup
+			}
+			tx.UpdateSize(key)
+			c.w.WriteSimple("OK")
+			c.wrote(notifyStream, "xgroup-create", key)
+		case "setid":
+			if len(args) != 5 && len(args) != 7 {
 				return subcommandSyntaxError("XGROUP", args[1])
 			}
-			n, ok := keyspace.ParseInt(args[6])
-			if !ok {
-				return errNotInteger
+			var id keyspace.StreamID
+			if string(args[4]) == "$" {
+				id = s.LastID()
+			} else {
+				var ok bool
+				if id, _, ok = parseStreamID(args[4], 0, false, false); !ok {
+					return errStreamID
+				}
 			}
-			if n < -1 {
-				return errEntriesReadArg
+			if len(args) == 7 {
+				if !strings.EqualFold(string(args[5]), "entriesread") {
+					return subcommandSyntaxError("XGROUP", args[1])
+				}
+				n, ok := keyspace.ParseInt(args[6])
+				if !ok {
+					return errNotInteger
+				}
+				if n < -1 {
+					return errEntriesReadArg
+				}
+				entriesRead = n
 			}
-			entriesRead = n
-		}
-		g.LastID, g.EntriesRead = id, entriesRead
-		c.w.WriteSimple("OK")
-		c.wrote(notifyStream, "xgroup-setid", key)
-	case "destroy":
-		if len(args) != 4 {
-			return subcommandSyntaxError("XGROUP", args[1])
-		}
-		if g == nil {
-			c.w.WriteInt(0)
-			return nil
-		}
-		s.DestroyGroup(name)
-		tx.UpdateSize(key)
-		c.w.WriteInt(1)
-		c.wrote(notifyStream, "xgroup-destroy", key)
-		c.signalReady(key) // XREADGROUP waiters of the group get NOGROUP
-	case "createconsumer":
-		created := c.createConsumer(g, args[4], key, tx.Now()) != nil
-		if created {
+			g.LastID, g.EntriesRead = id, entriesRead
+			c.w.WriteSimple("OK")
+			c.wrote(notifyStream, "xgroup-setid", key)
+		case "destroy":
+			if len(args) != 4 {
+				return subcommandSyntaxError("XGROUP", args[1])
+			}
+			if g == nil {
+				c.w.WriteInt(0)
+				return nil
+			}
+			s.DestroyGroup(name)
 			tx.UpdateSize(key)
+			c.w.WriteInt(1)
+			c.wrote(notifyStream, "xgroup-destroy", key)
+			c.signalReady(key) // XREADGROUP waiters of the group get NOGROUP
+		case "createconsumer":
+			created := c.createConsumer(g, args[4], key, tx.Now()) != nil
+			if created {
+				tx.UpdateSize(key)
+			}
+			c.w.WriteInt(boolInt(created))
+		case "delconsumer":
+			n := g.DeleteConsumer(args[4])
+			if n < 0 {
+				c.w.WriteInt(0)
+				return nil
+			}
+			tx.UpdateSize(key)
+			c.w.WriteInt(int64(n))
+			c.wrote(notifyStream, "xgroup-delconsumer", key)
 		}
-		c.w.WriteInt(boolInt(created))
-	case "delconsumer":
-		n := g.DeleteConsumer(args[4])
-		if n < 0 {
-			c.w.WriteInt(0)
-			return nil
-		}
-		tx.UpdateSize(key)
-		c.w.WriteInt(int64(n))
-		c.wrote(notifyStream, "xgroup-delconsumer", key)
-	}
-	return nil
+		return nil
+	})
 }
 
 // createConsumer adds a consumer to g, raising xgroup-createconsumer; nil if it exists.
@@ -789,40 +804,22 @@ func cmdXInfoHelp(c *client, args [][]byte) error {
 // XACK key group id [id ...]: the number of entries acknowledged.
 func cmdXAck(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := c.streamOf(&tx, key)
-	if err != nil {
-		return err
-	}
-	ids := make([]keyspace.StreamID, 0, len(args)-3)
-	for _, a := range args[3:] {
-		id, err := parseStrictID(a)
+	return c.withStream(key, streamRead, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		var g *keyspace.StreamGroup
+		if s != nil {
+			g = s.Group(args[2])
+		}
+		acked, err := countIDs(args[3:], func(id keyspace.StreamID) bool { return g != nil && g.Ack(id) })
 		if err != nil {
 			return err
 		}
-		ids = append(ids, id)
-	}
-	var g *keyspace.StreamGroup
-	if s != nil {
-		g = s.Group(args[2])
-	}
-	if g == nil {
-		c.w.WriteInt(0)
-		return nil
-	}
-	acked := 0
-	for _, id := range ids {
-		if g.Ack(id) {
-			acked++
+		if acked > 0 {
+			tx.UpdateSize(key)
+			c.changes(acked) // Matches Redis: no event, but each acknowledgement is a change (and propagates)
 		}
-	}
-	if acked > 0 {
-		tx.UpdateSize(key)
-		c.changes(acked) // Matches Redis: no event, but each acknowledgement is a change (and propagates)
-	}
-	c.w.WriteInt(int64(acked))
-	return nil
+		c.w.WriteInt(int64(acked))
+		return nil
+	})
 }
 
 // XPENDING key group [[IDLE min-idle-time] start end count [consumer]]
@@ -863,75 +860,71 @@ func cmdXPending(c *client, args [][]byte) error {
 		}
 	}
 	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	_, g, err := c.streamGroup(&tx, key, args[2])
-	if err != nil {
-		return err
-	}
-	if len(args) == 3 {
-		c.w.WriteArrayLen(4)
-		c.w.WriteInt(int64(g.PendingLen()))
-		if g.PendingLen() == 0 {
-			c.w.WriteNull()
-			c.w.WriteNull()
-			c.w.WriteNullArray()
+	return c.withStreamGroup(key, args[2], func(tx *keyspace.Txn, s *keyspace.Stream, g *keyspace.StreamGroup) error {
+		if len(args) == 3 {
+			c.w.WriteArrayLen(4)
+			c.w.WriteInt(int64(g.PendingLen()))
+			if g.PendingLen() == 0 {
+				c.w.WriteNull()
+				c.w.WriteNull()
+				c.w.WriteNullArray()
+				return nil
+			}
+			var first, last keyspace.StreamID
+			g.RangePending(keyspace.StreamID{}, keyspace.MaxStreamID, func(p *keyspace.PendingEntry) bool {
+				if first.IsZero() && last.IsZero() {
+					first = p.ID
+				}
+				last = p.ID
+				return true
+			})
+			writeStreamID(c.w, first)
+			writeStreamID(c.w, last)
+			n := 0
+			for _, cons := range g.Consumers() {
+				if cons.PendingLen() > 0 {
+					n++
+				}
+			}
+			c.w.WriteArrayLen(n)
+			for _, cons := range g.Consumers() {
+				if cons.PendingLen() > 0 {
+					c.w.WriteArrayLen(2)
+					c.w.WriteBulk(cons.Name)
+					c.w.WriteBulkString(fmt.Sprint(cons.PendingLen()))
+				}
+			}
 			return nil
 		}
-		var first, last keyspace.StreamID
-		g.RangePending(keyspace.StreamID{}, keyspace.MaxStreamID, func(p *keyspace.PendingEntry) bool {
-			if first.IsZero() && last.IsZero() {
-				first = p.ID
+		rangeFn := g.RangePending
+		if consumer != nil {
+			cons := g.Consumer(consumer)
+			if cons == nil {
+				c.w.WriteArrayLen(0)
+				return nil
 			}
-			last = p.ID
-			return true
-		})
-		writeStreamID(c.w, first)
-		writeStreamID(c.w, last)
-		n := 0
-		for _, cons := range g.Consumers() {
-			if cons.PendingLen() > 0 {
-				n++
-			}
+			rangeFn = cons.RangePending
 		}
-		c.w.WriteArrayLen(n)
-		for _, cons := range g.Consumers() {
-			if cons.PendingLen() > 0 {
-				c.w.WriteArrayLen(2)
-				c.w.WriteBulk(cons.Name)
-				c.w.WriteBulkString(fmt.Sprint(cons.PendingLen()))
-			}
+		now := tx.Now()
+		var list []*keyspace.PendingEntry
+		if count > 0 {
+			rangeFn(start, end, func(p *keyspace.PendingEntry) bool {
+				if minIdle == 0 || now-p.DeliveryTime >= minIdle {
+					list = append(list, p)
+				}
+				return int64(len(list)) < count
+			})
+		}
+		c.w.WriteArrayLen(len(list))
+		for _, p := range list {
+			c.w.WriteArrayLen(4)
+			writeStreamID(c.w, p.ID)
+			c.w.WriteBulk(p.Consumer.Name)
+			c.w.WriteInt(max(now-p.DeliveryTime, 0))
+			c.w.WriteInt(int64(p.DeliveryCount))
 		}
 		return nil
-	}
-	rangeFn := g.RangePending
-	if consumer != nil {
-		cons := g.Consumer(consumer)
-		if cons == nil {
-			c.w.WriteArrayLen(0)
-			return nil
-		}
-		rangeFn = cons.RangePending
-	}
-	now := tx.Now()
-	var list []*keyspace.PendingEntry
-	if count > 0 {
-		rangeFn(start, end, func(p *keyspace.PendingEntry) bool {
-			if minIdle == 0 || now-p.DeliveryTime >= minIdle {
-				list = append(list, p)
-			}
-			return int64(len(list)) < count
-		})
-	}
-	c.w.WriteArrayLen(len(list))
-	for _, p := range list {
-		c.w.WriteArrayLen(4)
-		writeStreamID(c.w, p.ID)
-		c.w.WriteBulk(p.Consumer.Name)
-		c.w.WriteInt(max(now-p.DeliveryTime, 0))
-		c.w.WriteInt(int64(p.DeliveryCount))
-	}
-	return nil
+	})
 }
 
 // parseIntArg reads an integer argument, failing with msg (Redis's getLongLongFromObjectOrReply with a message).
@@ -947,124 +940,120 @@ func parseIntArg(b []byte, msg string) (int64, error) {
 // [JUSTID] [LASTID lastid]
 func cmdXClaim(c *client, args [][]byte) error {
 	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	s, g, err := c.streamGroup(&tx, key, args[2])
-	if err != nil {
-		return err
-	}
-	minIdle, err := parseIntArg(args[4], "Invalid min-idle-time argument for XCLAIM")
-	if err != nil {
-		return err
-	}
-	minIdle = max(minIdle, 0)
-	var ids []keyspace.StreamID
-	j := 5
-	for ; j < len(args); j++ {
-		id, err := parseStrictID(args[j])
+	return c.withStreamGroup(key, args[2], func(tx *keyspace.Txn, s *keyspace.Stream, g *keyspace.StreamGroup) error {
+		minIdle, err := parseIntArg(args[4], "Invalid min-idle-time argument for XCLAIM")
 		if err != nil {
-			break
+			return err
 		}
-		ids = append(ids, id)
-	}
-	now := tx.Now()
-	retry, delivery := int64(-1), int64(-1)
-	force, justID := false, false
-	for ; j < len(args); j++ {
-		more := len(args) - 1 - j
-		switch opt := strings.ToLower(string(args[j])); {
-		case opt == "force":
-			force = true
-		case opt == "justid":
-			justID = true
-		case opt == "idle" && more > 0:
-			j++
-			n, err := parseIntArg(args[j], "Invalid IDLE option argument for XCLAIM")
-			if err != nil {
-				return err
-			}
-			delivery = now - n
-		case opt == "time" && more > 0:
-			j++
-			if delivery, err = parseIntArg(args[j], "Invalid TIME option argument for XCLAIM"); err != nil {
-				return err
-			}
-		case opt == "retrycount" && more > 0:
-			j++
-			if retry, err = parseIntArg(args[j], "Invalid RETRYCOUNT option argument for XCLAIM"); err != nil {
-				return err
-			}
-		case opt == "lastid" && more > 0:
-			j++
+		minIdle = max(minIdle, 0)
+		var ids []keyspace.StreamID
+		j := 5
+		for ; j < len(args); j++ {
 			id, err := parseStrictID(args[j])
 			if err != nil {
-				return err
+				break
 			}
-			if g.LastID.Less(id) {
-				g.LastID = id
+			ids = append(ids, id)
+		}
+		now := tx.Now()
+		retry, delivery := int64(-1), int64(-1)
+		force, justID := false, false
+		for ; j < len(args); j++ {
+			more := len(args) - 1 - j
+			switch opt := strings.ToLower(string(args[j])); {
+			case opt == "force":
+				force = true
+			case opt == "justid":
+				justID = true
+			case opt == "idle" && more > 0:
+				j++
+				n, err := parseIntArg(args[j], "Invalid IDLE option argument for XCLAIM")
+				if err != nil {
+					return err
+				}
+				delivery = now - n
+			case opt == "time" && more > 0:
+				j++
+				if delivery, err = parseIntArg(args[j], "Invalid TIME option argument for XCLAIM"); err != nil {
+					return err
+				}
+			case opt == "retrycount" && more > 0:
+				j++
+				if retry, err = parseIntArg(args[j], "Invalid RETRYCOUNT option argument for XCLAIM"); err != nil {
+					return err
+				}
+			case opt == "lastid" && more > 0:
+				j++
+				id, err := parseStrictID(args[j])
+				if err != nil {
+					return err
+				}
+				if g.LastID.Less(id) {
+					g.LastID = id
+				}
+			default:
+				return errorf(fmt.Sprintf("Unrecognized XCLAIM option '%s'", args[j]))
 			}
-		default:
-			return errorf(fmt.Sprintf("Unrecognized XCLAIM option '%s'", args[j]))
 		}
-	}
-	if delivery < 0 || delivery > now {
-		delivery = now
-	}
-	// Matches Redis 7.0: XCLAIM creates its consumer only when it claims an entry.
-	cons := g.Consumer(args[3])
-	if cons != nil {
-		cons.SeenTime = now
-	}
-	type claimed struct {
-		id    keyspace.StreamID
-		entry keyspace.StreamEntry
-		ok    bool
-	}
-	var out []claimed
-	for _, id := range ids {
-		p, pending := g.Pending(id)
-		e, exists := s.Get(id)
-		if !exists {
-			if pending {
-				g.Ack(id)
-			}
-			continue
+		if delivery < 0 || delivery > now {
+			delivery = now
 		}
-		if pending && minIdle > 0 && now-p.DeliveryTime < minIdle {
-			continue
-		}
-		if !pending && !force {
-			continue
-		}
-		if cons == nil {
-			cons = c.consumerFor(g, args[3], key, now)
+		// Matches Redis 7.0: XCLAIM creates its consumer only when it claims an entry.
+		cons := g.Consumer(args[3])
+		if cons != nil {
 			cons.SeenTime = now
 		}
-		if !pending {
-			p = g.AddPending(cons, id, delivery, 0)
+		type claimed struct {
+			id    keyspace.StreamID
+			entry keyspace.StreamEntry
+			ok    bool
 		}
-		g.Assign(p, cons)
-		p.DeliveryTime = delivery
-		if retry >= 0 {
-			p.DeliveryCount = uint64(retry)
-		} else if !justID {
-			p.DeliveryCount++
+		var out []claimed
+		for _, id := range ids {
+			p, pending := g.Pending(id)
+			e, exists := s.Get(id)
+			if !exists {
+				if pending {
+					g.Ack(id)
+				}
+				continue
+			}
+			if pending && minIdle > 0 && now-p.DeliveryTime < minIdle {
+				continue
+			}
+			if !pending && !force {
+				continue
+			}
+			if cons == nil {
+				cons = c.consumerFor(g, args[3], key, now)
+				cons.SeenTime = now
+			}
+			if !pending {
+				p = g.AddPending(cons, id, delivery, 0)
+			}
+			g.Assign(p, cons)
+			p.DeliveryTime = delivery
+			if retry >= 0 {
+				p.DeliveryCount = uint64(retry)
+			} else if !justID {
+				p.DeliveryCount++
+			}
+			cons.ActiveTime = now
+			out = append(out, claimed{id, e, true})
+			// Matches Redis: each claim propagates as an XCLAIM with absolute values, not the command itself.
+			groupProp{c: c, key: key, group: args[2], consumer: args[3]}.claim(id, p.DeliveryCount, g.LastID, p.DeliveryTime)
 		}
-		cons.ActiveTime = now
-		out = append(out, claimed{id, e, true})
-		// Matches Redis: each claim propagates as an XCLAIM with absolute values, not the command itself.
-		groupProp{c: c, key: key, group: args[2], consumer: args[3]}.claim(id, p.DeliveryCount, g.LastID, p.DeliveryTime)
-	}
-	tx.UpdateSize(key)
-	c.w.WriteArrayLen(len(out))
-	for _, o := range out {
-		if justID {
-			writeStreamID(c.w, o.id)
-		} else {
-			writeStreamEntry(c.w, o.entry)
+		tx.UpdateSize(key)
+		c.w.WriteArrayLen(len(out))
+		for _, o := range out {
+			if justID {
+				writeStreamID(c.w, o.id)
+			} else {
+				writeStreamEntry(c.w, o.entry)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]: the next start, the claimed
@@ -1100,108 +1089,95 @@ func cmdXAutoClaim(c *client, args [][]byte) error {
 		}
 	}
 	key := args[1]
-	tx := c.begin(key)
-	defer tx.End()
-	s, g, err := c.streamGroup(&tx, key, args[2])
-	if err != nil {
-		return err
-	}
-	now := tx.Now()
-	// Matches Redis 7.0: XAUTOCLAIM creates its consumer only when it claims an entry.
-	cons := g.Consumer(args[3])
-	if cons != nil {
-		cons.SeenTime = now
-	}
-	attempts := count * 10
-	var claimed []keyspace.StreamEntry
-	var deleted []keyspace.StreamID
-	cursor, eof := start, false
-	for {
-		if attempts == 0 {
-			break
+	return c.withStreamGroup(key, args[2], func(tx *keyspace.Txn, s *keyspace.Stream, g *keyspace.StreamGroup) error {
+		now := tx.Now()
+		// Matches Redis 7.0: XAUTOCLAIM creates its consumer only when it claims an entry.
+		cons := g.Consumer(args[3])
+		if cons != nil {
+			cons.SeenTime = now
 		}
-		attempts--
-		if count == 0 {
-			break
-		}
-		var p *keyspace.PendingEntry
-		g.RangePending(cursor, keyspace.MaxStreamID, func(q *keyspace.PendingEntry) bool {
-			p = q
-			return false
-		})
-		if p == nil {
-			eof = true
-			break
-		}
-		id := p.ID
-		next, ok := id.Next()
-		cursor = next
-		if !ok {
-			eof = true // nothing can follow the largest id
-		}
-		e, exists := s.Get(id)
-		switch {
-		case !exists:
-			g.Ack(id)
-			deleted = append(deleted, id)
-			count--
-			if c.propagating() { // the entry leaves the PEL on replicas too
-				c.noPropagate()
-				c.alsoPropagate([]byte("XACK"), key, args[2], keyspace.AppendStreamID(nil, id))
+		attempts := count * 10
+		var claimed []keyspace.StreamEntry
+		var deleted []keyspace.StreamID
+		cursor, eof := start, false
+		for {
+			if attempts == 0 {
+				break
 			}
-			c.changes(1)
-		case minIdle > 0 && now-p.DeliveryTime < minIdle:
-		default:
-			if cons == nil {
-				cons = c.consumerFor(g, args[3], key, now)
-				cons.SeenTime = now
+			attempts--
+			if count == 0 {
+				break
 			}
-			g.Assign(p, cons)
-			p.DeliveryTime = now
-			if !justID {
-				p.DeliveryCount++
+			var p *keyspace.PendingEntry
+			g.RangePending(cursor, keyspace.MaxStreamID, func(q *keyspace.PendingEntry) bool {
+				p = q
+				return false
+			})
+			if p == nil {
+				eof = true
+				break
 			}
-			cons.ActiveTime = now
-			claimed = append(claimed, e)
-			count--
-			groupProp{c: c, key: key, group: args[2], consumer: args[3]}.claim(id, p.DeliveryCount, g.LastID, now)
+			id := p.ID
+			next, ok := id.Next()
+			cursor = next
+			if !ok {
+				eof = true // nothing can follow the largest id
+			}
+			e, exists := s.Get(id)
+			switch {
+			case !exists:
+				g.Ack(id)
+				deleted = append(deleted, id)
+				count--
+				if c.propagating() { // the entry leaves the PEL on replicas too
+					c.noPropagate()
+					c.alsoPropagate([]byte("XACK"), key, args[2], keyspace.AppendStreamID(nil, id))
+				}
+				c.changes(1)
+			case minIdle > 0 && now-p.DeliveryTime < minIdle:
+			default:
+				if cons == nil {
+					cons = c.consumerFor(g, args[3], key, now)
+					cons.SeenTime = now
+				}
+				g.Assign(p, cons)
+				p.DeliveryTime = now
+				if !justID {
+					p.DeliveryCount++
+				}
+				cons.ActiveTime = now
+				claimed = append(claimed, e)
+				count--
+				groupProp{c: c, key: key, group: args[2], consumer: args[3]}.claim(id, p.DeliveryCount, g.LastID, now)
+			}
+			if eof {
+				break
+			}
 		}
-		if eof {
-			break
+		var nextID keyspace.StreamID
+		if !eof {
+			g.RangePending(cursor, keyspace.MaxStreamID, func(q *keyspace.PendingEntry) bool {
+				nextID = q.ID
+				return false
+			})
 		}
-	}
-	var nextID keyspace.StreamID
-	if !eof {
-		g.RangePending(cursor, keyspace.MaxStreamID, func(q *keyspace.PendingEntry) bool {
-			nextID = q.ID
-			return false
-		})
-	}
-	tx.UpdateSize(key)
-	c.w.WriteArrayLen(3)
-	writeStreamID(c.w, nextID)
-	c.w.WriteArrayLen(len(claimed))
-	for _, e := range claimed {
-		if justID {
-			writeStreamID(c.w, e.ID)
-		} else {
-			writeStreamEntry(c.w, e)
+		tx.UpdateSize(key)
+		c.w.WriteArrayLen(3)
+		writeStreamID(c.w, nextID)
+		c.w.WriteArrayLen(len(claimed))
+		for _, e := range claimed {
+			if justID {
+				writeStreamID(c.w, e.ID)
+			} else {
+				writeStreamEntry(c.w, e)
+			}
 		}
-	}
-	c.w.WriteArrayLen(len(deleted))
-	for _, id := range deleted {
-		writeStreamID(c.w, id)
-	}
-	return nil
-}
-
-// xinfoStream returns the stream at key for XINFO, or "no such key".
-func (c *client) xinfoStream(tx *keyspace.Txn, key []byte) (*keyspace.Stream, error) {
-	s, err := c.streamOf(tx, key)
-	if err == nil && s == nil {
-		err = errNoSuchKey
-	}
-	return s, err
+		c.w.WriteArrayLen(len(deleted))
+		for _, id := range deleted {
+			writeStreamID(c.w, id)
+		}
+		return nil
+	})
 }
 
 // writeLag writes a group's lag, null when it cannot be known.
@@ -1224,114 +1200,110 @@ func writeEntriesRead(w *resp.Writer, g *keyspace.StreamGroup) {
 // XINFO STREAM key [FULL [COUNT count]]
 func cmdXInfoStream(c *client, args [][]byte) error {
 	key := args[2]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := c.xinfoStream(&tx, key)
-	if err != nil {
-		return err
-	}
-	full, count := false, int64(10)
-	switch len(args) {
-	case 3:
-	case 4, 6:
-		if !strings.EqualFold(string(args[3]), "full") {
-			return subcommandSyntaxError("XINFO", args[1])
-		}
-		full = true
-		if len(args) == 6 {
-			if !strings.EqualFold(string(args[4]), "count") {
+	return c.withStream(key, streamExists, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		full, count := false, int64(10)
+		switch len(args) {
+		case 3:
+		case 4, 6:
+			if !strings.EqualFold(string(args[3]), "full") {
 				return subcommandSyntaxError("XINFO", args[1])
 			}
-			n, ok := keyspace.ParseInt(args[5])
-			if !ok {
-				return errNotInteger
+			full = true
+			if len(args) == 6 {
+				if !strings.EqualFold(string(args[4]), "count") {
+					return subcommandSyntaxError("XINFO", args[1])
+				}
+				n, ok := keyspace.ParseInt(args[5])
+				if !ok {
+					return errNotInteger
+				}
+				count = n
+				if count < 0 {
+					count = 10
+				}
 			}
-			count = n
-			if count < 0 {
-				count = 10
-			}
+		default:
+			return subcommandSyntaxError("XINFO", args[1])
 		}
-	default:
-		return subcommandSyntaxError("XINFO", args[1])
-	}
-	w := c.w
-	if full {
-		w.WriteMapLen(9)
-	} else {
-		w.WriteMapLen(10)
-	}
-	w.WriteBulkString("length")
-	w.WriteInt(int64(s.Len()))
-	w.WriteBulkString("radix-tree-keys")
-	w.WriteInt(int64(s.Nodes()))
-	w.WriteBulkString("radix-tree-nodes")
-	w.WriteInt(int64(radixNodes(s.Nodes())))
-	w.WriteBulkString("last-generated-id")
-	writeStreamID(w, s.LastID())
-	w.WriteBulkString("max-deleted-entry-id")
-	writeStreamID(w, s.MaxDeletedID())
-	w.WriteBulkString("entries-added")
-	w.WriteInt(int64(s.EntriesAdded()))
-	w.WriteBulkString("recorded-first-entry-id")
-	writeStreamID(w, s.FirstID())
-	if !full {
+		w := c.w
+		if full {
+			w.WriteMapLen(9)
+		} else {
+			w.WriteMapLen(10)
+		}
+		w.WriteBulkString("length")
+		w.WriteInt(int64(s.Len()))
+		w.WriteBulkString("radix-tree-keys")
+		w.WriteInt(int64(s.Nodes()))
+		w.WriteBulkString("radix-tree-nodes")
+		w.WriteInt(int64(radixNodes(s.Nodes())))
+		w.WriteBulkString("last-generated-id")
+		writeStreamID(w, s.LastID())
+		w.WriteBulkString("max-deleted-entry-id")
+		writeStreamID(w, s.MaxDeletedID())
+		w.WriteBulkString("entries-added")
+		w.WriteInt(int64(s.EntriesAdded()))
+		w.WriteBulkString("recorded-first-entry-id")
+		writeStreamID(w, s.FirstID())
+		if !full {
+			w.WriteBulkString("groups")
+			w.WriteInt(int64(len(s.Groups())))
+			w.WriteBulkString("first-entry")
+			if e, ok := s.First(); ok {
+				writeStreamEntry(w, e)
+			} else {
+				w.WriteNull()
+			}
+			w.WriteBulkString("last-entry")
+			if e, ok := s.Last(); ok {
+				writeStreamEntry(w, e)
+			} else {
+				w.WriteNull()
+			}
+			return nil
+		}
+		w.WriteBulkString("entries")
+		c.writeRange(s, keyspace.StreamID{}, keyspace.MaxStreamID, count, false)
 		w.WriteBulkString("groups")
-		w.WriteInt(int64(len(s.Groups())))
-		w.WriteBulkString("first-entry")
-		if e, ok := s.First(); ok {
-			writeStreamEntry(w, e)
-		} else {
-			w.WriteNull()
+		w.WriteArrayLen(len(s.Groups()))
+		limit := func(n int) int {
+			if count > 0 && int64(n) > count {
+				return int(count)
+			}
+			return n
 		}
-		w.WriteBulkString("last-entry")
-		if e, ok := s.Last(); ok {
-			writeStreamEntry(w, e)
-		} else {
-			w.WriteNull()
+		for _, g := range s.Groups() {
+			w.WriteMapLen(7)
+			w.WriteBulkString("name")
+			w.WriteBulk(g.Name)
+			w.WriteBulkString("last-delivered-id")
+			writeStreamID(w, g.LastID)
+			w.WriteBulkString("entries-read")
+			writeEntriesRead(w, g)
+			w.WriteBulkString("lag")
+			writeLag(w, s, g)
+			w.WriteBulkString("pel-count")
+			w.WriteInt(int64(g.PendingLen()))
+			w.WriteBulkString("pending")
+			writePEL(w, g.RangePending, limit(g.PendingLen()), true)
+			w.WriteBulkString("consumers")
+			w.WriteArrayLen(len(g.Consumers()))
+			for _, cons := range g.Consumers() {
+				w.WriteMapLen(5)
+				w.WriteBulkString("name")
+				w.WriteBulk(cons.Name)
+				w.WriteBulkString("seen-time")
+				w.WriteInt(cons.SeenTime)
+				w.WriteBulkString("active-time")
+				w.WriteInt(cons.ActiveTime)
+				w.WriteBulkString("pel-count")
+				w.WriteInt(int64(cons.PendingLen()))
+				w.WriteBulkString("pending")
+				writePEL(w, cons.RangePending, limit(cons.PendingLen()), false)
+			}
 		}
 		return nil
-	}
-	w.WriteBulkString("entries")
-	c.writeRange(s, keyspace.StreamID{}, keyspace.MaxStreamID, count, false)
-	w.WriteBulkString("groups")
-	w.WriteArrayLen(len(s.Groups()))
-	limit := func(n int) int {
-		if count > 0 && int64(n) > count {
-			return int(count)
-		}
-		return n
-	}
-	for _, g := range s.Groups() {
-		w.WriteMapLen(7)
-		w.WriteBulkString("name")
-		w.WriteBulk(g.Name)
-		w.WriteBulkString("last-delivered-id")
-		writeStreamID(w, g.LastID)
-		w.WriteBulkString("entries-read")
-		writeEntriesRead(w, g)
-		w.WriteBulkString("lag")
-		writeLag(w, s, g)
-		w.WriteBulkString("pel-count")
-		w.WriteInt(int64(g.PendingLen()))
-		w.WriteBulkString("pending")
-		writePEL(w, g.RangePending, limit(g.PendingLen()), true)
-		w.WriteBulkString("consumers")
-		w.WriteArrayLen(len(g.Consumers()))
-		for _, cons := range g.Consumers() {
-			w.WriteMapLen(5)
-			w.WriteBulkString("name")
-			w.WriteBulk(cons.Name)
-			w.WriteBulkString("seen-time")
-			w.WriteInt(cons.SeenTime)
-			w.WriteBulkString("active-time")
-			w.WriteInt(cons.ActiveTime)
-			w.WriteBulkString("pel-count")
-			w.WriteInt(int64(cons.PendingLen()))
-			w.WriteBulkString("pending")
-			writePEL(w, cons.RangePending, limit(cons.PendingLen()), false)
-		}
-	}
-	return nil
+	})
 }
 
 // writePEL writes the first n pending entries that rangeFn visits, for XINFO STREAM FULL: id, the consumer
@@ -1369,65 +1341,57 @@ func radixNodes(n int) int {
 // XINFO GROUPS key
 func cmdXInfoGroups(c *client, args [][]byte) error {
 	key := args[2]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := c.xinfoStream(&tx, key)
-	if err != nil {
-		return err
-	}
-	w := c.w
-	w.WriteArrayLen(len(s.Groups()))
-	for _, g := range s.Groups() {
-		w.WriteMapLen(6)
-		w.WriteBulkString("name")
-		w.WriteBulk(g.Name)
-		w.WriteBulkString("consumers")
-		w.WriteInt(int64(len(g.Consumers())))
-		w.WriteBulkString("pending")
-		w.WriteInt(int64(g.PendingLen()))
-		w.WriteBulkString("last-delivered-id")
-		writeStreamID(w, g.LastID)
-		w.WriteBulkString("entries-read")
-		writeEntriesRead(w, g)
-		w.WriteBulkString("lag")
-		writeLag(w, s, g)
-	}
-	return nil
+	return c.withStream(key, streamExists, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		w := c.w
+		w.WriteArrayLen(len(s.Groups()))
+		for _, g := range s.Groups() {
+			w.WriteMapLen(6)
+			w.WriteBulkString("name")
+			w.WriteBulk(g.Name)
+			w.WriteBulkString("consumers")
+			w.WriteInt(int64(len(g.Consumers())))
+			w.WriteBulkString("pending")
+			w.WriteInt(int64(g.PendingLen()))
+			w.WriteBulkString("last-delivered-id")
+			writeStreamID(w, g.LastID)
+			w.WriteBulkString("entries-read")
+			writeEntriesRead(w, g)
+			w.WriteBulkString("lag")
+			writeLag(w, s, g)
+		}
+		return nil
+	})
 }
 
 // XINFO CONSUMERS key group: name, pending, idle (since last seen) and Redis 7.2's inactive (since last
 // active, -1 if never).
 func cmdXInfoConsumers(c *client, args [][]byte) error {
 	key := args[2]
-	tx := c.begin(key)
-	defer tx.End()
-	s, err := c.xinfoStream(&tx, key)
-	if err != nil {
-		return err
-	}
-	g := s.Group(args[3])
-	if g == nil {
-		return &resp.Error{Code: "NOGROUP", Msg: fmt.Sprintf("No such consumer group '%s' for key name '%s'", args[3], key)}
-	}
-	now := tx.Now()
-	w := c.w
-	w.WriteArrayLen(len(g.Consumers()))
-	for _, cons := range g.Consumers() {
-		w.WriteMapLen(4)
-		w.WriteBulkString("name")
-		w.WriteBulk(cons.Name)
-		w.WriteBulkString("pending")
-		w.WriteInt(int64(cons.PendingLen()))
-		w.WriteBulkString("idle")
-		w.WriteInt(max(now-cons.SeenTime, 0))
-		w.WriteBulkString("inactive")
-		if cons.ActiveTime < 0 {
-			w.WriteInt(-1)
-		} else {
-			w.WriteInt(max(now-cons.ActiveTime, 0))
+	return c.withStream(key, streamExists, func(tx *keyspace.Txn, s *keyspace.Stream) error {
+		g := s.Group(args[3])
+		if g == nil {
+			return &resp.Error{Code: "NOGROUP", Msg: fmt.Sprintf("No such consumer group '%s' for key name '%s'", args[3], key)}
 		}
-	}
-	return nil
+		now := tx.Now()
+		w := c.w
+		w.WriteArrayLen(len(g.Consumers()))
+		for _, cons := range g.Consumers() {
+			w.WriteMapLen(4)
+			w.WriteBulkString("name")
+			w.WriteBulk(cons.Name)
+			w.WriteBulkString("pending")
+			w.WriteInt(int64(cons.PendingLen()))
+			w.WriteBulkString("idle")
+			w.WriteInt(max(now-cons.SeenTime, 0))
+			w.WriteBulkString("inactive")
+			if cons.ActiveTime < 0 {
+				w.WriteInt(-1)
+			} else {
+				w.WriteInt(max(now-cons.ActiveTime, 0))
+			}
+		}
+		return nil
+	})
 }
 
 // xreadBlockedCount is the COUNT of a blocked XREAD or XREADGROUP that gave none.
@@ -1446,8 +1410,9 @@ func cmdXRead(c *client, args [][]byte) error {
 	streamsArg := 0
 	for i := 1; i < len(args) && streamsArg == 0; i++ {
 		more := len(args) - i - 1
-		switch opt := strings.ToLower(string(args[i])); {
-		case opt == "block" && more > 0:
+		is := func(name string) bool { return strings.EqualFold(string(args[i]), name) } // no allocation
+		switch {
+		case is("block") && more > 0:
 			i++
 			n, ok := keyspace.ParseInt(args[i])
 			if !ok {
@@ -1457,14 +1422,14 @@ func cmdXRead(c *client, args [][]byte) error {
 				return errorf("timeout is negative")
 			}
 			timeout = n
-		case opt == "count" && more > 0:
+		case is("count") && more > 0:
 			i++
 			n, ok := keyspace.ParseInt(args[i])
 			if !ok {
 				return errNotInteger
 			}
 			count = max(n, 0)
-		case opt == "streams" && more > 0:
+		case is("streams") && more > 0:
 			streamsArg = i + 1
 			if (len(args)-streamsArg)%2 != 0 {
 				name, symbol := "XREAD", '$'
@@ -1473,13 +1438,13 @@ func cmdXRead(c *client, args [][]byte) error {
 				}
 				return errorf(fmt.Sprintf("Unbalanced %s list of streams: for each stream key an ID or '%c' must be specified.", name, symbol))
 			}
-		case opt == "group" && more >= 2:
+		case is("group") && more >= 2:
 			if !isGroup {
 				return errorf("The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
 			}
 			groupName, consumerName = args[i+1], args[i+2]
 			i += 2
-		case opt == "noack":
+		case is("noack"):
 			if !isGroup {
 				return errorf("The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
 			}

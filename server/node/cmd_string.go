@@ -421,7 +421,7 @@ func cmdStrLen(c *client, args [][]byte) error {
 // Matches Redis: checkStringLength, including its overflow checks.
 func (c *client) checkStringLength(size, add int64) error {
 	total := int64(uint64(size) + uint64(add))
-	if total > c.srv.cfg.ProtoMaxBulkLen || total < size || total < add {
+	if total > c.srv.live.protoMaxBulk.Load() || total < size || total < add {
 		return errStringSize
 	}
 	return nil
@@ -772,7 +772,7 @@ func cmdLCS(c *client, args [][]byte) error {
 		return errLCSIdxLen
 	}
 	alen, blen := len(a), len(b)
-	if uint64(alen+1)*uint64(blen+1)*4 > uint64(c.srv.cfg.ProtoMaxBulkLen) {
+	if uint64(alen+1)*uint64(blen+1)*4 > uint64(c.srv.live.protoMaxBulk.Load()) {
 		return errLCSMemory
 	}
 	// lcs[i*(blen+1)+j] is the length of the LCS of a[:i] and b[:j].

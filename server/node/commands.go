@@ -38,6 +38,9 @@ type command struct {
 	idx    int    // index of the command's counters in a statShard
 	arity  int
 	noAuth bool // may run before AUTH
+	// protected is Redis's CMD_PROTECTED (DEBUG, MODULE LOAD/LOADEX/UNLOAD), which COMMAND INFO does not
+	// show: refused as enable-debug-command and enable-module-command say, before NOAUTH.
+	protected bool
 	// Flags read on every command, from the spec.
 	mayWrite    bool // write or may_replicate: held back by CLIENT PAUSE WRITE
 	write       bool // write: refused by a read-only replica
@@ -68,6 +71,7 @@ func buildCommands(hs map[string]handler) (map[string]*command, []*command) {
 		cmd := &command{
 			spec: spec, name: name, idx: len(list), arity: spec.Arity,
 			noAuth:      spec.Has(cmdspec.FlagNoAuth),
+			protected:   isProtected(name),
 			mayWrite:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate),
 			write:       spec.Has(cmdspec.FlagWrite),
 			keyspace:    spec.Has(cmdspec.FlagWrite) || spec.Has(cmdspec.FlagMayReplicate) || spec.Has(cmdspec.FlagReadonly),
@@ -124,13 +128,13 @@ func (c *client) lookup(args [][]byte) (*command, error) {
 	c.lower = appendLower(c.lower[:0], args[0])
 	cmd := commands[string(c.lower)]
 	if cmd == nil {
-		return nil, unknownCommand(args)
+		return nil, c.notImplemented(args, unknownCommand(args))
 	}
 	if cmd.subs != nil && len(args) >= 2 {
 		c.lower = appendLower(c.lower[:0], args[1])
 		sub := cmd.subs[string(c.lower)]
 		if sub == nil {
-			return nil, errorf(fmt.Sprintf("unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(cmd.name)))
+			return nil, c.notImplemented(args, errorf(fmt.Sprintf("unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(cmd.name))))
 		}
 		cmd = sub
 	}
@@ -138,6 +142,26 @@ func (c *client) lookup(args [][]byte) (*command, error) {
 		return cmd, arityError(cmd.name)
 	}
 	return cmd, nil
+}
+
+// notImplemented returns the error for a command that Carmine does not implement: err, or NOAUTH for a client
+// that must still authenticate when Redis 7.2 knows the command and its number of arguments fits, as Redis
+// answers any command it knows. So an unauthenticated client learns nothing of what is implemented.
+func (c *client) notImplemented(args [][]byte, err error) error {
+	spec := cmdspec.LookupArgs(args)
+	if spec == nil || spec.IsContainer() || spec.Has(cmdspec.FlagNoAuth) {
+		return err
+	}
+	if n := len(args); (spec.Arity > 0 && n != spec.Arity) || n < -spec.Arity {
+		return err
+	}
+	if isProtected(spec.Name) && c.protectedRefused(spec.Name, &err) {
+		return err
+	}
+	if c.authed || c.srv.acl.open.Load() {
+		return err
+	}
+	return errNoAuth
 }
 
 // unknownCommand is Redis's reply to a command it does not know, quoting the first arguments (128 characters at
@@ -197,6 +221,7 @@ func (c *client) dispatch(args [][]byte) {
 	}
 	c.cmd, c.argv = cmd, args
 	switch {
+	case cmd.protected && c.protectedRefused(cmd.name, &err): // Matches Redis: checked before NOAUTH
 	case !c.authed && !cmd.noAuth && !c.srv.acl.open.Load():
 		err = errNoAuth
 	case !c.user.unrestricted.Load() && c.denied(cmd, args, &err):

@@ -31,6 +31,9 @@ type Config struct {
 	Databases       int         // databases
 	RequirePass     string      // requirepass: the default user's password, "" for none
 	ProtoMaxBulkLen int64       // proto-max-bulk-len
+	QueryBufLimit   int64       // client-query-buffer-limit: bytes a client's unparsed commands may take
+	Timeout         int         // timeout: seconds a client may idle before it is closed; 0 = never
+	TCPKeepAlive    int         // tcp-keepalive: seconds between keep-alive probes on client sockets; 0 = off
 	HZ              int         // hz: background tasks (active expiry) per second
 	EventLoops      int         // event-loops (Carmine's own): epoll loops serving clients; 0 = a goroutine per connection
 
@@ -94,6 +97,8 @@ func DefaultConfig() Config {
 		LogLevel:        "notice",
 		Databases:       16,
 		ProtoMaxBulkLen: 512 << 20,
+		QueryBufLimit:   1 << 30,
+		TCPKeepAlive:    300,
 		HZ:              10,
 		EventLoops:      1,
 
@@ -211,8 +216,9 @@ func numParam[T int | int64](name string, field func(c *Config) *T, lo, hi int64
 	}
 }
 
-// memoryParam is a parameter holding bytes, written with redis.conf's memory units ("100mb"), at least lo.
-func memoryParam(name string, field func(c *Config) *int64, lo int64, msg string) param {
+// memoryParam is a parameter holding bytes, written with redis.conf's memory units ("100mb"), at least lo,
+// with Redis's error texts.
+func memoryParam(name string, field func(c *Config) *int64, lo int64) param {
 	return param{
 		name: name,
 		set: func(c *Config, v []string) error {
@@ -221,8 +227,11 @@ func memoryParam(name string, field func(c *Config) *int64, lo int64, msg string
 				return err
 			}
 			n, err := parseMemory(s)
-			if err != nil || n < lo {
-				return errors.New(msg)
+			if err != nil {
+				return errors.New("argument must be a memory value")
+			}
+			if n < lo {
+				return fmt.Errorf("argument must be between %d and %d inclusive", lo, int64(math.MaxInt64))
 			}
 			*field(c) = n
 			return nil
@@ -376,9 +385,8 @@ var params = []param{
 	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, nil),
 	stringParam("aclfile", func(c *Config) *string { return &c.ACLFile }, nil).with(immutable),
 	numParam("acllog-max-len", func(c *Config) *int64 { return &c.ACLLogMaxLen }, 0, math.MaxInt32),
-	// Mutable in Redis; handlers read it from the startup configuration here.
-	memoryParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20,
-		"argument must be a memory value of at least 1mb").with(immutable),
+	memoryParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20),
+	memoryParam("client-query-buffer-limit", func(c *Config) *int64 { return &c.QueryBufLimit }, 1<<20),
 	{
 		name: "hz",
 		set: func(c *Config, v []string) error {
@@ -391,7 +399,7 @@ var params = []param{
 		},
 		get: func(c *Config) string { return strconv.Itoa(c.HZ) },
 	},
-	memoryParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, 0, "argument must be a memory value"),
+	memoryParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, 0),
 	{
 		name: "maxmemory-policy",
 		set: func(c *Config, v []string) error {
@@ -457,8 +465,7 @@ var params = []param{
 	stringParam("masteruser", func(c *Config) *string { return &c.MasterUser }, nil),
 	boolParam("replica-read-only", func(c *Config) *bool { return &c.ReplicaReadOnly }),
 	numParam("repl-timeout", func(c *Config) *int { return &c.ReplTimeout }, 1, math.MaxInt32),
-	memoryParam("repl-backlog-size", func(c *Config) *int64 { return &c.ReplBacklogSize }, 1,
-		"argument must be a memory value"),
+	memoryParam("repl-backlog-size", func(c *Config) *int64 { return &c.ReplBacklogSize }, 1),
 	numParam("repl-ping-replica-period", func(c *Config) *int { return &c.ReplPingPeriod }, 1, math.MaxInt32),
 	numParam("min-replicas-to-write", func(c *Config) *int { return &c.MinReplicas }, 0, math.MaxInt32),
 	numParam("min-replicas-max-lag", func(c *Config) *int { return &c.MinReplicasLag }, 0, math.MaxInt32),
@@ -502,8 +509,8 @@ var params = []param{
 	fixed("rdb-del-sync-files", "no"),
 	fixed("daemonize", "no").with(immutable),
 	numParam("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
-	fixed("timeout", "0"),
-	fixed("tcp-keepalive", "300"),
+	numParam("timeout", func(c *Config) *int { return &c.Timeout }, 0, math.MaxInt32),
+	numParam("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepAlive }, 0, math.MaxInt32),
 	fixed("tcp-backlog", "511").with(immutable),
 	enumParam("protected-mode", func(c *Config) *string { return &c.ProtectedMode }, "yes", "no"),
 	fixed("io-threads", "1").with(immutable),

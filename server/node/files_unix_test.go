@@ -15,9 +15,25 @@ import (
 	"github.com/carminedb/carmine/server/difftest"
 )
 
-// limitFiles lowers the process's limit of open files to n.
-func limitFiles(n int) error {
-	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: uint64(n), Max: uint64(n)})
+// limitFiles sets the process's limit of open files: soft, and hard at most.
+func limitFiles(soft, hard int) error {
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: uint64(soft), Max: uint64(hard)})
+}
+
+// raiseFileLimit raises this process's limit of open files to n at least, within its hard limit.
+func raiseFileLimit(n int) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if lim.Cur >= uint64(n) {
+		return nil
+	}
+	if lim.Max < uint64(n) {
+		return fmt.Errorf("the hard limit of open files is %d", lim.Max)
+	}
+	lim.Cur = uint64(n)
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 }
 
 // TestOutOfFileDescriptors runs out of file descriptors in the server: connections beyond its limit wait or
@@ -89,4 +105,23 @@ func TestFitMaxClients(t *testing.T) {
 	}
 	require.Equal(t, "after 67 more: \"-ERR max number of clients reached\\r\\n\"", refused)
 	require.Contains(t, string(c.Do("INFO", "stats").Str), "rejected_connections:1\r\n")
+}
+
+// TestConfigSetMaxClientsRaisesFileLimit raises maxclients at run time past the soft limit of open files: the
+// limit is raised to fit, as Redis does, and a value beyond the hard limit is refused with Redis's error.
+func TestConfigSetMaxClientsRaisesFileLimit(t *testing.T) {
+	addr := startChildServer(t, 1, childNoFileAtStartEnv+"=100:1000", childMaxClientsEnv+"=50")
+	c := difftest.Dial(t, addr)
+	require.Equal(t, "+OK", difftest.Format(c.Do("CONFIG", "SET", "maxclients", "500")))
+	var conns []*difftest.Conn
+	for i := 0; i < 300; i++ { // three times the limit the server started with
+		conns = append(conns, difftest.Dial(t, addr))
+	}
+	for _, cc := range conns {
+		require.Equal(t, "+PONG", difftest.Format(cc.Do("PING")))
+	}
+	require.Equal(t, "(error) ERR CONFIG SET failed (possibly related to argument 'MAXCLIENTS') - The operating system "+
+		"is not able to handle the specified number of clients, try with 968",
+		difftest.Format(c.Do("CONFIG", "SET", "MAXCLIENTS", "5000")))
+	require.Equal(t, `["maxclients", "500"]`, difftest.Format(c.Do("CONFIG", "GET", "maxclients")))
 }

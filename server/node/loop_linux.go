@@ -165,7 +165,6 @@ func (l *eventLoop) attach(fd int, remote, local string) {
 	c.loop = l
 	c.src = fdReader{fd: fd}
 	c.rd = resp.NewCommandReader(&c.src)
-	c.rd.Limits.MaxBulkLen = l.srv.cfg.ProtoMaxBulkLen
 	c.w = resp.NewWriter(nil)
 	c.watching = syscall.EPOLLIN | syscall.EPOLLRDHUP
 	ev := syscall.EpollEvent{Events: c.watching, Fd: int32(fd)}
@@ -214,6 +213,7 @@ func (l *eventLoop) recoverClient(c *client) {
 // or the client is parked or closing. It reports false when the client was closed.
 func (l *eventLoop) runBuffered(c *client) bool {
 	for !c.closing && c.parked == nil {
+		c.readLimits()
 		args, err := c.rd.ReadCommand()
 		if err != nil {
 			if errors.Is(err, errWouldBlock) {
@@ -226,6 +226,12 @@ func (l *eventLoop) runBuffered(c *client) bool {
 			break
 		}
 		c.execute(args)
+		// Matches Redis: a client over its output limit runs nothing more (so a pipeline of big replies that
+		// nobody reads stops at the limit instead of filling memory first).
+		if out := c.w.Buffered() - c.wpos; out > replyBufferBytes && c.overOutputLimit(out) {
+			l.closeClient(c)
+			return false
+		}
 	}
 	return true
 }

@@ -20,10 +20,13 @@ import (
 const childServerEnv = "CARMINE_TEST_CHILD_SERVER"
 
 // childNoFileEnv, when set for a child server, is the limit of open files it runs with once started;
-// childNoFileAtStartEnv is the limit it starts with.
+// childNoFileAtStartEnv is the limit it starts with ("n", or "soft:hard"); childMaxClientsEnv is its maxclients
+// (20000 by default).
 const (
 	childNoFileEnv        = "CARMINE_TEST_CHILD_NOFILE"
 	childNoFileAtStartEnv = "CARMINE_TEST_CHILD_NOFILE_AT_START"
+	childMaxClientsEnv    = "CARMINE_TEST_CHILD_MAXCLIENTS"
+	childManageMemoryEnv  = "CARMINE_TEST_CHILD_MANAGE_MEMORY" // set: the memory policy of carmine-server (gcpolicy.go)
 )
 
 func TestMain(m *testing.M) {
@@ -42,8 +45,19 @@ func runChildServer(loops string) int {
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
 	cfg.MaxClients = 20000 // room for the many-connection tests (fitted to the limit of open files at start)
-	if n, err := strconv.Atoi(os.Getenv(childNoFileAtStartEnv)); err == nil {
-		if err := limitFiles(n); err != nil {
+	cfg.ManageMemory = os.Getenv(childManageMemoryEnv) != ""
+	if n, err := strconv.Atoi(os.Getenv(childMaxClientsEnv)); err == nil {
+		cfg.MaxClients = n
+	}
+	if soft, hard, ok := strings.Cut(os.Getenv(childNoFileAtStartEnv), ":"); ok {
+		s, _ := strconv.Atoi(soft)
+		h, _ := strconv.Atoi(hard)
+		if err := limitFiles(s, h); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	} else if n, err := strconv.Atoi(os.Getenv(childNoFileAtStartEnv)); err == nil {
+		if err := limitFiles(n, n); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -55,7 +69,7 @@ func runChildServer(loops string) int {
 	}
 	// After Start, which would otherwise fit maxclients to the limit: the server is to run out of descriptors.
 	if n, err := strconv.Atoi(os.Getenv(childNoFileEnv)); err == nil {
-		if err := limitFiles(n); err != nil {
+		if err := limitFiles(n, n); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

@@ -106,6 +106,7 @@ func (c *client) overOutputLimit(size int) bool {
 		return false
 	}
 	if c.outputKilled.CompareAndSwap(false, true) {
+		c.srv.stats.outputKills.Add(1)
 		c.srv.log.Warn("client scheduled to be closed for overcoming of output buffer limits", "client-id", c.id,
 			"addr", c.addr, "class", outputClassNames[class], "bytes", n)
 		c.kill(c)

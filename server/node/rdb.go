@@ -23,11 +23,11 @@ import (
 // BeginAll Txn, between two commands or transactions, by marking every shard pending; a saver goroutine then
 // walks the shards in order, copying each one's keys into a chunk with its lock held (about a millisecond per
 // 4,000 small keys), while any write command (c.begin marks the Txns of read-only commands ReadOnly) that
-// touches a still-pending shard first makes that shard's chunk itself, so the file shows every key as it was at
-// the start. The saver encodes the chunks into RDB records (and LZF-compresses) outside the locks; each chunk's
-// records start with a SELECTDB, so they stream into the file in shard order and only the chunks made early by
-// commands wait in memory. A single huge key (a list of millions of elements) is copied whole by the first
-// write to its shard, which then waits that long. SAVE inside MULTI, FLUSHALL's save and SHUTDOWN's save hold
+// touches a key of a still-pending shard first copies that key alone into the shard's chunk, so the file shows
+// every key as it was at the start. The saver encodes the chunks into RDB records (and LZF-compresses) outside
+// the locks; the records of a chunk carry their SELECTDBs, so they stream into the file in shard order and only
+// the keys copied early by commands wait in memory. A single huge key (a list of millions of elements) is copied
+// whole by the first write to it, which then waits that long. SAVE inside MULTI, FLUSHALL's save and SHUTDOWN's save hold
 // every lock instead (Txn.SerialiseAll), as Redis's synchronous saves stop its one thread; SAVE outside MULTI
 // uses a snapshot and blocks only its own client (and event loop).
 //
@@ -96,10 +96,16 @@ func (s *Server) rdbConfig() rdbfmt.Config {
 //	'r' length records             another kind, encoded as RDB records (its elements are copied out anyway)
 func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64) keyspace.SnapshotFunc {
 	pool := sync.Pool{New: func() any { return rdbfmt.NewRecords(cfg) }}
-	var size atomic.Int64 // of the last chunk, to size the next one: shards are about the same size
-	return func(shard int, entries iter.Seq2[int, keyspace.Entry]) []byte {
-		chunk := make([]byte, 0, size.Load()*9/8)
-		defer func() { size.Store(int64(len(chunk))) }()
+	var size atomic.Int64 // of the largest chunk, to size a new one: shards are about the same size
+	return func(chunk []byte, shard int, entries iter.Seq2[int, keyspace.Entry]) []byte {
+		if chunk == nil {
+			chunk = make([]byte, 0, size.Load()*9/8)
+		}
+		defer func() {
+			if n := int64(len(chunk)); n > size.Load() {
+				size.Store(n)
+			}
+		}()
 		var scratch [20]byte
 		n := int64(0)
 		for db, e := range entries {
@@ -307,17 +313,19 @@ func (s *Server) startSave(bg bool) (*saveJob, error) {
 
 	tx := s.ks.BeginAll(0)
 	sn, err := tx.StartSnapshot(s.serialiser(s.rdbConfig(), &job.keys))
+	var dirty, total int64
 	if err == nil {
-		job.dirty = s.dirty()
+		dirty = s.dirty()
 		for db := range s.ks.Databases() {
 			in := tx.Within(db)
-			job.keysTotal += int64(in.Len())
+			total += int64(in.Len())
 			in.End()
 		}
 	}
 	tx.End()
 	s.rdb.mu.Lock()
 	defer s.rdb.mu.Unlock()
+	job.dirty, job.keysTotal = dirty, total // under s.rdb.mu: INFO reads the job from the moment it is reserved
 	if err != nil || job.aborted {
 		if sn != nil {
 			sn.Close()
@@ -356,7 +364,7 @@ func (s *Server) runSave(job *saveJob) error {
 		s.log.Error("save failed", "background", job.bg, "error", err)
 	default:
 		s.log.Info("db saved on disk", "background", job.bg, "keys", job.keys.Load(), "seconds", took.Seconds(),
-			"early-shards", job.snap.Early())
+			"early-keys", job.snap.EarlyKeys(), "early-shards", job.snap.Early())
 	}
 	return err
 }

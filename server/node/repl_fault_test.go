@@ -29,7 +29,7 @@ func TestChainedReplicasPSYNC2(t *testing.T) {
 	_, r1Addr := startServer(t, replicaOf(pAddr))
 	_, r2Addr := startServer(t, replicaOf(r1Addr))
 	pc, r1c, r2c := difftest.Dial(t, pAddr), difftest.Dial(t, r1Addr), difftest.Dial(t, r2Addr)
-	stat := func(c *difftest.Conn, f string) string { return infoField(c, "stats", f) }
+	stat := func(c *difftest.Conn, f string) string { return replInfo(c, "stats", f) }
 
 	fillAllTypes(t, pc)
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -54,12 +54,12 @@ func TestChainedReplicasPSYNC2(t *testing.T) {
 
 	// R1 promoted: R2 continues from it under its new id.
 	require.Equal(t, "+OK", difftest.Format(r1c.Do("REPLICAOF", "NO", "ONE")))
-	assert.Equal(t, "master", infoField(r1c, "replication", "role"))
-	assert.Equal(t, infoField(pc, "replication", "master_replid"), infoField(r1c, "replication", "master_replid2"))
+	assert.Equal(t, "master", replInfo(r1c, "replication", "role"))
+	assert.Equal(t, replInfo(pc, "replication", "master_replid"), replInfo(r1c, "replication", "master_replid2"))
 	writeMix(t, r1c, rng, 300)
 	waitCaughtUp(t, r1c, r2c)
 	sameData(t, r1c, r2c)
-	assert.Equal(t, infoField(r1c, "replication", "master_replid"), infoField(r2c, "replication", "master_replid"))
+	assert.Equal(t, replInfo(r1c, "replication", "master_replid"), replInfo(r2c, "replication", "master_replid"))
 
 	// P, with nothing written since, follows R1 and continues too.
 	host, port, _ := strings.Cut(r1Addr, ":")
@@ -98,7 +98,7 @@ func TestWaitReplicaDown(t *testing.T) {
 		}
 
 		r.Close()
-		require.Eventually(t, func() bool { return infoField(pc, "replication", "connected_slaves") == "0" },
+		require.Eventually(t, func() bool { return replInfo(pc, "replication", "connected_slaves") == "0" },
 			5*time.Second, 10*time.Millisecond)
 		pc.Do("SET", "b", "2")
 		start := time.Now()
@@ -121,13 +121,13 @@ func TestReplicaNeverReads(t *testing.T) {
 	t.Cleanup(func() { nc.Close() })
 	_, err = nc.Write([]byte("*5\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n$4\r\ncapa\r\n$6\r\npsync2\r\n*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n"))
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return infoField(pc, "replication", "connected_slaves") == "1" },
+	require.Eventually(t, func() bool { return replInfo(pc, "replication", "connected_slaves") == "1" },
 		5*time.Second, 10*time.Millisecond)
 	val := strings.Repeat("x", 64<<10)
-	for i := 0; i < 200 && infoField(pc, "replication", "connected_slaves") == "1"; i++ {
+	for i := 0; i < 200 && replInfo(pc, "replication", "connected_slaves") == "1"; i++ {
 		pc.Do("SET", "k"+strconv.Itoa(i), val)
 	}
-	assert.Equal(t, "0", infoField(pc, "replication", "connected_slaves"))
+	assert.Equal(t, "0", replInfo(pc, "replication", "connected_slaves"))
 }
 
 // TestLinkCutMidPayload checks that a replica whose primary goes away in the middle of the payload keeps its
@@ -174,7 +174,7 @@ func TestLinkCutMidPayload(t *testing.T) {
 	assert.True(t, strings.HasSuffix(first, " 1"), "PSYNC from its own id and offset+1: %s", first)
 	<-attempts // it retried
 	assert.Equal(t, `"kept"`, difftest.Format(c.Do("GET", "mine")), "nothing loaded from a cut payload")
-	assert.Equal(t, "down", infoField(c, "replication", "master_link_status"))
+	assert.Equal(t, "down", replInfo(c, "replication", "master_link_status"))
 	assert.Equal(t, "+OK", difftest.Format(c.Do("REPLICAOF", "NO", "ONE")))
 	assert.False(t, srv.isReplica())
 	assert.Equal(t, "+OK", difftest.Format(c.Do("SET", "mine", "writable again")))
@@ -200,7 +200,7 @@ func TestPrimaryRestartFullResync(t *testing.T) {
 	primary2.Do("SET", "new", "2")
 	waitCaughtUp(t, primary2, replica)
 	sameData(t, primary2, replica)
-	assert.Equal(t, "1", infoField(primary2, "stats", "sync_full"))
+	assert.Equal(t, "1", replInfo(primary2, "stats", "sync_full"))
 	assert.Equal(t, "(nil bulk)", difftest.Format(replica.Do("GET", "old")))
 }
 

@@ -224,8 +224,8 @@ func sameData(t testing.TB, want, got *difftest.Conn) {
 	got.Do("SELECT", "0")
 }
 
-// infoField returns one field of INFO section from c, "" when missing.
-func infoField(c *difftest.Conn, section, field string) string {
+// replInfo returns one field of INFO section from c, "" when missing.
+func replInfo(c *difftest.Conn, section, field string) string {
 	for _, line := range strings.Split(string(c.Do("INFO", section).Str), "\r\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			return v
@@ -238,9 +238,9 @@ func infoField(c *difftest.Conn, section, field string) string {
 func waitCaughtUp(t testing.TB, primary, replica *difftest.Conn) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		want := infoField(primary, "replication", "master_repl_offset")
-		return infoField(replica, "replication", "master_link_status") == "up" &&
-			infoField(replica, "replication", "slave_repl_offset") == want
+		want := replInfo(primary, "replication", "master_repl_offset")
+		return replInfo(replica, "replication", "master_link_status") == "up" &&
+			replInfo(replica, "replication", "slave_repl_offset") == want
 	}, 20*time.Second, 20*time.Millisecond, "replica never caught up")
 }
 
@@ -273,15 +273,15 @@ func TestReplicaOfRedis(t *testing.T) {
 	// A cut link: the replica continues from its offset.
 	require.Equal(t, "(integer) 1", difftest.Format(primary.Do("CLIENT", "KILL", "TYPE", "replica")))
 	syncThenMix(t, primary, replica, rng)
-	assert.Equal(t, "1", infoField(primary, "stats", "sync_full"))
-	assert.Equal(t, "1", infoField(primary, "stats", "sync_partial_ok"))
+	assert.Equal(t, "1", replInfo(primary, "stats", "sync_full"))
+	assert.Equal(t, "1", replInfo(primary, "stats", "sync_partial_ok"))
 
 	assert.Equal(t, "(error) READONLY You can't write against a read only replica.", difftest.Format(replica.Do("SET", "a", "b")))
 	role := replica.Do("ROLE")
 	assert.Equal(t, fmt.Sprintf(`["slave", %q, (integer) %s, "connected", (integer) %s]`, host, port,
-		infoField(primary, "replication", "master_repl_offset")), difftest.Format(role))
-	assert.Equal(t, "slave", infoField(replica, "replication", "role"))
-	assert.Equal(t, infoField(primary, "replication", "master_replid"), infoField(replica, "replication", "master_replid"))
+		replInfo(primary, "replication", "master_repl_offset")), difftest.Format(role))
+	assert.Equal(t, "slave", replInfo(replica, "replication", "role"))
+	assert.Equal(t, replInfo(primary, "replication", "master_replid"), replInfo(replica, "replication", "master_replid"))
 }
 
 // TestRedisReplicaOfCarmine runs a real Redis as a replica of Carmine: a full sync of every type and
@@ -303,13 +303,13 @@ func TestRedisReplicaOfCarmine(t *testing.T) {
 	require.Len(t, rs, 1)
 	rs[0].close("cut by the test")
 	syncThenMix(t, primary, replica, rng)
-	assert.Equal(t, "1", infoField(primary, "stats", "sync_full"))
-	assert.Equal(t, "1", infoField(primary, "stats", "sync_partial_ok"))
+	assert.Equal(t, "1", replInfo(primary, "stats", "sync_full"))
+	assert.Equal(t, "1", replInfo(primary, "stats", "sync_partial_ok"))
 
 	assert.Equal(t, "(integer) 1", difftest.Format(primary.Do("WAIT", "1", "5000")))
-	assert.Equal(t, "1", infoField(primary, "replication", "connected_slaves"))
-	assert.Contains(t, infoField(primary, "replication", "slave0"), "state=online")
-	assert.Equal(t, infoField(primary, "replication", "master_replid"), infoField(replica, "replication", "master_replid"))
+	assert.Equal(t, "1", replInfo(primary, "replication", "connected_slaves"))
+	assert.Contains(t, replInfo(primary, "replication", "slave0"), "state=online")
+	assert.Equal(t, replInfo(primary, "replication", "master_replid"), replInfo(replica, "replication", "master_replid"))
 	role := primary.Do("ROLE")
 	require.Len(t, role.Elems, 3)
 	assert.Len(t, role.Elems[2].Elems, 1)

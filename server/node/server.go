@@ -256,6 +256,10 @@ func (s *Server) Run(ctx context.Context) error {
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.sampleStats(sctx, 100*time.Millisecond) }, func(error) { cancel() })
 	}
+	{ // Idle clients: closed after timeout seconds (when set), checked once a second.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.closeIdleClients(sctx) }, func(error) { cancel() })
+	}
 	{ // Save cron: BGSAVE at the save points and when scheduled, 10 times a second.
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error {
@@ -337,6 +341,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		if s.deniedByProtectedMode(conn) {
 			continue
 		}
+		setKeepAlive(conn, s.live.keepAlive.Load())
 		if !s.attachToLoop(conn) {
 			s.serveConn(conn)
 		}

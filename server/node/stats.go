@@ -1,12 +1,14 @@
 package node
 
 import (
-	"github.com/carminedb/carmine/server/internal/cmdspec"
 	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/carminedb/carmine/acl"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
 // Statistics for INFO. Counters that every command touches live in statShards: each client writes to one shard
@@ -34,10 +36,13 @@ type statShard struct {
 type stats struct {
 	shards []*statShard
 
-	connections atomic.Int64 // total_connections_received
-	rejected    atomic.Int64 // rejected_connections: refused for maxclients
-	expired     atomic.Int64 // expired_keys
-	resetAt     atomic.Int64 // Unix ms of the last CONFIG RESETSTAT, or the start
+	connections atomic.Int64                        // total_connections_received
+	rejected    atomic.Int64                        // rejected_connections: refused for maxclients
+	expired     atomic.Int64                        // expired_keys
+	queryKills  atomic.Int64                        // client_query_buffer_limit_disconnections
+	outputKills atomic.Int64                        // client_output_buffer_limit_disconnections
+	aclDenied   [acl.DeniedChannel + 1]atomic.Int64 // acl_access_denied_*, by acl.Reason
+	resetAt     atomic.Int64                        // Unix ms of the last CONFIG RESETSTAT, or the start
 
 	errMu  sync.Mutex
 	errors map[string]int64 // errorstats, by error code ("ERR", "WRONGTYPE")
@@ -144,6 +149,11 @@ func (st *stats) reset() {
 	}
 	st.connections.Store(0)
 	st.rejected.Store(0)
+	st.queryKills.Store(0)
+	st.outputKills.Store(0)
+	for i := range st.aclDenied {
+		st.aclDenied[i].Store(0)
+	}
 	st.expired.Store(0)
 	st.peakMemory.Store(0)
 	st.errMu.Lock()

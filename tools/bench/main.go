@@ -2,7 +2,9 @@
 //
 // It starts both servers on free loopback ports, runs each redis-benchmark workload against one, then the
 // other, alternating for several rounds, and prints the median ops/s and p99 latency of each with the
-// Carmine/Redis ratio. Ratios, not absolute numbers, are what carry from one machine to another.
+// Carmine/Redis ratio. Ratios, not absolute numbers, are what carry from one machine to another. Further rows
+// measure PUBLISH fan-out, the latency from XADD to delivery with 1,000 consumers blocked in XREADGROUP
+// (-stream-consumers), and memory.
 //
 //	go run ./tools/bench                        # builds ./server first
 //	go run ./tools/bench -server bin/carmine-server -rounds 5 -only ping
@@ -23,7 +25,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 )
@@ -107,19 +108,21 @@ func main() {
 		memKeys   = flag.Int("memory-keys", 1000000, "keys of 16-byte values to load for the first memory row (0: skip that row, -1: skip every memory row)")
 		fanSubs   = flag.Int("fanout-subscribers", 50, "subscribers of the PUBLISH fan-out row (0: skip it)")
 		pin       = flag.Bool("pin", false, "pin the servers to CPU 0 and redis-benchmark to CPU 1 with taskset, for steadier numbers")
+		streamCon = flag.Int("stream-consumers", 1000, "consumers blocked in XREADGROUP for the stream latency row (0: skip it)")
+		streamMsg = flag.Int("stream-messages", 10000, "entries the stream latency row adds, one XADD at a time")
 		replicas  = flag.Int("replicas", 2, "replicas attached for the SET-with-replicas row, which also prints the largest replica lag in bytes (0: skip it)")
 	)
 	flag.Parse()
 	if *pin {
 		pinServer, pinClient = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
 	}
-	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs, *replicas); err != nil {
+	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs, *streamCon, *streamMsg, *replicas); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs, replicas int) error {
+func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs, streamCons, streamMsgs, replicas int) error {
 	tmp, err := os.MkdirTemp("", "carmine-bench-")
 	if err != nil {
 		return err
@@ -156,19 +159,15 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 				return fmt.Errorf("%s setup on %s: %w", wl.name, s.name, err)
 			}
 		}
-		var r, c []result
-		for i := 0; i < rounds; i++ { // alternate, so drift in the machine's speed hits both alike
-			for _, s := range []*server{redis, carmine} {
-				res, err := benchmark(benchBin, s.port, requests, wl.args, wl.test)
-				if err != nil {
-					return fmt.Errorf("%s on %s: %w", wl.name, s.name, err)
-				}
-				if s == redis {
-					r = append(r, res)
-				} else {
-					c = append(c, res)
-				}
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (result, error) {
+			res, err := benchmark(benchBin, s.port, requests, wl.args, wl.test)
+			if err != nil {
+				return res, fmt.Errorf("%s on %s: %w", wl.name, s.name, err)
 			}
+			return res, nil
+		})
+		if err != nil {
+			return err
 		}
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(os.Stderr, "%s: redis %.0f ops/s, carmine %.0f ops/s\n", wl.name, rm.rps, cm.rps)
@@ -176,46 +175,58 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 	}
 	if fanSubs > 0 && (only == "" || strings.Contains("publish fan-out", strings.ToLower(only))) {
 		const messages = 20000
-		var r, c []result
-		for i := 0; i < rounds; i++ {
-			for _, s := range []*server{redis, carmine} {
-				rate, err := fanout(s.port, fanSubs, messages)
-				if err != nil {
-					return fmt.Errorf("fan-out on %s: %w", s.name, err)
-				}
-				if s == redis {
-					r = append(r, result{rps: rate})
-				} else {
-					c = append(c, result{rps: rate})
-				}
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (result, error) {
+			rate, err := fanout(s.port, fanSubs, messages)
+			if err != nil {
+				return result{}, fmt.Errorf("fan-out on %s: %w", s.name, err)
 			}
+			return result{rps: rate}, nil
+		})
+		if err != nil {
+			return err
 		}
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(tw, "\npub/sub\tredis msgs/s\tcarmine msgs/s\tratio\t\t\t\n")
 		fmt.Fprintf(tw, "PUBLISH fan-out to %d subscribers\t%.0f\t%.0f\t%.2f\t\t\t\n", fanSubs, rm.rps, cm.rps, cm.rps/rm.rps)
 	}
-	if replicas > 0 && (only == "" || strings.Contains("set with replicas", strings.ToLower(only))) {
-		var r, c []result
-		var lag [2]int64
-		for i := 0; i < rounds; i++ {
-			for j, s := range []struct {
-				srv  *server
-				bin  string
-				args func(int, string) []string
-			}{{redis, redisBin, redisArgs}, {carmine, serverBin, carmineArgs}} {
-				res, l, err := replicated(s.srv, s.bin, benchBin, tmp, s.args, replicas, requests)
-				if err != nil {
-					return fmt.Errorf("SET with replicas on %s: %w", s.srv.name, err)
-				}
-				lag[j] = max(lag[j], l)
-				if j == 0 {
-					r = append(r, res)
-				} else {
-					c = append(c, res)
-				}
+	if streamCons > 0 && (only == "" || strings.Contains("xreadgroup stream latency", strings.ToLower(only))) {
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (streamLatency, error) {
+			res, err := streamFanout(s.port, streamCons, streamMsgs)
+			if err != nil {
+				return res, fmt.Errorf("stream latency on %s: %w", s.name, err)
 			}
+			return res, nil
+		})
+		if err != nil {
+			return err
 		}
-		rm, cm := median(r), median(c)
+		rm, cm := medianLatency(r), medianLatency(c)
+		fmt.Fprintf(tw, "\nstream latency, XADD to delivery\tredis p50 ms\tcarmine p50 ms\tredis p99 ms\tcarmine p99 ms\tredis entries/s\tcarmine entries/s\t\n")
+		fmt.Fprintf(tw, "%d XREADGROUP consumers blocked\t%.3f\t%.3f\t%.3f\t%.3f\t%.0f\t%.0f\t\n", streamCons,
+			rm.p50, cm.p50, rm.p99, cm.p99, rm.rate, cm.rate)
+	}
+	if replicas > 0 && (only == "" || strings.Contains("set with replicas", strings.ToLower(only))) {
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (replicatedResult, error) {
+			bin, args := redisBin, redisArgs
+			if s == carmine {
+				bin, args = serverBin, carmineArgs
+			}
+			res, err := replicated(s, bin, benchBin, tmp, args, replicas, requests)
+			if err != nil {
+				return res, fmt.Errorf("SET with replicas on %s: %w", s.name, err)
+			}
+			return res, nil
+		})
+		if err != nil {
+			return err
+		}
+		var rr, cr []result
+		var lag [2]int64
+		for i := range r {
+			rr, cr = append(rr, r[i].result), append(cr, c[i].result)
+			lag[0], lag[1] = max(lag[0], r[i].lag), max(lag[1], c[i].lag)
+		}
+		rm, cm := median(rr), median(cr)
 		fmt.Fprintf(tw, "\nreplication\tredis ops/s\tcarmine ops/s\tratio\tredis max lag B\tcarmine max lag B\t\n")
 		fmt.Fprintf(tw, "SET c=50 with %d replicas\t%.0f\t%.0f\t%.2f\t%d\t%d\t\n", replicas, rm.rps, cm.rps, cm.rps/rm.rps, lag[0], lag[1])
 	}
@@ -264,6 +275,25 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 			float64(used[0])/(1<<20), float64(used[1])/(1<<20), float64(used[1])/float64(used[0]))
 	}
 	return tw.Flush()
+}
+
+// alternate runs measure rounds times on each server, alternating, so that drift in the machine's speed hits
+// both alike, and returns the results of each.
+func alternate[T any](rounds int, redis, carmine *server, measure func(*server) (T, error)) (r, c []T, err error) {
+	for range rounds {
+		for _, s := range []*server{redis, carmine} {
+			res, err := measure(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			if s == redis {
+				r = append(r, res)
+			} else {
+				c = append(c, res)
+			}
+		}
+	}
+	return r, c, nil
 }
 
 // memSettle is how long the memory rows wait after loading before reading RSS.
@@ -366,97 +396,42 @@ func load(port, n int, cmd func(w *bufio.Writer, i int)) error {
 
 // usedMemory asks a server for INFO memory's used_memory.
 func usedMemory(port int) (int64, error) {
-	return infoInt(port, "memory", "used_memory")
-}
-
-// infoInt reads one integer field of an INFO section of the server on port.
-func infoInt(port int, section, field string) (int64, error) {
-	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	info, err := infoSection(port, "memory")
 	if err != nil {
 		return 0, err
 	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, errors.New("no used_memory in INFO memory")
+}
+
+// infoSection returns a server's reply to INFO section.
+func infoSection(port int, section string) (string, error) {
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return "", err
+	}
 	defer conn.Close()
-	w := bufio.NewWriter(conn)
-	writeCommand(w, "INFO", section)
-	if err := w.Flush(); err != nil {
-		return 0, err
+	if _, err := conn.Write([]byte(respCommand("INFO", section))); err != nil {
+		return "", err
 	}
 	r := bufio.NewReader(conn)
 	head, err := r.ReadString('\n')
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "$")))
 	if err != nil {
-		return 0, fmt.Errorf("INFO answered %q", head)
+		return "", fmt.Errorf("INFO answered %q", head)
 	}
 	body := make([]byte, size+2)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return 0, err
+		return "", err
 	}
-	for _, line := range strings.Split(string(body), "\r\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return strconv.ParseInt(v, 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in INFO %s", field, section)
-}
-
-// replicated measures SET on a primary with replicas of the same server attached: redis-benchmark's ops/s
-// and p99, and the largest replica lag in bytes (master_repl_offset minus a replica's slave_repl_offset)
-// sampled every 50 ms during the run.
-func replicated(s *server, bin, benchBin, dir string, args func(int, string) []string, replicas, requests int) (result, int64, error) {
-	var rs []*server
-	defer func() {
-		for _, r := range rs {
-			r.stop()
-		}
-	}()
-	for i := range replicas {
-		r, err := startServer(s.name+"-replica", bin, filepath.Join(dir, s.name+"-replica-"+strconv.Itoa(i)),
-			func(port int, dir string) []string {
-				return append(args(port, dir), "--replicaof", "127.0.0.1", strconv.Itoa(s.port))
-			})
-		if err != nil {
-			return result{}, 0, err
-		}
-		rs = append(rs, r)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		n, err := infoInt(s.port, "replication", "connected_slaves")
-		if err == nil && n == int64(replicas) {
-			break
-		}
-		if time.Now().After(deadline) {
-			return result{}, 0, fmt.Errorf("%d replicas of %s did not connect", replicas, s.name)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	var maxLag atomic.Int64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-			top, err := infoInt(s.port, "replication", "master_repl_offset")
-			for _, r := range rs {
-				off, err2 := infoInt(r.port, "replication", "slave_repl_offset")
-				if err == nil && err2 == nil && top-off > maxLag.Load() {
-					maxLag.Store(top - off)
-				}
-			}
-		}
-	}()
-	res, err := benchmark(benchBin, s.port, requests, []string{"-c", "50", "-r", "100000", "-t", "set"}, "SET")
-	close(stop)
-	<-sampled
-	return res, maxLag.Load(), err
+	return string(body), nil
 }
 
 // fanout measures pub/sub delivery: subs connections subscribe to one channel, one connection publishes
@@ -543,10 +518,7 @@ func runCommands(port int, cmds [][]string) error {
 	defer conn.Close()
 	w := bufio.NewWriter(conn)
 	for _, cmd := range cmds {
-		fmt.Fprintf(w, "*%d\r\n", len(cmd))
-		for _, a := range cmd {
-			fmt.Fprintf(w, "$%d\r\n%s\r\n", len(a), a)
-		}
+		w.WriteString(respCommand(cmd...))
 	}
 	if err := w.Flush(); err != nil {
 		return err
