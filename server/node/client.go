@@ -53,6 +53,8 @@ type client struct {
 	watched    []watchedKey  // WATCH
 	subs       clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
 	cachingSet bool          // CLIENT CACHING ran: it covers the next command
+	asking     bool          // ASKING ran: the next command may use an importing slot
+	readOnly   bool          // READONLY: reads from replicas in cluster mode
 	dirty      atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
 
 	pub published

@@ -58,6 +58,9 @@ func cmdSelect(c *client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
+	if c.srv.cluster != nil && n != 0 {
+		return errSelectCluster
+	}
 	if n < 0 || n >= int64(c.srv.cfg.Databases) {
 		return errDBIndex
 	}

@@ -38,7 +38,13 @@ var infoSections = []infoSection{
 	{"modules", true, true, func(*Server, *infoBuf) {}},
 	{"commandstats", false, true, (*Server).infoCommandStats},
 	{"errorstats", true, true, (*Server).infoErrorStats},
-	{"cluster", true, true, func(_ *Server, b *infoBuf) { b.int("cluster_enabled", 0) }},
+	{"cluster", true, true, func(s *Server, b *infoBuf) {
+		enabled := int64(0)
+		if s.cluster != nil {
+			enabled = 1
+		}
+		b.int("cluster_enabled", enabled)
+	}},
 	{"keyspace", true, true, (*Server).infoKeyspace},
 }
 
