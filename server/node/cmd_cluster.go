@@ -322,13 +322,13 @@ func cmdClusterMeet(c *client, cl *cluster, args [][]byte) error {
 	}
 	port, err := strconv.Atoi(string(args[3]))
 	if err != nil || port < 0 || port > 65535 {
-		return errorf(fmt.Sprintf("Invalid base port specified: %s", args[3]))
+		return errorf(fmt.Sprintf("Invalid TCP base port specified: %s", args[3]))
 	}
 	cport := port + 10000
 	if len(args) == 5 {
 		cport, err = strconv.Atoi(string(args[4]))
 		if err != nil || cport < 0 || cport > 65535 {
-			return errorf(fmt.Sprintf("Invalid bus port specified: %s", args[4]))
+			return errorf(fmt.Sprintf("Invalid TCP bus port specified: %s", args[4]))
 		}
 	}
 	if !cl.startHandshake(string(args[2]), port, cport) {
@@ -429,21 +429,27 @@ func cmdClusterKeySlot(c *client, cl *cluster, args [][]byte) error {
 }
 
 func cmdClusterCountKeysInSlot(c *client, cl *cluster, args [][]byte) error {
-	s, err := strconv.Atoi(string(args[2]))
-	if err != nil || !validSlot(s) {
+	s, err := strconv.ParseInt(string(args[2]), 10, 64)
+	if err != nil {
+		return errNotInteger
+	}
+	if s < 0 || s >= clusterbus.Slots {
 		return errorf("Invalid slot")
 	}
-	c.w.WriteInt(int64(len(c.srv.keysInSlot(s, -1))))
+	c.w.WriteInt(int64(len(c.srv.keysInSlot(int(s), -1))))
 	return nil
 }
 
 func cmdClusterGetKeysInSlot(c *client, cl *cluster, args [][]byte) error {
-	s, err1 := strconv.Atoi(string(args[2]))
+	s, err1 := strconv.ParseInt(string(args[2]), 10, 64)
 	n, err2 := strconv.ParseInt(string(args[3]), 10, 64)
-	if err1 != nil || err2 != nil || !validSlot(s) || n < 0 {
+	if err1 != nil || err2 != nil {
+		return errNotInteger
+	}
+	if s < 0 || s >= clusterbus.Slots || n < 0 {
 		return errorf("Invalid slot or number of keys")
 	}
-	keys := c.srv.keysInSlot(s, int(min(n, 1<<31)))
+	keys := c.srv.keysInSlot(int(s), int(min(n, 1<<31)))
 	c.w.WriteArrayLen(len(keys))
 	for _, k := range keys {
 		c.w.WriteBulk(k)
