@@ -36,6 +36,35 @@ func (c *client) redirected(cmd *command, args [][]byte, err *error) bool {
 	return *err != nil
 }
 
+// slotCheck gathers the slot of a command's keys (of all the queued commands, for EXEC).
+type slotCheck struct {
+	slot  int    // -1 until a key is seen
+	first []byte // the first key
+	multi bool   // more than one distinct key
+}
+
+// add checks the keys of one command against the slot of the first key seen.
+func (c *client) addKeys(st *slotCheck, cmd *command, args [][]byte) error {
+	refs, err := cmd.spec.AppendKeys(c.keyRefs[:0], args)
+	c.keyRefs = refs[:0]
+	if err != nil {
+		return nil // the command reports its own syntax error
+	}
+	for _, ref := range refs {
+		key := args[ref.Pos]
+		s := clusterbus.KeySlot(key)
+		switch {
+		case st.slot < 0:
+			st.slot, st.first = s, key
+		case s != st.slot:
+			return errCrossSlot
+		case !st.multi && !bytes.Equal(key, st.first):
+			st.multi = true
+		}
+	}
+	return nil
+}
+
 // clusterRedirect returns the error (MOVED, ASK, CROSSSLOT, CLUSTERDOWN, TRYAGAIN) that sends the client
 // elsewhere, or nil when this node serves the command. EXEC checks every queued command together.
 func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
@@ -43,44 +72,23 @@ func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
 		return nil
 	}
 	r := c.srv.cluster.route.Load()
-	slot := -1
-	var first []byte
-	multi := false
-	var keys [][]byte
-	check := func(cmd *command, args [][]byte) error {
-		refs, err := cmd.spec.Keys(args)
-		if err != nil {
-			return nil // the command reports its own syntax error
-		}
-		for _, ref := range refs {
-			key := args[ref.Pos]
-			s := clusterbus.KeySlot(key)
-			if slot < 0 {
-				slot, first = s, key
-			} else if s != slot {
-				return errCrossSlot
-			} else if !multi && !bytes.Equal(key, first) {
-				multi = true
-			}
-			keys = append(keys, key)
-		}
-		return nil
-	}
+	st := slotCheck{slot: -1}
 	if cmd.name == "exec" {
 		if c.multi == nil {
 			return nil
 		}
 		for _, q := range c.multi.queue {
-			if err := check(q.cmd, q.args); err != nil {
+			if err := c.addKeys(&st, q.cmd, q.args); err != nil {
 				return err
 			}
 		}
-	} else if err := check(cmd, args); err != nil {
+	} else if err := c.addKeys(&st, cmd, args); err != nil {
 		return err
 	}
-	if slot < 0 {
+	if st.slot < 0 {
 		return nil
 	}
+	slot := st.slot
 	owner := r.owners[slot]
 	if owner == nil {
 		return errSlotUnbound
@@ -89,7 +97,7 @@ func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
 		if !c.srv.cfg.ClusterAllowReadsWhenDown {
 			return errClusterDown
 		}
-		if cmd.mayWrite || cmd.name == "exec" && c.multi != nil && c.multi.mayWrite {
+		if cmd.mayWrite || cmd.name == "exec" && c.multi.mayWrite {
 			return errClusterDownRO
 		}
 	}
@@ -99,12 +107,12 @@ func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
 		if cmd.name == "migrate" {
 			return nil
 		}
-		missing := c.missingKeys(keys)
+		missing := c.missingKeys(cmd, args)
 		if owner.self && migratingTo != nil && missing > 0 {
 			return &resp.Error{Code: "ASK", Msg: fmt.Sprintf("%d %s", slot, migratingTo.endpoint)}
 		}
 		if importing && (c.asking || cmd.spec.Has(cmdspec.FlagAsking)) {
-			if multi && missing > 0 {
+			if st.multi && missing > 0 {
 				return errTryAgain
 			}
 			return nil
@@ -116,8 +124,22 @@ func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
 	return nil
 }
 
-// missingKeys counts the keys that do not exist in db 0.
-func (c *client) missingKeys(keys [][]byte) int {
+// missingKeys counts the keys of the command (or of the queued commands, for EXEC) that do not exist in db 0.
+func (c *client) missingKeys(cmd *command, args [][]byte) int {
+	var keys [][]byte
+	gather := func(cmd *command, args [][]byte) {
+		refs, _ := cmd.spec.Keys(args)
+		for _, r := range refs {
+			keys = append(keys, args[r.Pos])
+		}
+	}
+	if cmd.name == "exec" {
+		for _, q := range c.multi.queue {
+			gather(q.cmd, q.args)
+		}
+	} else {
+		gather(cmd, args)
+	}
 	tx := c.begin(keys...)
 	defer tx.End()
 	n := 0
