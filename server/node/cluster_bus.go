@@ -325,6 +325,16 @@ func (cl *cluster) broadcast(m *clusterbus.Message) {
 	}
 }
 
+// propagatePublish sends a PUBLISH to every node. (SPUBLISH goes to the replicas of the shard in Redis; there
+// are no replicas yet.)
+func (cl *cluster) propagatePublish(channel, message []byte) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	m := cl.header(clusterbus.TypePublish)
+	m.Channel, m.Payload = channel, message
+	cl.broadcast(&m)
+}
+
 // cron is Redis's clusterCron: connect, ping, detect failures, update the state, save the configuration.
 func (cl *cluster) cron(now time.Time) {
 	cl.mu.Lock()

@@ -45,7 +45,7 @@ type slotCheck struct {
 
 // add checks the keys of one command against the slot of the first key seen.
 func (c *client) addKeys(st *slotCheck, cmd *command, args [][]byte) error {
-	refs, err := cmd.spec.AppendKeys(c.keyRefs[:0], args)
+	refs, err := cmd.spec.AppendSlotKeys(c.keyRefs[:0], args)
 	c.keyRefs = refs[:0]
 	if err != nil {
 		return nil // the command reports its own syntax error

@@ -127,6 +127,37 @@ func checkCluster(t *testing.T, ports ...int) {
 	out, moved = withoutRedirects(redisCLI(t, gets.String(), "-c", "-p", strconv.Itoa(ports[len(ports)-1])))
 	assert.Equal(t, want.String(), out)
 	assert.Positive(t, moved)
+	// PUBLISH on one node reaches the subscribers of every node; SPUBLISH goes to the channel's slot owner.
+	var subs []*difftest.Conn
+	for _, p := range ports {
+		sub := difftest.Dial(t, addrs(p)[0])
+		sub.Do("SUBSCRIBE", "news")
+		subs = append(subs, sub)
+	}
+	for i, from := range ports[:2] {
+		pub := difftest.Dial(t, addrs(from)[0])
+		pub.Do("PUBLISH", "news", "hello "+strconv.Itoa(i))
+		pub.Close()
+		for _, sub := range subs {
+			v := sub.Receive()
+			require.Len(t, v.Elems, 3)
+			assert.Equal(t, "hello "+strconv.Itoa(i), string(v.Elems[2].Str))
+		}
+	}
+	for _, sub := range subs {
+		sub.Close()
+	}
+	owned := 0
+	for _, p := range ports {
+		c := difftest.Dial(t, addrs(p)[0])
+		if v := c.Do("SPUBLISH", "news", "x"); v.Type == resp.TypeError {
+			assert.Regexp(t, `^MOVED 5161 `, string(v.Str))
+		} else {
+			owned++
+		}
+		c.Close()
+	}
+	assert.Equal(t, 1, owned)
 	// Without -c: the owner of each key answers, the others redirect with MOVED to it.
 	for _, p := range ports {
 		c := difftest.Dial(t, addrs(p)[0])
@@ -371,5 +402,42 @@ func TestClusterDisabled(t *testing.T) {
 	for _, c := range [][]string{{"CLUSTER", "INFO"}, {"CLUSTER", "KEYSLOT", "x"}, {"ASKING"}, {"READONLY"},
 		{"READWRITE"}, {"CLUSTER", "NODES"}, {"SELECT", "1"}} {
 		p.Check(c...)
+	}
+}
+
+// TestClusterFailureDetection stops a primary: the others mark it PFAIL, then FAIL by majority, and the
+// cluster goes down (its slots are not served); when it comes back from its nodes.conf the FAIL clears and the
+// cluster is ok again.
+func TestClusterFailureDetection(t *testing.T) {
+	needRedisCLI(t)
+	fast := func(c *Config) { c.ClusterNodeTimeout = 1500 }
+	_, p1 := startClusterNode(t, "", 0, fast)
+	_, p2 := startClusterNode(t, "", 0, fast)
+	dir := t.TempDir()
+	srv3, p3 := startClusterNode(t, dir, 0, fast)
+	out := redisCLI(t, "", append(append([]string{"--cluster", "create"}, addrs(p1, p2, p3)...),
+		"--cluster-replicas", "0", "--cluster-yes")...)
+	require.Contains(t, out, "[OK] All 16384 slots covered", out)
+	state := func(p int) string { return redisCLI(t, "", "-p", strconv.Itoa(p), "CLUSTER", "INFO") }
+	for _, p := range []int{p1, p2, p3} {
+		require.Eventually(t, func() bool { return strings.Contains(state(p), "cluster_state:ok") },
+			30*time.Second, 100*time.Millisecond)
+	}
+	id3 := strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(p3), "CLUSTER", "MYID"))
+	require.NoError(t, srv3.Close())
+	for _, p := range []int{p1, p2} {
+		require.Eventually(t, func() bool {
+			nodes := redisCLI(t, "", "-p", strconv.Itoa(p), "CLUSTER", "NODES")
+			return strings.Contains(nodes, id3+" 127.0.0.1:"+strconv.Itoa(p3)+"@"+strconv.Itoa(p3+10000)+" master,fail ") &&
+				strings.Contains(state(p), "cluster_state:fail")
+		}, 30*time.Second, 100*time.Millisecond, "node %d never saw the stopped node fail", p)
+	}
+	c := difftest.Dial(t, addrs(p1)[0])
+	assert.Equal(t, "CLUSTERDOWN The cluster is down", string(c.Do("GET", "x").Str))
+	c.Close()
+	startClusterNode(t, dir, p3, fast)
+	for _, p := range []int{p1, p2, p3} {
+		require.Eventually(t, func() bool { return strings.Contains(state(p), "cluster_state:ok") },
+			30*time.Second, 100*time.Millisecond, "node %d did not return to ok", p)
 	}
 }
