@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -252,6 +253,30 @@ func TestClusterMixed(t *testing.T) {
 	r2 := startRedisClusterNode(t)
 	_, c2 := startClusterNode(t, "", 0)
 	checkCluster(t, c1, r1, c2, r2)
+	// A Carmine node and a Redis node describe the same cluster.
+	p := difftest.NewPair(t, addrs(r1)[0], addrs(c1)[0])
+	for _, proto := range []string{"2", "3"} {
+		p.Carmine.Do("HELLO", proto)
+		p.Redis.Do("HELLO", proto)
+		p.Check("CLUSTER", "SLOTS")
+		p.CheckUnordered("CLUSTER", "SHARDS")
+	}
+	assert.Equal(t, nodesView(t, r1), nodesView(t, c1))
+}
+
+// nodesView is a node's CLUSTER NODES without what differs from node to node (myself, ping and pong times),
+// sorted.
+func nodesView(t *testing.T, port int) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(port), "CLUSTER", "NODES")), "\n") {
+		f := strings.Fields(l)
+		require.GreaterOrEqual(t, len(f), 8, l)
+		f[2] = strings.TrimPrefix(f[2], "myself,")
+		f[4], f[5] = "", ""
+		out = append(out, strings.Join(f, " "))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TestClusterConfigRoundTrip writes nodes.conf and reads it back.
@@ -440,4 +465,65 @@ func TestClusterFailureDetection(t *testing.T) {
 		require.Eventually(t, func() bool { return strings.Contains(state(p), "cluster_state:ok") },
 			30*time.Second, 100*time.Millisecond, "node %d did not return to ok", p)
 	}
+}
+
+// TestClusterMigrateSlot moves a slot between two Carmine nodes the way redis-cli --cluster reshard does, with
+// DUMP and RESTORE standing in for MIGRATE: IMPORTING and MIGRATING, ASK, ASKING, TRYAGAIN, then SETSLOT NODE
+// on both sides and the new owner's bumped epoch spreading.
+func TestClusterMigrateSlot(t *testing.T) {
+	_, pa := startClusterNode(t, "", 0)
+	_, pb := startClusterNode(t, "", 0)
+	a, b := difftest.Dial(t, addrs(pa)[0]), difftest.Dial(t, addrs(pb)[0])
+	require.Equal(t, "OK", string(a.Do("CLUSTER", "ADDSLOTSRANGE", "0", "8191").Str))
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "ADDSLOTSRANGE", "8192", "16383").Str))
+	require.Equal(t, "OK", string(a.Do("CLUSTER", "SET-CONFIG-EPOCH", "2").Str))
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "SET-CONFIG-EPOCH", "1").Str))
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(pa)).Str))
+	for _, c := range []*difftest.Conn{a, b} {
+		require.Eventually(t, func() bool { return strings.Contains(string(c.Do("CLUSTER", "INFO").Str), "cluster_state:ok") },
+			20*time.Second, 50*time.Millisecond)
+	}
+	idA, idB := string(a.Do("CLUSTER", "MYID").Str), string(b.Do("CLUSTER", "MYID").Str)
+	slot := clusterbus.KeySlot([]byte("{n}"))
+	s := strconv.Itoa(slot)
+	require.Less(t, slot, 8192)
+	require.Contains(t, string(b.Do("CLUSTER", "INFO").Str), "cluster_my_epoch:1\r\n")
+
+	a.Do("SET", "{n}a", "1")
+	a.Do("SET", "{n}b", "2")
+	assert.Equal(t, "OK", string(b.Do("CLUSTER", "SETSLOT", s, "IMPORTING", idA).Str))
+	assert.Equal(t, "OK", string(a.Do("CLUSTER", "SETSLOT", s, "MIGRATING", idB).Str))
+	assert.Contains(t, string(a.Do("CLUSTER", "NODES").Str), " ["+s+"->-"+idB+"]")
+	assert.Contains(t, string(b.Do("CLUSTER", "NODES").Str), " ["+s+"-<-"+idA+"]")
+
+	ask := "ASK " + s + " 127.0.0.1:" + strconv.Itoa(pb)
+	assert.Equal(t, "1", string(a.Do("GET", "{n}a").Str))
+	assert.Equal(t, ask, string(a.Do("GET", "{n}c").Str))
+	assert.Equal(t, ask, string(a.Do("MGET", "{n}a", "{n}c").Str))
+	assert.Equal(t, "MOVED "+s+" 127.0.0.1:"+strconv.Itoa(pa), string(b.Do("GET", "{n}c").Str))
+	assert.Equal(t, "OK", string(b.Do("ASKING").Str))
+	assert.Equal(t, "(nil bulk)", difftest.Format(b.Do("GET", "{n}c")))
+	assert.Equal(t, "MOVED "+s+" 127.0.0.1:"+strconv.Itoa(pa), string(b.Do("GET", "{n}c").Str), "ASKING covers one command")
+	b.Do("ASKING")
+	assert.Equal(t, "TRYAGAIN Multiple keys request during rehashing of slot", string(b.Do("MGET", "{n}a", "{n}c").Str))
+
+	// Move the keys, then hand the slot over on both nodes.
+	for _, k := range []string{"{n}a", "{n}b"} {
+		dump := a.Do("DUMP", k)
+		require.Equal(t, resp.TypeBulk, dump.Type)
+		b.Do("ASKING")
+		require.Equal(t, "OK", string(b.Do("RESTORE", k, "0", string(dump.Str)).Str))
+		require.Equal(t, int64(1), a.Do("DEL", k).Int)
+	}
+	assert.Equal(t, int64(2), b.Do("CLUSTER", "COUNTKEYSINSLOT", s).Int)
+	assert.Equal(t, "OK", string(b.Do("CLUSTER", "SETSLOT", s, "NODE", idB).Str))
+	assert.Equal(t, "OK", string(a.Do("CLUSTER", "SETSLOT", s, "NODE", idB).Str))
+	assert.Contains(t, string(b.Do("CLUSTER", "INFO").Str), "cluster_my_epoch:3\r\n", "the importing node bumps its epoch")
+	require.Eventually(t, func() bool {
+		return strings.Contains(string(a.Do("CLUSTER", "NODES").Str), idB+" 127.0.0.1:"+strconv.Itoa(pb)+"@"+strconv.Itoa(pb+10000)+" master - ") &&
+			string(a.Do("GET", "{n}a").Str) == "MOVED "+s+" 127.0.0.1:"+strconv.Itoa(pb)
+	}, 20*time.Second, 50*time.Millisecond)
+	assert.Equal(t, "1", string(b.Do("GET", "{n}a").Str))
+	assert.NotContains(t, string(a.Do("CLUSTER", "NODES").Str), "->-")
+	assert.NotContains(t, string(b.Do("CLUSTER", "NODES").Str), "-<-")
 }
