@@ -205,26 +205,17 @@ func (cl *cluster) parseConfig(data []byte) error {
 			return fmt.Errorf("line %d: %w", i+1, err)
 		}
 		for _, fl := range strings.Split(f[2], ",") {
-			switch fl {
-			case "myself":
-				n.flags |= clusterbus.FlagMyself
-				cl.myself = n
-			case "master":
-				n.flags |= clusterbus.FlagMaster
-			case "slave":
-				n.flags |= clusterbus.FlagSlave
-			case "fail?":
-				n.flags |= clusterbus.FlagPFail
-			case "fail":
-				n.flags |= clusterbus.FlagFail
-				n.failTime = time.Now()
-			case "handshake":
-				n.flags |= clusterbus.FlagHandshake
-			case "noaddr":
-				n.flags |= clusterbus.FlagNoAddr
-			case "nofailover":
-				n.flags |= clusterbus.FlagNoFailover
+			for _, nf := range nodeFlagNames {
+				if nf.name == fl {
+					n.flags |= nf.f
+				}
 			}
+		}
+		if n.has(clusterbus.FlagMyself) {
+			cl.myself = n
+		}
+		if n.has(clusterbus.FlagFail) {
+			n.failTime = time.Now()
 		}
 		if f[3] != "-" {
 			n.primary = f[3]
@@ -371,6 +362,14 @@ func (cl *cluster) sortedNodes() []*clusterNode {
 	return ns
 }
 
+// nodeFlagNames are the node flags as CLUSTER NODES and nodes.conf write them, in Redis's order.
+var nodeFlagNames = []struct {
+	f    clusterbus.NodeFlags
+	name string
+}{{clusterbus.FlagMyself, "myself"}, {clusterbus.FlagMaster, "master"}, {clusterbus.FlagSlave, "slave"},
+	{clusterbus.FlagPFail, "fail?"}, {clusterbus.FlagFail, "fail"}, {clusterbus.FlagHandshake, "handshake"},
+	{clusterbus.FlagNoAddr, "noaddr"}, {clusterbus.FlagNoFailover, "nofailover"}}
+
 // appendNodeLine appends n's line of CLUSTER NODES (and nodes.conf when file is set) to b.
 func (cl *cluster) appendNodeLine(b []byte, n *clusterNode, file bool) []byte {
 	b = append(b, n.name...)
@@ -381,12 +380,7 @@ func (cl *cluster) appendNodeLine(b []byte, n *clusterNode, file bool) []byte {
 	}
 	b = append(b, ' ')
 	start := len(b)
-	for _, f := range []struct {
-		f    clusterbus.NodeFlags
-		name string
-	}{{clusterbus.FlagMyself, "myself"}, {clusterbus.FlagMaster, "master"}, {clusterbus.FlagSlave, "slave"},
-		{clusterbus.FlagPFail, "fail?"}, {clusterbus.FlagFail, "fail"}, {clusterbus.FlagHandshake, "handshake"},
-		{clusterbus.FlagNoAddr, "noaddr"}, {clusterbus.FlagNoFailover, "nofailover"}} {
+	for _, f := range nodeFlagNames {
 		if n.has(f.f) {
 			if len(b) > start {
 				b = append(b, ',')

@@ -12,15 +12,6 @@ import (
 // Redirection in cluster mode: the dispatcher asks clusterRedirect, before running a command, whether this
 // node serves the command's keys, as Redis's getNodeByQuery. The keys come from the command table's key specs.
 
-var (
-	errCrossSlot     = &resp.Error{Code: "CROSSSLOT", Msg: "Keys in request don't hash to the same slot"}
-	errSlotUnbound   = &resp.Error{Code: "CLUSTERDOWN", Msg: "Hash slot not served"}
-	errClusterDown   = &resp.Error{Code: "CLUSTERDOWN", Msg: "The cluster is down"}
-	errClusterDownRO = &resp.Error{Code: "CLUSTERDOWN", Msg: "The cluster is down and only accepts read commands"}
-	errTryAgain      = &resp.Error{Code: "TRYAGAIN", Msg: "Multiple keys request during rehashing of slot"}
-	errSelectCluster = errorf("SELECT is not allowed in cluster mode")
-)
-
 // hasKeys reports whether a command can name keys, so that cluster mode has to route it.
 func hasKeys(cmd *command) bool {
 	return len(cmd.spec.KeySpecs) > 0 || cmd.spec.Has(cmdspec.FlagMovableKeys) || cmd.name == "exec"

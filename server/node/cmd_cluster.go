@@ -42,8 +42,6 @@ var _ = register(map[string]handler{
 	"cluster|links":                 clusterCmd(cmdClusterLinks),
 })
 
-var errClusterDisabled = errorf("This instance has cluster support disabled")
-
 // clusterCmd wraps a CLUSTER subcommand: an error when cluster mode is off, else the handler holding the
 // cluster's lock, saving nodes.conf afterwards if the command changed the configuration.
 func clusterCmd(h func(c *client, cl *cluster, args [][]byte) error) handler {
@@ -61,30 +59,18 @@ func clusterCmd(h func(c *client, cl *cluster, args [][]byte) error) handler {
 }
 
 // ASKING: the next command may use a slot this node is importing.
-func cmdAsking(c *client, args [][]byte) error {
-	if c.srv.cluster == nil {
-		return errClusterDisabled
-	}
-	c.asking = true
-	c.w.WriteSimple("OK")
-	return nil
-}
+func cmdAsking(c *client, args [][]byte) error { return setClusterFlag(c, &c.asking, true) }
 
 // READONLY and READWRITE: reads from replicas (no replicas yet: only the flag).
-func cmdReadOnly(c *client, args [][]byte) error {
-	if c.srv.cluster == nil {
-		return errClusterDisabled
-	}
-	c.readOnly = true
-	c.w.WriteSimple("OK")
-	return nil
-}
+func cmdReadOnly(c *client, args [][]byte) error  { return setClusterFlag(c, &c.readOnly, true) }
+func cmdReadWrite(c *client, args [][]byte) error { return setClusterFlag(c, &c.readOnly, false) }
 
-func cmdReadWrite(c *client, args [][]byte) error {
+// setClusterFlag sets a client's cluster flag and replies OK; an error when cluster mode is off.
+func setClusterFlag(c *client, flag *bool, v bool) error {
 	if c.srv.cluster == nil {
 		return errClusterDisabled
 	}
-	c.readOnly = false
+	*flag = v
 	c.w.WriteSimple("OK")
 	return nil
 }
