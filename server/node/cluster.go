@@ -73,6 +73,7 @@ type cluster struct {
 	dirty         bool // the configuration changed: save nodes.conf
 	stale         bool // the configuration changed: rebuild the routing table
 	sent, recv    [11]int64
+	lost          []int // slots that moved away: their keys are deleted after the lock is released
 	busAddr       net.Addr
 
 	ticks int64

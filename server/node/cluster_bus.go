@@ -473,8 +473,21 @@ func (cl *cluster) clearFailure(n *clusterNode) {
 	}
 }
 
-// process handles one message from link l; false closes the link.
+// process handles one message from link l; false closes the link. Keys of slots that moved away are deleted
+// once the cluster's lock is released.
 func (cl *cluster) process(l *busLink, m *clusterbus.Message) bool {
+	keep := cl.processLocked(l, m)
+	cl.mu.Lock()
+	lost := cl.lost
+	cl.lost = nil
+	cl.mu.Unlock()
+	if len(lost) > 0 {
+		cl.srv.deleteKeysInSlots(lost)
+	}
+	return keep
+}
+
+func (cl *cluster) processLocked(l *busLink, m *clusterbus.Message) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	select {
@@ -722,7 +735,7 @@ func (cl *cluster) updateSlotsWith(n *clusterNode, epoch uint64, slots *clusterb
 	}
 	if len(lost) > 0 {
 		cl.log.Warn("slots moved to a node with a newer config epoch", "node", n.name, "slots", len(lost))
-		cl.srv.deleteKeysInSlots(lost)
+		cl.lost = append(cl.lost, lost...)
 	}
 }
 

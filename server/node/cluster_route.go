@@ -144,8 +144,8 @@ func (c *client) missingKeys(cmd *command, args [][]byte) int {
 
 // keysInSlot returns up to limit keys of db 0 in slot s (limit < 0: all). It scans the keyspace: Carmine
 // keeps no index of keys by slot yet.
-func (s *Server) keysInSlot(slot, limit int) [][]byte {
-	tx := s.ks.Begin(0)
+func (c *client) keysInSlot(slot, limit int) [][]byte {
+	tx := c.begin()
 	defer tx.End()
 	var out [][]byte
 	tx.Keys([]byte("*"), func(key []byte) {
@@ -156,14 +156,15 @@ func (s *Server) keysInSlot(slot, limit int) [][]byte {
 	return out
 }
 
-// dbSize returns the number of keys in db.
-func (s *Server) dbSize(db int) int {
-	tx := s.ks.Begin(db)
+// dbSize returns the number of keys in the client's db (db 0 in cluster mode).
+func (c *client) dbSize() int {
+	tx := c.begin()
 	defer tx.End()
 	return tx.Len()
 }
 
-// deleteKeysInSlots deletes the keys of db 0 in the given slots: the slots moved to another node.
+// deleteKeysInSlots deletes the keys of db 0 in the given slots: the slots moved to another node. It is
+// called without the cluster's lock (the keyspace is locked first, as commands inside EXEC do).
 func (s *Server) deleteKeysInSlots(slots []int) {
 	in := make(map[int]bool, len(slots))
 	for _, sl := range slots {

@@ -28,12 +28,12 @@ var _ = register(map[string]handler{
 	"cluster|addslotsrange":         clusterCmd(cmdClusterAddSlots),
 	"cluster|delslots":              clusterCmd(cmdClusterAddSlots),
 	"cluster|delslotsrange":         clusterCmd(cmdClusterAddSlots),
-	"cluster|flushslots":            clusterCmd(cmdClusterFlushSlots),
+	"cluster|flushslots":            clusterOnly(cmdClusterFlushSlots),
 	"cluster|keyslot":               clusterCmd(cmdClusterKeySlot),
-	"cluster|countkeysinslot":       clusterCmd(cmdClusterCountKeysInSlot),
-	"cluster|getkeysinslot":         clusterCmd(cmdClusterGetKeysInSlot),
-	"cluster|setslot":               clusterCmd(cmdClusterSetSlot),
-	"cluster|reset":                 clusterCmd(cmdClusterReset),
+	"cluster|countkeysinslot":       clusterOnly(cmdClusterCountKeysInSlot),
+	"cluster|getkeysinslot":         clusterOnly(cmdClusterGetKeysInSlot),
+	"cluster|setslot":               clusterOnly(cmdClusterSetSlot),
+	"cluster|reset":                 clusterOnly(cmdClusterReset),
 	"cluster|saveconfig":            clusterCmd(cmdClusterSaveConfig),
 	"cluster|bumpepoch":             clusterCmd(cmdClusterBumpEpoch),
 	"cluster|set-config-epoch":      clusterCmd(cmdClusterSetConfigEpoch),
@@ -45,16 +45,34 @@ var _ = register(map[string]handler{
 // clusterCmd wraps a CLUSTER subcommand: an error when cluster mode is off, else the handler holding the
 // cluster's lock, saving nodes.conf afterwards if the command changed the configuration.
 func clusterCmd(h func(c *client, cl *cluster, args [][]byte) error) handler {
-	return func(c *client, args [][]byte) error {
-		cl := c.srv.cluster
-		if cl == nil {
-			return errClusterDisabled
-		}
+	return clusterOnly(func(c *client, cl *cluster, args [][]byte) error {
 		cl.mu.Lock()
 		defer cl.mu.Unlock()
 		err := h(c, cl, args)
 		cl.flush()
 		return err
+	})
+}
+
+// clusterOnly wraps a CLUSTER subcommand that reads the keyspace: the handler looks at its keys first and
+// takes the cluster's lock after (with lockCluster), never the other way round, because a command inside EXEC
+// holds the keyspace when it takes the cluster's lock.
+func clusterOnly(h func(c *client, cl *cluster, args [][]byte) error) handler {
+	return func(c *client, args [][]byte) error {
+		cl := c.srv.cluster
+		if cl == nil {
+			return errClusterDisabled
+		}
+		return h(c, cl, args)
+	}
+}
+
+// lockCluster takes the cluster's lock; the returned function saves what changed and releases it.
+func (cl *cluster) lockCluster() func() {
+	cl.mu.Lock()
+	return func() {
+		cl.flush()
+		cl.mu.Unlock()
 	}
 }
 
@@ -396,9 +414,10 @@ func cmdClusterAddSlots(c *client, cl *cluster, args [][]byte) error {
 
 // CLUSTER FLUSHSLOTS: only on a node without keys.
 func cmdClusterFlushSlots(c *client, cl *cluster, args [][]byte) error {
-	if c.srv.dbSize(0) != 0 {
+	if c.dbSize() != 0 {
 		return errorf("DB must be empty to perform CLUSTER FLUSHSLOTS.")
 	}
+	defer cl.lockCluster()()
 	for s := range clusterbus.Slots {
 		if cl.owners[s] == cl.myself {
 			cl.assignSlot(s, nil)
@@ -422,7 +441,7 @@ func cmdClusterCountKeysInSlot(c *client, cl *cluster, args [][]byte) error {
 	if s < 0 || s >= clusterbus.Slots {
 		return errorf("Invalid slot")
 	}
-	c.w.WriteInt(int64(len(c.srv.keysInSlot(int(s), -1))))
+	c.w.WriteInt(int64(len(c.keysInSlot(int(s), -1))))
 	return nil
 }
 
@@ -435,7 +454,7 @@ func cmdClusterGetKeysInSlot(c *client, cl *cluster, args [][]byte) error {
 	if s < 0 || s >= clusterbus.Slots || n < 0 {
 		return errorf("Invalid slot or number of keys")
 	}
-	keys := c.srv.keysInSlot(int(s), int(min(n, 1<<31)))
+	keys := c.keysInSlot(int(s), int(min(n, 1<<31)))
 	c.w.WriteArrayLen(len(keys))
 	for _, k := range keys {
 		c.w.WriteBulk(k)
@@ -453,6 +472,8 @@ func cmdClusterSetSlot(c *client, cl *cluster, args [][]byte) error {
 		return err
 	}
 	action := strings.ToLower(string(args[3]))
+	hasKeys := len(c.keysInSlot(s, 1)) > 0
+	defer cl.lockCluster()()
 	var n *clusterNode
 	if action != "stable" {
 		if len(args) != 5 {
@@ -494,11 +515,11 @@ func cmdClusterSetSlot(c *client, cl *cluster, args [][]byte) error {
 		if !n.has(clusterbus.FlagMaster) {
 			return errorf("Target node is not a master")
 		}
-		if cl.owners[s] == cl.myself && n != cl.myself && len(c.srv.keysInSlot(s, 1)) > 0 {
+		if cl.owners[s] == cl.myself && n != cl.myself && hasKeys {
 			return errorf(fmt.Sprintf("Can't assign hashslot %d to a different node while I still hold keys for this hash slot.", s))
 		}
 		// Matches Redis: a migrating slot with no keys left is stable once it moves.
-		if len(c.srv.keysInSlot(s, 1)) == 0 && cl.migrating[s] != nil {
+		if !hasKeys && cl.migrating[s] != nil {
 			cl.migrating[s] = nil
 		}
 		// Importing done: take the slot with a new config epoch so that the cluster learns the change.
@@ -553,7 +574,9 @@ func cmdClusterReset(c *client, cl *cluster, args [][]byte) error {
 	} else if len(args) > 3 {
 		return errSyntax
 	}
-	if cl.myself.has(clusterbus.FlagMaster) && c.srv.dbSize(0) != 0 {
+	empty := c.dbSize() == 0
+	defer cl.lockCluster()()
+	if cl.myself.has(clusterbus.FlagMaster) && !empty {
 		return errorf("CLUSTER RESET can't be called with master nodes containing keys")
 	}
 	for s := range clusterbus.Slots {
