@@ -262,6 +262,11 @@ func TestClusterMixed(t *testing.T) {
 		p.CheckUnordered("CLUSTER", "SHARDS")
 	}
 	assert.Equal(t, nodesView(t, r1), nodesView(t, c1))
+	for _, port := range []int{r1, c1} {
+		info := redisCLI(t, "", "-p", strconv.Itoa(port), "INFO")
+		assert.Contains(t, info, "cluster_connections:6\r\n")
+		assert.Contains(t, info, "# Cluster\r\ncluster_enabled:1\r\n")
+	}
 }
 
 // nodesView is a node's CLUSTER NODES without what differs from node to node (myself, ping and pong times),

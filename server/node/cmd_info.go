@@ -201,7 +201,14 @@ func (s *Server) infoClients(b *infoBuf) {
 	n := len(s.clients)
 	s.mu.Unlock()
 	b.int("connected_clients", int64(n))
-	b.int("cluster_connections", 0)
+	clusterConns := 0
+	if cl := s.cluster; cl != nil {
+		// Matches Redis: two connections for each node but myself.
+		cl.mu.Lock()
+		clusterConns = 2 * (len(cl.nodes) - 1)
+		cl.mu.Unlock()
+	}
+	b.int("cluster_connections", int64(clusterConns))
 	b.int("maxclients", int64(s.config().MaxClients))
 	b.int("client_recent_max_input_buffer", 0)
 	b.int("client_recent_max_output_buffer", 0)
