@@ -55,13 +55,24 @@ func startClusterNode(t testing.TB, dir string, port int, opts ...func(*Config))
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	if port == 0 {
-		port = clusterPorts(t)
+	fixed := port != 0
+	for attempt := 0; ; attempt++ {
+		if !fixed {
+			port = clusterPorts(t)
+		}
+		cfg := DefaultConfig()
+		cfg.Bind, cfg.Save, cfg.Port, cfg.Dir, cfg.ClusterEnabled, cfg.ClusterNodeTimeout = []string{"127.0.0.1"}, nil, port, dir, true, 3000
+		for _, o := range opts {
+			o(&cfg)
+		}
+		srv, err := Start(cfg, testLogger(t))
+		if err != nil && !fixed && attempt < 5 && strings.Contains(err.Error(), "address already in use") {
+			continue // another process took one of the ports since clusterPorts looked
+		}
+		require.NoError(t, err)
+		t.Cleanup(func() { srv.Close() })
+		return srv, port
 	}
-	srv, _ := startServer(t, append([]func(*Config){func(c *Config) {
-		c.Port, c.Dir, c.ClusterEnabled, c.ClusterNodeTimeout = port, dir, true, 3000
-	}}, opts...)...)
-	return srv, port
 }
 
 // needRedisCLI returns redis-cli's path, skipping (or failing under CARMINE_REQUIRE_REDIS) without it.
@@ -251,7 +262,7 @@ func TestClusterMixed(t *testing.T) {
 	r1 := startRedisClusterNode(t)
 	_, c1 := startClusterNode(t, "", 0)
 	r2 := startRedisClusterNode(t)
-	_, c2 := startClusterNode(t, "", 0)
+	srv2, c2 := startClusterNode(t, "", 0)
 	checkCluster(t, c1, r1, c2, r2)
 	// A Carmine node and a Redis node describe the same cluster.
 	p := difftest.NewPair(t, addrs(r1)[0], addrs(c1)[0])
@@ -266,6 +277,17 @@ func TestClusterMixed(t *testing.T) {
 		info := redisCLI(t, "", "-p", strconv.Itoa(port), "INFO")
 		assert.Contains(t, info, "cluster_connections:6\r\n")
 		assert.Contains(t, info, "# Cluster\r\ncluster_enabled:1\r\n")
+	}
+	// Failure detection across implementations: a Carmine primary stops, the Redis nodes and the other
+	// Carmine node agree it failed (PFAIL reports in gossip, then a FAIL message), and the cluster goes down.
+	id2 := strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(c2), "CLUSTER", "MYID"))
+	require.NoError(t, srv2.Close())
+	for _, p := range []int{r1, r2, c1} {
+		require.Eventually(t, func() bool {
+			nodes := redisCLI(t, "", "-p", strconv.Itoa(p), "CLUSTER", "NODES")
+			return strings.Contains(nodes, id2+" 127.0.0.1:"+strconv.Itoa(c2)+"@"+strconv.Itoa(c2+10000)+" master,fail ") &&
+				strings.Contains(redisCLI(t, "", "-p", strconv.Itoa(p), "CLUSTER", "INFO"), "cluster_state:fail")
+		}, 30*time.Second, 100*time.Millisecond, "node %d never saw the stopped node fail", p)
 	}
 }
 
