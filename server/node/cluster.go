@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -83,6 +84,9 @@ type cluster struct {
 	links sync.WaitGroup               // link and dial goroutines
 	ln    net.Listener
 	stop  chan struct{}
+
+	dialCtx   context.Context // cancelled at shutdown: dials in flight return at once
+	stopDials context.CancelFunc
 }
 
 // clusterRoute is an immutable snapshot of the slot table for the dispatcher.
@@ -113,6 +117,7 @@ func newCluster(s *Server) *cluster {
 		all:       make(map[*busLink]struct{}),
 		stop:      make(chan struct{}),
 	}
+	cl.dialCtx, cl.stopDials = context.WithCancel(context.Background())
 	return cl
 }
 

@@ -195,6 +195,7 @@ func (cl *cluster) run(ctx context.Context) error {
 	})
 	cl.mu.Lock()
 	close(cl.stop)
+	cl.stopDials()
 	cl.ln.Close()
 	for _, n := range cl.nodes {
 		cl.closeLinks(n)
@@ -217,7 +218,8 @@ func (cl *cluster) connect(n *clusterNode) {
 	cl.links.Add(1)
 	go func() {
 		defer cl.links.Done()
-		conn, err := net.DialTimeout("tcp", addr, timeout)
+		d := net.Dialer{Timeout: timeout}
+		conn, err := d.DialContext(cl.dialCtx, "tcp", addr)
 		cl.mu.Lock()
 		defer cl.mu.Unlock()
 		n.connecting = false
