@@ -4,6 +4,7 @@ go 1.24
 
 require (
 	github.com/carminedb/carmine/acl v0.0.0-00010101000000-000000000000
+	github.com/carminedb/carmine/clusterbus v0.0.0-00010101000000-000000000000
 	github.com/carminedb/carmine/geohash v0.0.0-00010101000000-000000000000
 	github.com/carminedb/carmine/keyspace v0.0.0-00010101000000-000000000000
 	github.com/carminedb/carmine/rdbfmt v0.0.0-00010101000000-000000000000
@@ -24,6 +25,7 @@ require (
 
 replace (
 	github.com/carminedb/carmine/acl => ../acl
+	github.com/carminedb/carmine/clusterbus => ../clusterbus
 	github.com/carminedb/carmine/geohash => ../geohash
 	github.com/carminedb/carmine/keyspace => ../keyspace
 	github.com/carminedb/carmine/rdbfmt => ../rdbfmt

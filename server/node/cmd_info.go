@@ -39,7 +39,13 @@ var infoSections = []infoSection{
 	{"modules", true, true, func(*Server, *infoBuf) {}},
 	{"commandstats", false, true, (*Server).infoCommandStats},
 	{"errorstats", true, true, (*Server).infoErrorStats},
-	{"cluster", true, true, func(_ *Server, b *infoBuf) { b.int("cluster_enabled", 0) }},
+	{"cluster", true, true, func(s *Server, b *infoBuf) {
+		enabled := int64(0)
+		if s.cluster != nil {
+			enabled = 1
+		}
+		b.int("cluster_enabled", enabled)
+	}},
 	{"keyspace", true, true, (*Server).infoKeyspace},
 }
 
@@ -196,7 +202,14 @@ func (s *Server) infoClients(b *infoBuf) {
 	n := len(s.clients)
 	s.mu.Unlock()
 	b.int("connected_clients", int64(n))
-	b.int("cluster_connections", 0)
+	clusterConns := 0
+	if cl := s.cluster; cl != nil {
+		// Matches Redis: two connections for each node but myself.
+		cl.mu.Lock()
+		clusterConns = 2 * (len(cl.nodes) - 1)
+		cl.mu.Unlock()
+	}
+	b.int("cluster_connections", int64(clusterConns))
 	b.int("maxclients", int64(s.config().MaxClients))
 	b.int("client_recent_max_input_buffer", 0)
 	b.int("client_recent_max_output_buffer", 0)

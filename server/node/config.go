@@ -69,6 +69,18 @@ type Config struct {
 	ACLLogMaxLen int64      // acllog-max-len
 
 	ProtectedMode string // protected-mode: yes or no
+
+	// Cluster mode (see cluster.go).
+	ClusterEnabled             bool   // cluster-enabled
+	ClusterConfigFile          string // cluster-config-file: nodes.conf, in Dir
+	ClusterNodeTimeout         int64  // cluster-node-timeout: milliseconds
+	ClusterPort                int    // cluster-port: the bus port, 0 for port + 10000
+	ClusterRequireFullCoverage bool   // cluster-require-full-coverage
+	ClusterAllowReadsWhenDown  bool   // cluster-allow-reads-when-down
+	ClusterAnnounceIP          string // cluster-announce-ip
+	ClusterAnnounceHostname    string // cluster-announce-hostname
+	ClusterAnnouncePort        int    // cluster-announce-port, 0 for port
+	ClusterAnnounceBusPort     int    // cluster-announce-bus-port, 0 for the bus port
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -101,6 +113,10 @@ func DefaultConfig() Config {
 
 		ACLLogMaxLen:  128,
 		ProtectedMode: "yes",
+
+		ClusterConfigFile:          "nodes.conf",
+		ClusterNodeTimeout:         15000,
+		ClusterRequireFullCoverage: true,
 
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
@@ -472,7 +488,17 @@ var params = []param{
 	enumParam("protected-mode", func(c *Config) *string { return &c.ProtectedMode }, "yes", "no"),
 	fixed("io-threads", "1").with(immutable),
 	fixed("supervised", "no").with(immutable),
-	fixed("cluster-enabled", "no").with(immutable),
+	boolParam("cluster-enabled", func(c *Config) *bool { return &c.ClusterEnabled }).with(immutable),
+	stringParam("cluster-config-file", func(c *Config) *string { return &c.ClusterConfigFile }, nil).with(immutable),
+	// Mutable in Redis; the cluster reads them from the startup configuration here.
+	numParam("cluster-node-timeout", func(c *Config) *int64 { return &c.ClusterNodeTimeout }, 0, math.MaxInt64).with(immutable),
+	numParam("cluster-port", func(c *Config) *int { return &c.ClusterPort }, 0, 65535).with(immutable),
+	boolParam("cluster-require-full-coverage", func(c *Config) *bool { return &c.ClusterRequireFullCoverage }).with(immutable),
+	boolParam("cluster-allow-reads-when-down", func(c *Config) *bool { return &c.ClusterAllowReadsWhenDown }).with(immutable),
+	stringParam("cluster-announce-ip", func(c *Config) *string { return &c.ClusterAnnounceIP }, nil).with(immutable),
+	stringParam("cluster-announce-hostname", func(c *Config) *string { return &c.ClusterAnnounceHostname }, nil).with(immutable),
+	numParam("cluster-announce-port", func(c *Config) *int { return &c.ClusterAnnouncePort }, 0, 65535).with(immutable),
+	numParam("cluster-announce-bus-port", func(c *Config) *int { return &c.ClusterAnnounceBusPort }, 0, 65535).with(immutable),
 	{
 		name: "notify-keyspace-events",
 		set: func(c *Config, v []string) error {

@@ -59,6 +59,8 @@ type Server struct {
 
 	protectedMode atomic.Bool // protected-mode yes (see protected.go)
 
+	cluster *cluster // cluster mode state; nil unless cluster-enabled (see cluster.go)
+
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
 	monitors     atomic.Pointer[[]*client]      // a copy of monitorList for clients running commands; nil when empty
@@ -134,6 +136,12 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if err := s.loadRDB(); err != nil {
 		return nil, err
 	}
+	if cfg.ClusterEnabled {
+		s.cluster = newCluster(s)
+		if err := s.cluster.load(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -207,6 +215,19 @@ func (s *Server) Listen() error {
 	if len(lns) == 0 {
 		return errors.New("listen: no bind address available")
 	}
+	if s.cluster != nil {
+		if s.cfg.Port == 0 && s.cfg.ClusterAnnouncePort == 0 { // tests: the port picked for us
+			s.cluster.mu.Lock()
+			s.cluster.myself.port = lns[0].Addr().(*net.TCPAddr).Port
+			s.cluster.mu.Unlock()
+		}
+		if err := s.cluster.listen(); err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("cluster bus: %w", err)
+		}
+	}
 	s.mu.Lock()
 	s.lns = lns
 	s.mu.Unlock()
@@ -266,6 +287,10 @@ func (s *Server) Run(ctx context.Context) error {
 				return 100 * time.Millisecond
 			})
 		}, func(error) { cancel() })
+	}
+	if s.cluster != nil { // Cluster bus: the listener, the links and the cron (cluster_bus.go).
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.cluster.run(sctx) }, func(error) { cancel() })
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())
