@@ -29,6 +29,7 @@ type liveConfig struct {
 
 	hz            atomic.Int64
 	slowlogSlower atomic.Int64
+	busyThreshold atomic.Int64 // busy-reply-threshold, ms
 	slowlogMax    atomic.Int64
 	maxClients    atomic.Int64
 }
@@ -40,6 +41,7 @@ func (l *liveConfig) store(c Config) {
 	l.hz.Store(int64(c.HZ))
 	l.maxClients.Store(int64(c.MaxClients))
 	l.slowlogSlower.Store(c.SlowlogSlowerThan)
+	l.busyThreshold.Store(c.BusyReplyThreshold)
 	l.slowlogMax.Store(c.SlowlogMaxLen)
 }
 

@@ -55,6 +55,7 @@ type Server struct {
 	pubsub   pubsub
 	tracking trackers
 	acl      aclState
+	script   scripting // EVAL and FUNCTION (cmd_script.go)
 
 	protectedMode atomic.Bool // protected-mode yes (see protected.go)
 

@@ -1,0 +1,124 @@
+package node
+
+import (
+	"testing"
+)
+
+// TestDiffScript compares EVAL and its kin with real Redis: conversions of replies both ways in RESP2 and
+// RESP3, errors from redis.call and redis.pcall, error_reply and status_reply, cjson round trips, KEYS and
+// ARGV, the read-only variants and the no-writes flag, NOSCRIPT, SCRIPT EXISTS, LOAD and FLUSH, and the
+// sandbox's errors for globals.
+func TestDiffScript(t *testing.T) { ioModes(t, testDiffScript) }
+
+func testDiffScript(t *testing.T, mode func(*Config)) {
+	p := startPair(t, "", mode)
+	p.Check("SCRIPT", "FLUSH")
+	for _, proto := range []string{"2", "3"} {
+		p.CheckWith(helloNorm, "HELLO", proto)
+		for _, c := range [][]string{
+			// Lua to RESP.
+			{"EVAL", "return 1", "0"}, {"EVAL", "return 3.99", "0"}, {"EVAL", "return -2.5", "0"},
+			{"EVAL", "return 'str'", "0"}, {"EVAL", "return true", "0"}, {"EVAL", "return false", "0"},
+			{"EVAL", "return nil", "0"}, {"EVAL", "return {1,2,3,'x',nil,5}", "0"}, {"EVAL", "return {}", "0"},
+			{"EVAL", "return {1,{2,{3,'four'}},true,false}", "0"},
+			{"EVAL", "return {err='boom'}", "0"}, {"EVAL", "return {err='MYERR custom'}", "0"},
+			{"EVAL", "return {ok='fine'}", "0"}, {"EVAL", "return {1,{err='x'},{ok='y'}}", "0"},
+			{"EVAL", "return redis.error_reply('oops')", "0"}, {"EVAL", "return redis.error_reply('-CODE x')", "0"},
+			{"EVAL", "return redis.status_reply('st')", "0"},
+			{"EVAL", "return {double=3.5}", "0"}, {"EVAL", "return {map={a=1}}", "0"},
+			{"EVAL", "return {set={a=true}}", "0"}, {"EVAL", "return {big_number='123456789012345678901234567890'}", "0"},
+			{"EVAL", "return {verbatim_string={format='txt', string='hello'}}", "0"},
+			{"EVAL", "return redis.sha1hex('')", "0"}, {"EVAL", "return redis.sha1hex('abc')", "0"},
+			// KEYS and ARGV.
+			{"EVAL", "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], #KEYS, #ARGV}", "2", "k1", "k2", "a1", "a2"},
+			{"EVAL", "return #ARGV", "0", "a", "b", "c"},
+			{"EVAL", "return 1", "-1"}, {"EVAL", "return 1", "3", "a"}, {"EVAL", "return 1", "x"},
+			// RESP to Lua.
+			{"DEL", "s", "h", "l", "z", "n"},
+			{"EVAL", "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])", "1", "s", "val"},
+			{"EVAL", "return redis.call('GET', 'nosuchkey')", "0"},
+			{"EVAL", "return type(redis.call('GET', 'nosuchkey'))", "0"},
+			{"EVAL", "return redis.call('INCRBY', 'n', 5)", "0"},
+			{"EVAL", "return redis.call('SET', 'x', 'y')", "0"},
+			{"EVAL", "local r = redis.call('SET', 'x', 'y'); return r.ok", "0"},
+			{"EVAL", "redis.call('RPUSH', 'l', 'a', 'b', 'c'); return redis.call('LRANGE', 'l', 0, -1)", "0"},
+			{"EVAL", "redis.call('HSET', 'h', 'f', 'v'); return redis.call('HGETALL', 'h')", "0"},
+			{"EVAL", "redis.call('ZADD', 'z', 1.5, 'm'); return redis.call('ZSCORE', 'z', 'm')", "0"},
+			{"EVAL", "redis.setresp(3); return redis.call('HGETALL', 'h')", "0"},
+			{"EVAL", "redis.setresp(3); local r = redis.call('HGETALL', 'h'); return r.map.f", "0"},
+			{"EVAL", "redis.setresp(3); return redis.call('ZSCORE', 'z', 'm')", "0"},
+			{"EVAL", "redis.setresp(3); return redis.call('ZSCORE', 'z', 'm').double", "0"},
+			{"EVAL", "redis.setresp(3); return type(redis.call('GET', 'nosuchkey'))", "0"},
+			{"EVAL", "redis.setresp(3); return redis.call('SMEMBERS', 'nosuchkey')", "0"},
+			{"EVAL", "return redis.setresp(4)", "0"},
+			{"EVAL", "return redis.call('PING')", "0"}, {"EVAL", "return redis.call('ECHO', 12)", "0"},
+			{"EVAL", "return redis.call('SET', 'num', 1.5)", "0"}, {"GET", "num"},
+			// Errors from redis.call and redis.pcall.
+			{"EVAL", "return redis.call('INCR', 's')", "0"}, {"EVAL", "return redis.pcall('INCR', 's')", "0"},
+			{"EVAL", "local r = redis.pcall('INCR', 's'); return r.err", "0"},
+			{"EVAL", "return redis.call('nosuch')", "0"}, {"EVAL", "return redis.pcall('nosuch')", "0"},
+			{"EVAL", "return redis.call('GET')", "0"}, {"EVAL", "return redis.pcall('GET')", "0"},
+			{"EVAL", "return redis.call()", "0"}, {"EVAL", "return redis.call({})", "0"},
+			{"EVAL", "return redis.call('EVAL', 'return 1', 0)", "0"},
+			{"EVAL", "return redis.call('LPUSH', 's', 'x')", "0"},
+			{"EVAL", "return pcall(redis.call, 'INCR', 's')", "0"},
+			{"EVAL", "error('x')", "0"}, {"EVAL", "error({err='MY bad'})", "0"},
+			{"EVAL", "local a = 1\nlocal b = 2\nerror('line three')", "0"},
+			{"EVAL", "return redis.call('INCR', 's') + 1", "0"},
+			// Read-only scripts.
+			{"EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "s"},
+			{"EVAL_RO", "return redis.call('SET', 'a', 'b')", "0"},
+			{"EVAL", "#!lua flags=no-writes\nreturn redis.call('SET', 'a', 'b')", "0"},
+			{"EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', 's')", "0"},
+			{"EVAL", "#!lua\nreturn redis.call('SET', 'a', 'b')", "0"},
+			{"EVAL", "#!lua flags=bogus\nreturn 1", "0"}, {"EVAL", "#!luax\nreturn 1", "0"},
+			// The sandbox.
+			{"EVAL", "x = 1", "0"}, {"EVAL", "return x", "0"}, {"EVAL", "return os", "0"},
+			{"EVAL", "return io", "0"}, {"EVAL", "return dofile", "0"}, {"EVAL", "return loadfile", "0"},
+			{"EVAL", "return require", "0"}, {"EVAL", "return print", "0"}, {"EVAL", "return debug", "0"},
+			{"EVAL", "redis.call = nil", "0"}, {"EVAL", "string.len = nil", "0"},
+			{"EVAL", "return type(loadstring)", "0"}, {"EVAL", "return _G.redis ~= nil", "0"},
+			{"EVAL", "local t = {}; t.x = 1; return t.x", "0"},
+			{"EVAL", "return redis.REDIS_VERSION ~= nil", "0"},
+			{"EVAL", "return redis.replicate_commands()", "0"},
+			{"EVAL", "redis.set_repl(redis.REPL_ALL); return 1", "0"},
+			{"EVAL", "redis.log(redis.LOG_WARNING, 'hello'); return 1", "0"},
+			// cjson.
+			{"EVAL", "return cjson.encode({1,2,3,'x'})", "0"},
+			{"EVAL", "return cjson.encode({a='b'})", "0"},
+			{"EVAL", "return cjson.encode('a/b\"c\\n')", "0"},
+			{"EVAL", "return cjson.encode({1.5, -3, 1e20, true, false})", "0"},
+			{"EVAL", "return cjson.encode({})", "0"},
+			{"EVAL", "return cjson.encode(cjson.null)", "0"},
+			{"EVAL", "return cjson.encode({[1]=1,[100]=2})", "0"},
+			{"EVAL", "local t = cjson.decode('{\"a\":[1,2,{\"b\":null}],\"c\":\"d\"}'); return {t.a[1], t.a[2], t.c, t.a[3].b == cjson.null}", "0"},
+			{"EVAL", "return cjson.decode('[1,2,3]')", "0"},
+			{"EVAL", "return cjson.decode('\"\\\\u00e9\\\\ud83d\\\\ude00\"')", "0"},
+			{"EVAL", "return cjson.encode(cjson.decode('[1,\"two\",[3],{\"four\":4}]'))", "0"},
+			// bit.
+			{"EVAL", "return {bit.band(0xff, 0x0f), bit.bor(1, 2), bit.bxor(3, 1), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-16, 2), bit.tohex(255), bit.tohex(-1, -4), bit.tobit(2^32 + 5)}", "0"},
+			// math.random is deterministic.
+			{"EVAL", "return type(math.random())", "0"},
+		} {
+			p.Check(c...)
+		}
+	}
+	// EVALSHA, SCRIPT LOAD, EXISTS, FLUSH.
+	for _, c := range [][]string{
+		{"EVALSHA", "0000000000000000000000000000000000000000", "0"}, {"EVALSHA", "short", "0"},
+		{"SCRIPT", "LOAD", "return 'loaded'"},
+		{"EVALSHA", "b534286061d4b9e4026607613b95c06c06015ae8", "0"},
+		{"EVALSHA", "B534286061D4B9E4026607613B95C06C06015AE8", "0"},
+		{"EVALSHA_RO", "b534286061d4b9e4026607613b95c06c06015ae8", "0"},
+		{"SCRIPT", "EXISTS", "b534286061d4b9e4026607613b95c06c06015ae8", "nope"},
+		{"EVAL", "return 'evaled'", "0"},
+		{"SCRIPT", "EXISTS", "5030cd4f77c2127230df57b0e8e55bcef63222ef"},
+		{"SCRIPT", "FLUSH", "bogus"}, {"SCRIPT", "FLUSH", "ASYNC"},
+		{"SCRIPT", "EXISTS", "b534286061d4b9e4026607613b95c06c06015ae8"},
+		{"EVALSHA", "b534286061d4b9e4026607613b95c06c06015ae8", "0"},
+		{"SCRIPT", "KILL"},
+		{"MULTI"}, {"EVAL", "return redis.call('INCR', 'm')", "0"}, {"EVAL", "return redis.call('INCR', 'm')", "0"}, {"EXEC"},
+	} {
+		p.Check(c...)
+	}
+}
