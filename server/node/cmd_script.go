@@ -150,9 +150,11 @@ func (c *client) waitScript(cmd *command) error {
 // common part of EVAL and FCALL.
 func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, h *scriptHost) error) error {
 	s := c.srv
-	run := &scriptRun{c: c, eval: eval, name: name, done: make(chan struct{}), busy: make(chan struct{})}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	run := &scriptRun{c: c, eval: eval, name: name, done: make(chan struct{}), busy: make(chan struct{}), cancel: cancel}
 	for !s.script.running.CompareAndSwap(nil, run) {
 		if err := c.waitScript(c.cmd); err != nil {
+			cancel(nil)
 			return err
 		}
 	}
@@ -173,8 +175,6 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 			}
 		}
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	run.cancel = cancel
 	run.start = time.Now()
 	if ms := s.live.busyThreshold.Load(); ms > 0 {
 		run.timer = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { s.scriptTimedOut(run) })
@@ -241,18 +241,45 @@ func (s *Server) killScript(eval, force bool) error {
 		return errNotBusy
 	}
 	if !force {
-		if r.eval != eval {
-			if eval {
-				return &resp.Error{Code: "BUSY", Msg: "Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."}
-			}
-			return &resp.Error{Code: "BUSY", Msg: "Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."}
-		}
+		// Matches Redis: the write check comes first, then the kind of script.
 		if r.wrote.Load() {
 			return errUnkillable
+		}
+		if r.eval != eval {
+			if eval {
+				return errBusyFunction
+			}
+			return errBusyScript
 		}
 	}
 	r.cancel(script.ErrKilled)
 	return nil
+}
+
+// shutdownScript is SHUTDOWN's part while another client's script runs: NOSAVE kills it; a SHUTDOWN that saves
+// waits for it to end, and gets BUSY once it passed the threshold, as in Redis.
+func (c *client) shutdownScript(nosave bool) error {
+	for {
+		r := c.srv.script.running.Load()
+		if r == nil || r.c == c {
+			return nil
+		}
+		if nosave {
+			// Not waited for: this may be the helper serving the script's loop, which the script waits for.
+			c.srv.killScript(r.eval, true)
+			return nil
+		}
+		if r.isBusy.Load() {
+			if r.eval {
+				return errBusyScript
+			}
+			return errBusyFunction
+		}
+		select {
+		case <-r.done:
+		case <-r.busy:
+		}
+	}
 }
 
 // scriptHost is what a running script calls back: commands, ACL checks, logging.

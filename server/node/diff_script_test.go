@@ -97,6 +97,27 @@ func testDiffScript(t *testing.T, mode func(*Config)) {
 			{"EVAL", "return cjson.encode(cjson.decode('[1,\"two\",[3],{\"four\":4}]'))", "0"},
 			// bit.
 			{"EVAL", "return {bit.band(0xff, 0x0f), bit.bor(1, 2), bit.bxor(3, 1), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-16, 2), bit.tohex(255), bit.tohex(-1, -4), bit.tobit(2^32 + 5)}", "0"},
+			// cmsgpack.
+			{"EVAL", "return cmsgpack.pack(1, -1, 200, -200, 70000, -70000, 5000000000, -5000000000, 1.5, 0.1, 'x', true, false, nil)", "0"},
+			{"EVAL", "return cmsgpack.pack({1,2,3}, {a=1}, {}, string.rep('x', 40), string.rep('y', 300))", "0"},
+			{"EVAL", "return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, {4}}, true))}", "0"},
+			{"EVAL", "local t = cmsgpack.unpack(cmsgpack.pack({k='v'})); return t.k", "0"},
+			{"EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}", "0"},
+			{"EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}", "0"},
+			{"EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), 1)}", "0"},
+			{"EVAL", "return cmsgpack.unpack('\\xdc\\x00')", "0"},
+			{"EVAL", "return cmsgpack.unpack('\\xc1')", "0"},
+			{"EVAL", "return cmsgpack.pack()", "0"},
+			// struct.
+			{"EVAL", "return struct.pack('>i<hbBHlLdfc3s', 1, -2, -3, 250, 65000, -1, 7, 1.25, 0.5, 'abc', 'zz')", "0"},
+			{"EVAL", "return struct.pack('!4bi', 1, 2)", "0"},
+			{"EVAL", "return {struct.unpack('>I2<i4', '\\x01\\x02\\xff\\xff\\xff\\xff')}", "0"},
+			{"EVAL", "return {struct.unpack('bc0', struct.pack('bc0', 3, 'xyz'))}", "0"},
+			{"EVAL", "return {struct.unpack('sB', 'hello\\0\\7')}", "0"},
+			{"EVAL", "return {struct.unpack('i', 'ab')}", "0"},
+			{"EVAL", "return struct.size('>!4bihd')", "0"},
+			{"EVAL", "return {struct.unpack('d', struct.pack('d', 3.25))}", "0"},
+			{"EVAL", "return struct.pack('q', 1)", "0"},
 			// math.random is deterministic.
 			{"EVAL", "return type(math.random())", "0"},
 		} {

@@ -163,6 +163,7 @@ func (s *Server) Close() error {
 // Shutdown asks Run to stop, without waiting.
 func (s *Server) Shutdown() {
 	s.shutdownOnce.Do(func() { close(s.shutdown) })
+	s.killScript(false, true) // a script running on a loop would hold the loop
 }
 
 // Addr returns the address of the first listener, or nil before Listen.

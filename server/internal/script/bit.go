@@ -72,3 +72,8 @@ func openBit(L *lua.LState) *lua.LTable {
 	})
 	return t
 }
+
+// argError raises Lua 5.1's luaL_argerror text: "bad argument #n to 'fn' (msg)".
+func argError(L *lua.LState, n int, fn, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, fn, msg)
+}

@@ -100,7 +100,7 @@ func New() *VM {
 	if mathT.RawGetString("mod") == lua.LNil {
 		mathT.RawSetString("mod", mathT.RawGetString("fmod"))
 	}
-	vm.rand.seed(0)
+	vm.rand.x = 0x1234ABCD330E // rand48's state before any seeding, where Redis leaves it
 	real.RawSetString("redis", vm.redisLib())
 	real.RawSetString("cjson", openCJSON(L))
 	real.RawSetString("bit", openBit(L))
@@ -248,7 +248,11 @@ func (vm *VM) call(ctx context.Context, host Host, fn *lua.LFunction, what strin
 	if err != nil {
 		L.SetTop(0)
 		if ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrKilled) {
-			return lua.LNil, &Error{Text: "ERR Script killed by user with SCRIPT KILL..."}
+			if ae, ok := err.(*lua.ApiError); ok {
+				if t, ok := ae.Object.(*lua.LTable); ok {
+					t.RawSetString("err", lua.LString("ERR Script killed by user with SCRIPT KILL..."))
+				}
+			}
 		}
 		return lua.LNil, &Error{Text: errorText(err, what)}
 	}
