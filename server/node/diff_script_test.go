@@ -1,6 +1,8 @@
 package node
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"testing"
 )
 
@@ -142,4 +144,34 @@ func testDiffScript(t *testing.T, mode func(*Config)) {
 	} {
 		p.Check(c...)
 	}
+}
+
+// TestDiffPropagateScript compares what scripts propagate with what real Redis writes to its AOF: their effects
+// (Redis 7's only mode), wrapped in MULTI/EXEC when more than one, rewritten as the commands would be alone (SPOP
+// as SREM, relative expiry as absolute), nothing for a script that wrote nothing, and SELECT inside a script.
+func TestDiffPropagateScript(t *testing.T) {
+	p := startPropagatedPair(t)
+	for _, c := range []struct {
+		name string
+		cmds [][]string
+	}{
+		{"one", [][]string{{"EVAL", "return redis.call('SET', KEYS[1], ARGV[1])", "1", "a", "1"}}},
+		{"many", [][]string{{"EVAL", "redis.call('INCR', 'n') redis.call('RPUSH', 'l', 'x', 'y') return redis.call('LPOP', 'l')", "0"}}},
+		{"read", [][]string{{"EVAL", "return redis.call('GET', 'a')", "0"}}},
+		{"rewritten", [][]string{{"SADD", "s", "m"}, {"EVAL", "redis.call('SET', 'e', 1, 'EX', 100) return redis.call('SPOP', 's')", "0"}}},
+		{"select", [][]string{{"EVAL", "redis.call('SET', 'x', 0) redis.call('SELECT', 3) redis.call('SET', 'x', 3) return 1", "0"}, {"SET", "after", "1"}}},
+		{"error", [][]string{{"EVAL", "redis.call('SET', 'b', 1) return redis.call('INCR', 'l')", "0"}}},
+		{"evalsha", [][]string{{"SCRIPT", "LOAD", "return redis.call('INCR', KEYS[1])"}, {"EVALSHA", "c0de5e7e4b5ab1f1fa2ff5ae7ab3e5df3b1b0a57", "1", "q"}}},
+		{"in-multi", [][]string{{"MULTI"}, {"EVAL", "return redis.call('INCR', 'm')", "0"}, {"SET", "m2", "1"}, {"EXEC"}}},
+	} {
+		if c.name == "evalsha" {
+			c.cmds[1][1] = sha1hex(c.cmds[0][2])
+		}
+		p.check(c.name, c.cmds...)
+	}
+}
+
+func sha1hex(s string) string {
+	h := sha1.Sum([]byte(s))
+	return hex.EncodeToString(h[:])
 }
