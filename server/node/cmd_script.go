@@ -69,10 +69,14 @@ var (
 
 // scripting is the server's scripting state.
 type scripting struct {
-	mu      sync.Mutex // guards the VMs and the function libraries; held while a script runs
-	vm      *script.VM // EVAL scripts, made on first use
-	running atomic.Pointer[scriptRun]
-	flags   map[string]shebang // the shebang of each EVAL script compiled, by SHA1
+	mu sync.Mutex        // guards the VMs and the function libraries; held while a script runs
+	vm *script.VM        // EVAL scripts, made on first use
+	fn *script.Functions // FUNCTION libraries, made on first use
+	// The numbers of libraries and functions, for FUNCTION STATS (allowed while a script holds mu).
+	libCount, funcCount atomic.Int64
+	codes               atomic.Pointer[[][]byte] // every library's code, for saving
+	running             atomic.Pointer[scriptRun]
+	flags               map[string]shebang // the shebang of each EVAL script compiled, by SHA1
 }
 
 // remember records a compiled script's flags; s.script.mu must be held.
@@ -92,7 +96,8 @@ func (sc *scripting) flagsOf(sha string) (shebang, bool) {
 // scriptRun is a running script, as other clients see it.
 type scriptRun struct {
 	c       *client
-	eval    bool // EVAL (SCRIPT KILL) rather than FCALL (FUNCTION KILL)
+	argv    [][]byte // FCALL: the command running it (FUNCTION STATS)
+	eval    bool     // EVAL (SCRIPT KILL) rather than FCALL (FUNCTION KILL)
 	name    string
 	start   time.Time
 	done    chan struct{} // closed when the script has ended and released its locks
@@ -152,6 +157,9 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 	s := c.srv
 	ctx, cancel := context.WithCancelCause(context.Background())
 	run := &scriptRun{c: c, eval: eval, name: name, done: make(chan struct{}), busy: make(chan struct{}), cancel: cancel}
+	if !eval {
+		run.argv = copyArgs(c.argv) // FUNCTION STATS shows it from other goroutines
+	}
 	for !s.script.running.CompareAndSwap(nil, run) {
 		if err := c.waitScript(c.cmd); err != nil {
 			cancel(nil)

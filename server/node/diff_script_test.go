@@ -3,7 +3,11 @@ package node
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/carminedb/carmine/resp"
 )
 
 // TestDiffScript compares EVAL and its kin with real Redis: conversions of replies both ways in RESP2 and
@@ -174,4 +178,84 @@ func TestDiffPropagateScript(t *testing.T) {
 func sha1hex(s string) string {
 	h := sha1.Sum([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// TestDiffFunction compares FUNCTION and FCALL with real Redis: loading (metadata errors, registration errors,
+// the load-time sandbox, REPLACE, name clashes), FCALL and FCALL_RO with flags, errors inside functions,
+// LIST, DELETE, FLUSH, STATS, and DUMP/RESTORE across the two servers in both directions.
+func TestDiffFunction(t *testing.T) { ioModes(t, testDiffFunction) }
+
+func testDiffFunction(t *testing.T, mode func(*Config)) {
+	p := startPair(t, "", mode)
+	lib1 := "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys[1], args[1], redis.call('INCR', keys[1])} end)\n" +
+		"redis.register_function{function_name='f2', callback=function() return 'ro' end, flags={'no-writes'}, description='read only'}"
+	p.Check("FUNCTION", "FLUSH")
+	for _, proto := range []string{"2", "3"} {
+		p.CheckWith(helloNorm, "HELLO", proto)
+		for _, c := range [][]string{
+			{"FUNCTION", "LOAD", "#!lua name=lib1\nredis.call('ping')"},
+			{"FUNCTION", "LOAD", "#!lua name=lib1\nlocal x = 1"},
+			{"FUNCTION", "LOAD", "return 1"}, {"FUNCTION", "LOAD", "#!lua"}, {"FUNCTION", "LOAD", "#!lua name=a-b\n"},
+			{"FUNCTION", "LOAD", "#!lua name=l foo=bar\n"}, {"FUNCTION", "LOAD", "#!lux name=l\n"},
+			{"FUNCTION", "LOAD", lib1}, {"FUNCTION", "LOAD", lib1},
+			{"FCALL", "f1", "1", "k", "a"}, {"FCALL_RO", "f1", "1", "k", "a"}, {"FCALL_RO", "f2", "0"}, {"FCALL", "f2", "0"},
+			{"FCALL", "nosuch", "0"}, {"FCALL", "f1", "x"}, {"FCALL", "f1", "5", "a"}, {"FCALL", "f1", "-1"},
+			{"FCALL", "f1", "0"},
+			{"FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('f1', function() return 1 end)"},
+			{"FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function('f9', function() error('boom') end)"},
+			{"FCALL", "f9", "0"},
+			{"FUNCTION", "LOAD", "#!lua name=lib4\nredis.register_function('f8', function() return x end)"},
+			{"FCALL", "f8", "0"},
+			{"FUNCTION", "LOAD", "#!lua name=lib5\nx = 1"},
+			{"FUNCTION", "LOAD", "#!lua name=lib6\nredis.register_function('bad name', function() end)"},
+			{"FUNCTION", "LOAD", "#!lua name=lib7\nredis.register_function('g', function() end, 'x')"},
+			{"FUNCTION", "LOAD", "#!lua name=lib8\nredis.register_function{function_name='g', callback=function() end, flags={'bogus'}}"},
+			{"FUNCTION", "LOAD", "#!lua name=lib9\nredis.register_function{function_name='g'}"},
+			{"FUNCTION", "LOAD", "#!lua name=lib10\nredis.register_function{function_name='g', callback=function() end, foo=1}"},
+			{"FUNCTION", "LOAD", "#!lua name=lib11\nlocal a = KEYS"},
+			{"FUNCTION", "LOAD", "#!lua name=lib12\nredis.register_function('h', function() return 1 end)\nredis.register_function('h', function() return 1 end)"},
+			{"FUNCTION", "LOAD", "#!lua name=lib13\nreturn redis.register_function('h', function() return 2 end)"},
+			{"FCALL", "h", "0"},
+			{"FUNCTION", "LOAD", "REPLACE", "#!lua name=lib13\nredis.register_function('h', function() return 3 end)"},
+			{"FCALL", "h", "0"},
+			{"FUNCTION", "LOAD", "#!lua name=listed\nredis.register_function{function_name='lf', callback=function() return 1 end, flags={'no-writes'}, description='one'}"},
+			{"FUNCTION", "LIST", "LIBRARYNAME", "listed"}, {"FUNCTION", "LIST", "LIBRARYNAME", "listed", "WITHCODE"},
+			{"FUNCTION", "LIST", "LIBRARYNAME", "list*"}, {"FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "lib3"},
+			{"FUNCTION", "DELETE", "listed"},
+			{"FUNCTION", "LIST", "bogus"}, {"FUNCTION", "LIST", "LIBRARYNAME"}, {"FUNCTION", "LIST", "WITHCODE", "WITHCODE"},
+			{"FUNCTION", "STATS"},
+			{"FUNCTION", "DELETE", "nosuch"}, {"FUNCTION", "DELETE", "lib13"}, {"FCALL", "h", "0"},
+			{"FUNCTION", "FLUSH", "bogus"}, {"FUNCTION", "KILL"},
+			{"FUNCTION", "RESTORE", "x"}, {"FUNCTION", "RESTORE", "x", "bogus"},
+			{"EVAL", "return redis.call('FUNCTION', 'LIST')", "0"}, {"EVAL", "return redis.call('FCALL', 'f2', 0)", "0"},
+		} {
+			p.Check(c...)
+		}
+		p.Check("FUNCTION", "DELETE", "lib1")
+	}
+	// DUMP and RESTORE, each server restoring the other's payload.
+	p.Check("FUNCTION", "FLUSH")
+	p.Check("FUNCTION", "LOAD", lib1)
+	p.Check("FUNCTION", "LOAD", "#!lua name=big\nredis.register_function('big', function() return '"+strings.Repeat("x", 300)+"' end)")
+	fromRedis := p.Redis.Do("FUNCTION", "DUMP").Str
+	fromCarmine := p.Carmine.Do("FUNCTION", "DUMP").Str
+	// Which of two clashing libraries Redis names depends on its hash table's order.
+	clash := func(v resp.Value) resp.Value {
+		if v.Type == resp.TypeError && regexp.MustCompile(`^ERR Library \w+ already exists$`).Match(v.Str) {
+			v.Str = []byte("ERR Library <name> already exists")
+		}
+		return v
+	}
+	p.CheckWith(clash, "FUNCTION", "RESTORE", string(fromCarmine))
+	for _, c := range [][]string{
+		{"FUNCTION", "RESTORE", string(fromCarmine), "REPLACE"},
+		{"FUNCTION", "RESTORE", string(fromRedis), "FLUSH"},
+		{"FCALL", "big", "0"},
+		{"FUNCTION", "FLUSH"},
+		{"FUNCTION", "RESTORE", string(fromCarmine), "APPEND"},
+		{"FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "big"}, {"FCALL", "f1", "1", "k", "a"},
+		{"FUNCTION", "RESTORE", string(fromCarmine[:len(fromCarmine)-1]) + "x"},
+	} {
+		p.Check(c...)
+	}
 }

@@ -197,3 +197,29 @@ return redis.error_reply('not processing ' .. ARGV[1])`
 	assert.Equal(t, int64(0), c.Do("LLEN", "queue").Int)
 	assert.Equal(t, fmt.Sprint(jobs), string(c.Do("GET", "taken").Str))
 }
+
+// TestFunctionRDB: libraries are saved in the RDB file (Redis's function records) and loaded again by DEBUG
+// RELOAD and by a server starting on the file; real Redis loads the file and runs the functions too.
+func TestFunctionRDB(t *testing.T) {
+	dir := t.TempDir()
+	_, addr := startServer(t, func(c *Config) {
+		c.Dir = dir
+		c.DebugCommand = "yes"
+	})
+	c := difftest.Dial(t, addr)
+	lib := "#!lua name=saved\nredis.register_function('sv', function(keys, args) return 'saved ' .. args[1] end)"
+	require.Equal(t, "saved", string(c.Do("FUNCTION", "LOAD", lib).Str))
+	require.Equal(t, "OK", string(c.Do("SET", "k", "v").Str))
+	require.Equal(t, "OK", string(c.Do("DEBUG", "RELOAD").Str))
+	assert.Equal(t, "saved x", string(c.Do("FCALL", "sv", "0", "x").Str))
+
+	_, addr2 := startServer(t, func(c *Config) { c.Dir = dir })
+	c2 := difftest.Dial(t, addr2)
+	assert.Equal(t, "saved y", string(c2.Do("FCALL", "sv", "0", "y").Str))
+	assert.Equal(t, "v", string(c2.Do("GET", "k").Str))
+
+	redis := difftest.StartRedis(t, "--dir", dir, "--dbfilename", "dump.rdb")
+	r := difftest.Dial(t, redis.Addr)
+	assert.Equal(t, "saved z", string(r.Do("FCALL", "sv", "0", "z").Str))
+	assert.Equal(t, "v", string(r.Do("GET", "k").Str))
+}

@@ -59,7 +59,8 @@ type VM struct {
 	proto int // redis.setresp
 	rand  rand48
 	// funcs: compiled EVAL scripts by SHA1 (lower-case hex).
-	funcs map[string]*lua.LFunction
+	funcs  map[string]*lua.LFunction
+	redisT *lua.LTable // the redis table, before its read-only proxy
 	// Functions: register_function's target while a library loads (see functions.go).
 	loading *Library
 }
@@ -101,7 +102,8 @@ func New() *VM {
 		mathT.RawSetString("mod", mathT.RawGetString("fmod"))
 	}
 	vm.rand.x = 0x1234ABCD330E // rand48's state before any seeding, where Redis leaves it
-	real.RawSetString("redis", vm.redisLib())
+	vm.redisT = vm.redisLib()
+	real.RawSetString("redis", vm.redisT)
 	real.RawSetString("cjson", openCJSON(L))
 	real.RawSetString("bit", openBit(L))
 	real.RawSetString("cmsgpack", openCMsgpack(L))
@@ -412,7 +414,6 @@ func (vm *VM) redisLib() *lua.LTable {
 	}
 	t.RawSetString("REDIS_VERSION", lua.LString(RedisVersion))
 	t.RawSetString("REDIS_VERSION_NUM", lua.LNumber(RedisVersionNum))
-	t.RawSetString("register_function", L.NewFunction(vm.registerFunction))
 	return t
 }
 
