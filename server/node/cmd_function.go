@@ -335,7 +335,7 @@ func cmdFunctionStats(c *client, args [][]byte) error {
 			w.WriteBulk(a)
 		}
 		w.WriteBulkString("duration_ms")
-		w.WriteInt(time.Since(r.start).Milliseconds())
+		w.WriteInt((time.Now().UnixNano() - r.startNs.Load()) / int64(time.Millisecond))
 	} else {
 		w.WriteNull()
 	}

@@ -75,8 +75,14 @@ type scripting struct {
 	// The numbers of libraries and functions, for FUNCTION STATS (allowed while a script holds mu).
 	libCount, funcCount atomic.Int64
 	codes               atomic.Pointer[[][]byte] // every library's code, for saving
-	running             atomic.Pointer[scriptRun]
-	flags               map[string]shebang // the shebang of each EVAL script compiled, by SHA1
+	// Reused by every script (under mu): the context a kill cancels (made anew after one), the threshold's
+	// timer, the host with its reply writer.
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	timer   *time.Timer
+	host    *scriptHost
+	running atomic.Pointer[scriptRun]
+	flags   map[string]shebang // the shebang of each EVAL script compiled, by SHA1
 }
 
 // remember records a compiled script's flags; s.script.mu must be held.
@@ -99,16 +105,14 @@ type scriptRun struct {
 	argv    [][]byte // FCALL: the command running it (FUNCTION STATS)
 	eval    bool     // EVAL (SCRIPT KILL) rather than FCALL (FUNCTION KILL)
 	name    string
-	start   time.Time
-	done    chan struct{} // closed when the script has ended and released its locks
-	busy    chan struct{} // closed when it passed busy-reply-threshold
+	startNs atomic.Int64  // when the script started (Unix ns), 0 before
+	done    chan struct{} // made by the first waiter, closed when the script ends or passes the threshold
 	isBusy  atomic.Bool
 	wrote   atomic.Bool
 	cancel  context.CancelCauseFunc
 	helper  chan struct{} // closed by the script to take its loop back
 	handed  chan struct{} // closed by the helper once it stopped serving the loop
-	timer   *time.Timer
-	mu      sync.Mutex // orders the threshold's timer against the script's end
+	mu      sync.Mutex    // orders the threshold's timer, waiters and kills against the script's end
 	ended   bool
 	started bool // the helper was started
 }
@@ -124,7 +128,7 @@ func (s *Server) scriptVM() *script.VM {
 // waitScript runs in dispatch when another client's script is running: it waits for the script to end (and
 // reports nil) or to pass the threshold (and reports BUSY). Commands allowed while busy do not wait.
 func (c *client) waitScript(cmd *command) error {
-	for {
+	for spins := 0; ; spins++ {
 		r := c.srv.script.running.Load()
 		if r == nil || r.c == c {
 			return nil
@@ -141,9 +145,10 @@ func (c *client) waitScript(cmd *command) error {
 		if c.loop != nil {
 			c.loop.leaveBatch()
 		}
-		select {
-		case <-r.done:
-		case <-r.busy:
+		if spins < 50 {
+			runtime.Gosched() // most scripts take microseconds: cheaper than parking
+		} else {
+			r.wait()
 		}
 		if c.loop != nil {
 			c.loop.enterBatch()
@@ -151,18 +156,39 @@ func (c *client) waitScript(cmd *command) error {
 	}
 }
 
+// wait blocks until the script ends or passes the threshold. The channels are made only when someone waits.
+func (r *scriptRun) wait() {
+	r.mu.Lock()
+	if r.ended || r.isBusy.Load() {
+		r.mu.Unlock()
+		return
+	}
+	if r.done == nil {
+		r.done = make(chan struct{})
+	}
+	done := r.done
+	r.mu.Unlock()
+	<-done
+}
+
+// wake ends the waits of wait; r.mu must be held.
+func (r *scriptRun) wake() {
+	if r.done != nil {
+		close(r.done)
+		r.done = nil
+	}
+}
+
 // runScript runs fn holding every shard lock, as the one running script, and writes its reply. It is the
 // common part of EVAL and FCALL.
 func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, h *scriptHost) error) error {
 	s := c.srv
-	ctx, cancel := context.WithCancelCause(context.Background())
-	run := &scriptRun{c: c, eval: eval, name: name, done: make(chan struct{}), busy: make(chan struct{}), cancel: cancel}
+	run := &scriptRun{c: c, eval: eval, name: name}
 	if !eval {
 		run.argv = copyArgs(c.argv) // FUNCTION STATS shows it from other goroutines
 	}
 	for !s.script.running.CompareAndSwap(nil, run) {
 		if err := c.waitScript(c.cmd); err != nil {
-			cancel(nil)
 			return err
 		}
 	}
@@ -183,14 +209,26 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 			}
 		}
 	}
-	run.start = time.Now()
-	if ms := s.live.busyThreshold.Load(); ms > 0 {
-		run.timer = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { s.scriptTimedOut(run) })
-	}
-	h := &scriptHost{c: c, run: run, w: resp.NewWriter(nil)}
-	h.self, h.selfArgs = c.cmd, c.argv
 	db := c.db
 	s.script.mu.Lock()
+	sc := &s.script
+	if sc.ctx == nil || sc.ctx.Err() != nil { // one context until a script is killed
+		sc.ctx, sc.cancel = context.WithCancelCause(context.Background())
+	}
+	run.cancel = sc.cancel
+	run.startNs.Store(time.Now().UnixNano())
+	if ms := s.live.busyThreshold.Load(); ms > 0 {
+		if sc.timer == nil {
+			sc.timer = time.AfterFunc(time.Hour, s.scriptTimerFired)
+		}
+		sc.timer.Reset(time.Duration(ms) * time.Millisecond)
+	}
+	if sc.host == nil {
+		sc.host = &scriptHost{w: resp.NewWriter(nil)}
+	}
+	h := sc.host
+	h.c, h.run, h.readOnly = c, run, false
+	h.self, h.selfArgs = c.cmd, c.argv
 	tx := c.beginAll()
 	c.exec = &tx
 	defer func() {
@@ -198,29 +236,41 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 		tx.End()
 		c.db = db
 		c.cmd, c.argv = h.self, h.selfArgs
-		s.script.mu.Unlock()
-		if run.timer != nil {
-			run.timer.Stop()
+		h.c, h.run, h.self, h.selfArgs = nil, nil, nil, nil
+		if sc.timer != nil {
+			sc.timer.Stop()
 		}
+		s.script.mu.Unlock()
 		s.endBusy(run)
 		s.script.running.Store(nil)
-		close(run.done)
-		cancel(nil)
 	}()
-	return fn(ctx, h)
+	return fn(sc.ctx, h)
 }
 
-// scriptTimedOut runs when a script passes busy-reply-threshold: others get BUSY from now on, and a helper
+// scriptTimerFired runs when the threshold's timer fires: the running script, if it has run that long, is now
+// busy. (One timer serves every script; one that fires late for an ended script finds another or none.)
+func (s *Server) scriptTimerFired() {
+	r := s.script.running.Load()
+	if r == nil || r.startNs.Load() == 0 {
+		return
+	}
+	if ms := s.live.busyThreshold.Load(); ms <= 0 || time.Now().UnixNano()-r.startNs.Load() < ms*int64(time.Millisecond) {
+		return
+	}
+	s.scriptTimedOut(r)
+}
+
+// scriptTimedOut marks a script that passed busy-reply-threshold: others get BUSY from now on, and a helper
 // serves the script's loop.
 func (s *Server) scriptTimedOut(run *scriptRun) {
 	run.mu.Lock()
 	defer run.mu.Unlock()
-	if run.ended {
+	if run.ended || run.isBusy.Load() {
 		return
 	}
 	run.isBusy.Store(true)
 	s.log.Warn("slow script detected: still in execution after the busy reply threshold", "script", run.name)
-	close(run.busy)
+	run.wake()
 	if l := run.c.loop; l != nil {
 		run.helper = make(chan struct{})
 		run.handed = make(chan struct{})
@@ -229,10 +279,12 @@ func (s *Server) scriptTimedOut(run *scriptRun) {
 	}
 }
 
-// endBusy takes the script's loop back from the helper, if one was started.
+// endBusy marks the script ended, wakes its waiters, and takes its loop back from the helper if one was
+// started.
 func (s *Server) endBusy(run *scriptRun) {
 	run.mu.Lock()
 	run.ended = true
+	run.wake()
 	started := run.started
 	run.mu.Unlock()
 	if started {
@@ -260,7 +312,11 @@ func (s *Server) killScript(eval, force bool) error {
 			return errBusyScript
 		}
 	}
-	r.cancel(script.ErrKilled)
+	r.mu.Lock()
+	if !r.ended && r.cancel != nil {
+		r.cancel(script.ErrKilled)
+	}
+	r.mu.Unlock()
 	return nil
 }
 
@@ -283,10 +339,7 @@ func (c *client) shutdownScript(nosave bool) error {
 			}
 			return errBusyFunction
 		}
-		select {
-		case <-r.done:
-		case <-r.busy:
-		}
+		r.wait()
 	}
 }
 

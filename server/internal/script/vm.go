@@ -59,8 +59,11 @@ type VM struct {
 	proto int // redis.setresp
 	rand  rand48
 	// funcs: compiled EVAL scripts by SHA1 (lower-case hex).
-	funcs  map[string]*lua.LFunction
-	redisT *lua.LTable // the redis table, before its read-only proxy
+	funcs        map[string]*lua.LFunction
+	redisT       *lua.LTable    // the redis table, before its read-only proxy
+	onError      *lua.LFunction // errorHandler
+	keys, argv   *lua.LTable    // KEYS and ARGV of EVAL scripts
+	nkeys, nargv int
 	// Functions: register_function's target while a library loads (see functions.go).
 	loading *Library
 }
@@ -183,9 +186,25 @@ func (vm *VM) Compile(sha string, body []byte) error {
 			src = nil
 		}
 	}
-	fn, err := vm.load(src, "user_script")
+	// As Redis, the body becomes a function's ("function f_<sha>() <body> end"): unlike a chunk, which is a
+	// vararg function and gets a fresh arg table at every call, it costs no allocation to call, and a script
+	// using ... fails to compile as in Redis. The body starts on the wrapper's first line, so line numbers hold.
+	wrapped := make([]byte, 0, len(src)+32)
+	wrapped = append(append(append(wrapped, "return function() "...), src...), "\nend"...)
+	chunk, err := vm.load(wrapped, "user_script")
 	if err != nil {
 		return &Error{Text: "ERR Error compiling script (new function): " + err.Error()}
+	}
+	L := vm.L
+	L.Push(chunk)
+	if err := L.PCall(0, 1, nil); err != nil {
+		L.SetTop(0)
+		return &Error{Text: "ERR Error compiling script (new function): " + err.Error()}
+	}
+	fn, ok := L.Get(-1).(*lua.LFunction)
+	L.SetTop(0)
+	if !ok {
+		return &Error{Text: "ERR Error compiling script (new function): not a function"}
 	}
 	vm.funcs[sha] = fn
 	return nil
@@ -220,9 +239,26 @@ func (vm *VM) Run(ctx context.Context, host Host, sha string, keys, argv [][]byt
 	if fn == nil {
 		return lua.LNil, &Error{Text: "NOSCRIPT No matching script. Please use EVAL."}
 	}
-	vm.real.RawSetString("KEYS", vm.strings(keys))
-	vm.real.RawSetString("ARGV", vm.strings(argv))
+	if vm.keys == nil {
+		vm.keys, vm.argv = vm.L.NewTable(), vm.L.NewTable()
+		vm.real.RawSetString("KEYS", vm.keys)
+		vm.real.RawSetString("ARGV", vm.argv)
+	}
+	// The same two tables every time: no script can keep them, the globals being read-only.
+	vm.nkeys = fill(vm.keys, keys, vm.nkeys)
+	vm.nargv = fill(vm.argv, argv, vm.nargv)
 	return vm.call(ctx, host, fn, "script: "+sha, nil)
+}
+
+// fill sets t to the strings of bs, clearing the rest of its old length had, and returns the new length.
+func fill(t *lua.LTable, bs [][]byte, had int) int {
+	for i, b := range bs {
+		t.RawSetInt(i+1, lua.LString(b))
+	}
+	for i := len(bs) + 1; i <= had; i++ {
+		t.RawSetInt(i, lua.LNil)
+	}
+	return len(bs)
 }
 
 func (vm *VM) strings(bs [][]byte) *lua.LTable {
@@ -246,7 +282,10 @@ func (vm *VM) call(ctx context.Context, host Host, fn *lua.LFunction, what strin
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), 1, L.NewFunction(errorHandler))
+	if vm.onError == nil {
+		vm.onError = L.NewFunction(errorHandler)
+	}
+	err := L.PCall(len(args), 1, vm.onError)
 	if err != nil {
 		L.SetTop(0)
 		if ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrKilled) {
