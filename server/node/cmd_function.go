@@ -43,9 +43,12 @@ func (s *Server) countFunctions() {
 	s.script.libCount.Store(int64(libs))
 	s.script.funcCount.Store(int64(funcs))
 	codes := make([][]byte, 0, libs)
+	size := 0
 	for _, lib := range s.functions().Libraries() {
 		codes = append(codes, lib.Code)
+		size += len(lib.Code)
 	}
+	s.script.fnBytes.Store(int64(size))
 	s.script.codes.Store(&codes)
 }
 

@@ -74,7 +74,9 @@ type scripting struct {
 	fn *script.Functions // FUNCTION libraries, made on first use
 	// The numbers of libraries and functions, for FUNCTION STATS (allowed while a script holds mu).
 	libCount, funcCount atomic.Int64
-	codes               atomic.Pointer[[][]byte] // every library's code, for saving
+	// For INFO: EVAL scripts cached, and the bytes of their and the libraries' source.
+	cached, evalBytes, fnBytes atomic.Int64
+	codes                      atomic.Pointer[[][]byte] // every library's code, for saving
 	// Reused by every script (under mu): the context a kill cancels (made anew after one), the threshold's
 	// timer, the host with its reply writer.
 	ctx     context.Context
@@ -86,9 +88,13 @@ type scripting struct {
 }
 
 // remember records a compiled script's flags; s.script.mu must be held.
-func (sc *scripting) remember(sha string, sb shebang) {
+func (sc *scripting) remember(sha string, body []byte, sb shebang) {
 	if sc.flags == nil {
 		sc.flags = make(map[string]shebang)
+	}
+	if _, ok := sc.flags[sha]; !ok {
+		sc.cached.Add(1)
+		sc.evalBytes.Add(int64(len(body)))
 	}
 	sc.flags[sha] = sb
 }
@@ -516,7 +522,7 @@ func (c *client) eval(args [][]byte, bySHA, readOnly bool) error {
 			s.script.mu.Unlock()
 			return err
 		}
-		s.script.remember(sha, sb)
+		s.script.remember(sha, args[1], sb)
 	} else {
 		var ok bool
 		if sb, ok = s.script.flagsOf(sha); !ok {
@@ -561,7 +567,7 @@ func cmdScriptLoad(c *client, args [][]byte) error {
 	if err := s.scriptVM().Compile(sha, args[2]); err != nil {
 		return scriptError(err)
 	}
-	s.script.remember(sha, sb)
+	s.script.remember(sha, args[2], sb)
 	c.w.WriteBulkString(sha)
 	return nil
 }
@@ -601,6 +607,8 @@ func cmdScriptFlush(c *client, args [][]byte) error {
 		s.script.vm.Flush()
 	}
 	clear(s.script.flags)
+	s.script.cached.Store(0)
+	s.script.evalBytes.Store(0)
 	s.script.mu.Unlock()
 	c.w.WriteSimple("OK")
 	return nil

@@ -167,6 +167,9 @@ func TestDiffPropagateScript(t *testing.T) {
 		{"error", [][]string{{"EVAL", "redis.call('SET', 'b', 1) return redis.call('INCR', 'l')", "0"}}},
 		{"evalsha", [][]string{{"SCRIPT", "LOAD", "return redis.call('INCR', KEYS[1])"}, {"EVALSHA", "c0de5e7e4b5ab1f1fa2ff5ae7ab3e5df3b1b0a57", "1", "q"}}},
 		{"in-multi", [][]string{{"MULTI"}, {"EVAL", "return redis.call('INCR', 'm')", "0"}, {"SET", "m2", "1"}, {"EXEC"}}},
+		{"function", [][]string{{"FUNCTION", "LOAD", "#!lua name=pl\nredis.register_function('pf', function(keys) redis.call('INCR', keys[1]) return redis.call('INCR', keys[1]) end)"},
+			{"FCALL", "pf", "1", "fk"}, {"FUNCTION", "LOAD", "#!lua name=pl\nredis.register_function('pf', function() return 1 end)"},
+			{"FUNCTION", "DELETE", "pl"}, {"FUNCTION", "DELETE", "pl"}, {"FUNCTION", "FLUSH"}}},
 	} {
 		if c.name == "evalsha" {
 			c.cmds[1][1] = sha1hex(c.cmds[0][2])

@@ -223,3 +223,24 @@ func TestFunctionRDB(t *testing.T) {
 	assert.Equal(t, "saved z", string(r.Do("FCALL", "sv", "0", "z").Str))
 	assert.Equal(t, "v", string(r.Do("GET", "k").Str))
 }
+
+// TestScriptInfo checks INFO memory's script counts.
+func TestScriptInfo(t *testing.T) {
+	_, addr := startServer(t)
+	c := difftest.Dial(t, addr)
+	c.Do("SCRIPT", "LOAD", "return 1")
+	c.Do("EVAL", "return 2", "0")
+	c.Do("EVAL", "return 2", "0")
+	c.Do("FUNCTION", "LOAD", "#!lua name=l\nredis.register_function('a', function() end)\nredis.register_function('b', function() end)")
+	info := string(c.Do("INFO", "memory").Str)
+	for _, want := range []string{"number_of_cached_scripts:2\r\n", "number_of_functions:2\r\n", "number_of_libraries:1\r\n",
+		"used_memory_scripts_eval:16\r\n"} {
+		assert.Contains(t, info, want)
+	}
+	c.Do("SCRIPT", "FLUSH")
+	c.Do("FUNCTION", "FLUSH")
+	info = string(c.Do("INFO", "memory").Str)
+	for _, want := range []string{"number_of_cached_scripts:0\r\n", "number_of_functions:0\r\n", "number_of_libraries:0\r\n"} {
+		assert.Contains(t, info, want)
+	}
+}
