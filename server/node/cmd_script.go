@@ -531,6 +531,9 @@ func (c *client) eval(args [][]byte, bySHA, readOnly bool) error {
 		}
 	}
 	s.script.mu.Unlock()
+	if readOnly && sb.has && !sb.noWrites {
+		return errorf("Can not execute a script with write flag using *_ro command.")
+	}
 	err = c.runScript(true, sha, func(ctx context.Context, h *scriptHost) error {
 		h.readOnly = readOnly || sb.noWrites
 		v, err := vm.Run(ctx, h, sha, keys, argv)

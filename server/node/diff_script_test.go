@@ -78,6 +78,8 @@ func testDiffScript(t *testing.T, mode func(*Config)) {
 			{"EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', 's')", "0"},
 			{"EVAL", "#!lua\nreturn redis.call('SET', 'a', 'b')", "0"},
 			{"EVAL", "#!lua flags=bogus\nreturn 1", "0"}, {"EVAL", "#!luax\nreturn 1", "0"},
+			{"EVAL_RO", "#!lua\nreturn redis.call('GET', 's')", "0"}, {"EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('GET', 's')", "0"},
+			{"EVAL", "#!lua name=x\nreturn 1", "0"}, {"EVAL", "#!lua flags=no-writes,allow-oom\nreturn 1", "0"},
 			// The sandbox.
 			{"EVAL", "x = 1", "0"}, {"EVAL", "return x", "0"}, {"EVAL", "return os", "0"},
 			{"EVAL", "return io", "0"}, {"EVAL", "return dofile", "0"}, {"EVAL", "return loadfile", "0"},

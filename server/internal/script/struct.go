@@ -83,6 +83,17 @@ func (f *structFormat) next() (opt byte, size int, ok bool, err error) {
 	return opt, size, true, err
 }
 
+// step reads the next option at offset at: the option, its size and the padding before it; ok is false at the
+// end of the format.
+func (f *structFormat) step(at int) (opt byte, size, pad int, ok bool, err error) {
+	opt, size, ok, err = f.next()
+	if err != nil || !ok {
+		return opt, size, 0, ok, err
+	}
+	pad, err = f.pad(at, opt, size)
+	return opt, size, pad, ok, err
+}
+
 // pad returns the padding before an option of size at offset n.
 func (f *structFormat) pad(n int, opt byte, size int) (int, error) {
 	a := size
@@ -116,7 +127,7 @@ func openStruct(L *lua.LState) *lua.LTable {
 			f := newStructFormat("size", L.CheckString(1))
 			total := 0
 			for {
-				opt, size, ok, err := f.next()
+				opt, size, p, ok, err := f.step(total)
 				if err != nil {
 					L.RaiseError("%s", err.Error())
 				}
@@ -125,10 +136,6 @@ func openStruct(L *lua.LState) *lua.LTable {
 				}
 				if opt == 's' || opt == 'c' && size == 0 {
 					argError(L, 1, "size", "options 'c0' - 's' have undefined sizes")
-				}
-				p, err := f.pad(total, opt, size)
-				if err != nil {
-					L.RaiseError("%s", err.Error())
 				}
 				total += p + size
 			}
@@ -144,16 +151,12 @@ func structPack(L *lua.LState) int {
 	arg := 2
 	var b []byte
 	for {
-		opt, size, ok, err := f.next()
+		opt, size, p, ok, err := f.step(len(b))
 		if err != nil {
 			L.RaiseError("%s", err.Error())
 		}
 		if !ok {
 			break
-		}
-		p, err := f.pad(len(b), opt, size)
-		if err != nil {
-			L.RaiseError("%s", err.Error())
 		}
 		for ; p > 0; p-- {
 			b = append(b, 0)
@@ -224,16 +227,12 @@ func StructUnpack(format string, data []byte, init int) ([]lua.LValue, error) {
 	var vals []lua.LValue
 	tooShort := errors.New("bad argument #2 to 'unpack' (data string too short)")
 	for {
-		opt, size, ok, err := f.next()
+		opt, size, p, ok, err := f.step(pos)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			break
-		}
-		p, err := f.pad(pos, opt, size)
-		if err != nil {
-			return nil, err
 		}
 		pos += p
 		if pos > len(data) || size > len(data)-pos {
