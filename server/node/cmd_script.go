@@ -221,7 +221,9 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 	if sc.ctx == nil || sc.ctx.Err() != nil { // one context until a script is killed
 		sc.ctx, sc.cancel = context.WithCancelCause(context.Background())
 	}
-	run.cancel = sc.cancel
+	run.mu.Lock()
+	run.cancel = sc.cancel // read by kills, under run.mu
+	run.mu.Unlock()
 	run.startNs.Store(time.Now().UnixNano())
 	if ms := s.live.busyThreshold.Load(); ms > 0 {
 		if sc.timer == nil {
@@ -520,7 +522,7 @@ func (c *client) eval(args [][]byte, bySHA, readOnly bool) error {
 		}
 		if err := vm.Compile(sha, args[1]); err != nil {
 			s.script.mu.Unlock()
-			return err
+			return scriptError(err)
 		}
 		s.script.remember(sha, args[1], sb)
 	} else {

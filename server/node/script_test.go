@@ -244,3 +244,17 @@ func TestScriptInfo(t *testing.T) {
 		assert.Contains(t, info, want)
 	}
 }
+
+// TestScriptCompileError: a script that does not compile is refused with Redis's prefix (the parser's own words
+// after it are gopher-lua's, not Lua's) and is not cached.
+func TestScriptCompileError(t *testing.T) {
+	_, addr := startServer(t)
+	c := difftest.Dial(t, addr)
+	for _, args := range [][]string{{"EVAL", "return 1 +", "0"}, {"SCRIPT", "LOAD", "return 1 +"}, {"EVAL", "return ...", "0"}} {
+		v := c.Do(args...)
+		assert.Equal(t, byte('-'), byte(v.Type), args)
+		assert.True(t, strings.HasPrefix(string(v.Str), "ERR Error compiling script (new function): "), "%q", v.Str)
+	}
+	assert.Equal(t, "[(integer) 0]", difftest.Format(c.Do("SCRIPT", "EXISTS", "2b1542794fdd1688e17864bfe9b6bd02547420a8")))
+	assert.Contains(t, string(c.Do("FUNCTION", "LOAD", "#!lua name=bad\nreturn 1 +").Str), "ERR Error compiling function: user_function")
+}
