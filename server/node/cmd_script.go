@@ -385,6 +385,8 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 		err = errScriptWrite
 	case !c.user.unrestricted.Load() && c.aclDenial(cmd, args, "lua") != 0:
 		err = errScriptACL
+	case (cmd.name == "xread" || cmd.name == "xreadgroup") && blockOption(args):
+		err = errorf(string(args[0]) + " command is not allowed with BLOCK option from scripts")
 	}
 	if err != nil {
 		e := errorReply(err)
@@ -404,6 +406,19 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 	c.w = out
 	c.cmd, c.argv = h.self, h.selfArgs
 	return h.w.Bytes()
+}
+
+// blockOption reports whether an XREAD or XREADGROUP has a BLOCK option (before STREAMS).
+func blockOption(args [][]byte) bool {
+	for _, a := range args[1:] {
+		switch strings.ToLower(string(a)) {
+		case "streams":
+			return false
+		case "block":
+			return true
+		}
+	}
+	return false
 }
 
 func (h *scriptHost) ACLCheck(args [][]byte) (bool, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/difftest"
 )
 
@@ -257,4 +258,20 @@ func TestScriptCompileError(t *testing.T) {
 	}
 	assert.Equal(t, "[(integer) 0]", difftest.Format(c.Do("SCRIPT", "EXISTS", "2b1542794fdd1688e17864bfe9b6bd02547420a8")))
 	assert.Contains(t, string(c.Do("FUNCTION", "LOAD", "#!lua name=bad\nreturn 1 +").Str), "ERR Error compiling function: user_function")
+}
+
+// TestScriptServesBlocked: a client blocked on a list is served after a script that pushed to it ends, with
+// what the script left (as after EXEC).
+func TestScriptServesBlocked(t *testing.T) { scriptModes(t, testScriptServesBlocked) }
+
+func testScriptServesBlocked(t *testing.T, mode func(*Config)) {
+	srv, addr := startServer(t, mode)
+	a, b := difftest.Dial(t, addr), difftest.Dial(t, addr)
+	a.Send("BLPOP", "q", "0")
+	require.Eventually(t, func() bool { return srv.block.count.Load() > 0 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, "x", string(b.Do("EVAL", "redis.call('RPUSH', 'q', 'x') return redis.call('LPOP', 'q')", "0").Str))
+	assert.Equal(t, `["q", "y"]`, difftest.Format(func() resp.Value {
+		b.Do("EVAL", "redis.call('RPUSH', 'q', 'y') return 1", "0")
+		return a.Receive()
+	}()))
 }
