@@ -31,7 +31,7 @@ var _ = register(map[string]handler{
 // functions returns the function store; s.script.mu must be held.
 func (s *Server) functions() *script.Functions {
 	if s.script.fn == nil {
-		s.script.fn = script.NewFunctions()
+		s.script.fn = script.NewFunctions(s.scriptVM())
 	}
 	return s.script.fn
 }

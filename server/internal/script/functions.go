@@ -48,9 +48,13 @@ type Functions struct {
 	env     *lua.LTable
 }
 
-// NewFunctions returns an empty function store with its own VM.
-func NewFunctions() *Functions {
+// NewFunctions returns an empty function store with its own VM, whose math.random continues eval's sequence
+// when eval is not nil (Redis has one generator for both).
+func NewFunctions(eval *VM) *Functions {
 	vm := New()
+	if eval != nil {
+		vm.rand = eval.rand
+	}
 	L := vm.L
 	f := &Functions{vm: vm, libs: make(map[string]*Library), funcs: make(map[string]*Function)}
 	missing := L.NewFunction(func(L *lua.LState) int {

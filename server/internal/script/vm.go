@@ -56,8 +56,8 @@ type VM struct {
 	env   *lua.LTable // the globals scripts see (read-only; misses are errors)
 	real  *lua.LTable // what env reads from
 	host  Host
-	proto int // redis.setresp
-	rand  rand48
+	proto int     // redis.setresp
+	rand  *rand48 // math.random's state, shared with the functions' VM as Redis's is one
 	// funcs: compiled EVAL scripts by SHA1 (lower-case hex).
 	funcs        map[string]*lua.LFunction
 	redisT       *lua.LTable    // the redis table, before its read-only proxy
@@ -104,7 +104,7 @@ func New() *VM {
 	if mathT.RawGetString("mod") == lua.LNil {
 		mathT.RawSetString("mod", mathT.RawGetString("fmod"))
 	}
-	vm.rand.x = 0x1234ABCD330E // rand48's state before any seeding, where Redis leaves it
+	vm.rand = &rand48{x: 0x1234ABCD330E} // rand48's state before any seeding, where Redis leaves it
 	vm.redisT = vm.redisLib()
 	real.RawSetString("redis", vm.redisT)
 	real.RawSetString("cjson", openCJSON(L))
