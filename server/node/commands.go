@@ -239,6 +239,11 @@ func (c *client) dispatch(args [][]byte) {
 	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):
 		err = errorf(fmt.Sprintf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 	default:
+		if c.srv.script.running.Load() != nil {
+			if err = c.waitScript(cmd); err != nil {
+				break
+			}
+		}
 		if err = c.srv.checkMemory(cmd); err != nil {
 			break
 		}

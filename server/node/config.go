@@ -50,10 +50,11 @@ type Config struct {
 	// Limits are the encoding limits (hash-max-listpack-entries and the like), handed to the keyspace.
 	Limits keyspace.Limits
 
-	SlowlogSlowerThan int64  // slowlog-log-slower-than: microseconds; negative disables the slow log, 0 logs everything
-	SlowlogMaxLen     int64  // slowlog-max-len
-	LatencyThreshold  int64  // latency-monitor-threshold: milliseconds, 0 = off
-	DebugCommand      string // enable-debug-command: no, yes or local (loopback clients only)
+	BusyReplyThreshold int64  // busy-reply-threshold (lua-time-limit): ms a script runs before others get BUSY
+	SlowlogSlowerThan  int64  // slowlog-log-slower-than: microseconds; negative disables the slow log, 0 logs everything
+	SlowlogMaxLen      int64  // slowlog-max-len
+	LatencyThreshold   int64  // latency-monitor-threshold: milliseconds, 0 = off
+	DebugCommand       string // enable-debug-command: no, yes or local (loopback clients only)
 
 	// ManageMemory lets the server own the process's Go runtime memory settings (see gcpolicy.go): maxmemory
 	// becomes the soft memory limit, and memory freed while idle goes back to the system. Not a configuration
@@ -118,9 +119,10 @@ func DefaultConfig() Config {
 		ClusterNodeTimeout:         15000,
 		ClusterRequireFullCoverage: true,
 
-		SlowlogSlowerThan: 10000,
-		SlowlogMaxLen:     128,
-		DebugCommand:      "no",
+		SlowlogSlowerThan:  10000,
+		BusyReplyThreshold: 5000,
+		SlowlogMaxLen:      128,
+		DebugCommand:       "no",
 	}
 }
 
@@ -433,6 +435,7 @@ var params = []param{
 	fixed("list-compress-depth", "0"),
 	outputLimitParam,
 	numParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64).with(immutable),
+	numParam("busy-reply-threshold", func(c *Config) *int64 { return &c.BusyReplyThreshold }, 0, math.MaxInt64),
 	numParam("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogSlowerThan }, -1, math.MaxInt64),
 	numParam("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
 	numParam("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyThreshold }, 0, math.MaxInt64),
@@ -528,6 +531,7 @@ var paramAliases = map[string]string{
 	"zset-max-ziplist-entries": "zset-max-listpack-entries",
 	"zset-max-ziplist-value":   "zset-max-listpack-value",
 	"list-max-ziplist-size":    "list-max-listpack-size",
+	"lua-time-limit":           "busy-reply-threshold",
 }
 
 // lookupParam returns the parameter called name, or by an alias, without regard to case; nil if there is none.

@@ -56,6 +56,7 @@ type Server struct {
 	pubsub   pubsub
 	tracking trackers
 	acl      aclState
+	script   scripting // EVAL and FUNCTION (cmd_script.go)
 
 	protectedMode atomic.Bool // protected-mode yes (see protected.go)
 
@@ -173,6 +174,7 @@ func (s *Server) Close() error {
 // Shutdown asks Run to stop, without waiting.
 func (s *Server) Shutdown() {
 	s.shutdownOnce.Do(func() { close(s.shutdown) })
+	s.killScript(false, true) // a script running on a loop would hold the loop
 }
 
 // Addr returns the address of the first listener, or nil before Listen.
