@@ -4,6 +4,7 @@ go 1.24
 
 require (
 	github.com/carminedb/carmine/acl v0.0.0-00010101000000-000000000000
+	github.com/carminedb/carmine/clusterbus v0.0.0-00010101000000-000000000000
 	github.com/carminedb/carmine/geohash v0.0.0-00010101000000-000000000000
 	github.com/carminedb/carmine/keyspace v0.0.0-00010101000000-000000000000
 	github.com/carminedb/carmine/rdbfmt v0.0.0-00010101000000-000000000000
@@ -11,6 +12,7 @@ require (
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/oklog/run v1.2.0
 	github.com/stretchr/testify v1.12.1
+	github.com/yuin/gopher-lua v1.1.2
 )
 
 require (
@@ -25,6 +27,7 @@ require (
 
 replace (
 	github.com/carminedb/carmine/acl => ../acl
+	github.com/carminedb/carmine/clusterbus => ../clusterbus
 	github.com/carminedb/carmine/geohash => ../geohash
 	github.com/carminedb/carmine/keyspace => ../keyspace
 	github.com/carminedb/carmine/rdbfmt => ../rdbfmt

@@ -49,3 +49,23 @@ func BenchmarkExecute(b *testing.B) {
 		{"set", bs("SET", "key", "value")},
 	})
 }
+
+// BenchmarkExecuteCluster is BenchmarkExecute in cluster mode, the node serving every slot: the cost of the
+// slot check in the dispatcher.
+func BenchmarkExecuteCluster(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.ClusterEnabled = b.TempDir(), true
+	srv, err := New(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
+	c.w = resp.NewWriter(io.Discard)
+	c.execute(bs("CLUSTER", "ADDSLOTSRANGE", "0", "16383"))
+	c.execute(bs("SET", "key", "value"))
+	runBenchCommands(b, c, []benchCommand{
+		{"get", bs("GET", "key")},
+		{"set", bs("SET", "key", "value")},
+		{"mget", bs("MGET", "{k}1", "{k}2", "{k}3")},
+	})
+}

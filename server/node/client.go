@@ -12,6 +12,7 @@ import (
 
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
 // client is one connection and its session state, served either by its own goroutine (serve) or by an event
@@ -40,27 +41,30 @@ type client struct {
 	lower      []byte   // scratch for lower-casing command names
 	scratch    [20]byte // scratch for formatting an int-encoded value
 	cmd        *command
-	argv       [][]byte      // the arguments of the command running
-	flags      clientFlags   // session flags shown by CLIENT LIST
-	reply      replyMode     // CLIENT REPLY
-	sink       *resp.Writer  // takes the replies that CLIENT REPLY OFF/SKIP discards
-	parked     [][]byte      // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
-	waiter     *waiter       // set while the client is blocked in a blocking command
-	serving    bool          // a stand-in running a blocked client's command for it (see block.go)
-	replConf   *replicaConf  // what a replica said with REPLCONF before PSYNC (repl_primary.go)
-	woff       int64         // the replication offset after the client's last write, for WAIT
-	signalled  bool          // the command made keys ready for blocked clients
-	multi      *multiState   // the open transaction, between MULTI and EXEC or DISCARD
-	exec       *keyspace.Txn // while EXEC runs: the transaction's Txn, which commands share (see begin)
-	txSlot     keyspace.Txn  // the Txn of withStream, kept here: a callback's Txn on the stack escapes to the heap
-	txBusy     bool          // txSlot is in use (a nested withStream allocates its own)
-	watched    []watchedKey  // WATCH
-	subs       clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
-	cachingSet bool          // CLIENT CACHING ran: it covers the next command
-	dirty      atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
-	prop       propState     // what the running command will propagate (see propagate.go)
-	fake       bool          // no connection: replays a stream (newFakeClient)
-	applyErr   error         // a fake client's first error reply of the running command (see apply)
+	argv       [][]byte         // the arguments of the command running
+	flags      clientFlags      // session flags shown by CLIENT LIST
+	reply      replyMode        // CLIENT REPLY
+	sink       *resp.Writer     // takes the replies that CLIENT REPLY OFF/SKIP discards
+	parked     [][]byte         // the command a parked client waits in (CLIENT PAUSE, blocking commands); nil when none
+	waiter     *waiter          // set while the client is blocked in a blocking command
+	serving    bool             // a stand-in running a blocked client's command for it (see block.go)
+	replConf   *replicaConf     // what a replica said with REPLCONF before PSYNC (repl_primary.go)
+	woff       int64            // the replication offset after the client's last write, for WAIT
+	signalled  bool             // the command made keys ready for blocked clients
+	multi      *multiState      // the open transaction, between MULTI and EXEC or DISCARD
+	exec       *keyspace.Txn    // while EXEC runs: the transaction's Txn, which commands share (see begin)
+	txSlot     keyspace.Txn     // the Txn of withStream, kept here: a callback's Txn on the stack escapes to the heap
+	txBusy     bool             // txSlot is in use (a nested withStream allocates its own)
+	watched    []watchedKey     // WATCH
+	subs       clientSubs       // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
+	cachingSet bool             // CLIENT CACHING ran: it covers the next command
+	asking     bool             // ASKING ran: the next command may use an importing slot
+	readOnly   bool             // READONLY: reads from replicas in cluster mode
+	keyRefs    []cmdspec.KeyRef // scratch for the cluster slot check
+	dirty      atomic.Bool      // a watched key changed: EXEC fails (set by other clients)
+	prop       propState        // what the running command will propagate (see propagate.go)
+	fake       bool             // no connection: replays a stream (newFakeClient)
+	applyErr   error            // a fake client's first error reply of the running command (see apply)
 
 	pub published
 

@@ -29,6 +29,7 @@ type liveConfig struct {
 
 	hz            atomic.Int64
 	slowlogSlower atomic.Int64
+	busyThreshold atomic.Int64 // busy-reply-threshold, ms
 	slowlogMax    atomic.Int64
 	maxClients    atomic.Int64
 	protoMaxBulk  atomic.Int64 // proto-max-bulk-len
@@ -48,6 +49,7 @@ func (l *liveConfig) store(c Config) {
 	l.timeoutMs.Store(int64(c.Timeout) * 1000)
 	l.keepAlive.Store(int64(c.TCPKeepAlive))
 	l.slowlogSlower.Store(c.SlowlogSlowerThan)
+	l.busyThreshold.Store(c.BusyReplyThreshold)
 	l.slowlogMax.Store(c.SlowlogMaxLen)
 }
 

@@ -43,6 +43,7 @@ func cmdReset(c *client, args [][]byte) error {
 	c.name = ""
 	c.mu.Unlock()
 	c.reply = replyOn
+	c.asking, c.readOnly = false, false
 	c.w.WriteSimple("RESET")
 	return nil
 }
@@ -89,6 +90,9 @@ func cmdSelect(c *client, args [][]byte) error {
 	n, err := parseInt32(args[1])
 	if err != nil {
 		return err
+	}
+	if c.srv.cluster != nil && n != 0 {
+		return errSelectCluster
 	}
 	if n < 0 || n >= int64(c.srv.cfg.Databases) {
 		return errDBIndex

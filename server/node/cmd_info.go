@@ -39,7 +39,13 @@ var infoSections = []infoSection{
 	{"modules", true, true, func(*Server, *infoBuf) {}},
 	{"commandstats", false, true, (*Server).infoCommandStats},
 	{"errorstats", true, true, (*Server).infoErrorStats},
-	{"cluster", true, true, func(_ *Server, b *infoBuf) { b.int("cluster_enabled", 0) }},
+	{"cluster", true, true, func(s *Server, b *infoBuf) {
+		enabled := int64(0)
+		if s.cluster != nil {
+			enabled = 1
+		}
+		b.int("cluster_enabled", enabled)
+	}},
 	{"keyspace", true, true, (*Server).infoKeyspace},
 }
 
@@ -196,7 +202,14 @@ func (s *Server) infoClients(b *infoBuf) {
 	n := len(s.clients)
 	s.mu.Unlock()
 	b.int("connected_clients", int64(n))
-	b.int("cluster_connections", 0)
+	clusterConns := 0
+	if cl := s.cluster; cl != nil {
+		// Matches Redis: two connections for each node but myself.
+		cl.mu.Lock()
+		clusterConns = 2 * (len(cl.nodes) - 1)
+		cl.mu.Unlock()
+	}
+	b.int("cluster_connections", int64(clusterConns))
 	b.int("maxclients", int64(s.config().MaxClients))
 	b.int("client_recent_max_input_buffer", 0)
 	b.int("client_recent_max_output_buffer", 0)
@@ -320,14 +333,18 @@ func (s *Server) infoMemory(b *infoBuf) {
 		b.int(f, 0)
 	}
 	b.str("used_memory_lua_human", "0B")
-	for _, f := range []string{"used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
-		"number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total"} {
-		b.int(f, 0)
-	}
+	// Scripts: the sizes are of the scripts' and libraries' source, the Lua VMs' own memory is not measured.
+	evalBytes, fnBytes := s.script.evalBytes.Load(), s.script.fnBytes.Load()
+	b.int("used_memory_scripts_eval", evalBytes)
+	b.int("number_of_cached_scripts", s.script.cached.Load())
+	b.int("number_of_functions", s.script.funcCount.Load())
+	b.int("number_of_libraries", s.script.libCount.Load())
+	b.int("used_memory_vm_functions", 0)
+	b.int("used_memory_vm_total", 0)
 	b.str("used_memory_vm_total_human", "0B")
-	b.int("used_memory_functions", 0)
-	b.int("used_memory_scripts", 0)
-	b.str("used_memory_scripts_human", "0B")
+	b.int("used_memory_functions", fnBytes)
+	b.int("used_memory_scripts", evalBytes+fnBytes)
+	b.str("used_memory_scripts_human", bytesToHuman(uint64(evalBytes+fnBytes)))
 	b.int("maxmemory", cfg.MaxMemory)
 	b.str("maxmemory_human", bytesToHuman(uint64(cfg.MaxMemory)))
 	b.str("maxmemory_policy", cfg.MaxMemoryPolicy.String())

@@ -345,6 +345,9 @@ func cmdShutdown(c *client, args [][]byte) error {
 	if abort {
 		return errorf("No shutdown in progress.")
 	}
+	if err := c.shutdownScript(nosave); err != nil {
+		return err
+	}
 	c.srv.log.Info("user requested shutdown", "client-id", c.id)
 	if save || !nosave && len(c.srv.config().Save) > 0 {
 		tx := c.beginAll()

@@ -227,6 +227,17 @@ func (c *client) dispatch(args [][]byte) {
 	case !c.user.unrestricted.Load() && c.denied(cmd, args, &err):
 	case c.flags&flagMonitor != 0 && cmd.keyspace:
 		err = errReplicaKeyspace
+	case c.srv.cluster != nil && c.redirected(cmd, args, &err):
+		c.stats.cmds[cmd.idx].rejected.Add(1)
+		if cmd.name == "exec" && c.multi != nil {
+			// Matches Redis: the redirection itself is the reply (no EXECABORT), and the transaction is gone.
+			c.endMulti()
+			c.unwatchAll()
+			c.writeError(err)
+			return
+		}
+		c.refuse(cmd, err)
+		return
 	case cmd.write && !c.srv.enoughReplicas():
 		err = errNoReplicas
 	case cmd.write && c.srv.repl.readOnly.Load() && c.srv.isReplica():
@@ -234,6 +245,11 @@ func (c *client) dispatch(args [][]byte) {
 	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):
 		err = errorf(fmt.Sprintf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 	default:
+		if c.srv.script.running.Load() != nil {
+			if err = c.waitScript(cmd); err != nil {
+				break
+			}
+		}
 		if err = c.srv.checkMemory(cmd); err != nil {
 			break
 		}
@@ -245,6 +261,9 @@ func (c *client) dispatch(args [][]byte) {
 			return
 		}
 		err = c.call(cmd, args)
+		if c.asking && cmd.name != "asking" {
+			c.asking = false // Matches Redis: ASKING covers one command
+		}
 		if err != nil {
 			c.writeError(err)
 		} else if c.waiter != nil && c.parked == nil {

@@ -50,10 +50,11 @@ type Config struct {
 	// Limits are the encoding limits (hash-max-listpack-entries and the like), handed to the keyspace.
 	Limits keyspace.Limits
 
-	SlowlogSlowerThan int64  // slowlog-log-slower-than: microseconds; negative disables the slow log, 0 logs everything
-	SlowlogMaxLen     int64  // slowlog-max-len
-	LatencyThreshold  int64  // latency-monitor-threshold: milliseconds, 0 = off
-	DebugCommand      string // enable-debug-command: no, yes or local (loopback clients only)
+	BusyReplyThreshold int64  // busy-reply-threshold (lua-time-limit): ms a script runs before others get BUSY
+	SlowlogSlowerThan  int64  // slowlog-log-slower-than: microseconds; negative disables the slow log, 0 logs everything
+	SlowlogMaxLen      int64  // slowlog-max-len
+	LatencyThreshold   int64  // latency-monitor-threshold: milliseconds, 0 = off
+	DebugCommand       string // enable-debug-command: no, yes or local (loopback clients only)
 
 	// ManageMemory lets the server own the process's Go runtime memory settings (see gcpolicy.go): maxmemory
 	// becomes the soft memory limit, and memory freed while idle goes back to the system. Not a configuration
@@ -80,6 +81,18 @@ type Config struct {
 	ReplPingPeriod  int    // repl-ping-replica-period: seconds between the PINGs a primary sends its replicas
 	MinReplicas     int    // min-replicas-to-write: writes are refused with fewer good replicas; 0 = off
 	MinReplicasLag  int    // min-replicas-max-lag: seconds since its last ACK for a replica to be good
+
+	// Cluster mode (see cluster.go).
+	ClusterEnabled             bool   // cluster-enabled
+	ClusterConfigFile          string // cluster-config-file: nodes.conf, in Dir
+	ClusterNodeTimeout         int64  // cluster-node-timeout: milliseconds
+	ClusterPort                int    // cluster-port: the bus port, 0 for port + 10000
+	ClusterRequireFullCoverage bool   // cluster-require-full-coverage
+	ClusterAllowReadsWhenDown  bool   // cluster-allow-reads-when-down
+	ClusterAnnounceIP          string // cluster-announce-ip
+	ClusterAnnounceHostname    string // cluster-announce-hostname
+	ClusterAnnouncePort        int    // cluster-announce-port, 0 for port
+	ClusterAnnounceBusPort     int    // cluster-announce-bus-port, 0 for the bus port
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -113,9 +126,14 @@ func DefaultConfig() Config {
 		ACLLogMaxLen:  128,
 		ProtectedMode: "yes",
 
-		SlowlogSlowerThan: 10000,
-		SlowlogMaxLen:     128,
-		DebugCommand:      "no",
+		ClusterConfigFile:          "nodes.conf",
+		ClusterNodeTimeout:         15000,
+		ClusterRequireFullCoverage: true,
+
+		SlowlogSlowerThan:  10000,
+		BusyReplyThreshold: 5000,
+		SlowlogMaxLen:      128,
+		DebugCommand:       "no",
 
 		ReplicaReadOnly: true,
 		ReplTimeout:     60,
@@ -434,6 +452,7 @@ var params = []param{
 	fixed("list-compress-depth", "0"),
 	outputLimitParam,
 	numParam("event-loops", func(c *Config) *int { return &c.EventLoops }, 0, 64).with(immutable),
+	numParam("busy-reply-threshold", func(c *Config) *int64 { return &c.BusyReplyThreshold }, 0, math.MaxInt64),
 	numParam("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogSlowerThan }, -1, math.MaxInt64),
 	numParam("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, math.MaxInt64),
 	numParam("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyThreshold }, 0, math.MaxInt64),
@@ -515,7 +534,17 @@ var params = []param{
 	enumParam("protected-mode", func(c *Config) *string { return &c.ProtectedMode }, "yes", "no"),
 	fixed("io-threads", "1").with(immutable),
 	fixed("supervised", "no").with(immutable),
-	fixed("cluster-enabled", "no").with(immutable),
+	boolParam("cluster-enabled", func(c *Config) *bool { return &c.ClusterEnabled }).with(immutable),
+	stringParam("cluster-config-file", func(c *Config) *string { return &c.ClusterConfigFile }, nil).with(immutable),
+	// Mutable in Redis; the cluster reads them from the startup configuration here.
+	numParam("cluster-node-timeout", func(c *Config) *int64 { return &c.ClusterNodeTimeout }, 0, math.MaxInt64).with(immutable),
+	numParam("cluster-port", func(c *Config) *int { return &c.ClusterPort }, 0, 65535).with(immutable),
+	boolParam("cluster-require-full-coverage", func(c *Config) *bool { return &c.ClusterRequireFullCoverage }).with(immutable),
+	boolParam("cluster-allow-reads-when-down", func(c *Config) *bool { return &c.ClusterAllowReadsWhenDown }).with(immutable),
+	stringParam("cluster-announce-ip", func(c *Config) *string { return &c.ClusterAnnounceIP }, nil).with(immutable),
+	stringParam("cluster-announce-hostname", func(c *Config) *string { return &c.ClusterAnnounceHostname }, nil).with(immutable),
+	numParam("cluster-announce-port", func(c *Config) *int { return &c.ClusterAnnouncePort }, 0, 65535).with(immutable),
+	numParam("cluster-announce-bus-port", func(c *Config) *int { return &c.ClusterAnnounceBusPort }, 0, 65535).with(immutable),
 	{
 		name: "notify-keyspace-events",
 		set: func(c *Config, v []string) error {
@@ -550,6 +579,7 @@ var paramAliases = map[string]string{
 	"repl-ping-slave-period":   "repl-ping-replica-period",
 	"min-slaves-to-write":      "min-replicas-to-write",
 	"min-slaves-max-lag":       "min-replicas-max-lag",
+	"lua-time-limit":           "busy-reply-threshold",
 }
 
 // lookupParam returns the parameter called name, or by an alias, without regard to case; nil if there is none.

@@ -22,6 +22,15 @@ var (
 	errProtoVersion    = &resp.Error{Code: "ERR", Msg: "Protocol version is not an integer or out of range"}
 	errReplicaKeyspace = &resp.Error{Code: "ERR", Msg: "Replica can't interact with the keyspace"}
 	errReadOnlyReplica = &resp.Error{Code: "READONLY", Msg: "You can't write against a read only replica."}
+
+	// Cluster mode (cluster_route.go, cmd_cluster.go).
+	errCrossSlot       = &resp.Error{Code: "CROSSSLOT", Msg: "Keys in request don't hash to the same slot"}
+	errSlotUnbound     = &resp.Error{Code: "CLUSTERDOWN", Msg: "Hash slot not served"}
+	errClusterDown     = &resp.Error{Code: "CLUSTERDOWN", Msg: "The cluster is down"}
+	errClusterDownRO   = &resp.Error{Code: "CLUSTERDOWN", Msg: "The cluster is down and only accepts read commands"}
+	errTryAgain        = &resp.Error{Code: "TRYAGAIN", Msg: "Multiple keys request during rehashing of slot"}
+	errSelectCluster   = errorf("SELECT is not allowed in cluster mode")
+	errClusterDisabled = errorf("This instance has cluster support disabled")
 )
 
 // replies maps the keyspace module's sentinel errors to Redis's reply texts: the only such table.

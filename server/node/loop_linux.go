@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -32,6 +33,7 @@ type eventLoop struct {
 	stopped bool
 
 	clients map[int]*client // by socket fd; loop goroutine only
+	inBatch atomic.Bool     // serving a wake-up, not waiting for a script (see cmd_script.go)
 	done    chan struct{}   // closed when run returns
 }
 
@@ -93,6 +95,7 @@ func (l *eventLoop) stop() {
 // run serves the loop's clients until stop. It always returns nil.
 func (l *eventLoop) run() error {
 	defer close(l.done)
+	defer l.leaveBatch()
 	defer l.closeFDs()
 	events := make([]syscall.EpollEvent, 256)
 	for {
@@ -110,6 +113,7 @@ func (l *eventLoop) run() error {
 			l.closeAll()
 			return nil
 		}
+		l.enterBatch()
 		for i := 0; i < n; i++ {
 			ev := &events[i]
 			if ev.Fd == wakeKey {
@@ -117,6 +121,51 @@ func (l *eventLoop) run() error {
 					l.closeAll()
 					return nil
 				}
+				continue
+			}
+			if c := l.clients[int(ev.Fd)]; c != nil {
+				l.serveEvent(c, ev.Events)
+			}
+		}
+		l.leaveBatch()
+	}
+}
+
+// enterBatch and leaveBatch mark the loop as serving; a script about to lock waits for the other loops to be
+// unmarked or to see it (see cmd_script.go).
+func (l *eventLoop) enterBatch() { l.inBatch.Store(true) }
+func (l *eventLoop) leaveBatch() { l.inBatch.Store(false) }
+
+// serveBusy serves the loop's clients other than self while self's script runs past busy-reply-threshold on
+// the loop's goroutine: their commands get BUSY from dispatch (or run, when allowed while busy: SCRIPT KILL).
+// It stops watching self's socket and the loop's task eventfd meanwhile (the tasks and self belong to the loop
+// goroutine), puts both back when stop is closed, and closes handed when the loop is the loop goroutine's again.
+func (l *eventLoop) serveBusy(self *client, stop <-chan struct{}, handed chan<- struct{}) {
+	defer close(handed)
+	off := syscall.EpollEvent{Events: 0, Fd: wakeKey}
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, l.wakefd, &off)
+	selfOff := syscall.EpollEvent{Events: 0, Fd: int32(self.fd)}
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, self.fd, &selfOff)
+	defer func() {
+		on := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: wakeKey}
+		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, l.wakefd, &on)
+		selfOn := syscall.EpollEvent{Events: self.watching, Fd: int32(self.fd)}
+		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, self.fd, &selfOn)
+	}()
+	events := make([]syscall.EpollEvent, 64)
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		n, err := syscall.EpollWait(l.epfd, events, 10)
+		if err != nil && !errors.Is(err, syscall.EINTR) {
+			return
+		}
+		for i := 0; i < n; i++ {
+			ev := &events[i]
+			if ev.Fd == wakeKey || int(ev.Fd) == self.fd {
 				continue
 			}
 			if c := l.clients[int(ev.Fd)]; c != nil {

@@ -5,12 +5,14 @@ package node
 import (
 	"errors"
 	"net"
+	"sync/atomic"
 )
 
 // Event loops need epoll; elsewhere every connection gets its own goroutine.
 
 type loopConn struct {
 	wpos int
+	loop *eventLoop // always nil here
 }
 
 func (c *client) pushToLoop([]byte) bool { return false }
@@ -19,7 +21,14 @@ func (c *client) unparkOnLoop() bool { return false }
 
 func (c *client) resumeWith([]byte) {}
 
-type eventLoop struct{}
+type eventLoop struct{ inBatch atomic.Bool }
+
+func (l *eventLoop) enterBatch() {}
+func (l *eventLoop) leaveBatch() {}
+
+func (l *eventLoop) serveBusy(self *client, stop <-chan struct{}, handed chan<- struct{}) {
+	close(handed)
+}
 
 func newEventLoop(*Server) (*eventLoop, error) { return nil, errors.New("event loops need Linux") }
 

@@ -185,6 +185,9 @@ func cmdPublish(c *client, args [][]byte) error {
 		k = subShard
 	}
 	c.w.WriteInt(int64(c.srv.publish(c, k, args[1], args[2])))
+	if cl := c.srv.cluster; cl != nil && k == subChannel {
+		cl.propagatePublish(args[1], args[2]) // Matches Redis: every node delivers it; the reply counts ours
+	}
 	return nil
 }
 

@@ -226,6 +226,9 @@ func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, extra [][2]string, pa
 	for _, a := range aux {
 		e.Aux([]byte(a[0]), []byte(a[1]))
 	}
+	for _, code := range s.libraryCodes() { // FUNCTION libraries, after the aux fields as Redis
+		e.Function(code)
+	}
 	r := rdbfmt.NewRecords(cfg)
 	if err := parts(func(chunk []byte) error { return writeChunk(e, r, chunk) }); err != nil {
 		return err
@@ -623,7 +626,9 @@ func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error 
 				nextLog = time.Now().Add(2 * time.Second)
 			}
 		case *rdbfmt.Function:
-			s.log.Warn("function library in rdb skipped: functions are not supported yet")
+			if err := s.loadLibrary(r.Code); err != nil {
+				return fmt.Errorf("loading %s: function library: %w", path, err)
+			}
 		case *rdbfmt.ModuleAux:
 			return fmt.Errorf("loading %s: module data, and modules are not supported", path)
 		}

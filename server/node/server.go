@@ -56,8 +56,11 @@ type Server struct {
 	pubsub   pubsub
 	tracking trackers
 	acl      aclState
+	script   scripting // EVAL and FUNCTION (cmd_script.go)
 
 	protectedMode atomic.Bool // protected-mode yes (see protected.go)
+
+	cluster *cluster // cluster mode state; nil unless cluster-enabled (see cluster.go)
 
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
@@ -136,6 +139,12 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	if err := s.loadRDB(); err != nil {
 		return nil, err
 	}
+	if cfg.ClusterEnabled {
+		s.cluster = newCluster(s)
+		if err := s.cluster.load(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -167,6 +176,7 @@ func (s *Server) Close() error {
 // Shutdown asks Run to stop, without waiting.
 func (s *Server) Shutdown() {
 	s.shutdownOnce.Do(func() { close(s.shutdown) })
+	s.killScript(false, true) // a script running on a loop would hold the loop
 }
 
 // Addr returns the address of the first listener, or nil before Listen.
@@ -208,6 +218,19 @@ func (s *Server) Listen() error {
 	}
 	if len(lns) == 0 {
 		return errors.New("listen: no bind address available")
+	}
+	if s.cluster != nil {
+		if s.cfg.Port == 0 && s.cfg.ClusterAnnouncePort == 0 { // tests: the port picked for us
+			s.cluster.mu.Lock()
+			s.cluster.myself.port = lns[0].Addr().(*net.TCPAddr).Port
+			s.cluster.mu.Unlock()
+		}
+		if err := s.cluster.listen(); err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("cluster bus: %w", err)
+		}
 	}
 	s.mu.Lock()
 	s.lns = lns
@@ -277,6 +300,10 @@ func (s *Server) Run(ctx context.Context) error {
 	{ // Replication cron: PINGs to replicas, their timeouts, the good replicas for min-replicas-to-write.
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.replCron(sctx) }, func(error) { cancel() })
+	}
+	if s.cluster != nil { // Cluster bus: the listener, the links and the cron (cluster_bus.go).
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.cluster.run(sctx) }, func(error) { cancel() })
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())

@@ -70,6 +70,9 @@ var streamSetup = func() [][]string {
 	return cmds
 }()
 
+// scriptSetup loads the script of the EVALSHA row, redis.call('INCR', KEYS[1]), whose SHA1 the row names.
+var scriptSetup = [][]string{{"SCRIPT", "LOAD", "return redis.call('INCR', KEYS[1])"}}
+
 var workloads = []workload{
 	{"PING_INLINE c=50", []string{"-t", "ping_inline", "-c", "50"}, "", nil},
 	{"PING_MBULK c=50", []string{"-t", "ping_mbulk", "-c", "50"}, "", nil},
@@ -94,6 +97,7 @@ var workloads = []workload{
 	{"ZRANGEBYSCORE 100 of 1000 c=50", []string{"-c", "50", "ZRANGEBYSCORE", "zset", "400", "499"}, "", zsetSetup},
 	{"XADD c=50", []string{"-c", "50", "XADD", "xs", "*", "field", "value"}, "", nil},
 	{"XRANGE 100 of 1000 c=50", []string{"-c", "50", "XRANGE", "stream", "400-0", "499-0"}, "", streamSetup},
+	{"EVALSHA INCR c=50", []string{"-c", "50", "-r", "100000", "EVALSHA", "61636018f4e6b5817b89791bbed242f93fa089e3", "1", "counter:__rand_int__"}, "", scriptSetup},
 	{"GEOSEARCH 50 km COUNT 10 c=50", []string{"-c", "50", "GEOSEARCH", "geo", "FROMLONLAT", "13.4", "50.5", "BYRADIUS", "50", "km", "COUNT", "10", "ASC"}, "", geoSetup},
 }
 

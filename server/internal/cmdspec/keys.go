@@ -32,18 +32,30 @@ func (s *Spec) KeyPositions(args [][]byte) ([]int, error) {
 type KeyRef struct{ Pos, Spec int }
 
 // Keys is [Spec.KeyPositions] with the key spec of each key.
-func (s *Spec) Keys(args [][]byte) ([]KeyRef, error) {
+func (s *Spec) Keys(args [][]byte) ([]KeyRef, error) { return s.AppendKeys(nil, args) }
+
+// AppendKeys is [Spec.Keys] appending to out, for callers that reuse a buffer.
+func (s *Spec) AppendKeys(out []KeyRef, args [][]byte) ([]KeyRef, error) {
+	return s.appendKeys(out, args, false)
+}
+
+// AppendSlotKeys is AppendKeys with the shard channels of SPUBLISH, SSUBSCRIBE and SUNSUBSCRIBE too (their
+// not_key specs): what decides the hash slot of a command in cluster mode.
+func (s *Spec) AppendSlotKeys(out []KeyRef, args [][]byte) ([]KeyRef, error) {
+	return s.appendKeys(out, args, true)
+}
+
+func (s *Spec) appendKeys(out []KeyRef, args [][]byte, notKeys bool) ([]KeyRef, error) {
 	switch s.Name {
 	case "sort", "sort_ro":
-		return refsOf(sortKeys(args, s.Name == "sort"), 2), nil
+		return append(out, refsOf(sortKeys(args, s.Name == "sort"), 2)...), nil
 	case "migrate":
-		return refsOf(migrateKeys(args), 1), nil
+		return append(out, refsOf(migrateKeys(args), 1)...), nil
 	}
-	var out []KeyRef
 	argc := len(args)
 	for i := range s.KeySpecs {
 		ks := &s.KeySpecs[i]
-		if hasString(ks.Flags, "not_key") {
+		if !notKeys && hasString(ks.Flags, "not_key") {
 			continue
 		}
 		first := 0
