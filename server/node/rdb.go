@@ -572,30 +572,44 @@ func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error 
 	defer f.Close()
 	start := time.Now()
 	s.log.Info("loading rdb", "path", path)
+	loaded, expired, err := s.loadRDBFrom(rdbfmt.NewDecoder(f), path, begin)
+	if err != nil {
+		return err
+	}
+	s.rdb.mu.Lock()
+	s.rdb.loaded, s.rdb.expired = loaded, expired
+	s.rdb.mu.Unlock()
+	s.log.Info("db loaded from disk", "keys", loaded, "expired", expired, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// loadRDBFrom loads the records d decodes from the file at path (named in errors and logs) until the end of the
+// RDB data, opening each key's Txn with begin, and returns how many keys it loaded and how many it dropped as
+// expired.
+func (s *Server) loadRDBFrom(d *rdbfmt.Decoder, path string, begin func(db int, key []byte) keyspace.Txn) (loaded, expired int64, err error) {
+	start := time.Now()
 	lim := s.ks.Limits()
-	d := rdbfmt.NewDecoder(f)
-	var loaded, expired int64
 	nextLog := start.Add(2 * time.Second)
 	now := time.Now().UnixMilli()
 	for {
 		rec, err := d.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return loaded, expired, nil
 		}
 		if err != nil {
-			return fmt.Errorf("loading %s: %w", path, err)
+			return loaded, expired, fmt.Errorf("loading %s: %w", path, err)
 		}
 		switch r := rec.(type) {
 		case *rdbfmt.Entry:
 			if r.DB >= uint64(s.ks.Databases()) {
-				return fmt.Errorf("loading %s: the file has keys in database %d, and databases is %d", path, r.DB, s.ks.Databases())
+				return loaded, expired, fmt.Errorf("loading %s: the file has keys in database %d, and databases is %d", path, r.DB, s.ks.Databases())
 			}
 			if r.HasExpire && r.ExpireAtMs < now {
 				expired++
 				continue
 			}
 			if err := loadEntry(begin, r, lim); err != nil {
-				return fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
+				return loaded, expired, fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
 			}
 			loaded++
 			if loaded%1024 == 0 && time.Now().After(nextLog) {
@@ -605,14 +619,9 @@ func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error 
 		case *rdbfmt.Function:
 			s.log.Warn("function library in rdb skipped: functions are not supported yet")
 		case *rdbfmt.ModuleAux:
-			return fmt.Errorf("loading %s: module data, and modules are not supported", path)
+			return loaded, expired, fmt.Errorf("loading %s: module data, and modules are not supported", path)
 		}
 	}
-	s.rdb.mu.Lock()
-	s.rdb.loaded, s.rdb.expired = loaded, expired
-	s.rdb.mu.Unlock()
-	s.log.Info("db loaded from disk", "keys", loaded, "expired", expired, "seconds", time.Since(start).Seconds())
-	return nil
 }
 
 // loadEntry stores one loaded key.

@@ -1,0 +1,164 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseManifest(t *testing.T) {
+	// As Redis 7.0 wrote it during a rewrite, with a comment and a quoted name added.
+	in := "file appendonly.aof.1.base.rdb seq 1 type b\n" +
+		"# a comment\n" +
+		"file appendonly.aof.1.incr.aof seq 1 type h\n" +
+		"seq 2 type i file appendonly.aof.2.incr.aof\n" +
+		"file \"my file.3.incr.aof\" seq 3 type i unknown key\n"
+	m, err := parseManifest([]byte(in))
+	require.NoError(t, err)
+	require.NotNil(t, m.base)
+	assert.Equal(t, aofFile{"appendonly.aof.1.base.rdb", 1, 'b'}, *m.base)
+	assert.Equal(t, []aofFile{{"appendonly.aof.1.incr.aof", 1, 'h'}}, m.history)
+	assert.Equal(t, []aofFile{{"appendonly.aof.2.incr.aof", 2, 'i'}, {"my file.3.incr.aof", 3, 'i'}}, m.incr)
+	assert.Equal(t, int64(1), m.baseSeq)
+	assert.Equal(t, int64(3), m.incrSeq)
+	out := string(m.bytes())
+	assert.Equal(t, "file appendonly.aof.1.base.rdb seq 1 type b\n"+
+		"file appendonly.aof.1.incr.aof seq 1 type h\n"+
+		"file appendonly.aof.2.incr.aof seq 2 type i\n"+
+		"file \"my file.3.incr.aof\" seq 3 type i\n", out)
+	again, err := parseManifest([]byte(out))
+	require.NoError(t, err)
+	assert.Equal(t, m, again)
+
+	for _, bad := range []string{
+		"",
+		"file a seq 1 type b",         // no newline
+		"file a seq 1\n",              // no type
+		"file a seq 1 type b extra\n", // odd words
+		"file a seq x type b\n",       // bad seq
+		"file a seq 1 type q\n",       // bad type
+		"file a/b seq 1 type i\n",     // a path
+		"file a seq 1 type b\nfile b seq 2 type b\n", // two bases
+		"file a seq 2 type i\nfile b seq 1 type i\n", // not monotonic
+		"file " + strings.Repeat("x", 1100) + " seq 1 type i\n",
+	} {
+		_, err := parseManifest([]byte(bad))
+		assert.Error(t, err, "%q", bad)
+	}
+}
+
+func TestAOFReader(t *testing.T) {
+	in := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n#TS:1700000000\r\n*3\r\n$3\r\nset\r\n$1\r\nk\r\n$5\r\nv\r\nx!\r\n"
+	r := newAOFReader(bufio.NewReader(strings.NewReader(in)), 0)
+	argv, err := r.next()
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("SELECT"), []byte("0")}, argv)
+	assert.Equal(t, int64(23), r.off)
+	argv, err = r.next()
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("set"), []byte("k"), []byte("v\r\nx!")}, argv)
+	assert.Equal(t, int64(len(in)), r.off)
+	_, err = r.next()
+	assert.ErrorIs(t, err, io.EOF)
+
+	for i := 1; i < len(in); i++ {
+		if in[i-1] == '\n' { // cut at a command boundary is a clean end (or an annotation)
+			continue
+		}
+		r := newAOFReader(bufio.NewReader(strings.NewReader(in[:i])), 0)
+		var err error
+		for err == nil {
+			_, err = r.next()
+		}
+		assert.ErrorIs(t, err, errAOFTorn, "cut at %d", i)
+	}
+	for _, bad := range []string{"x\r\n", "*0\r\n", "*1\r\n+x\r\n", "*1\r\n$-1\r\n", "*a\r\n"} {
+		r := newAOFReader(bufio.NewReader(strings.NewReader(bad)), 0)
+		_, err := r.next()
+		var fe *aofFormatError
+		assert.True(t, errors.As(err, &fe), "%q: %v", bad, err)
+	}
+}
+
+// aofCmd is a command as Redis writes it in an AOF.
+func aofCmd(args ...string) string {
+	b := []byte("*" + strconv.Itoa(len(args)) + "\r\n")
+	for _, a := range args {
+		b = append(b, "$"+strconv.Itoa(len(a))+"\r\n"+a+"\r\n"...)
+	}
+	return string(b)
+}
+
+// newAOFTestServer builds a server (not listening) whose dir holds the given AOF parts and manifest.
+func newAOFTestServer(t *testing.T, files map[string]string) *Server {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Dir = t.TempDir()
+	cfg.Save = nil
+	require.NoError(t, os.Mkdir(filepath.Join(cfg.Dir, cfg.AOF.DirName), 0o755))
+	for name, data := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(cfg.Dir, cfg.AOF.DirName, name), []byte(data), 0o644))
+	}
+	s, err := New(cfg, testLogger(t))
+	require.NoError(t, err)
+	return s
+}
+
+func TestLoadAOFTornTail(t *testing.T) {
+	manifest := "file appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+	one := aofCmd("SELECT", "0") + aofCmd("SET", "a", "1")
+	whole := aofCmd("SET", "b", "2")
+	tests := []struct {
+		name          string
+		first, last   string
+		loadTruncated bool
+		want          []string // commands applied
+		wantSize      int      // of the last file afterwards
+		wantErr       string
+	}{
+		{"clean", one, whole, true, []string{"SELECT", "SET a", "SET b"}, len(whole), ""},
+		{"torn last", one, whole + "*3\r\n$3\r\nSET\r\n$1\r\nc", true, []string{"SELECT", "SET a", "SET b"}, len(whole), ""},
+		{"torn last refused", one, whole + "*3\r\n$3\r\nSET", false, nil, 0, "unexpected end of file reading the append only file appendonly.aof.2.incr.aof (the last whole command ends at offset 27)"},
+		{"torn first", one + "*1", whole, true, nil, 0, "appendonly.aof.1.incr.aof"},
+		{"multi without exec", one, whole + aofCmd("MULTI") + aofCmd("SET", "c", "3"), true, []string{"SELECT", "SET a", "SET b", "MULTI", "SET c"}, len(whole), ""},
+		{"multi with exec", one, aofCmd("MULTI") + whole + aofCmd("EXEC"), true, []string{"SELECT", "SET a", "MULTI", "SET b", "EXEC"}, len(aofCmd("MULTI") + whole + aofCmd("EXEC")), ""},
+		{"bad format", one, whole + "+OK\r\n", true, nil, 0, "bad file format reading the append only file appendonly.aof.2.incr.aof at offset 27"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newAOFTestServer(t, map[string]string{"appendonly.aof.manifest": manifest,
+				"appendonly.aof.1.incr.aof": tt.first, "appendonly.aof.2.incr.aof": tt.last})
+			m, err := s.readManifest()
+			require.NoError(t, err)
+			var got []string
+			_, err = s.loadAOF(m, func(argv [][]byte) error {
+				w := string(argv[0])
+				if len(argv) > 1 && w == "SET" {
+					w += " " + string(argv[1])
+				}
+				got = append(got, w)
+				return nil
+			}, tt.loadTruncated)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			data, err := os.ReadFile(filepath.Join(s.aofDir(), "appendonly.aof.2.incr.aof"))
+			require.NoError(t, err)
+			assert.Len(t, data, tt.wantSize)
+			assert.True(t, bytes.HasPrefix([]byte(tt.last), data))
+		})
+	}
+}
