@@ -91,7 +91,16 @@ type Txn struct {
 	ended bool
 	share bool // from Within: uses another Txn's locks, End releases nothing
 	read  bool // ReadOnly: changes no key, so needs no snapshot serialised first (see snapshot.go)
+	hook  EndHook
 }
+
+// EndHook is told that a Txn is ending, before the Txn releases its locks (see [Txn.OnEnd]).
+type EndHook interface{ TxnEnding() }
+
+// OnEnd makes End call h.TxnEnding() while the Txn still holds its locks: the place to record what the Txn
+// changed in an order that agrees with every other Txn on the same keys (a replication stream, an append-only
+// file). A share from [Txn.Within] never calls it; the Txn it shares does, once, at its own End.
+func (tx *Txn) OnEnd(h EndHook) { tx.hook = h }
 
 // Begin locks the shards of keys, in ascending shard order so that concurrent Txns never deadlock, and returns
 // the Txn scope for database db. It panics if db is out of range. Duplicate keys are fine. The bytes of keys
@@ -150,7 +159,7 @@ func (tx *Txn) Within(db int) Txn {
 		panic("keyspace: database index out of range")
 	}
 	t := *tx
-	t.db, t.hkey, t.share = db, nil, true
+	t.db, t.hkey, t.share, t.hook = db, nil, true, nil
 	return t
 }
 
@@ -162,6 +171,9 @@ func (tx *Txn) End() {
 	tx.ended = true
 	if tx.share {
 		return
+	}
+	if tx.hook != nil {
+		tx.hook.TxnEnding()
 	}
 	if tx.one != 0 {
 		tx.ks.shards[tx.one-1].mu.Unlock()

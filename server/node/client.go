@@ -54,6 +54,9 @@ type client struct {
 	subs       clientSubs    // SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE
 	cachingSet bool          // CLIENT CACHING ran: it covers the next command
 	dirty      atomic.Bool   // a watched key changed: EXEC fails (set by other clients)
+	prop       propState     // what the running command will propagate (see propagate.go)
+	fake       bool          // no connection: replays a stream (newFakeClient)
+	applyErr   error         // a fake client's first error reply of the running command (see apply)
 
 	pub published
 

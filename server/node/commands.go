@@ -231,6 +231,14 @@ func (c *client) dispatch(args [][]byte) {
 func (c *client) call(cmd *command, args [][]byte) error {
 	start := nanotime()
 	err := cmd.run(c, args)
+	if st := &c.prop; st.dirty > 0 || st.taken || len(st.ops) > 0 {
+		// A command that wrote without a Txn of its own (PUBLISH, FUNCTION LOAD), or one of an EXEC block,
+		// whose Txn ends after the block.
+		c.propCommandDone()
+		if c.exec == nil {
+			c.propFlush()
+		}
+	}
 	took := nanotime() - start
 	cs := &c.stats.cmds[cmd.idx]
 	cs.calls.Add(1)
@@ -278,6 +286,9 @@ func (c *client) refuse(cmd *command, err error) {
 // writeError writes a handler's or the dispatcher's error as its reply and counts it for INFO errorstats.
 func (c *client) writeError(err error) {
 	e := errorReply(err)
+	if c.fake && c.applyErr == nil {
+		c.applyErr = e
+	}
 	c.srv.stats.countError(e.Code)
 	c.w.WriteError(e.Error())
 }

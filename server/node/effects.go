@@ -96,13 +96,17 @@ func (c *client) wrote(class notifyClass, event string, key []byte) {
 // wroteIn is wrote for a key of another database (MOVE, COPY ... DB, SWAPDB).
 func (c *client) wroteIn(db int, class notifyClass, event string, key []byte) {
 	c.stats.dirty.Add(1)
+	c.prop.dirty++
 	c.modified(db, key)
 	c.notifyIn(db, class, event, key)
 }
 
 // changes counts n more changes in Redis's server.dirty (INFO rdb_changes_since_last_save, the save points)
 // for a command whose one wrote stands for 1+n of them: Redis counts the elements LPUSH, SADD and HSET add.
-func (c *client) changes(n int) { c.stats.dirty.Add(int64(n)) }
+func (c *client) changes(n int) {
+	c.stats.dirty.Add(int64(n))
+	c.prop.dirty += n
+}
 
 // modified marks key of db changed for WATCH and client tracking, without a keyspace event: Redis's
 // signalModifiedKey on its own (PFCOUNT's update of its cached count).

@@ -40,6 +40,7 @@ func (c *client) begin(keys ...[]byte) keyspace.Txn {
 		return c.exec.Within(c.db)
 	}
 	tx := c.srv.ks.Begin(c.db, keys...)
+	tx.OnEnd(c)
 	if c.cmd != nil && !c.cmd.mayWrite {
 		tx.ReadOnly() // a running BGSAVE's pending shards are the writers' to serialise
 	}
@@ -51,7 +52,9 @@ func (c *client) beginAll() keyspace.Txn {
 	if c.exec != nil {
 		return c.exec.Within(c.db)
 	}
-	return c.srv.ks.BeginAll(c.db)
+	tx := c.srv.ks.BeginAll(c.db)
+	tx.OnEnd(c)
+	return tx
 }
 
 // beginDB is begin with no keys for database db, for keyspace-wide reads that lock one shard at a time
@@ -60,7 +63,9 @@ func (c *client) beginDB(db int) keyspace.Txn {
 	if c.exec != nil {
 		return c.exec.Within(db)
 	}
-	return c.srv.ks.Begin(db)
+	tx := c.srv.ks.Begin(db)
+	tx.OnEnd(c)
+	return tx
 }
 
 // MULTI: start queueing.
@@ -99,6 +104,7 @@ func cmdExec(c *client, args [][]byte) error {
 	}
 	self := c.cmd
 	tx := c.srv.ks.BeginAll(c.db)
+	tx.OnEnd(c)                  // feeds the block's writes, wrapped in MULTI/EXEC
 	if c.watchFailed(tx.Now()) { // Now: one time for the whole transaction, as Redis
 		tx.End()
 		c.unwatchAll()

@@ -39,6 +39,7 @@ type Server struct {
 	stats   *stats
 	slowlog slowlog
 	rdb     rdbState       // snapshots (rdb.go)
+	prop    propagator     // the write stream for the AOF and replicas (propagate.go)
 	saveWG  sync.WaitGroup // background saves
 	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
 	shutdownSaved atomic.Bool
@@ -101,6 +102,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	// Expiry and eviction are effects like any write: they touch watched keys and raise keyspace events.
 	kcfg.OnExpired = func(db int, key []byte) {
 		s.stats.expired.Add(1)
+		s.propagateKeyless(db, bytesDEL, key)
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyExpired, "expired", key)
@@ -110,6 +112,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	}
 	kcfg.OnNew = func(db int, key []byte) { s.notifyKeyspace(nil, db, notifyNew, "new", key) }
 	kcfg.OnEvicted = func(db int, key []byte) {
+		s.propagateKeyless(db, bytesDEL, key)
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyEvicted, "evicted", key)
