@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/server/difftest"
 )
 
 func TestParseManifest(t *testing.T) {
@@ -161,4 +163,146 @@ func TestLoadAOFTornTail(t *testing.T) {
 			assert.True(t, bytes.HasPrefix([]byte(tt.last), data))
 		})
 	}
+}
+
+// readManifestFile reads dir's manifest as text.
+func readManifestFile(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest"))
+	require.NoError(t, err)
+	return string(data)
+}
+
+// aofFiles lists the files of dir's AOF directory.
+func aofFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "appendonlydir"))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestAOFRestartAndRewrite(t *testing.T) {
+	dir := t.TempDir()
+	aofOn := func(c *Config) { c.Dir, c.AOF.Enabled, c.AOF.Fsync = dir, true, "always" }
+	srv, addr := startServer(t, aofOn)
+	c := difftest.Dial(t, addr)
+	assert.Equal(t, "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
+		readManifestFile(t, dir))
+	c.Do("SET", "a", "1")
+	c.Do("SET", "ex", "v", "EX", "1000")
+	c.Do("SELECT", "2")
+	c.Do("RPUSH", "l", "x", "y")
+	c.Do("MULTI")
+	c.Do("INCR", "n")
+	c.Do("INCR", "n")
+	c.Do("EXEC")
+	info := string(c.Do("INFO", "persistence").Str)
+	assert.Contains(t, info, "aof_enabled:1\r\n")
+	assert.Contains(t, info, "aof_last_write_status:ok\r\n")
+	srv.Close()
+
+	check := func(c *difftest.Conn) {
+		t.Helper()
+		c.Do("SELECT", "0")
+		assert.Equal(t, "1", string(c.Do("GET", "a").Str))
+		assert.InDelta(t, 1000, c.Do("TTL", "ex").Int, 2)
+		c.Do("SELECT", "2")
+		assert.Equal(t, "2", string(c.Do("GET", "n").Str))
+		assert.Len(t, c.Do("LRANGE", "l", "0", "-1").Elems, 2)
+	}
+	srv, addr = startServer(t, aofOn)
+	c = difftest.Dial(t, addr)
+	check(c)
+	assert.Equal(t, "Background append only file rewriting started", string(c.Do("BGREWRITEAOF").Str))
+	waitRewritten(t, c)
+	assert.Equal(t, "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
+		readManifestFile(t, dir))
+	assert.ElementsMatch(t, []string{"appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"},
+		aofFiles(t, dir))
+	info = string(c.Do("INFO", "persistence").Str)
+	assert.Contains(t, info, "aof_rewrites:1\r\n")
+	assert.Contains(t, info, "aof_last_bgrewrite_status:ok\r\n")
+	c.Do("SELECT", "0")
+	c.Do("SET", "after", "yes")
+	srv.Close()
+
+	_, addr = startServer(t, aofOn)
+	c = difftest.Dial(t, addr)
+	check(c)
+	c.Do("SELECT", "0")
+	assert.Equal(t, "yes", string(c.Do("GET", "after").Str))
+}
+
+// TestAOFConfigSetAppendOnly: CONFIG SET appendonly yes at run time writes the data so far as a base, and
+// later writes go to the incr file; a restart with appendonly yes loads both. appendonly no stops writing.
+func TestAOFConfigSetAppendOnly(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, func(c *Config) { c.Dir = dir })
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "before", "1")
+	assert.Equal(t, "OK", string(c.Do("CONFIG", "SET", "appendonly", "yes").Str))
+	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "aof_enabled:1\r\n")
+	c.Do("SET", "during", "2")
+	waitRewritten(t, c)
+	assert.Equal(t, "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
+		readManifestFile(t, dir))
+	c.Do("SET", "after", "3")
+	assert.Equal(t, "OK", string(c.Do("CONFIG", "SET", "appendonly", "no").Str))
+	c.Do("SET", "off", "4")
+	srv.Close()
+
+	_, addr = startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
+	c = difftest.Dial(t, addr)
+	for k, v := range map[string]string{"before": "1", "during": "2", "after": "3"} {
+		assert.Equal(t, v, string(c.Do("GET", k).Str), k)
+	}
+	assert.True(t, c.Do("GET", "off").Null)
+}
+
+// TestAOFStartTorn: a torn last incr file is cut back at start-up with aof-load-truncated yes; with no, the
+// server does not start and says which file and where.
+func TestAOFStartTorn(t *testing.T) {
+	dir := t.TempDir()
+	aofOn := func(c *Config) { c.Dir, c.AOF.Enabled = dir, true }
+	srv, addr := startServer(t, aofOn)
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "a", "1")
+	srv.Close()
+	incr := filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof")
+	whole, err := os.ReadFile(incr)
+	require.NoError(t, err)
+	torn := append(append([]byte(nil), whole...), aofCmd("SET", "b", "2")[:20]...)
+	require.NoError(t, os.WriteFile(incr, torn, 0o644))
+
+	cfg := DefaultConfig()
+	cfg.Port, cfg.Bind, cfg.Save = 0, []string{"127.0.0.1"}, nil
+	aofOn(&cfg)
+	cfg.AOF.LoadTruncated = false
+	_, err = New(cfg, testLogger(t))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "appendonly.aof.1.incr.aof")
+	assert.Contains(t, err.Error(), "offset "+strconv.Itoa(len(whole)))
+
+	_, addr = startServer(t, aofOn)
+	c = difftest.Dial(t, addr)
+	assert.Equal(t, "1", string(c.Do("GET", "a").Str))
+	got, err := os.ReadFile(incr)
+	require.NoError(t, err)
+	assert.Equal(t, whole, got)
+}
+
+// TestAOFIgnoresRDB: Matches Redis: with appendonly yes and no AOF yet, dump.rdb is not loaded.
+func TestAOFIgnoresRDB(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, func(c *Config) { c.Dir = dir })
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "a", "1")
+	c.Do("SAVE")
+	srv.Close()
+	_, addr = startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
+	assert.Equal(t, int64(0), difftest.Dial(t, addr).Do("DBSIZE").Int)
 }

@@ -97,6 +97,9 @@ func cmdConfigSet(c *client, args [][]byte) error {
 	if err := c.srv.configSet(args[2:]); err != nil {
 		return err
 	}
+	if c.exec == nil { // Matches Redis: appendonly yes starts its rewrite at once, outside MULTI
+		c.srv.startScheduledRewrite()
+	}
 	c.w.WriteSimple("OK")
 	return nil
 }
@@ -143,7 +146,7 @@ func (s *Server) configSet(pairs [][]byte) error {
 	s.live.mu.Lock()
 	cfg := s.live.cfg
 	s.live.mu.Unlock()
-	oldLevel := cfg.LogLevel
+	oldLevel, oldAOF := cfg.LogLevel, cfg.AOF
 	for _, ch := range changes {
 		v := []string{ch.value}
 		if ch.p.flags&words != 0 {
@@ -162,6 +165,12 @@ func (s *Server) configSet(pairs [][]byte) error {
 	}
 	if cfg.LogLevel != oldLevel {
 		s.log.SetLevel(LogLevel(cfg.LogLevel))
+	}
+	if cfg.AOF.Fsync != oldAOF.Fsync {
+		s.setAOFFsync(cfg.AOF.Fsync)
+	}
+	if cfg.AOF.Enabled != oldAOF.Enabled {
+		s.setAppendOnly(cfg.AOF.Enabled)
 	}
 	return nil
 }

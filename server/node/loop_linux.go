@@ -32,6 +32,7 @@ type eventLoop struct {
 	stopped bool
 
 	clients map[int]*client // by socket fd; loop goroutine only
+	held    []*client       // replies waiting for the AOF's fsync (appendfsync always); loop goroutine only
 	done    chan struct{}   // closed when run returns
 }
 
@@ -123,7 +124,26 @@ func (l *eventLoop) run() error {
 				l.serveEvent(c, ev.Events)
 			}
 		}
+		if len(l.held) > 0 {
+			l.releaseHeld()
+		}
 	}
+}
+
+// releaseHeld writes the replies of the round once the AOF has everything they depend on on disk: one fsync
+// for the whole round (see aofBarrier).
+func (l *eventLoop) releaseHeld() {
+	l.srv.aofBarrier()
+	for i, c := range l.held {
+		l.held[i] = nil
+		if l.clients[c.fd] == c {
+			func() {
+				defer l.recoverClient(c)
+				l.finish(c)
+			}()
+		}
+	}
+	l.held = l.held[:0]
 }
 
 // runTasks runs the posted tasks and reports whether the loop was stopped.
@@ -196,6 +216,10 @@ func (l *eventLoop) serveEvent(c *client, events uint32) {
 		}
 		c.src.armed = true
 		if !l.runBuffered(c) {
+			return
+		}
+		if c.w.Buffered() > c.wpos && l.srv.aof.always.Load() != nil {
+			l.held = append(l.held, c) // appendfsync always: written after the round's fsync
 			return
 		}
 	}

@@ -26,6 +26,9 @@ const (
 	childNoFileAtStartEnv = "CARMINE_TEST_CHILD_NOFILE_AT_START"
 )
 
+// childConfigEnv, when set for a child server, is redis.conf text applied over its configuration.
+const childConfigEnv = "CARMINE_TEST_CHILD_CONFIG"
+
 func TestMain(m *testing.M) {
 	if loops := os.Getenv(childServerEnv); loops != "" {
 		os.Exit(runChildServer(loops))
@@ -42,6 +45,10 @@ func runChildServer(loops string) int {
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
 	cfg.MaxClients = 20000 // room for the many-connection tests (fitted to the limit of open files at start)
+	if err := cfg.Load([]byte(os.Getenv(childConfigEnv))); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if n, err := strconv.Atoi(os.Getenv(childNoFileAtStartEnv)); err == nil {
 		if err := limitFiles(n); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -71,6 +78,13 @@ func runChildServer(loops string) int {
 // and stops the child when the test ends.
 func startChildServer(t *testing.T, loops int, env ...string) string {
 	t.Helper()
+	addr, _ := startChild(t, loops, env...)
+	return addr
+}
+
+// startChild is startChildServer that also returns the child's process, for tests that kill it.
+func startChild(t *testing.T, loops int, env ...string) (string, *os.Process) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childServerEnv+"="+strconv.Itoa(loops))
 	cmd.Env = append(cmd.Env, env...)
@@ -93,5 +107,5 @@ func startChildServer(t *testing.T, loops int, env ...string) string {
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err, "the child server did not start")
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), cmd.Process
 }

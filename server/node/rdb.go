@@ -182,6 +182,11 @@ func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
 // writeRDB writes an RDB file into a temp file in path's directory, fsynced: the aux fields, then every part
 // that parts emits. It returns the temp file's name, for commitRDB.
 func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([]byte) error) error) (tmp string, err error) {
+	return s.writeRDBFile(path, cfg, false, parts)
+}
+
+// writeRDBFile is writeRDB for a dump (aofBase false) or an AOF base file, whose aof-base aux field is 1.
+func (s *Server) writeRDBFile(path string, cfg rdbfmt.Config, aofBase bool, parts func(emit func([]byte) error) error) (tmp string, err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "temp-*.rdb")
 	if err != nil {
 		return "", fmt.Errorf("creating temp file: %w", err)
@@ -199,7 +204,7 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	e := rdbfmt.NewEncoder(w, cfg)
 	aux := [][2]string{
 		{"redis-ver", RedisVersion}, {"redis-bits", "64"}, {"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
-		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)}, {"aof-base", "0"},
+		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)}, {"aof-base", strconv.FormatInt(boolInt(aofBase), 10)},
 	}
 	for _, a := range aux {
 		e.Aux([]byte(a[0]), []byte(a[1]))
@@ -423,6 +428,9 @@ func (s *Server) bgsave() error {
 
 // saveCron starts a BGSAVE when one was scheduled or a save point is reached, as Redis's serverCron does.
 func (s *Server) saveCron(now time.Time) {
+	if s.aofRewriting() { // Matches Redis: one child at a time; the save waits
+		return
+	}
 	s.rdb.mu.Lock()
 	if s.rdb.job != nil {
 		s.rdb.mu.Unlock()
@@ -485,7 +493,10 @@ func cmdBGSave(c *client, args [][]byte) error {
 	if s.saving() {
 		return errSaveInProgress
 	}
-	if c.exec != nil {
+	if s.aofRewriting() && len(args) == 1 {
+		return errorf("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+	}
+	if c.exec != nil || s.aofRewriting() {
 		s.rdb.mu.Lock()
 		s.rdb.scheduled = true
 		s.rdb.mu.Unlock()
