@@ -131,13 +131,15 @@ func (s *Server) startAOF() error {
 	if err != nil {
 		return err
 	}
+	if m == nil {
+		if m, err = s.migrateOldAOF(); err != nil {
+			return err
+		}
+	}
 	if m != nil {
-		var c *client
-		st, err := s.loadAOF(m, func(argv [][]byte) error {
-			if c == nil || (eqFold(argv[0], "select") && c.multi == nil) {
-				c = s.newFakeClient()
-			}
-			return s.applyLoaded(c, argv)
+		st, err := s.loadAOF(m, func() aofApplier {
+			c := s.newFakeClient()
+			return func(argv [][]byte) error { return s.applyLoaded(c, argv) }
 		}, s.cfg.AOF.LoadTruncated)
 		if err != nil {
 			return err
@@ -151,12 +153,18 @@ func (s *Server) startAOF() error {
 	}
 	if m.base == nil && len(m.incr) == 0 {
 		// Matches Redis: "Creating AOF base file ... on server start"; the keyspace is empty.
-		base := aofFile{name: baseName(s.cfg.AOF.Filename, m.baseSeq+1, true), seq: m.baseSeq + 1, typ: 'b'}
-		tmp, err := s.writeRDBFile(filepath.Join(s.aofDir(), base.name), s.rdbConfig(), true, func(func([]byte) error) error { return nil })
-		if err != nil {
-			return fmt.Errorf("creating the AOF base file: %w", err)
-		}
-		if err := os.Rename(tmp, filepath.Join(s.aofDir(), base.name)); err != nil {
+		preamble := s.cfg.AOF.RDBPreamble
+		base := aofFile{name: baseName(s.cfg.AOF.Filename, m.baseSeq+1, preamble), seq: m.baseSeq + 1, typ: 'b'}
+		path := filepath.Join(s.aofDir(), base.name)
+		if preamble {
+			tmp, err := s.writeRDBFile(path, s.rdbConfig(), true, func(func([]byte) error) error { return nil })
+			if err == nil {
+				err = os.Rename(tmp, path)
+			}
+			if err != nil {
+				return fmt.Errorf("creating the AOF base file: %w", err)
+			}
+		} else if err := os.WriteFile(path, nil, 0o644); err != nil {
 			return fmt.Errorf("creating the AOF base file: %w", err)
 		}
 		m.base, m.baseSeq = &base, base.seq
@@ -188,6 +196,25 @@ func (s *Server) startAOF() error {
 	s.attachSink(toAOF, s.aof.w)
 	s.updateAlways()
 	return nil
+}
+
+// migrateOldAOF turns the single append-only file of Redis 6 and older (dir/appendfilename) into the base of a
+// multi-part AOF, as Redis 7 does on its first start: the file moves into appenddirname and a manifest names
+// it. It returns nil when there is no such file.
+func (s *Server) migrateOldAOF() (*aofManifest, error) {
+	old := filepath.Join(s.cfg.Dir, s.cfg.AOF.Filename)
+	if st, err := os.Stat(old); err != nil || !st.Mode().IsRegular() {
+		return nil, nil
+	}
+	m := &aofManifest{base: &aofFile{name: s.cfg.AOF.Filename, seq: 1, typ: 'b'}, baseSeq: 1}
+	if err := os.Rename(old, filepath.Join(s.aofDir(), s.cfg.AOF.Filename)); err != nil {
+		return nil, fmt.Errorf("moving the old-style AOF into %s: %w", s.aofDir(), err)
+	}
+	if err := s.writeManifest(m); err != nil {
+		return nil, err
+	}
+	s.log.Info("migrated an old-style AOF into the AOF directory", "file", s.cfg.AOF.Filename, "dir", s.cfg.AOF.DirName)
+	return m, nil
 }
 
 // applyLoaded runs one command read from the AOF. Matches Redis: an unknown command is fatal, while the
@@ -339,6 +366,13 @@ func (s *Server) runRewrite(job *aofRewrite) {
 		}
 	})
 	job.snap.Close()
+	preamble := s.config().AOF.RDBPreamble
+	if err == nil && !preamble {
+		var cmds string
+		cmds, err = rdbToCommands(tmp)
+		os.Remove(tmp)
+		tmp = cmds
+	}
 	defer close(job.done)
 	s.aof.opMu.Lock()
 	defer s.aof.opMu.Unlock()
@@ -350,7 +384,7 @@ func (s *Server) runRewrite(job *aofRewrite) {
 		err = errSaveAborted
 	}
 	if err == nil {
-		err = s.installRewrite(job, tmp)
+		err = s.installRewrite(job, tmp, preamble)
 	}
 	took := time.Since(job.start)
 	switch {
@@ -374,7 +408,7 @@ func (s *Server) runRewrite(job *aofRewrite) {
 
 // installRewrite makes the new base (written to tmp) and the job's incr file the AOF: the manifest names them,
 // and the files before them become history, deleted unless aof-disable-auto-gc. s.aof.mu is held.
-func (s *Server) installRewrite(job *aofRewrite, tmp string) error {
+func (s *Server) installRewrite(job *aofRewrite, tmp string, preamble bool) error {
 	dir := s.aofDir()
 	old := s.aof.man
 	if old == nil {
@@ -382,7 +416,7 @@ func (s *Server) installRewrite(job *aofRewrite, tmp string) error {
 	}
 	nm := old.clone()
 	nm.baseSeq++
-	base := aofFile{name: baseName(s.cfg.AOF.Filename, nm.baseSeq, true), seq: nm.baseSeq, typ: 'b'}
+	base := aofFile{name: baseName(s.cfg.AOF.Filename, nm.baseSeq, preamble), seq: nm.baseSeq, typ: 'b'}
 	if err := os.Rename(tmp, filepath.Join(dir, base.name)); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("renaming the new AOF base file: %w", err)

@@ -120,6 +120,10 @@ func (r *aofReader) next() ([][]byte, error) {
 // aofApplier runs one replayed command.
 type aofApplier func(argv [][]byte) error
 
+// aofClient returns the applier of one file: Matches Redis, each file is replayed by a fresh fake client (in
+// database 0, not in MULTI).
+type aofClient func() aofApplier
+
 // aofLoadStats is what loading the AOF found, for the log and INFO.
 type aofLoadStats struct {
 	commands int64
@@ -152,7 +156,7 @@ func (s *Server) readManifest() (*aofManifest, error) {
 
 // loadAOF loads the files the manifest m lists, running their commands with apply. loadTruncated is
 // aof-load-truncated.
-func (s *Server) loadAOF(m *aofManifest, apply aofApplier, loadTruncated bool) (aofLoadStats, error) {
+func (s *Server) loadAOF(m *aofManifest, newClient aofClient, loadTruncated bool) (aofLoadStats, error) {
 	var st aofLoadStats
 	files := m.incr
 	if m.base != nil {
@@ -161,7 +165,7 @@ func (s *Server) loadAOF(m *aofManifest, apply aofApplier, loadTruncated bool) (
 	start := time.Now()
 	for i, f := range files {
 		t := time.Now()
-		if err := s.loadAOFFile(f, apply, loadTruncated && i == len(files)-1, &st); err != nil {
+		if err := s.loadAOFFile(f, newClient(), loadTruncated && i == len(files)-1, &st); err != nil {
 			return st, err
 		}
 		kind := "incr"

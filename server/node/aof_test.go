@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -142,13 +145,15 @@ func TestLoadAOFTornTail(t *testing.T) {
 			m, err := s.readManifest()
 			require.NoError(t, err)
 			var got []string
-			_, err = s.loadAOF(m, func(argv [][]byte) error {
-				w := string(argv[0])
-				if len(argv) > 1 && w == "SET" {
-					w += " " + string(argv[1])
+			_, err = s.loadAOF(m, func() aofApplier {
+				return func(argv [][]byte) error {
+					w := string(argv[0])
+					if len(argv) > 1 && w == "SET" {
+						w += " " + string(argv[1])
+					}
+					got = append(got, w)
+					return nil
 				}
-				got = append(got, w)
-				return nil
 			}, tt.loadTruncated)
 			if tt.wantErr != "" {
 				require.Error(t, err)
@@ -305,4 +310,74 @@ func TestAOFIgnoresRDB(t *testing.T) {
 	srv.Close()
 	_, addr = startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
 	assert.Equal(t, int64(0), difftest.Dial(t, addr).Do("DBSIZE").Int)
+}
+
+// TestAOFGroupCommit: with appendfsync always, concurrent writers share fsyncs: each reply waits for an fsync
+// covering its write, but one fsync covers the writes of many clients.
+func TestAOFGroupCommit(t *testing.T) {
+	ioModes(t, func(t *testing.T, mode func(*Config)) {
+		srv, addr := startServer(t, mode, func(c *Config) { c.AOF.Enabled, c.AOF.Fsync = true, "always" })
+		const clients, each = 16, 40
+		var wg sync.WaitGroup
+		for i := range clients {
+			c := difftest.Dial(t, addr)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := range each {
+					c.Do("SET", fmt.Sprintf("k%d:%d", i, n), "v")
+				}
+			}()
+		}
+		wg.Wait()
+		srv.aof.mu.Lock()
+		fsyncs := srv.aof.w.fsyncs.Load()
+		srv.aof.mu.Unlock()
+		t.Logf("%d writes, %d fsyncs", clients*each, fsyncs)
+		assert.Less(t, fsyncs, int64(clients*each*3/4))
+	})
+}
+
+// TestAOFAutoRewrite: the files growing past auto-aof-rewrite-min-size by auto-aof-rewrite-percentage start a
+// rewrite.
+func TestAOFAutoRewrite(t *testing.T) {
+	dir := t.TempDir()
+	_, addr := startServer(t, func(c *Config) {
+		c.Dir, c.AOF.Enabled, c.AOF.AutoRewriteMinSize, c.AOF.AutoRewritePercentage = dir, true, 4096, 100
+	})
+	c := difftest.Dial(t, addr)
+	for i := range 100 {
+		c.Do("SET", "key"+strconv.Itoa(i%10), strings.Repeat("x", 100))
+	}
+	require.Eventually(t, func() bool {
+		return strings.Contains(string(c.Do("INFO", "persistence").Str), "aof_rewrites:1\r\n")
+	}, 5*time.Second, 10*time.Millisecond)
+	waitRewritten(t, c)
+	info := string(c.Do("INFO", "persistence").Str)
+	assert.Contains(t, info, "aof_last_bgrewrite_status:ok")
+	assert.Equal(t, "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
+		readManifestFile(t, dir))
+}
+
+// TestAOFRewriteWhileOff: Matches Redis: BGREWRITEAOF with appendonly no writes a base and a manifest naming
+// only it; BGSAVE meanwhile is refused, or scheduled with SCHEDULE.
+func TestAOFRewriteWhileOff(t *testing.T) {
+	dir := t.TempDir()
+	_, addr := startServer(t, func(c *Config) { c.Dir = dir })
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "a", "1")
+	assert.Equal(t, "Background append only file rewriting started", string(c.Do("BGREWRITEAOF").Str))
+	waitRewritten(t, c)
+	assert.Equal(t, "file appendonly.aof.1.base.rdb seq 1 type b\n", readManifestFile(t, dir))
+	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "aof_enabled:0\r\n")
+}
+
+// TestAOFMigrateOld: Matches Redis: a Redis 6 appendonly.aof in dir becomes the base of the AOF directory.
+func TestAOFMigrateOld(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "appendonly.aof"), []byte(aofCmd("SET", "a", "1")), 0o644))
+	_, addr := startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
+	assert.Equal(t, "1", string(difftest.Dial(t, addr).Do("GET", "a").Str))
+	assert.Equal(t, "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n", readManifestFile(t, dir))
+	assert.NoFileExists(t, filepath.Join(dir, "appendonly.aof"))
 }

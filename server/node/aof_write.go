@@ -1,12 +1,18 @@
 package node
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/carminedb/carmine/rdbfmt"
 )
 
 // Writing the append-only file. An aofWriter is a sink of the propagation stream (propagate.go): feed copies
@@ -50,6 +56,7 @@ type aofWriter struct {
 	stopped bool         // under mu: no more waiting
 	failing atomic.Bool  // the last write or fsync failed (aof_last_write_status:err)
 	delayed atomic.Int64 // aof_delayed_fsync
+	fsyncs  atomic.Int64 // fsyncs done, for tests and benchmarks
 
 	wake chan struct{}
 	stop chan struct{}
@@ -210,6 +217,7 @@ func (w *aofWriter) sync(upTo int64) {
 		}
 		return
 	}
+	w.fsyncs.Add(1)
 	w.mu.Lock()
 	w.synced.Store(upTo)
 	w.cond.Broadcast()
@@ -276,4 +284,63 @@ func (s *Server) writeManifest(m *aofManifest) error {
 		return fmt.Errorf("writing the AOF manifest: %w", err)
 	}
 	return syncDir(dir)
+}
+
+// rdbToCommands writes the keys of the RDB file at path as commands, into a temp file next to it whose name it
+// returns: the base of a rewrite with aof-use-rdb-preamble no. Each key is one RESTORE ... ABSTTL of its DUMP
+// payload (after a SELECT when the database changes), which Redis and Carmine both replay.
+func rdbToCommands(path string) (tmp string, err error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(filepath.Dir(path), "temp-rewriteaof-*.aof")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			out.Close()
+			os.Remove(out.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(out, 64<<10)
+	d := rdbfmt.NewDecoder(in)
+	db := int64(-1)
+	var cmd, payload []byte
+	for {
+		rec, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		e, ok := rec.(*rdbfmt.Entry)
+		if !ok {
+			continue
+		}
+		if int64(e.DB) != db {
+			db = int64(e.DB)
+			cmd = appendCommandStrs(cmd[:0], "SELECT", strconv.FormatInt(db, 10))
+			bw.Write(cmd)
+		}
+		payload = rdbfmt.AppendDump(payload[:0], e.Value)
+		ttl := []byte("0")
+		if e.HasExpire {
+			ttl = strconv.AppendInt(nil, e.ExpireAtMs, 10)
+		}
+		cmd = appendCommand(cmd[:0], []byte("RESTORE"), e.Key, ttl, payload, []byte("ABSTTL"))
+		if _, err := bw.Write(cmd); err != nil {
+			return "", err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return "", err
+	}
+	if err := out.Sync(); err != nil {
+		return "", err
+	}
+	return out.Name(), out.Close()
 }

@@ -418,7 +418,7 @@ var params = []param{
 	fixed("enable-protected-configs", "no").with(immutable),
 	fixed("enable-module-command", "no").with(immutable),
 	boolParam("appendonly", func(c *Config) *bool { return &c.AOF.Enabled }),
-	enumParam("appendfsync", func(c *Config) *string { return &c.AOF.Fsync }, "always", "everysec", "no"),
+	enumParam("appendfsync", func(c *Config) *string { return &c.AOF.Fsync }, "everysec", "always", "no"),
 	stringParam("appendfilename", func(c *Config) *string { return &c.AOF.Filename }, aofNameCheck("appendfilename", "filename")).with(immutable),
 	stringParam("appenddirname", func(c *Config) *string { return &c.AOF.DirName }, aofNameCheck("appenddirname", "dirname")).with(immutable),
 	boolParam("aof-load-truncated", func(c *Config) *bool { return &c.AOF.LoadTruncated }),
@@ -429,6 +429,7 @@ var params = []param{
 	boolParam("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.AOF.NoFsyncOnRewrite }),
 	numParam("auto-aof-rewrite-percentage", func(c *Config) *int64 { return &c.AOF.AutoRewritePercentage }, 0, math.MaxInt32),
 	memoryParam("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AOF.AutoRewriteMinSize }, 0, "argument must be a memory value"),
+	fixed("aof_rewrite_cpulist", "").with(immutable),
 	fixed("replicaof", ""),
 	fixed("slaveof", ""),
 	{

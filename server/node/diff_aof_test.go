@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/difftest"
 )
 
@@ -63,8 +64,16 @@ func TestDiffAOFFromRedis(t *testing.T) {
 // TestDiffAOFToRedis: the AOF directory Carmine writes (a base RDB made by a rewrite while clients write, then
 // incr commands of every type) loads into real Redis 7 with the same contents.
 func TestDiffAOFToRedis(t *testing.T) {
+	for _, preamble := range []bool{true, false} {
+		t.Run("aof-use-rdb-preamble "+map[bool]string{true: "yes", false: "no"}[preamble], func(t *testing.T) {
+			testAOFToRedis(t, preamble)
+		})
+	}
+}
+
+func testAOFToRedis(t *testing.T, preamble bool) {
 	dir := t.TempDir()
-	srv, addr := startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
+	srv, addr := startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled, c.AOF.RDBPreamble = dir, true, preamble })
 	cc := difftest.Dial(t, addr)
 	cc.Do("SELECT", "3")
 	cc.Do("SET", "before-rewrite", "1")
@@ -77,6 +86,8 @@ func TestDiffAOFToRedis(t *testing.T) {
 	cc.Do("SET", "after-rewrite-ex", "x", "EX", "1000")
 	time.Sleep(300 * time.Millisecond)
 	srv.Close() // fsyncs the AOF
+	ext := map[bool]string{true: "rdb", false: "aof"}[preamble]
+	assert.Contains(t, readManifestFile(t, dir), "file appendonly.aof.2.base."+ext+" seq 2 type b\n")
 
 	rdir := t.TempDir()
 	copyDir(t, filepath.Join(dir, "appendonlydir"), filepath.Join(rdir, "appendonlydir"))
@@ -88,4 +99,59 @@ func TestDiffAOFToRedis(t *testing.T) {
 	p.Check("GET", "after-rewrite-float")
 	rinfo := string(p.Redis.Do("INFO", "persistence").Str)
 	assert.Contains(t, rinfo, "aof_enabled:1")
+}
+
+// infoNames keeps the field names of an INFO text, dropping the values.
+func infoNames(v resp.Value) resp.Value {
+	var names []string
+	for _, line := range strings.Split(string(v.Str), "\r\n") {
+		if name, _, ok := strings.Cut(line, ":"); ok {
+			names = append(names, name)
+		}
+	}
+	v.Str = []byte(strings.Join(names, " "))
+	return v
+}
+
+// TestDiffAOFConfig: the AOF's parameters, their errors, BGREWRITEAOF's replies and INFO persistence's fields
+// with the AOF off, being turned on, and on.
+func TestDiffAOFConfig(t *testing.T) {
+	p := startPair(t, "")
+	for _, name := range []string{"appendonly", "appendfsync", "appendfilename", "appenddirname", "aof-load-truncated",
+		"aof-use-rdb-preamble", "aof-timestamp-enabled", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
+		"aof-rewrite-incremental-fsync", "aof-disable-auto-gc", "no-appendfsync-on-rewrite"} {
+		p.Check("CONFIG", "GET", name)
+	}
+	p.CheckWith(difftest.SortElems, "CONFIG", "GET", "*aof*")
+	p.CheckWith(difftest.SortElems, "CONFIG", "GET", "append*")
+	for _, args := range [][]string{
+		{"appendfsync", "sometimes"}, {"appendfsync", "ALWAYS"}, {"appendfsync", "everysec"},
+		{"appendfilename", "x.aof"}, {"appenddirname", "d"}, {"auto-aof-rewrite-percentage", "-1"},
+		{"auto-aof-rewrite-min-size", "1mb"}, {"auto-aof-rewrite-min-size", "lots"}, {"aof-use-rdb-preamble", "maybe"},
+		{"aof-timestamp-enabled", "no"},
+	} {
+		p.Check(append([]string{"CONFIG", "SET"}, args...)...)
+		p.Check("CONFIG", "GET", args[0])
+	}
+	p.CheckWith(infoNames, "INFO", "persistence")
+	p.Check("MULTI")
+	p.Check("BGREWRITEAOF")
+	p.Check("EXEC")
+	for _, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		waitRewritten(t, c)
+	}
+	p.Check("CONFIG", "SET", "appendonly", "yes")
+	p.CheckWith(infoNames, "INFO", "persistence")
+	for _, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		waitRewritten(t, c)
+	}
+	p.Check("SET", "k", "v")
+	p.CheckWith(infoNames, "INFO", "persistence")
+	p.Check("BGREWRITEAOF")
+	p.Check("BGREWRITEAOF", "now")
+	for _, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		waitRewritten(t, c)
+	}
+	p.Check("CONFIG", "SET", "appendonly", "no")
+	p.CheckWith(infoNames, "INFO", "persistence")
 }

@@ -218,10 +218,15 @@ func (l *eventLoop) serveEvent(c *client, events uint32) {
 		if !l.runBuffered(c) {
 			return
 		}
-		if c.w.Buffered() > c.wpos && l.srv.aof.always.Load() != nil {
-			l.held = append(l.held, c) // appendfsync always: written after the round's fsync
-			return
-		}
+	}
+	l.end(c)
+}
+
+// end finishes the client's batch, or with appendfsync always holds it until the round's fsync (releaseHeld).
+func (l *eventLoop) end(c *client) {
+	if c.w.Buffered() > c.wpos && l.srv.aof.always.Load() != nil {
+		l.held = append(l.held, c)
+		return
 	}
 	l.finish(c)
 }
@@ -358,7 +363,7 @@ func (c *client) onLoop(f func(l *eventLoop)) bool {
 // goOn runs the commands buffered behind one that waited, then ends the batch.
 func (l *eventLoop) goOn(c *client) {
 	if l.runBuffered(c) {
-		l.finish(c)
+		l.end(c)
 	}
 }
 
