@@ -82,8 +82,9 @@ type aofState struct {
 	baseSize  int64 // aof_base_size: the files' size after the last rewrite or load
 	otherSize int64 // the size of the listed files but the current incr one
 
-	fsync  atomic.Value              // appendfsync, a string
-	always atomic.Pointer[aofWriter] // w when appendfsync always and on
+	fsync    atomic.Value              // appendfsync, a string
+	writeErr atomic.Pointer[string]    // the AOF write error while writes fail (aofDenyWrites)
+	always   atomic.Pointer[aofWriter] // w when appendfsync always and on
 }
 
 // aofRewrite is one running rewrite.
@@ -507,6 +508,7 @@ func (s *Server) stopAOF() {
 		w.close()
 		s.log.Info("AOF file fsynced and closed")
 	}
+	s.aof.writeErr.Store(nil)
 	if job != nil && job.enabling {
 		os.Remove(job.tempIncr)
 	}

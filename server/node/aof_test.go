@@ -11,12 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/difftest"
 )
 
@@ -380,4 +383,51 @@ func TestAOFMigrateOld(t *testing.T) {
 	assert.Equal(t, "1", string(difftest.Dial(t, addr).Do("GET", "a").Str))
 	assert.Equal(t, "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n", readManifestFile(t, dir))
 	assert.NoFileExists(t, filepath.Join(dir, "appendonly.aof"))
+}
+
+// failingFile fails its first writes with ENOSPC, then writes to f.
+type failingFile struct {
+	fails atomic.Int64
+	f     *os.File
+}
+
+func (f *failingFile) Write(p []byte) (int, error) {
+	if f.fails.Add(-1) >= 0 {
+		return 0, &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}
+	}
+	return f.f.Write(p)
+}
+func (f *failingFile) Sync() error  { return f.f.Sync() }
+func (f *failingFile) Close() error { return f.f.Close() }
+
+// TestAOFWriteError: Matches Redis: while the AOF cannot be written, write commands get MISCONF (reads go on);
+// once a retry succeeds they run again, and nothing was lost.
+func TestAOFWriteError(t *testing.T) {
+	dir := t.TempDir()
+	aofOn := func(c *Config) { c.Dir, c.AOF.Enabled = dir, true }
+	srv, addr := startServer(t, aofOn)
+	c := difftest.Dial(t, addr)
+	c.Do("SET", "a", "1")
+	f, err := os.OpenFile(filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	ff := &failingFile{f: f}
+	ff.fails.Store(2)
+	srv.aof.mu.Lock()
+	srv.aof.w.cut(ff)
+	srv.aof.mu.Unlock()
+	assert.Equal(t, "OK", string(c.Do("SET", "b", "2").Str))
+	require.Eventually(t, func() bool {
+		v := c.Do("SET", "c", "3")
+		return v.Type == resp.TypeError && string(v.Str) == "MISCONF Errors writing to the AOF file: No space left on device"
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "aof_last_write_status:err\r\n")
+	assert.Equal(t, "1", string(c.Do("GET", "a").Str))
+	require.Eventually(t, func() bool { return string(c.Do("SET", "c", "3").Str) == "OK" }, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "aof_last_write_status:ok\r\n")
+	srv.Close()
+	_, addr = startServer(t, aofOn)
+	c = difftest.Dial(t, addr)
+	for k, v := range map[string]string{"a": "1", "b": "2", "c": "3"} {
+		assert.Equal(t, v, string(c.Do("GET", k).Str), k)
+	}
 }

@@ -8,11 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/carminedb/carmine/rdbfmt"
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
 // Writing the append-only file. An aofWriter is a sink of the propagation stream (propagate.go): feed copies
@@ -34,8 +37,15 @@ import (
 // aofCut switches the writer to another file once the bytes fed before it are written.
 type aofCut struct {
 	at   int64 // the fed offset of the switch
-	f    *os.File
+	f    aofFileIO
 	size int64 // the new file's size
+}
+
+// aofFileIO is what the writer needs of its file (an *os.File; tests put in one that fails).
+type aofFileIO interface {
+	Write(p []byte) (int, error)
+	Sync() error
+	Close() error
 }
 
 // aofWriter writes the fed stream to the current incr file.
@@ -61,10 +71,10 @@ type aofWriter struct {
 	wake chan struct{}
 	stop chan struct{}
 	done chan struct{}
-	f    *os.File // the current file, owned by run
+	f    aofFileIO // the current file, owned by run
 }
 
-func newAOFWriter(s *Server, f *os.File, size int64) *aofWriter {
+func newAOFWriter(s *Server, f aofFileIO, size int64) *aofWriter {
 	w := &aofWriter{s: s, f: f, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	w.cond = sync.NewCond(&w.mu)
 	w.size.Store(size)
@@ -87,7 +97,7 @@ func (w *aofWriter) feed(p []byte) {
 
 // cut switches to f, a new empty incr file, at the current end of the stream. Call it while the sink is
 // detached and every shard is locked (see startRewrite).
-func (w *aofWriter) cut(f *os.File) {
+func (w *aofWriter) cut(f aofFileIO) {
 	w.mu.Lock()
 	w.cuts = append(w.cuts, aofCut{at: w.fed, f: f})
 	w.mu.Unlock()
@@ -190,14 +200,10 @@ func (w *aofWriter) write(p []byte) {
 		w.size.Add(int64(n))
 		p = p[n:]
 		if err == nil {
-			if w.failing.CompareAndSwap(true, false) {
-				w.s.log.Warn("AOF write error looks solved, the server can write again")
-			}
+			w.recovered()
 			continue
 		}
-		if !w.failing.Swap(true) {
-			w.s.log.Error("error writing to the AOF file", "error", err)
-		}
+		w.failed("error writing to the AOF file", err)
 		select {
 		case <-time.After(time.Second):
 		case <-w.stop:
@@ -212,9 +218,7 @@ func (w *aofWriter) sync(upTo int64) {
 		return
 	}
 	if err := w.f.Sync(); err != nil {
-		if !w.failing.Swap(true) {
-			w.s.log.Error("fsync of the AOF file failed", "error", err)
-		}
+		w.failed("fsync of the AOF file failed", err)
 		return
 	}
 	w.fsyncs.Add(1)
@@ -222,6 +226,40 @@ func (w *aofWriter) sync(upTo int64) {
 	w.synced.Store(upTo)
 	w.cond.Broadcast()
 	w.mu.Unlock()
+}
+
+// failed records a write or fsync error: until a write succeeds, write commands are refused (aofDenyWrites).
+func (w *aofWriter) failed(msg string, err error) {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	text := err.Error()
+	w.s.aof.writeErr.Store(&text)
+	if !w.failing.Swap(true) {
+		w.s.log.Error(msg, "error", err)
+	}
+}
+
+// recovered ends a failure once a write succeeded.
+func (w *aofWriter) recovered() {
+	if w.failing.CompareAndSwap(true, false) {
+		w.s.aof.writeErr.Store(nil)
+		w.s.log.Warn("AOF write error looks solved, the server can write again")
+	}
+}
+
+// aofDenyWrites refuses write commands while the AOF cannot be written, as Redis does (MISCONF).
+func (s *Server) aofDenyWrites(cmd *command) error {
+	p := s.aof.writeErr.Load()
+	if p == nil || !cmd.spec.Has(cmdspec.FlagWrite) {
+		return nil
+	}
+	msg := *p
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return &resp.Error{Code: "MISCONF", Msg: "Errors writing to the AOF file: " + msg}
 }
 
 // aofBarrier waits, when appendfsync is always and the AOF is on, until everything fed so far is on disk. Call
