@@ -84,7 +84,8 @@ type aofState struct {
 
 	fsync    atomic.Value              // appendfsync, a string
 	writeErr atomic.Pointer[string]    // the AOF write error while writes fail (aofDenyWrites)
-	always   atomic.Pointer[aofWriter] // w when appendfsync always and on
+	barrier  atomic.Pointer[aofWriter] // w while the AOF is on (aofBarrier)
+	durable  atomic.Bool               // appendfsync always: the barrier waits for the fsync
 }
 
 // aofRewrite is one running rewrite.
@@ -112,13 +113,10 @@ func (s *Server) setAOFFsync(policy string) {
 	s.updateAlways()
 }
 
-// updateAlways publishes the writer to aofBarrier when appendfsync is always; s.aof.mu is held.
+// updateAlways publishes the writer to aofBarrier, and whether the barrier waits for fsyncs; s.aof.mu is held.
 func (s *Server) updateAlways() {
-	if s.aof.w != nil && s.aof.status == aofOn && s.aof.fsync.Load() == "always" {
-		s.aof.always.Store(s.aof.w)
-	} else {
-		s.aof.always.Store(nil)
-	}
+	s.aof.durable.Store(s.aof.fsync.Load() == "always" && s.aof.status == aofOn)
+	s.aof.barrier.Store(s.aof.w)
 }
 
 // startAOF is the start-up of a server with appendonly yes: load the files the manifest lists, or create the

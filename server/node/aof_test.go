@@ -385,14 +385,14 @@ func TestAOFMigrateOld(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(dir, "appendonly.aof"))
 }
 
-// failingFile fails its first writes with ENOSPC, then writes to f.
+// failingFile fails its writes with ENOSPC while broken, else writes to f.
 type failingFile struct {
-	fails atomic.Int64
-	f     *os.File
+	broken atomic.Bool
+	f      *os.File
 }
 
 func (f *failingFile) Write(p []byte) (int, error) {
-	if f.fails.Add(-1) >= 0 {
+	if f.broken.Load() {
 		return 0, &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}
 	}
 	return f.f.Write(p)
@@ -411,7 +411,7 @@ func TestAOFWriteError(t *testing.T) {
 	f, err := os.OpenFile(filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), os.O_WRONLY|os.O_APPEND, 0)
 	require.NoError(t, err)
 	ff := &failingFile{f: f}
-	ff.fails.Store(2)
+	ff.broken.Store(true)
 	srv.aof.mu.Lock()
 	srv.aof.w.cut(ff)
 	srv.aof.mu.Unlock()
@@ -422,6 +422,7 @@ func TestAOFWriteError(t *testing.T) {
 	}, 5*time.Second, 5*time.Millisecond)
 	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "aof_last_write_status:err\r\n")
 	assert.Equal(t, "1", string(c.Do("GET", "a").Str))
+	ff.broken.Store(false)
 	require.Eventually(t, func() bool { return string(c.Do("SET", "c", "3").Str) == "OK" }, 5*time.Second, 10*time.Millisecond)
 	assert.Contains(t, string(c.Do("INFO", "persistence").Str), "aof_last_write_status:ok\r\n")
 	srv.Close()

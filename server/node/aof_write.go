@@ -48,22 +48,32 @@ type aofFileIO interface {
 	Close() error
 }
 
-// aofWriter writes the fed stream to the current incr file.
+// aofWriter writes the fed stream to the current incr file. Writing is done by whoever holds it busy: the
+// writer's goroutine, or a client about to send replies (aofBarrier), which then writes (and with appendfsync
+// always fsyncs) everything fed so far itself, as Redis writes its AOF buffer before its replies, without
+// waiting for a goroutine to wake.
 type aofWriter struct {
 	s  *Server
 	mu sync.Mutex
-	// cond is signalled (with mu) when synced moves or the writer stops.
-	cond  *sync.Cond
-	buf   []byte
-	spare []byte
-	fed   int64 // bytes fed, ever; under mu
-	cuts  []aofCut
+	// cond is broadcast (with mu) when written or synced move, busy clears, or the writer stops.
+	cond    *sync.Cond
+	buf     []byte   // fed, not yet taken; under mu
+	fed     int64    // bytes fed, ever; under mu
+	cuts    []aofCut // under mu
+	busy    bool     // under mu: someone is writing and owns the fields below
+	stopped bool     // under mu: no more waiting
+
+	out     []byte    // the batch being written: taken from buf, not yet all written
+	outAll  []byte    // the whole batch, whose buffer is reused
+	outBuf  []byte    // a buffer for buf to grow in
+	outEnd  int64     // the fed offset of out's end
+	outCuts []aofCut  // the batch's cuts not yet made
+	f       aofFileIO // the current file
 
 	fedA    atomic.Int64 // fed, for the barrier's fast path
 	written atomic.Int64 // fed bytes written to files
 	synced  atomic.Int64 // fed bytes written and fsynced
 	size    atomic.Int64 // bytes in the current incr file
-	stopped bool         // under mu: no more waiting
 	failing atomic.Bool  // the last write or fsync failed (aof_last_write_status:err)
 	delayed atomic.Int64 // aof_delayed_fsync
 	fsyncs  atomic.Int64 // fsyncs done, for tests and benchmarks
@@ -71,7 +81,6 @@ type aofWriter struct {
 	wake chan struct{}
 	stop chan struct{}
 	done chan struct{}
-	f    aofFileIO // the current file, owned by run
 }
 
 func newAOFWriter(s *Server, f aofFileIO, size int64) *aofWriter {
@@ -89,6 +98,10 @@ func (w *aofWriter) feed(p []byte) {
 	w.fed += int64(len(p))
 	w.fedA.Store(w.fed)
 	w.mu.Unlock()
+	w.poke()
+}
+
+func (w *aofWriter) poke() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -101,22 +114,76 @@ func (w *aofWriter) cut(f aofFileIO) {
 	w.mu.Lock()
 	w.cuts = append(w.cuts, aofCut{at: w.fed, f: f})
 	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
+	w.poke()
+}
+
+// tryAcquire makes the caller the writer unless someone else is.
+func (w *aofWriter) tryAcquire() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.busy {
+		return false
+	}
+	w.busy = true
+	return true
+}
+
+// acquire waits until the caller is the writer.
+func (w *aofWriter) acquire() {
+	w.mu.Lock()
+	for w.busy {
+		w.cond.Wait()
+	}
+	w.busy = true
+	w.mu.Unlock()
+}
+
+// release ends the caller's turn, waking the goroutine when more was fed meanwhile or a failed write is left.
+func (w *aofWriter) release() {
+	w.mu.Lock()
+	w.busy = false
+	more := len(w.buf) > 0 || len(w.cuts) > 0 || len(w.out) > 0 || len(w.outCuts) > 0
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	if more {
+		w.poke()
 	}
 }
 
-// waitSynced waits until the first target bytes fed are on disk, or the writer stopped.
-func (w *aofWriter) waitSynced(target int64) {
-	if w.synced.Load() >= target {
-		return
+// reached reports whether the first target bytes fed are written (durable: and fsynced).
+func (w *aofWriter) reached(target int64, durable bool) bool {
+	if durable {
+		return w.synced.Load() >= target
 	}
-	w.mu.Lock()
-	for w.synced.Load() < target && !w.stopped {
-		w.cond.Wait()
+	return w.written.Load() >= target
+}
+
+// barrier returns once everything fed before it was called is written, or with durable (appendfsync always)
+// fsynced, writing it itself when no one else is. Without durable it also returns when writing failed: the
+// replies go out, as in Redis, and MISCONF refuses the next writes.
+func (w *aofWriter) barrier(durable bool) {
+	target := w.fedA.Load()
+	for !w.reached(target, durable) {
+		if w.tryAcquire() {
+			err := w.flush(durable)
+			w.release()
+			if err == nil {
+				continue
+			}
+			if !durable {
+				return
+			}
+		}
+		w.mu.Lock()
+		for !w.reached(target, durable) && (w.busy || durable && w.failing.Load()) && !w.stopped {
+			w.cond.Wait()
+		}
+		stopped := w.stopped
+		w.mu.Unlock()
+		if stopped || !durable && w.failing.Load() {
+			return
+		}
 	}
-	w.mu.Unlock()
 }
 
 // close writes out what was fed, fsyncs and closes the file, and stops the goroutine.
@@ -125,26 +192,28 @@ func (w *aofWriter) close() {
 	<-w.done
 }
 
-// run writes the buffer out each time it is woken, and fsyncs by appendfsync, until stopped.
+// run writes what is fed when woken (when no client is writing it), fsyncs once a second with appendfsync
+// everysec, and retries once a second after a failed write, until stopped.
 func (w *aofWriter) run() {
 	defer close(w.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var retry <-chan time.Time
 	for {
-		final := false
 		select {
 		case <-w.wake:
-		case <-tick.C:
-			if w.policy() == "everysec" && w.written.Load() > w.synced.Load() {
-				w.sync(w.written.Load())
+			if retry != nil {
+				continue // after a failure the goroutine retries once a second (clients still try each round)
 			}
+		case <-retry:
+		case <-tick.C:
+			w.syncEverysec()
 			continue
 		case <-w.stop:
-			final = true
-		}
-		w.writeOut()
-		if final {
-			w.sync(w.written.Load())
+			w.acquire()
+			if err := w.flush(true); err != nil {
+				w.s.log.Error("the last writes to the AOF are lost", "error", err)
+			}
 			if err := w.f.Close(); err != nil {
 				w.s.log.Error("closing the AOF file failed", "error", err)
 			}
@@ -154,76 +223,125 @@ func (w *aofWriter) run() {
 			w.mu.Unlock()
 			return
 		}
+		if !w.tryAcquire() {
+			continue // a client is writing; release pokes again if more is waiting
+		}
+		err := w.flush(w.policy() == "always")
+		w.release()
+		retry = nil
+		if err != nil {
+			retry = time.After(time.Second)
+		}
 	}
+}
+
+// syncEverysec fsyncs what is written, with appendfsync everysec. The fsync runs outside the writer's turn, so
+// clients go on writing meanwhile; a cut closing the file first has fsynced it itself.
+func (w *aofWriter) syncEverysec() {
+	if w.policy() != "everysec" || w.written.Load() <= w.synced.Load() || !w.tryAcquire() {
+		return
+	}
+	f, upTo := w.f, w.written.Load()
+	w.release()
+	if err := f.Sync(); err != nil {
+		if !errors.Is(err, os.ErrClosed) {
+			w.failed("fsync of the AOF file failed", err)
+		}
+		return
+	}
+	w.markSynced(upTo)
 }
 
 func (w *aofWriter) policy() string {
 	return w.s.aof.fsync.Load().(string)
 }
 
-// writeOut writes everything fed so far, switching files at the cuts, then fsyncs with appendfsync always.
-func (w *aofWriter) writeOut() {
-	w.mu.Lock()
-	buf, end, cuts := w.buf, w.fed, w.cuts
-	w.buf, w.cuts = w.spare[:0], nil
-	w.mu.Unlock()
-	start := end - int64(len(buf))
-	rest := buf
-	for _, c := range cuts {
-		n := c.at - start
-		w.write(rest[:n])
-		w.sync(c.at) // the old file is complete: make it durable before leaving it
+// flush writes everything fed so far, switching files at the cuts, and with durable fsyncs it. The caller
+// holds the writer's turn. On an error the unwritten rest stays for the next turn.
+func (w *aofWriter) flush(durable bool) error {
+	if len(w.out) == 0 && len(w.outCuts) == 0 {
+		w.mu.Lock()
+		if len(w.buf) == 0 && len(w.cuts) == 0 {
+			end := w.fed
+			w.mu.Unlock()
+			if durable && w.synced.Load() < end {
+				return w.syncFile(end)
+			}
+			return nil
+		}
+		w.out, w.outEnd, w.outCuts = w.buf, w.fed, w.cuts
+		w.outAll = w.out
+		w.buf, w.cuts = w.outBuf[:0], nil
+		w.mu.Unlock()
+		w.outBuf = nil
+	}
+	for len(w.outCuts) > 0 {
+		c := w.outCuts[0]
+		start := w.outEnd - int64(len(w.out))
+		if err := w.writeOut(c.at - start); err != nil {
+			return err
+		}
+		if err := w.syncFile(c.at); err != nil { // the old file is complete: durable before it is left
+			return err
+		}
 		if err := w.f.Close(); err != nil {
 			w.s.log.Error("closing the AOF file failed", "error", err)
 		}
 		w.f = c.f
 		w.size.Store(c.size)
-		rest, start = rest[n:], c.at
+		w.outCuts = w.outCuts[1:]
 	}
-	w.write(rest)
-	w.written.Store(end)
-	if w.policy() == "always" {
-		w.sync(end)
+	if err := w.writeOut(int64(len(w.out))); err != nil {
+		return err
 	}
+	if cap(w.outAll) <= 1<<20 {
+		w.outBuf = w.outAll[:0]
+	}
+	w.out, w.outAll = nil, nil
 	w.mu.Lock()
-	if cap(buf) <= 1<<20 {
-		w.spare = buf[:0]
-	}
+	w.written.Store(w.outEnd)
+	w.cond.Broadcast()
 	w.mu.Unlock()
+	if durable {
+		return w.syncFile(w.outEnd)
+	}
+	return nil
 }
 
-// write writes p to the current file, retrying once a second while the disk refuses (the clients waiting on
-// appendfsync always wait too), as Redis retries its AOF writes.
-func (w *aofWriter) write(p []byte) {
-	for len(p) > 0 {
-		n, err := w.f.Write(p)
-		w.size.Add(int64(n))
-		p = p[n:]
-		if err == nil {
-			w.recovered()
-			continue
-		}
-		w.failed("error writing to the AOF file", err)
-		select {
-		case <-time.After(time.Second):
-		case <-w.stop:
-			return // stopping: what the disk refuses is lost, as when Redis exits on a write error
+// writeOut writes the first n bytes of out to the current file.
+func (w *aofWriter) writeOut(n int64) error {
+	for n > 0 {
+		k, err := w.f.Write(w.out[:n])
+		w.size.Add(int64(k))
+		w.out, n = w.out[k:], n-int64(k)
+		if err != nil {
+			w.failed("error writing to the AOF file", err)
+			return err
 		}
 	}
+	w.recovered()
+	return nil
 }
 
-// sync fsyncs the current file and records that the first upTo bytes fed are durable.
-func (w *aofWriter) sync(upTo int64) {
+// syncFile fsyncs the current file and records that the first upTo bytes fed are durable.
+func (w *aofWriter) syncFile(upTo int64) error {
 	if w.synced.Load() >= upTo {
-		return
+		return nil
 	}
 	if err := w.f.Sync(); err != nil {
 		w.failed("fsync of the AOF file failed", err)
-		return
+		return err
 	}
+	w.markSynced(upTo)
+	return nil
+}
+
+func (w *aofWriter) markSynced(upTo int64) {
 	w.fsyncs.Add(1)
 	w.mu.Lock()
-	w.synced.Store(upTo)
+	if upTo > w.synced.Load() {
+		w.synced.Store(upTo)
+	}
 	w.cond.Broadcast()
 	w.mu.Unlock()
 }
@@ -262,11 +380,15 @@ func (s *Server) aofDenyWrites(cmd *command) error {
 	return &resp.Error{Code: "MISCONF", Msg: "Errors writing to the AOF file: " + msg}
 }
 
-// aofBarrier waits, when appendfsync is always and the AOF is on, until everything fed so far is on disk. Call
-// it before writing replies.
+// aofBarrier returns once everything fed so far is written to the AOF (appendfsync always: and fsynced), as
+// Redis writes its AOF buffer before it writes replies. Call it before writing replies.
 func (s *Server) aofBarrier() {
-	if w := s.aof.always.Load(); w != nil {
-		w.waitSynced(w.fedA.Load())
+	w := s.aof.barrier.Load()
+	if w == nil {
+		return
+	}
+	if durable := s.aof.durable.Load(); !w.reached(w.fedA.Load(), durable) {
+		w.barrier(durable)
 	}
 }
 

@@ -283,7 +283,7 @@ func (c *client) serve() {
 		c.execute(args)
 		if !c.rd.Ready() {
 			c.publish()
-			c.srv.aofBarrier() // appendfsync always: the replies wait for the writes they depend on
+			c.srv.aofBarrier() // the replies wait for the AOF writes (appendfsync always: fsyncs) they depend on
 			err := c.w.Flush()
 			c.batchOut = 0
 			if err != nil {

@@ -130,8 +130,8 @@ func (l *eventLoop) run() error {
 	}
 }
 
-// releaseHeld writes the replies of the round once the AOF has everything they depend on on disk: one fsync
-// for the whole round (see aofBarrier).
+// releaseHeld writes the replies of the round once the AOF has everything they depend on: one write (and
+// fsync) for the whole round (see aofBarrier).
 func (l *eventLoop) releaseHeld() {
 	l.srv.aofBarrier()
 	for i, c := range l.held {
@@ -222,9 +222,10 @@ func (l *eventLoop) serveEvent(c *client, events uint32) {
 	l.end(c)
 }
 
-// end finishes the client's batch, or with appendfsync always holds it until the round's fsync (releaseHeld).
+// end finishes the client's batch, or with the AOF on holds it until the round's AOF write (and with
+// appendfsync always, fsync) is done (releaseHeld).
 func (l *eventLoop) end(c *client) {
-	if c.w.Buffered() > c.wpos && l.srv.aof.always.Load() != nil {
+	if c.w.Buffered() > c.wpos && l.srv.aof.barrier.Load() != nil {
 		l.held = append(l.held, c)
 		return
 	}
