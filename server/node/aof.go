@@ -311,7 +311,7 @@ func (s *Server) startRewrite() error {
 	tx := s.ks.BeginAll(0)
 	sn, err := tx.StartSnapshot(s.serialiser(s.rdbConfig(), &job.keys))
 	s.aof.mu.Lock()
-	if f != nil {
+	if err == nil && f != nil {
 		// The cut: the snapshot and everything fed to f from now on are exactly the data.
 		if w := s.aof.w; w != nil {
 			s.detachSink(toAOF, w)
@@ -319,6 +319,7 @@ func (s *Server) startRewrite() error {
 			w.cut(f)
 		} else {
 			s.aof.w = newAOFWriter(s, f, 0)
+			s.updateAlways()
 		}
 		s.attachSink(toAOF, s.aof.w)
 	}
@@ -327,11 +328,17 @@ func (s *Server) startRewrite() error {
 		s.aof.job = job
 		s.aof.rewrites++ // Matches Redis: counted when the rewrite starts
 	} else {
-		s.aof.scheduled = true // another snapshot runs; the cut is made, the next try starts from there
+		s.aof.scheduled = true // another snapshot runs (a BGSAVE, a full sync): try again later
 	}
 	s.aof.mu.Unlock()
 	tx.End()
 	if err != nil {
+		if f != nil {
+			f.Close() // listed in the manifest unless enabling: it stays, empty
+			if job.enabling {
+				os.Remove(job.tempIncr)
+			}
+		}
 		return errAOFRewriteBusy
 	}
 	s.saveWG.Add(1)

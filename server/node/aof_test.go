@@ -263,12 +263,28 @@ func TestAOFConfigSetAppendOnly(t *testing.T) {
 	c.Do("SET", "off", "4")
 	srv.Close()
 
-	_, addr = startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
+	srv, addr = startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
 	c = difftest.Dial(t, addr)
 	for k, v := range map[string]string{"before": "1", "during": "2", "after": "3"} {
 		assert.Equal(t, v, string(c.Do("GET", k).Str), k)
 	}
 	assert.True(t, c.Do("GET", "off").Null)
+
+	// Off and on again: the new base replaces the old files.
+	assert.Equal(t, "OK", string(c.Do("CONFIG", "SET", "appendonly", "no").Str))
+	c.Do("SET", "off", "5")
+	assert.Equal(t, "OK", string(c.Do("CONFIG", "SET", "appendonly", "yes").Str))
+	waitRewritten(t, c)
+	c.Do("INCR", "n")
+	assert.Equal(t, "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
+		readManifestFile(t, dir))
+	assert.ElementsMatch(t, []string{"appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"},
+		aofFiles(t, dir))
+	srv.Close()
+	_, addr = startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled = dir, true })
+	c = difftest.Dial(t, addr)
+	assert.Equal(t, "5", string(c.Do("GET", "off").Str))
+	assert.Equal(t, "1", string(c.Do("GET", "n").Str))
 }
 
 // TestAOFStartTorn: a torn last incr file is cut back at start-up with aof-load-truncated yes; with no, the
