@@ -152,6 +152,7 @@ func Start(cfg Config, log hclog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if err := s.Listen(); err != nil {
+		s.stopAOF()
 		return nil, err
 	}
 	go func() {
