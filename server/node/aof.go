@@ -3,7 +3,6 @@ package node
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -354,23 +353,7 @@ func (s *Server) startRewrite() error {
 func (s *Server) runRewrite(job *aofRewrite) {
 	dir := s.aofDir()
 	cfg := s.rdbConfig()
-	tmp, err := s.writeRDBFile(filepath.Join(dir, "x"), cfg, true, func(emit func([]byte) error) error {
-		for {
-			p, err := job.snap.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if errors.Is(err, keyspace.ErrSnapshotClosed) {
-				return errSaveAborted
-			}
-			if err != nil {
-				return err
-			}
-			if err := emit(p); err != nil {
-				return err
-			}
-		}
-	})
+	tmp, err := s.writeRDBFile(filepath.Join(dir, "x"), cfg, true, snapshotParts(job.snap))
 	job.snap.Close()
 	preamble := s.config().AOF.RDBPreamble
 	if err == nil && !preamble {

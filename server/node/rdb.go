@@ -310,23 +310,7 @@ func (s *Server) startSave(bg bool) (*saveJob, error) {
 // runSave writes the job's snapshot to dbfilename and records the result.
 func (s *Server) runSave(job *saveJob) error {
 	path := s.rdbPath()
-	tmp, err := s.writeRDB(path, s.rdbConfig(), func(emit func([]byte) error) error {
-		for {
-			p, err := job.snap.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if errors.Is(err, keyspace.ErrSnapshotClosed) {
-				return errSaveAborted
-			}
-			if err != nil {
-				return err
-			}
-			if err := emit(p); err != nil {
-				return err
-			}
-		}
-	})
+	tmp, err := s.writeRDB(path, s.rdbConfig(), snapshotParts(job.snap))
 	job.snap.Close()
 	took := time.Since(job.start)
 	s.rdb.mu.Lock()
@@ -352,6 +336,28 @@ func (s *Server) runSave(job *saveJob) error {
 			"early-shards", job.snap.Early())
 	}
 	return err
+}
+
+// snapshotParts is the parts function of writeRDB that emits the chunks of sn until its end; a closed snapshot
+// is errSaveAborted.
+func snapshotParts(sn *keyspace.Snapshot) func(emit func([]byte) error) error {
+	return func(emit func([]byte) error) error {
+		for {
+			p, err := sn.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if errors.Is(err, keyspace.ErrSnapshotClosed) {
+				return errSaveAborted
+			}
+			if err != nil {
+				return err
+			}
+			if err := emit(p); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // saved records the end of a save that included the changes up to dirty, counting it in rdb_saves when count
