@@ -21,6 +21,9 @@ const (
 // It may be called from any goroutine; concurrent calls run one after another.
 func (ks *Keyspace) ActiveExpireCycle(nowMs int64, budget time.Duration) (sampled, expired int) {
 	ks.cachedMs.Store(nowMs)
+	if ks.keepExpired.Load() {
+		return 0, 0 // a replica waits for its primary's DEL
+	}
 	ks.expire.mu.Lock()
 	defer ks.expire.mu.Unlock()
 	start := time.Now()

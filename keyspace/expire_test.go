@@ -73,3 +73,40 @@ func TestActiveExpiryBudget(t *testing.T) {
 	}
 	f.do(0, nil, func(tx *keyspace.Txn) { require.Equal(t, 0, tx.Len()) })
 }
+
+// TestKeepExpired: a replica's keyspace hides an expired key from reads and keeps it until it is deleted, and
+// the primary's stream (SeeExpired) still finds it.
+func TestKeepExpired(t *testing.T) {
+	f := newFixture(t, keyspace.Config{})
+	f.ks.SetKeepExpired(true)
+	f.set(0, "k", "v", f.clock.now()+10)
+	f.set(0, "plain", "v", 0)
+	f.clock.ms.Add(20)
+	key := []byte("k")
+
+	read := f.ks.Begin(0, key)
+	read.ReadOnly()
+	_, ok := read.Lookup(key)
+	read.End()
+	require.False(t, ok, "a read finds an expired key missing")
+
+	seen := f.ks.Begin(0, key)
+	seen.SeeExpired()
+	_, ok = seen.Lookup(key)
+	seen.End()
+	require.True(t, ok, "the primary's stream still sees it")
+
+	f.ks.ActiveExpireCycle(f.clock.now(), time.Second)
+	all := f.ks.Begin(0)
+	var scanned []string
+	all.Scan(0, keyspace.ScanOptions{Count: 100}, func(k []byte) { scanned = append(scanned, string(k)) })
+	require.Equal(t, []string{"plain"}, scanned, "SCAN skips it")
+	require.Equal(t, 2, all.Len(), "nothing removed it")
+	all.End()
+	require.Empty(t, f.expired.list())
+
+	f.ks.SetKeepExpired(false)
+	_, ok = f.get(0, "k")
+	require.False(t, ok)
+	require.Equal(t, []string{"k"}, f.expired.list(), "a primary removes it on access")
+}

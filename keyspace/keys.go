@@ -351,6 +351,16 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 		}
 		ref := t.randomRef()
 		if t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+			if ks.keepExpired.Load() {
+				if try < 100 {
+					tx.unlockShard(s)
+					continue
+				}
+				// Matches Redis: a replica whose keys all seem expired returns one of them after 100 tries.
+				dst = append(dst, t.recs[ref-1].key()...)
+				tx.unlockShard(s)
+				return dst, true
+			}
 			ks.preserve(s)
 			expireRef(ks, tx.db, t, ref)
 			t.maybeShrink()

@@ -25,6 +25,7 @@ type Keyspace struct {
 	used         atomic.Int64 // estimated bytes of all keys, the sum of every table.mem (see memory.go)
 	limits       atomic.Pointer[Limits]
 	snap         atomic.Pointer[Snapshot] // the open snapshot, if any
+	keepExpired  atomic.Bool              // a replica's keyspace: see SetKeepExpired
 	expire       struct {
 		mu    sync.Mutex // serialises ActiveExpireCycle callers
 		shard int        // where the next cycle starts
@@ -91,8 +92,20 @@ type Txn struct {
 	ended bool
 	share bool // from Within: uses another Txn's locks, End releases nothing
 	read  bool // ReadOnly: changes no key, so needs no snapshot serialised first (see snapshot.go)
+	stale bool // SeeExpired: keys whose TTL passed are still there (a replica applying its primary's stream)
 	hook  EndHook
 }
+
+// SetKeepExpired switches the keyspace to a replica's expiry, as Redis's replicas do: a key whose TTL passed is
+// hidden from reads ([Txn.ReadOnly] Txns find it missing) but stays until it is deleted explicitly, by the
+// DEL the primary propagates when the key expires there. Nothing is removed lazily by reads, by SCAN, KEYS or
+// RandomKey, nor by [Keyspace.ActiveExpireCycle]. A Txn that writes still removes an expired key it meets (a
+// writable replica's own writes), and one marked [Txn.SeeExpired] sees it as present.
+func (ks *Keyspace) SetKeepExpired(on bool) { ks.keepExpired.Store(on) }
+
+// SeeExpired makes the Txn see keys whose TTL passed as present: the primary's commands on a replica apply to
+// the keys the primary has, which it deletes by sending DEL when it expires them ([Keyspace.SetKeepExpired]).
+func (tx *Txn) SeeExpired() { tx.stale = true }
 
 // EndHook is told that a Txn is ending, before the Txn releases its locks (see [Txn.OnEnd]).
 type EndHook interface{ TxnEnding() }
@@ -240,6 +253,12 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 	sh, t, h := tx.loc(db, key)
 	ref := t.find(h, key)
 	if ref != 0 && t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
+		if tx.ks.keepExpired.Load() && (tx.stale || tx.read) {
+			if !tx.stale {
+				ref = 0 // hidden, not removed: the primary's DEL removes it
+			}
+			return sh, t, h, ref
+		}
 		tx.ks.preserve(tx.ks.shardOf(h)) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)
 		t.maybeShrink()

@@ -46,7 +46,9 @@ func (tx *Txn) Scan(cursor uint64, opts ScanOptions, fn func(key []byte)) uint64
 			for ref := t.buckets[v&mask]; ref != 0; ref = t.recs[ref-1].next {
 				r := &t.recs[ref-1]
 				if r.ttl != 0 && t.ttlAt[r.ttl-1] <= now {
-					expired = append(expired, ref)
+					if !ks.keepExpired.Load() {
+						expired = append(expired, ref)
+					}
 					continue
 				}
 				if opts.Type != KindNone && r.kind() != opts.Type {

@@ -310,6 +310,18 @@ func (c *client) aclDenial(cmd *command, args [][]byte, context string) acl.Reas
 	return d.Reason
 }
 
+// fullKeyAccess reports whether the client's user may read every key with the running command, as SORT's BY
+// and GET patterns need (Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess).
+func (c *client) fullKeyAccess(args [][]byte) bool {
+	if c.user.unrestricted.Load() {
+		return true
+	}
+	var kbuf [8]acl.Key
+	var cbuf [4]acl.Channel
+	keys, chans := aclArgs(kbuf[:0], cbuf[:0], c.cmd.spec, &c.cmd.acl, args)
+	return c.user.cur.Load().FullKeyAccess(c.cmd.acl.cmd, args, keys, chans, acl.Read)
+}
+
 // logContext is the context of an ACL LOG entry about the client's command.
 func (c *client) logContext() string {
 	if c.multi != nil || c.exec != nil { // queued, or run by EXEC (AUTH)

@@ -12,8 +12,40 @@ var _ = register(map[string]handler{
 	"hello":  cmdHello,
 	"ping":   cmdPing,
 	"quit":   cmdQuit,
+	"reset":  cmdReset,
 	"select": cmdSelect,
 })
+
+// RESET: the connection back to the state of a new one, as Redis's clearClientConnectionState: MULTI
+// discarded, keys unwatched, MONITOR, subscriptions and tracking ended, database 0, RESP2, the default user
+// (authenticated only if it needs no password), no name, CLIENT REPLY ON, NO-EVICT and NO-TOUCH off. The library
+// name and version stay: they describe the client behind the connection.
+func cmdReset(c *client, args [][]byte) error {
+	if c.multi != nil {
+		c.endMulti()
+	}
+	c.unwatchAll()
+	if c.flags&flagMonitor != 0 {
+		c.srv.mu.Lock()
+		c.srv.removeMonitor(c)
+		c.srv.mu.Unlock()
+		c.flags &^= flagMonitor
+	}
+	c.trackingOff()
+	c.cachingSet = false
+	c.unsubscribeAll()
+	c.flags &^= flagPubSub | flagNoEvict | flagNoTouch
+	c.db = 0
+	c.w.SetProtocol(2)
+	c.setUser(c.srv.acl.def)
+	c.authed = c.srv.acl.open.Load()
+	c.mu.Lock()
+	c.name = ""
+	c.mu.Unlock()
+	c.reply = replyOn
+	c.w.WriteSimple("RESET")
+	return nil
+}
 
 // PING [message]
 func cmdPing(c *client, args [][]byte) error {

@@ -255,6 +255,14 @@ loop:
 	tx.UpdateSize(key)
 	if added+updated > 0 {
 		c.wrote(notifyZSet, "zadd", key)
+		if c.propagating() {
+			// Matches Redis: GEOADD propagates as the ZADD it runs, options kept, with the encoded scores.
+			argv := append([][]byte{[]byte("zadd")}, args[1:i]...)
+			for j := range n {
+				argv = append(argv, itob(int64(scores[j])), args[i+3*j+2])
+			}
+			c.propagate(argv...)
+		}
 	}
 	if added > 0 {
 		c.signalReady(key)

@@ -315,6 +315,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) error {
 	h.Set(args[2], s, tx.Limits())
 	tx.UpdateSize(key)
 	c.wrote(notifyHash, "hincrbyfloat", key)
+	c.propagate(bytesHSET, key, args[2], s) // Matches Redis: the result, so that replicas cannot round differently
 	c.w.WriteBulk(s)
 	return nil
 }

@@ -126,6 +126,7 @@ func cmdPFCount(c *client, args [][]byte) error {
 		}
 		hll.SetCached(h, n)
 		c.modified(c.db, key) // Matches Redis: signalModifiedKey, without a keyspace event
+		c.changes(1)          // and a change, so that the cached count reaches replicas and the AOF
 	}
 	c.w.WriteInt(int64(n))
 	return nil

@@ -126,6 +126,7 @@ func cmdFlushDB(c *client, args [][]byte) error {
 	c.srv.touchWatchedIn(existsIn(&tx), c.db)
 	c.srv.invalidateAll()
 	c.stats.dirty.Add(int64(tx.Len())) // Matches Redis: each key removed is a change
+	c.forcePropagation()               // even when there was none
 	tx.Flush()
 	c.signalDBsReady(c.db)
 	tx.End()
@@ -154,6 +155,7 @@ func cmdFlushAll(c *client, args [][]byte) error {
 	// Matches Redis: each key removed is a change; a running BGSAVE is abandoned and, with save points, the
 	// empty dataset saved at once.
 	c.stats.dirty.Add(removed)
+	c.forcePropagation()
 	c.srv.abortSave()
 	tx.FlushAll()
 	c.signalDBsReady(dbs...)
@@ -271,9 +273,14 @@ func cmdExpire(c *client, args [][]byte) error {
 	if when <= tx.Now() {
 		tx.Delete(key)
 		c.wrote(notifyGeneric, "del", key)
+		c.propagate(bytesDEL, key)
 	} else {
 		tx.Expire(key, when)
 		c.wrote(notifyGeneric, "expire", key)
+		if c.propagating() {
+			// Matches Redis: PEXPIREAT with the absolute time; the options stay.
+			c.propagateEdited(0, bytesPEXPIREAT, 2, itob(when))
+		}
 	}
 	c.w.WriteInt(1)
 	return nil
@@ -532,6 +539,7 @@ func cmdSwapDB(c *client, args [][]byte) error {
 	if err := tx.SwapDB(int(a), int(b)); err != nil {
 		return err
 	}
+	c.changes(1) // Matches Redis: one change, and so propagated
 	c.signalDBsReady(int(a), int(b))
 	// Matches Redis: a watched key of either database that exists in either one now holds another value.
 	exists := existsIn(&tx)

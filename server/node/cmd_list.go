@@ -454,6 +454,12 @@ func (c *client) move(src, dst []byte, fromLeft, toLeft bool, timeout int64) err
 		c.w.WriteNull()
 		return nil
 	}
+	switch {
+	case c.serving && isLeft(c.argv[0][1:]): // Matches Redis: a served BLMOVE spells its sides in lower case
+		c.propagate([]byte("LMOVE"), src, dst, sideName(fromLeft), sideName(toLeft))
+	case timeout >= 0:
+		c.propagatePlain()
+	}
 	return c.moveIn(&tx, src, dst, l, fromLeft, toLeft)
 }
 
@@ -559,6 +565,10 @@ func firstList(tx *keyspace.Txn, keys [][]byte) ([]byte, *keyspace.List, error) 
 
 // writeMPop writes LMPOP's reply: the key and up to count elements popped from it.
 func (c *client) writeMPop(tx *keyspace.Txn, key []byte, l *keyspace.List, left bool, count int64) {
+	if c.propagating() {
+		// Matches Redis: LMPOP and BLMPOP propagate as LPOP or RPOP key count, count the elements popped.
+		c.propagate(popName(left), key, itob(min(count, int64(l.Len()))))
+	}
 	c.w.WriteArrayLen(2)
 	c.w.WriteBulk(key)
 	c.writePops(tx, key, l, left, count)
@@ -625,5 +635,31 @@ func cmdBPop(c *client, args [][]byte) error {
 	c.w.WriteBulk(pop(&tx, k, l, left))
 	c.popped(k, left, l.Len() == 0)
 	tx.UpdateSize(k)
+	c.propagate(popName(left), k) // Matches Redis: BLPOP propagates as LPOP of the key served
 	return nil
+}
+
+// popName is LPOP or RPOP, as what a blocking or multi-key pop propagates.
+func popName(left bool) []byte {
+	if left {
+		return bytesLPOP
+	}
+	return bytesRPOP
+}
+
+func sideName(left bool) []byte {
+	if left {
+		return []byte("left")
+	}
+	return []byte("right")
+}
+
+// propagatePlain makes a blocking command that did not block (or was served) propagate as its plain form:
+// the name without its B, the timeout (last argument) dropped. BLMOVE as LMOVE, BRPOPLPUSH as RPOPLPUSH.
+func (c *client) propagatePlain() {
+	if !c.propagating() {
+		return
+	}
+	argv := append([][]byte{c.argv[0][1:]}, c.argv[1:len(c.argv)-1]...)
+	c.propagate(argv...)
 }

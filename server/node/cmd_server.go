@@ -13,7 +13,14 @@ import (
 
 var _ = register(map[string]handler{
 	"debug":           cmdDebug,
+	"latency|doctor":  cmdLatencyDoctor,
+	"latency|graph":   cmdLatencyGraph,
 	"latency|help":    cmdLatencyHelp,
+	"module|help":     cmdModuleHelp,
+	"module|list":     cmdModuleList,
+	"module|load":     cmdModuleDenied,
+	"module|loadex":   cmdModuleDenied,
+	"module|unload":   cmdModuleDenied,
 	"latency|history": cmdLatencyHistory,
 	"latency|latest":  cmdLatencyLatest,
 	"latency|reset":   cmdLatencyReset,
@@ -120,9 +127,53 @@ func cmdLatencyReset(c *client, args [][]byte) error {
 	return nil
 }
 
+// LATENCY DOCTOR: Redis's report of an instance with the monitor off, or with no spikes.
+func cmdLatencyDoctor(c *client, args [][]byte) error {
+	if c.srv.config().LatencyThreshold == 0 {
+		c.w.WriteVerbatim("txt", `I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.`+"\n")
+		return nil
+	}
+	c.w.WriteVerbatim("txt", "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
+	return nil
+}
+
+// LATENCY GRAPH event: an event without samples, as every event is here.
+func cmdLatencyGraph(c *client, args [][]byte) error {
+	return errorf(fmt.Sprintf("No samples available for event '%s'", args[2]))
+}
+
+// Carmine loads no modules: MODULE LIST is empty and enable-module-command is fixed at "no", so MODULE LOAD,
+// LOADEX and UNLOAD get Redis's refusal.
+func cmdModuleList(c *client, args [][]byte) error {
+	c.w.WriteArrayLen(0)
+	return nil
+}
+
+func cmdModuleDenied(c *client, args [][]byte) error {
+	return errorf(`MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`)
+}
+
+func cmdModuleHelp(c *client, args [][]byte) error {
+	writeHelp(c.w, "MODULE", []string{
+		"LIST",
+		"    Return a list of loaded modules.",
+		"LOAD <path> [<arg> ...]",
+		"    Load a module library from <path>, passing to it any optional arguments.",
+		"LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+		"    Load a module library from <path>, while passing it module configurations and optional arguments.",
+		"UNLOAD <name>",
+		"    Unload a module.",
+	})
+	return nil
+}
+
 // LATENCY HELP, listing the subcommands Carmine has.
 func cmdLatencyHelp(c *client, args [][]byte) error {
 	writeHelp(c.w, "LATENCY", []string{
+		"DOCTOR",
+		"    Return a human readable latency analysis report.",
+		"GRAPH <event>",
+		"    Return an ASCII latency graph for the <event> class.",
 		"HISTORY <event>",
 		"    Return time-latency samples for the <event> class.",
 		"LATEST",

@@ -219,7 +219,8 @@ func cmdSPop(c *client, args [][]byte) error {
 		m := append([]byte(nil), s.Random(buf[:0])...)
 		s.Remove(m)
 		c.wrote(notifySet, "spop", key)
-		c.w.WriteBulk(m) // before the "del", as Redis replies
+		c.propagate(bytesSREM, key, m) // Matches Redis: the member popped, so replicas pop the same
+		c.w.WriteBulk(m)               // before the "del", as Redis replies
 		if s.Len() == 0 {
 			tx.Delete(key)
 			c.notify(notifyGeneric, "del", key)
@@ -240,10 +241,29 @@ func cmdSPop(c *client, args [][]byte) error {
 		all.Range(func(m []byte) bool { c.w.WriteBulk(m); return true })
 		tx.Delete(key)
 		c.notify(notifyGeneric, "del", key)
+		c.propagate(bytesDEL, key) // Matches Redis: popping the whole set propagates as DEL
 		return nil
 	}
 	c.w.WriteSetLen(int(count))
-	s.Pop(int(count), tx.Limits(), func(m []byte) { c.w.WriteBulk(m) })
+	if !c.propagating() {
+		s.Pop(int(count), tx.Limits(), func(m []byte) { c.w.WriteBulk(m) })
+		tx.UpdateSize(key)
+		return nil
+	}
+	// Matches Redis: the members popped propagate as SREMs of at most 1024 members each.
+	const batch = 1024
+	argv := [][]byte{bytesSREM, key}
+	s.Pop(int(count), tx.Limits(), func(m []byte) {
+		c.w.WriteBulk(m)
+		argv = append(argv, append([]byte(nil), m...))
+		if len(argv) == 2+batch {
+			c.propagate(argv...)
+			argv = argv[:2]
+		}
+	})
+	if len(argv) > 2 {
+		c.propagate(argv...)
+	}
 	tx.UpdateSize(key)
 	return nil
 }

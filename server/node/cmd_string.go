@@ -262,6 +262,14 @@ func (c *client) setGeneric(name, key, val []byte, o strOpts, reply func(set boo
 	if o.unit != unitNone {
 		c.notify(notifyGeneric, "expire", key)
 	}
+	switch {
+	case !c.propagating():
+	case o.unit != unitNone && o.unit != unitPXAT:
+		// Matches Redis: a relative or seconds expiry propagates as SET key value PXAT ms.
+		c.propagate(bytesSET, key, val, bytesPXAT, itob(at))
+	case o.get:
+		c.propagateWithout("get", 3) // Matches Redis: GET has nothing to replay
+	}
 	if reply != nil {
 		reply(true)
 	} else if !o.get {
@@ -299,12 +307,17 @@ func cmdGetEx(c *client, args [][]byte) error {
 	case (o.unit == unitEXAT || o.unit == unitPXAT) && at <= tx.Now():
 		tx.Delete(key)
 		c.wrote(notifyGeneric, "del", key)
+		c.propagate(bytesDEL, key)
 	case o.unit != unitNone:
 		tx.Expire(key, at)
 		c.wrote(notifyGeneric, "expire", key)
+		if c.propagating() {
+			c.propagate(bytesPEXPIREAT, key, itob(at))
+		}
 	case o.persist:
 		if tx.Persist(key) {
 			c.wrote(notifyGeneric, "persist", key)
+			c.propagate(bytesPERSIST, key)
 		}
 	}
 	return nil
@@ -318,6 +331,7 @@ func cmdGetDel(c *client, args [][]byte) error {
 	if ok {
 		tx.Delete(args[1])
 		c.wrote(notifyGeneric, "del", args[1])
+		c.propagate(bytesDEL, args[1])
 	}
 	return err
 }
@@ -331,6 +345,7 @@ func cmdGetSet(c *client, args [][]byte) error {
 	}
 	tx.SetString(args[1], args[2], 0)
 	c.wrote(notifyString, "set", args[1])
+	c.propagate(bytesSET, args[1], args[2])
 	return nil
 }
 
@@ -701,6 +716,10 @@ func cmdIncrByFloat(c *client, args [][]byte) error {
 	s := formatLongDouble(sum)
 	tx.SetStringNoInt(key, s, keyspace.KeepTTL)
 	c.wrote(notifyString, "incrbyfloat", key)
+	if c.propagating() {
+		// Matches Redis: the result, so that float formatting cannot make a replica differ.
+		c.propagate(bytesSET, key, []byte(s), bytesKEEPTTL)
+	}
 	c.w.WriteBulk(s)
 	return nil
 }

@@ -732,9 +732,22 @@ func cmdZMPop(c *client, args [][]byte) error {
 	}
 	c.w.WriteArrayLen(2)
 	c.w.WriteBulk(k)
-	c.w.WriteArrayLen(int(min(count, int64(z.Len()))))
+	popN := min(count, int64(z.Len()))
+	c.w.WriteArrayLen(int(popN))
+	if c.propagating() {
+		// Matches Redis: ZMPOP and BZMPOP propagate as ZPOPMIN or ZPOPMAX key count, count the members popped.
+		c.propagate(zpopName(max), k, itob(popN))
+	}
 	c.zpop(&tx, k, z, max, count, true)
 	return nil
+}
+
+// zpopName is ZPOPMIN or ZPOPMAX, as what a blocking or multi-key pop propagates.
+func zpopName(max bool) []byte {
+	if max {
+		return bytesZPOPMAX
+	}
+	return bytesZPOPMIN
 }
 
 // BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score] from the first non-empty key, or wait.
@@ -756,6 +769,7 @@ func cmdBZPop(c *client, args [][]byte) error {
 	c.w.WriteArrayLen(3)
 	c.w.WriteBulk(k)
 	c.zpop(&tx, k, z, isMax(args[0]), 1, false)
+	c.propagate(zpopName(isMax(args[0])), k) // Matches Redis: as ZPOPMIN or ZPOPMAX of the key served
 	return nil
 }
 

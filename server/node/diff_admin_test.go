@@ -391,3 +391,25 @@ func TestConfigRewrite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(got), string(got2))
 }
+
+// TestDiffAdminReports compares MODULE, LATENCY DOCTOR/GRAPH and the MEMORY reports whose text does not
+// depend on the allocator: the same replies, and MEMORY STATS with the same field names.
+func TestDiffAdminReports(t *testing.T) {
+	p := startPair(t, "")
+	for _, c := range []string{
+		"MODULE LIST", "MODULE HELP", "MODULE LOAD /nonexistent", "MODULE LOADEX /x", "MODULE UNLOAD foo", "MODULE NOSUCH",
+		"LATENCY DOCTOR", "LATENCY GRAPH command", "LATENCY GRAPH", "CONFIG SET latency-monitor-threshold 100",
+		"LATENCY DOCTOR", "MEMORY DOCTOR", "MEMORY PURGE", "MEMORY HELP", "MEMORY STATS x",
+	} {
+		p.Check(strings.Fields(c)...)
+	}
+	names := func(v resp.Value) []string {
+		var out []string
+		for i := 0; i+1 < len(v.Elems); i += 2 {
+			out = append(out, string(v.Elems[i].Str))
+		}
+		return out
+	}
+	p.Check("SET", "k", "v")
+	require.Equal(t, names(p.Redis.Do("MEMORY", "STATS")), names(p.Carmine.Do("MEMORY", "STATS")))
+}

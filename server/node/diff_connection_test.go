@@ -70,6 +70,33 @@ func TestDiffAuth(t *testing.T) {
 	q.Check("PING")
 }
 
+// TestDiffReset compares RESET: every piece of connection state goes back to a new connection's.
+func TestDiffReset(t *testing.T) { ioModes(t, testDiffReset) }
+
+func testDiffReset(t *testing.T, mode func(*Config)) {
+	p := startPair(t, "", mode)
+	for _, c := range []string{
+		"RESET", "RESET x", "SELECT 5", "SET k v", "CLIENT SETNAME worker", "HELLO 3", "HSET h f v", "HGETALL h",
+		"MULTI", "SET a 1", "RESET", "EXEC", "GET k", "SELECT 5", "HGETALL h", "CLIENT GETNAME", "PING",
+		"WATCH k", "RESET", "SUBSCRIBE ch", "PING", "RESET", "PING", "PUBSUB NUMSUB ch",
+		"CLIENT TRACKING on", "RESET", "CLIENT TRACKINGINFO", "CLIENT NO-EVICT on", "RESET",
+	} {
+		p.CheckWith(helloNorm, strings.Fields(c)...)
+	}
+	// CLIENT REPLY OFF: nothing is replied until RESET, whose own reply comes.
+	for _, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		c.Send("CLIENT", "REPLY", "OFF")
+		c.Send("PING")
+		c.Send("RESET")
+	}
+	require.Equal(t, difftest.Format(p.Redis.Receive()), difftest.Format(p.Carmine.Receive()))
+	p.Check("PING")
+	q := startPair(t, "sekret", mode)
+	for _, c := range []string{"AUTH sekret", "PING", "RESET", "PING", "AUTH sekret", "ACL WHOAMI"} {
+		q.Check(strings.Fields(c)...)
+	}
+}
+
 // TestDiffProtocol sends raw, often malformed, bytes to both servers and compares every reply and whether the
 // connection is closed afterwards. Each case uses fresh connections.
 func TestDiffProtocol(t *testing.T) { ioModes(t, testDiffProtocol) }

@@ -44,6 +44,9 @@ func (c *client) begin(keys ...[]byte) keyspace.Txn {
 	if c.cmd != nil && !c.cmd.mayWrite {
 		tx.ReadOnly() // a running BGSAVE's pending shards are the writers' to serialise
 	}
+	if c.fake {
+		tx.SeeExpired() // a replica's primary decides when its keys expire
+	}
 	return tx
 }
 
@@ -54,6 +57,9 @@ func (c *client) beginAll() keyspace.Txn {
 	}
 	tx := c.srv.ks.BeginAll(c.db)
 	tx.OnEnd(c)
+	if c.fake {
+		tx.SeeExpired()
+	}
 	return tx
 }
 
@@ -104,7 +110,10 @@ func cmdExec(c *client, args [][]byte) error {
 	}
 	self := c.cmd
 	tx := c.srv.ks.BeginAll(c.db)
-	tx.OnEnd(c)                  // feeds the block's writes, wrapped in MULTI/EXEC
+	tx.OnEnd(c) // feeds the block's writes, wrapped in MULTI/EXEC
+	if c.fake {
+		tx.SeeExpired()
+	}
 	if c.watchFailed(tx.Now()) { // Now: one time for the whole transaction, as Redis
 		tx.End()
 		c.unwatchAll()

@@ -188,6 +188,10 @@ func (c *client) alsoPropagate(argv ...[]byte) {
 	st.ops = append(st.ops, propOp{db: c.db, to: c.propTo(), start: start, end: len(st.buf)})
 }
 
+// forcePropagation makes the running command propagate its arguments although it changed nothing (FLUSHDB of
+// an empty database): Redis's forceCommandPropagation.
+func (c *client) forcePropagation() { c.prop.dirty++ }
+
 // noPropagate keeps the running command's own arguments out of the stream even though it changed something.
 func (c *client) noPropagate() { c.prop.taken = true }
 
@@ -245,10 +249,50 @@ func (c *client) propFlush() {
 	}
 }
 
+// propagating reports whether commands' propagation is wanted at all: handlers that rewrite what they
+// propagate build the rewritten arguments only then.
+func (c *client) propagating() bool { return c.srv.prop.on.Load() }
+
+// propagateEdited propagates the running command's arguments with args[i] replaced by v for each pair i, v of
+// edits (Redis's rewriteClientCommandArgument).
+func (c *client) propagateEdited(edits ...any) {
+	argv := append([][]byte(nil), c.argv...)
+	for j := 0; j+1 < len(edits); j += 2 {
+		argv[edits[j].(int)] = edits[j+1].([]byte)
+	}
+	c.propagate(argv...)
+}
+
+// propagateWithout propagates the running command's arguments without those from index from on that equal
+// word, ignoring case.
+func (c *client) propagateWithout(word string, from int) {
+	argv := append([][]byte(nil), c.argv[:from]...)
+	for _, a := range c.argv[from:] {
+		if !eqFold(a, word) {
+			argv = append(argv, a)
+		}
+	}
+	c.propagate(argv...)
+}
+
+func itob(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
+
+// Command names and arguments of rewritten commands, as Redis spells them.
 var (
-	bytesDEL   = []byte("DEL")
-	bytesMULTI = appendCommandStrs(nil, "MULTI")
-	bytesEXEC  = appendCommandStrs(nil, "EXEC")
+	bytesDEL       = []byte("DEL")
+	bytesSET       = []byte("SET")
+	bytesPXAT      = []byte("PXAT")
+	bytesKEEPTTL   = []byte("KEEPTTL")
+	bytesPEXPIREAT = []byte("PEXPIREAT")
+	bytesPERSIST   = []byte("PERSIST")
+	bytesHSET      = []byte("HSET")
+	bytesLPOP      = []byte("LPOP")
+	bytesRPOP      = []byte("RPOP")
+	bytesZPOPMIN   = []byte("ZPOPMIN")
+	bytesZPOPMAX   = []byte("ZPOPMAX")
+	bytesSREM      = []byte("SREM")
+	bytesMULTI     = appendCommandStrs(nil, "MULTI")
+	bytesEXEC      = appendCommandStrs(nil, "EXEC")
 )
 
 // appendCommand appends argv as a RESP array of bulk strings.
@@ -302,13 +346,13 @@ func (s *Server) newFakeClient() *client {
 }
 
 // apply runs one command of a replayed stream on a fake client: MULTI queues as usual, and EXEC runs the queue.
-// It returns the command's error, or for EXEC the first error among the queued commands' replies.
+// It returns the command's error reply, or for EXEC the first error among the queued commands' replies.
 func (c *client) apply(args [][]byte) error {
 	defer c.w.Discard()
 	c.applyErr = nil
 	cmd, err := c.lookup(args)
 	if err != nil {
-		return err
+		return errorReply(err)
 	}
 	c.cmd, c.argv = cmd, args
 	if c.multi != nil && queuesInMulti(cmd) {
@@ -316,7 +360,10 @@ func (c *client) apply(args [][]byte) error {
 		return nil
 	}
 	if err := c.call(cmd, args); err != nil {
-		return err
+		return errorReply(err)
 	}
-	return c.applyErr
+	if c.applyErr != nil {
+		return c.applyErr
+	}
+	return nil
 }
