@@ -188,6 +188,11 @@ func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
 // writeRDB writes an RDB file into a temp file in path's directory, fsynced: the aux fields, then every part
 // that parts emits. It returns the temp file's name, for commitRDB.
 func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([]byte) error) error) (tmp string, err error) {
+	return s.writeRDBFile(path, cfg, false, parts)
+}
+
+// writeRDBFile is writeRDB for a dump (aofBase false) or an AOF base file, whose aof-base aux field is 1.
+func (s *Server) writeRDBFile(path string, cfg rdbfmt.Config, aofBase bool, parts func(emit func([]byte) error) error) (tmp string, err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "temp-*.rdb")
 	if err != nil {
 		return "", fmt.Errorf("creating temp file: %w", err)
@@ -205,7 +210,7 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	e := rdbfmt.NewEncoder(w, cfg)
 	aux := [][2]string{
 		{"redis-ver", RedisVersion}, {"redis-bits", "64"}, {"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
-		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)}, {"aof-base", "0"},
+		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)}, {"aof-base", strconv.FormatInt(boolInt(aofBase), 10)},
 	}
 	for _, a := range aux {
 		e.Aux([]byte(a[0]), []byte(a[1]))
@@ -316,23 +321,7 @@ func (s *Server) startSave(bg bool) (*saveJob, error) {
 // runSave writes the job's snapshot to dbfilename and records the result.
 func (s *Server) runSave(job *saveJob) error {
 	path := s.rdbPath()
-	tmp, err := s.writeRDB(path, s.rdbConfig(), func(emit func([]byte) error) error {
-		for {
-			p, err := job.snap.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if errors.Is(err, keyspace.ErrSnapshotClosed) {
-				return errSaveAborted
-			}
-			if err != nil {
-				return err
-			}
-			if err := emit(p); err != nil {
-				return err
-			}
-		}
-	})
+	tmp, err := s.writeRDB(path, s.rdbConfig(), snapshotParts(job.snap))
 	job.snap.Close()
 	took := time.Since(job.start)
 	s.rdb.mu.Lock()
@@ -358,6 +347,28 @@ func (s *Server) runSave(job *saveJob) error {
 			"early-keys", job.snap.EarlyKeys(), "early-shards", job.snap.Early())
 	}
 	return err
+}
+
+// snapshotParts is the parts function of writeRDB that emits the chunks of sn until its end; a closed snapshot
+// is errSaveAborted.
+func snapshotParts(sn *keyspace.Snapshot) func(emit func([]byte) error) error {
+	return func(emit func([]byte) error) error {
+		for {
+			p, err := sn.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if errors.Is(err, keyspace.ErrSnapshotClosed) {
+				return errSaveAborted
+			}
+			if err != nil {
+				return err
+			}
+			if err := emit(p); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // saved records the end of a save that included the changes up to dirty, counting it in rdb_saves when count
@@ -434,6 +445,9 @@ func (s *Server) bgsave() error {
 
 // saveCron starts a BGSAVE when one was scheduled or a save point is reached, as Redis's serverCron does.
 func (s *Server) saveCron(now time.Time) {
+	if s.aofRewriting() { // Matches Redis: one child at a time; the save waits
+		return
+	}
 	s.rdb.mu.Lock()
 	if s.rdb.job != nil {
 		s.rdb.mu.Unlock()
@@ -496,7 +510,10 @@ func cmdBGSave(c *client, args [][]byte) error {
 	if s.saving() {
 		return errSaveInProgress
 	}
-	if c.exec != nil {
+	if s.aofRewriting() && len(args) == 1 {
+		return errorf("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+	}
+	if c.exec != nil || s.aofRewriting() {
 		s.rdb.mu.Lock()
 		s.rdb.scheduled = true
 		s.rdb.mu.Unlock()
@@ -583,30 +600,44 @@ func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error 
 	defer f.Close()
 	start := time.Now()
 	s.log.Info("loading rdb", "path", path)
+	loaded, expired, err := s.loadRDBFrom(rdbfmt.NewDecoder(f), path, begin)
+	if err != nil {
+		return err
+	}
+	s.rdb.mu.Lock()
+	s.rdb.loaded, s.rdb.expired = loaded, expired
+	s.rdb.mu.Unlock()
+	s.log.Info("db loaded from disk", "keys", loaded, "expired", expired, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// loadRDBFrom loads the records d decodes from the file at path (named in errors and logs) until the end of the
+// RDB data, opening each key's Txn with begin, and returns how many keys it loaded and how many it dropped as
+// expired.
+func (s *Server) loadRDBFrom(d *rdbfmt.Decoder, path string, begin func(db int, key []byte) keyspace.Txn) (loaded, expired int64, err error) {
+	start := time.Now()
 	lim := s.ks.Limits()
-	d := rdbfmt.NewDecoder(f)
-	var loaded, expired int64
 	nextLog := start.Add(2 * time.Second)
 	now := time.Now().UnixMilli()
 	for {
 		rec, err := d.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return loaded, expired, nil
 		}
 		if err != nil {
-			return fmt.Errorf("loading %s: %w", path, err)
+			return loaded, expired, fmt.Errorf("loading %s: %w", path, err)
 		}
 		switch r := rec.(type) {
 		case *rdbfmt.Entry:
 			if r.DB >= uint64(s.ks.Databases()) {
-				return fmt.Errorf("loading %s: the file has keys in database %d, and databases is %d", path, r.DB, s.ks.Databases())
+				return loaded, expired, fmt.Errorf("loading %s: the file has keys in database %d, and databases is %d", path, r.DB, s.ks.Databases())
 			}
 			if r.HasExpire && r.ExpireAtMs < now {
 				expired++
 				continue
 			}
 			if err := loadEntry(begin, r, lim); err != nil {
-				return fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
+				return loaded, expired, fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
 			}
 			loaded++
 			if loaded%1024 == 0 && time.Now().After(nextLog) {
@@ -615,17 +646,12 @@ func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error 
 			}
 		case *rdbfmt.Function:
 			if err := s.loadLibrary(r.Code); err != nil {
-				return fmt.Errorf("loading %s: function library: %w", path, err)
+				return loaded, expired, fmt.Errorf("loading %s: function library: %w", path, err)
 			}
 		case *rdbfmt.ModuleAux:
-			return fmt.Errorf("loading %s: module data, and modules are not supported", path)
+			return loaded, expired, fmt.Errorf("loading %s: module data, and modules are not supported", path)
 		}
 	}
-	s.rdb.mu.Lock()
-	s.rdb.loaded, s.rdb.expired = loaded, expired
-	s.rdb.mu.Unlock()
-	s.log.Info("db loaded from disk", "keys", loaded, "expired", expired, "seconds", time.Since(start).Seconds())
-	return nil
 }
 
 // loadEntry stores one loaded key.
