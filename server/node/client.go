@@ -331,6 +331,7 @@ func (c *client) serve() {
 		}
 		if !c.rd.Ready() {
 			c.publish()
+			c.srv.aofBarrier() // the replies wait for the AOF writes (appendfsync always: fsyncs) they depend on
 			err := c.flushReplies()
 			c.batchOut = 0
 			if err != nil {

@@ -107,6 +107,9 @@ func cmdConfigSet(c *client, args [][]byte) error {
 	if err := c.srv.configSet(args[2:]); err != nil {
 		return err
 	}
+	if c.exec == nil { // Matches Redis: appendonly yes starts its rewrite at once, outside MULTI
+		c.srv.startScheduledRewrite()
+	}
 	c.w.WriteSimple("OK")
 	return nil
 }
@@ -154,7 +157,7 @@ func (s *Server) configSet(pairs [][]byte) error {
 	cfg := s.live.cfg
 	s.live.mu.Unlock()
 	old := cfg
-	oldLevel := cfg.LogLevel
+	oldLevel, oldAOF := cfg.LogLevel, cfg.AOF
 	for _, ch := range changes {
 		v := []string{ch.value}
 		if ch.p.flags&words != 0 {
@@ -186,6 +189,12 @@ func (s *Server) configSet(pairs [][]byte) error {
 	}
 	if cfg.LogLevel != oldLevel {
 		s.log.SetLevel(LogLevel(cfg.LogLevel))
+	}
+	if cfg.AOF.Fsync != oldAOF.Fsync {
+		s.setAOFFsync(cfg.AOF.Fsync)
+	}
+	if cfg.AOF.Enabled != oldAOF.Enabled {
+		s.setAppendOnly(cfg.AOF.Enabled)
 	}
 	return nil
 }

@@ -406,18 +406,7 @@ func (s *Server) infoPersistence(b *infoBuf) {
 	b.int("rdb_last_cow_size", 0)
 	b.int("rdb_last_load_keys_expired", loadedExpired)
 	b.int("rdb_last_load_keys_loaded", loaded)
-	b.int("aof_enabled", 0)
-	b.int("aof_rewrite_in_progress", 0)
-	b.int("aof_rewrite_scheduled", 0)
-	b.int("aof_last_rewrite_time_sec", -1)
-	b.int("aof_current_rewrite_time_sec", -1)
-	b.str("aof_last_bgrewrite_status", "ok")
-	b.int("aof_rewrites", 0)
-	b.int("aof_rewrites_consecutive_failures", 0)
-	b.str("aof_last_write_status", "ok")
-	b.int("aof_last_cow_size", 0)
-	b.int("module_fork_in_progress", 0)
-	b.int("module_fork_last_cow_size", 0)
+	s.infoAOF(b)
 }
 
 func (s *Server) infoStats(b *infoBuf) {

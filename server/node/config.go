@@ -27,6 +27,7 @@ type Config struct {
 	RDBCompression  bool        // rdbcompression: LZF-compress strings in RDB files
 	RDBChecksum     bool        // rdbchecksum: end RDB files with their CRC-64 (else 0)
 	RDBIncrFsync    bool        // rdb-save-incremental-fsync: fsync every 32 MB while saving
+	AOF             AOFConfig   // the append-only file's parameters (see aof.go)
 	LogLevel        string      // loglevel: debug, verbose, notice, warning, nothing
 	Databases       int         // databases
 	RequirePass     string      // requirepass: the default user's password, "" for none
@@ -107,6 +108,7 @@ func DefaultConfig() Config {
 		RDBCompression:  true,
 		RDBChecksum:     true,
 		RDBIncrFsync:    true,
+		AOF:             DefaultAOFConfig(),
 		LogLevel:        "notice",
 		Databases:       16,
 		ProtoMaxBulkLen: 512 << 20,
@@ -459,7 +461,19 @@ var params = []param{
 	enumParam("enable-debug-command", func(c *Config) *string { return &c.DebugCommand }, "no", "yes", "local").with(immutable),
 	fixed("enable-protected-configs", "no").with(immutable),
 	fixed("enable-module-command", "no").with(immutable),
-	fixed("appendonly", "no"),
+	boolParam("appendonly", func(c *Config) *bool { return &c.AOF.Enabled }),
+	enumParam("appendfsync", func(c *Config) *string { return &c.AOF.Fsync }, "everysec", "always", "no"),
+	stringParam("appendfilename", func(c *Config) *string { return &c.AOF.Filename }, aofNameCheck("appendfilename", "filename")).with(immutable),
+	stringParam("appenddirname", func(c *Config) *string { return &c.AOF.DirName }, aofNameCheck("appenddirname", "dirname")).with(immutable),
+	boolParam("aof-load-truncated", func(c *Config) *bool { return &c.AOF.LoadTruncated }),
+	boolParam("aof-use-rdb-preamble", func(c *Config) *bool { return &c.AOF.RDBPreamble }),
+	boolParam("aof-timestamp-enabled", func(c *Config) *bool { return &c.AOF.Timestamps }),
+	boolParam("aof-rewrite-incremental-fsync", func(c *Config) *bool { return &c.AOF.RewriteIncrFsync }),
+	boolParam("aof-disable-auto-gc", func(c *Config) *bool { return &c.AOF.DisableAutoGC }),
+	boolParam("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.AOF.NoFsyncOnRewrite }),
+	numParam("auto-aof-rewrite-percentage", func(c *Config) *int64 { return &c.AOF.AutoRewritePercentage }, 0, math.MaxInt32),
+	memoryParam("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AOF.AutoRewriteMinSize }, 0),
+	fixed("aof_rewrite_cpulist", "").with(immutable),
 	{
 		name:  "replicaof",
 		flags: immutable | words,

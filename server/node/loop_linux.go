@@ -34,6 +34,7 @@ type eventLoop struct {
 
 	clients map[int]*client // by socket fd; loop goroutine only
 	inBatch atomic.Bool     // serving a wake-up, not waiting for a script (see cmd_script.go)
+	held    []*client       // replies waiting for the AOF's fsync (appendfsync always); loop goroutine only
 	done    chan struct{}   // closed when run returns
 }
 
@@ -127,6 +128,9 @@ func (l *eventLoop) run() error {
 				l.serveEvent(c, ev.Events)
 			}
 		}
+		if len(l.held) > 0 {
+			l.releaseHeld()
+		}
 		l.leaveBatch()
 	}
 }
@@ -173,6 +177,22 @@ func (l *eventLoop) serveBusy(self *client, stop <-chan struct{}, handed chan<- 
 			}
 		}
 	}
+}
+
+// releaseHeld writes the replies of the round once the AOF has everything they depend on: one write (and
+// fsync) for the whole round (see aofBarrier).
+func (l *eventLoop) releaseHeld() {
+	l.srv.aofBarrier()
+	for i, c := range l.held {
+		l.held[i] = nil
+		if l.clients[c.fd] == c {
+			func() {
+				defer l.recoverClient(c)
+				l.finish(c)
+			}()
+		}
+	}
+	l.held = l.held[:0]
 }
 
 // runTasks runs the posted tasks and reports whether the loop was stopped.
@@ -246,6 +266,16 @@ func (l *eventLoop) serveEvent(c *client, events uint32) {
 		if !l.runBuffered(c) {
 			return
 		}
+	}
+	l.end(c)
+}
+
+// end finishes the client's batch, or with the AOF on holds it until the round's AOF write (and with
+// appendfsync always, fsync) is done (releaseHeld).
+func (l *eventLoop) end(c *client) {
+	if c.w.Buffered() > c.wpos && l.srv.aof.barrier.Load() != nil {
+		l.held = append(l.held, c)
+		return
 	}
 	l.finish(c)
 }
@@ -389,7 +419,7 @@ func (c *client) onLoop(f func(l *eventLoop)) bool {
 // goOn runs the commands buffered behind one that waited, then ends the batch.
 func (l *eventLoop) goOn(c *client) {
 	if l.runBuffered(c) {
-		l.finish(c)
+		l.end(c)
 	}
 }
 

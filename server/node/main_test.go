@@ -29,6 +29,9 @@ const (
 	childManageMemoryEnv  = "CARMINE_TEST_CHILD_MANAGE_MEMORY" // set: the memory policy of carmine-server (gcpolicy.go)
 )
 
+// childConfigEnv, when set for a child server, is redis.conf text applied over its configuration.
+const childConfigEnv = "CARMINE_TEST_CHILD_CONFIG"
+
 func TestMain(m *testing.M) {
 	if loops := os.Getenv(childServerEnv); loops != "" {
 		os.Exit(runChildServer(loops))
@@ -45,6 +48,10 @@ func runChildServer(loops string) int {
 	cfg.Dir = os.TempDir()
 	cfg.EventLoops, _ = strconv.Atoi(loops)
 	cfg.MaxClients = 20000 // room for the many-connection tests (fitted to the limit of open files at start)
+	if err := cfg.Load([]byte(os.Getenv(childConfigEnv))); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	cfg.ManageMemory = os.Getenv(childManageMemoryEnv) != ""
 	if n, err := strconv.Atoi(os.Getenv(childMaxClientsEnv)); err == nil {
 		cfg.MaxClients = n
@@ -85,6 +92,13 @@ func runChildServer(loops string) int {
 // and stops the child when the test ends.
 func startChildServer(t *testing.T, loops int, env ...string) string {
 	t.Helper()
+	addr, _ := startChild(t, loops, env...)
+	return addr
+}
+
+// startChild is startChildServer that also returns the child's process, for tests that kill it.
+func startChild(t *testing.T, loops int, env ...string) (string, *os.Process) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childServerEnv+"="+strconv.Itoa(loops))
 	cmd.Env = append(cmd.Env, env...)
@@ -107,5 +121,5 @@ func startChildServer(t *testing.T, loops int, env ...string) string {
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err, "the child server did not start")
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), cmd.Process
 }

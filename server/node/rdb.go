@@ -188,6 +188,11 @@ func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
 // writeRDB writes an RDB file into a temp file in path's directory, fsynced: the aux fields, then every part
 // that parts emits. It returns the temp file's name, for commitRDB.
 func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([]byte) error) error) (tmp string, err error) {
+	return s.writeRDBFile(path, cfg, false, parts)
+}
+
+// writeRDBFile is writeRDB for a dump (aofBase false) or an AOF base file, whose aof-base aux field is 1.
+func (s *Server) writeRDBFile(path string, cfg rdbfmt.Config, aofBase bool, parts func(emit func([]byte) error) error) (tmp string, err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "temp-*.rdb")
 	if err != nil {
 		return "", fmt.Errorf("creating temp file: %w", err)
@@ -202,7 +207,7 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	if s.config().RDBIncrFsync {
 		w = &syncWriter{f: f}
 	}
-	if err := s.encodeRDB(w, cfg, nil, parts); err != nil {
+	if err := s.encodeRDB(w, cfg, aofBase, nil, parts); err != nil {
 		return "", fmt.Errorf("writing %s: %w", f.Name(), err)
 	}
 	if err := f.Sync(); err != nil {
@@ -214,15 +219,16 @@ func (s *Server) writeRDB(path string, cfg rdbfmt.Config, parts func(emit func([
 	return f.Name(), nil
 }
 
-// encodeRDB writes an RDB file to w: the aux fields (with extra ones after the usual), then every part that
-// parts emits (chunks made by the serialiser). Files and a replica's full copy are written by it.
-func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, extra [][2]string, parts func(emit func([]byte) error) error) error {
+// encodeRDB writes an RDB file to w: the aux fields (with extra ones after the usual; aof-base 1 for an AOF
+// base file), then every part that parts emits (chunks made by the serialiser). Files and a replica's full copy
+// are written by it.
+func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, aofBase bool, extra [][2]string, parts func(emit func([]byte) error) error) error {
 	e := rdbfmt.NewEncoder(w, cfg)
 	aux := append([][2]string{
 		{"redis-ver", RedisVersion}, {"redis-bits", "64"}, {"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
 		{"used-mem", strconv.FormatInt(s.usedMemory(), 10)},
 	}, extra...)
-	aux = append(aux, [2]string{"aof-base", "0"})
+	aux = append(aux, [2]string{"aof-base", strconv.FormatInt(boolInt(aofBase), 10)})
 	for _, a := range aux {
 		e.Aux([]byte(a[0]), []byte(a[1]))
 	}
@@ -234,27 +240,6 @@ func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, extra [][2]string, pa
 		return err
 	}
 	return e.Close()
-}
-
-// snapshotParts returns the parts function of encodeRDB that emits sn's chunks, shard by shard.
-func snapshotParts(sn *keyspace.Snapshot) func(emit func([]byte) error) error {
-	return func(emit func([]byte) error) error {
-		for {
-			p, err := sn.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if errors.Is(err, keyspace.ErrSnapshotClosed) {
-				return errSaveAborted
-			}
-			if err != nil {
-				return err
-			}
-			if err := emit(p); err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // syncWriter fsyncs its file every 32 MB written (rdb-save-incremental-fsync), so the kernel never holds much
@@ -372,6 +357,28 @@ func (s *Server) runSave(job *saveJob) error {
 	return err
 }
 
+// snapshotParts is the parts function of writeRDB that emits the chunks of sn until its end; a closed snapshot
+// is errSaveAborted.
+func snapshotParts(sn *keyspace.Snapshot) func(emit func([]byte) error) error {
+	return func(emit func([]byte) error) error {
+		for {
+			p, err := sn.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if errors.Is(err, keyspace.ErrSnapshotClosed) {
+				return errSaveAborted
+			}
+			if err != nil {
+				return err
+			}
+			if err := emit(p); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 // saved records the end of a save that included the changes up to dirty, counting it in rdb_saves when count
 // is set (SAVE and BGSAVE, not the saves of FLUSHALL and SHUTDOWN, as in Redis); s.rdb.mu is held.
 func (s *Server) saved(bg, count bool, dirty int64, took time.Duration, err error) {
@@ -446,6 +453,9 @@ func (s *Server) bgsave() error {
 
 // saveCron starts a BGSAVE when one was scheduled or a save point is reached, as Redis's serverCron does.
 func (s *Server) saveCron(now time.Time) {
+	if s.aofRewriting() { // Matches Redis: one child at a time; the save waits
+		return
+	}
 	s.rdb.mu.Lock()
 	if s.rdb.job != nil {
 		s.rdb.mu.Unlock()
@@ -508,7 +518,10 @@ func cmdBGSave(c *client, args [][]byte) error {
 	if s.saving() {
 		return errSaveInProgress
 	}
-	if c.exec != nil {
+	if s.aofRewriting() && len(args) == 1 {
+		return errorf("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+	}
+	if c.exec != nil || s.aofRewriting() {
 		s.rdb.mu.Lock()
 		s.rdb.scheduled = true
 		s.rdb.mu.Unlock()
@@ -595,30 +608,44 @@ func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error 
 	defer f.Close()
 	start := time.Now()
 	s.log.Info("loading rdb", "path", path)
+	loaded, expired, err := s.loadRDBFrom(rdbfmt.NewDecoder(f), path, begin)
+	if err != nil {
+		return err
+	}
+	s.rdb.mu.Lock()
+	s.rdb.loaded, s.rdb.expired = loaded, expired
+	s.rdb.mu.Unlock()
+	s.log.Info("db loaded from disk", "keys", loaded, "expired", expired, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// loadRDBFrom loads the records d decodes from the file at path (named in errors and logs) until the end of the
+// RDB data, opening each key's Txn with begin, and returns how many keys it loaded and how many it dropped as
+// expired.
+func (s *Server) loadRDBFrom(d *rdbfmt.Decoder, path string, begin func(db int, key []byte) keyspace.Txn) (loaded, expired int64, err error) {
+	start := time.Now()
 	lim := s.ks.Limits()
-	d := rdbfmt.NewDecoder(f)
-	var loaded, expired int64
 	nextLog := start.Add(2 * time.Second)
 	now := time.Now().UnixMilli()
 	for {
 		rec, err := d.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return loaded, expired, nil
 		}
 		if err != nil {
-			return fmt.Errorf("loading %s: %w", path, err)
+			return loaded, expired, fmt.Errorf("loading %s: %w", path, err)
 		}
 		switch r := rec.(type) {
 		case *rdbfmt.Entry:
 			if r.DB >= uint64(s.ks.Databases()) {
-				return fmt.Errorf("loading %s: the file has keys in database %d, and databases is %d", path, r.DB, s.ks.Databases())
+				return loaded, expired, fmt.Errorf("loading %s: the file has keys in database %d, and databases is %d", path, r.DB, s.ks.Databases())
 			}
 			if r.HasExpire && r.ExpireAtMs < now {
 				expired++
 				continue
 			}
 			if err := loadEntry(begin, r, lim); err != nil {
-				return fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
+				return loaded, expired, fmt.Errorf("loading %s: key %q: %w", path, r.Key, err)
 			}
 			loaded++
 			if loaded%1024 == 0 && time.Now().After(nextLog) {
@@ -627,17 +654,12 @@ func (s *Server) loadRDBWith(begin func(db int, key []byte) keyspace.Txn) error 
 			}
 		case *rdbfmt.Function:
 			if err := s.loadLibrary(r.Code); err != nil {
-				return fmt.Errorf("loading %s: function library: %w", path, err)
+				return loaded, expired, fmt.Errorf("loading %s: function library: %w", path, err)
 			}
 		case *rdbfmt.ModuleAux:
-			return fmt.Errorf("loading %s: module data, and modules are not supported", path)
+			return loaded, expired, fmt.Errorf("loading %s: module data, and modules are not supported", path)
 		}
 	}
-	s.rdb.mu.Lock()
-	s.rdb.loaded, s.rdb.expired = loaded, expired
-	s.rdb.mu.Unlock()
-	s.log.Info("db loaded from disk", "keys", loaded, "expired", expired, "seconds", time.Since(start).Seconds())
-	return nil
 }
 
 // loadEntry stores one loaded key.

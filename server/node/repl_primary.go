@@ -460,7 +460,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 			return err
 		}
 		w.Write(replproto.AppendPreamble(nil, replproto.Preamble{Size: -1, Mark: mark}))
-		if err := s.encodeRDB(w, cfg, aux, parts); err != nil {
+		if err := s.encodeRDB(w, cfg, false, aux, parts); err != nil {
 			return err
 		}
 		w.Write(mark[:])
@@ -477,7 +477,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 		}
 	} else {
 		var buf bytes.Buffer
-		if err := s.encodeRDB(&buf, cfg, aux, parts); err != nil {
+		if err := s.encodeRDB(&buf, cfg, false, aux, parts); err != nil {
 			return err
 		}
 		w.Write(replproto.AppendPreamble(nil, replproto.Preamble{Size: int64(buf.Len())}))

@@ -40,6 +40,7 @@ type Server struct {
 	slowlog slowlog
 	rdb     rdbState       // snapshots (rdb.go)
 	prop    propagator     // the write stream for the AOF and replicas (propagate.go)
+	aof     aofState       // the append-only file (aof.go)
 	saveWG  sync.WaitGroup // background saves
 	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
 	shutdownSaved atomic.Bool
@@ -136,7 +137,13 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.rdb.lastSave, s.rdb.lastOK, s.rdb.lastTime = s.started, true, -1
-	if err := s.loadRDB(); err != nil {
+	s.aof.lastOK, s.aof.lastTime = true, -1
+	s.aof.fsync.Store(cfg.AOF.Fsync)
+	if cfg.AOF.Enabled { // Matches Redis: with appendonly yes the AOF is loaded, never the RDB file
+		if err := s.startAOF(); err != nil {
+			return nil, err
+		}
+	} else if err := s.loadRDB(); err != nil {
 		return nil, err
 	}
 	if cfg.ClusterEnabled {
@@ -156,6 +163,7 @@ func Start(cfg Config, log hclog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if err := s.Listen(); err != nil {
+		s.stopAOF()
 		return nil, err
 	}
 	go func() {
@@ -288,6 +296,7 @@ func (s *Server) Run(ctx context.Context) error {
 		g.Add(func() error {
 			return every(sctx, 100*time.Millisecond, func(now time.Time) time.Duration {
 				s.saveCron(now)
+				s.aofCron()
 				return 100 * time.Millisecond
 			})
 		}, func(error) { cancel() })
@@ -326,7 +335,9 @@ func (s *Server) Run(ctx context.Context) error {
 	// Clients: once the listeners are closed, drop every client and wait for their goroutines.
 	s.closeClients()
 	s.conns.Wait()
-	// Matches Redis: a running BGSAVE is abandoned, and with save points the data is saved on the way out.
+	// Matches Redis: the AOF is fsynced and a running rewrite abandoned; a running BGSAVE is abandoned, and with
+	// save points the data is saved on the way out.
+	s.stopAOF()
 	s.abortSave()
 	s.saveWG.Wait()
 	if len(s.config().Save) > 0 && !s.shutdownSaved.Load() {

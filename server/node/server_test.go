@@ -19,7 +19,8 @@ func TestParseArgs(t *testing.T) {
 	files := map[string]string{
 		"carmine.conf": "# a comment\nport 7000\n\nbind 127.0.0.1 \"::1\"\nrequirepass \"a b\"\nsave \"\"\nappendonly no\n",
 		"bad.conf":     "port 7000\nmaxmemory-frobnicate 5\n",
-		"aof.conf":     "appendonly yes\n",
+		"aof.conf":     "appendonly yes\nappendfsync always\nappenddirname aofs\n",
+		"cluster.conf": "cluster-enabled yes\n",
 		"save.conf":    "save 900 1\nsave 300 10\n",
 		"nosave.conf":  "save \"\"\n",
 	}
@@ -67,7 +68,14 @@ func TestParseArgs(t *testing.T) {
 		}, ""},
 		{"unknown flag", []string{"--frobnicate", "yes"}, nil, "unknown option 'frobnicate'"},
 		{"unknown directive in file names the line", []string{"bad.conf"}, nil, "bad.conf: line 2: unknown option 'maxmemory-frobnicate'"},
-		{"feature not there yet", []string{"aof.conf"}, nil, "option 'appendonly': not supported yet by Carmine"},
+		{"aof", []string{"aof.conf"}, func(t *testing.T, c Config) {
+			assert.True(t, c.AOF.Enabled)
+			assert.Equal(t, "always", c.AOF.Fsync)
+			assert.Equal(t, "aofs", c.AOF.DirName)
+		}, ""},
+		{"aof dir is a name", []string{"--appenddirname", "a/b"}, nil, "appenddirname can't be a path, just a dirname"},
+		{"aof file is a name", []string{"--appendfilename", ""}, nil, "appendfilename can't be empty"},
+		{"feature not there yet", []string{"cluster.conf"}, nil, "option 'cluster-enabled': not supported yet by Carmine"},
 		{"bad port", []string{"--port", "70000"}, nil, "option 'port'"},
 		{"missing file", []string{"nosuch.conf"}, nil, "reading configuration file"},
 		{"word without --", []string{"--port", "7000", "carmine.conf"}, nil, ""},
