@@ -177,7 +177,7 @@ func (l *replLink) session() (synced bool, err error) {
 		s.resetStream(offset)
 		if l.master == nil {
 			l.master = s.newFakeClient()
-		l.master.prop.mute = toRepl // the AOF logs the primary's stream; replicas get it verbatim (feedApplied)
+			l.master.prop.mute = toRepl // the AOF logs the primary's stream; replicas get it verbatim (feedApplied)
 		}
 		l.master.db = streamDB
 	default:
