@@ -66,6 +66,8 @@ type Config struct {
 	ACLLogMaxLen int64      // acllog-max-len
 
 	ProtectedMode string // protected-mode: yes or no
+
+	CompatConfig // the rest of Redis 7's parameters (config_compat.go)
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -100,6 +102,8 @@ func DefaultConfig() Config {
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
 		DebugCommand:      "no",
+
+		CompatConfig: DefaultCompatConfig(),
 	}
 }
 

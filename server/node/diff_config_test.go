@@ -1,0 +1,216 @@
+package node
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/difftest"
+)
+
+// elsewhere matches the parameters that other branches are adding (append-only file, replication, cluster,
+// client limits); the tests below leave them out. They are being added elsewhere: remove this exclusion when
+// merging those branches.
+var elsewhere = regexp.MustCompile(`^(appendonly|appendfsync|appenddirname|appendfilename|aof-.*|auto-aof-.*|` +
+	`no-appendfsync-on-rewrite|repl-.*|replica-.*|slave-.*|replicaof|slaveof|masterauth|masteruser|` +
+	`min-replicas-.*|min-slaves-.*|cluster-.*|busy-reply-threshold|lua-time-limit|client-query-buffer-limit|` +
+	`timeout|tcp-keepalive|proto-max-bulk-len|maxclients)$`)
+
+// carmineOnly are the parameters Carmine has and Redis 7.0 has not: Carmine's own, and Redis 7.2's.
+var carmineOnly = map[string]bool{
+	"event-loops":    true,
+	"locale-collate": true, "set-max-listpack-entries": true, "set-max-listpack-value": true, // 7.2
+}
+
+// configNames returns the parameter names of CONFIG GET *, sorted, without those of elsewhere and carmineOnly.
+func configNames(t *testing.T, c *difftest.Conn) []string {
+	t.Helper()
+	v := c.Do("CONFIG", "GET", "*")
+	require.Contains(t, []resp.Type{resp.TypeArray, resp.TypeMap}, v.Type, difftest.Format(v))
+	var names []string
+	for i := 0; i < len(v.Elems); i += 2 {
+		if n := string(v.Elems[i].Str); !elsewhere.MatchString(n) && !carmineOnly[n] {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TestDiffConfigNames checks that CONFIG GET * lists the parameters real Redis lists, and no others but
+// Carmine's own, and that each has Redis's default value.
+func TestDiffConfigNames(t *testing.T) {
+	p := startPair(t, "")
+	assert.Equal(t, configNames(t, p.Redis), configNames(t, p.Carmine))
+	for i := range compatParams {
+		if name := compatParams[i].name; !carmineOnly[name] {
+			p.CheckWith(sortPairs, "CONFIG", "GET", name)
+		}
+	}
+}
+
+// TestDiffConfigCompat compares CONFIG SET and GET of the parameters of config_compat.go with real Redis: round
+// trips, Redis's range checks and error texts, and immutable parameters, a sample of each kind.
+func TestDiffConfigCompat(t *testing.T) {
+	p := startPair(t, "")
+	var cases [][]string
+	set := func(name string, values ...string) {
+		for _, v := range values {
+			cases = append(cases, []string{"CONFIG", "SET", name, v}, []string{"CONFIG", "GET", name})
+		}
+	}
+	// Booleans, numbers with ranges, memory values, enums.
+	set("stop-writes-on-bgsave-error", "no", "YES", "x", "")
+	set("lazyfree-lazy-eviction", "yes", "no", "1")
+	set("lazyfree-lazy-user-flush", "yes", "no")
+	set("activedefrag", "yes", "no")
+	set("dynamic-hz", "no", "yes", "maybe")
+	set("active-defrag-cycle-max", "99", "100", "0", "25", "x", "2.5")
+	set("active-defrag-cycle-min", "0", "5", "1")
+	set("active-defrag-threshold-upper", "1000", "1001", "100")
+	set("active-defrag-max-scan-fields", "0", "9223372036854775807", "1000")
+	set("active-expire-effort", "10", "11", "0", "1")
+	set("active-defrag-ignore-bytes", "1mb", "1k", "-1", "x", "100mb")
+	set("maxmemory-eviction-tenacity", "100", "101", "-1", "10")
+	set("shutdown-timeout", "0", "-1", "2147483647", "2147483648", "10")
+	set("tracking-table-max-keys", "0", "-1", "5", "1000000")
+	set("acl-pubsub-default", "ALLCHANNELS", "nope", "resetchannels")
+	set("oom-score-adj", "Relative", "absolute", "maybe", "no")
+	set("propagation-error-behavior", "panic-on-replicas", "panic", "x", "ignore")
+	set("sanitize-dump-payload", "clients", "yes", "x", "no")
+	set("tls-auth-clients", "optional", "x", "yes")
+	set("tls-session-cache-size", "0", "-1", "20480")
+	set("tls-prefer-server-ciphers", "yes", "no")
+	// Lists of words.
+	set("oom-score-adj-values", "1 2 3", "-2000 0 2000", "-2001 0 0", "1 2", "1 2 3 4", "a b c", "0 200 800")
+	set("latency-tracking-info-percentiles", "", "50", "0.1234567 5.0 05 100", "1e1", "101", "-1", "x", "50 x",
+		"50 99 99.9")
+	set("shutdown-on-sigint", "save now", "NOW Default", "force force", "now force", "force save", "save nosave",
+		"", "x", "default")
+	set("shutdown-on-sigterm", "nosave", "default")
+	set("maxmemory-clients", "0", "0%", "0mb", "101%", "-1", "x")
+	set("proc-title-template", "{title}", "x", "{port}", "{title} {port} {tls-port} {unixsocket} {config-file}",
+		"{title", "{title}}", "a{title}b", "{{title}}", " {title}", "{server-mode}", "{unixsocket}", "{{", "}",
+		"{}", "{{}", "a{", "{TITLE}", "", "{title} {listen-addr} {server-mode}")
+	// Strings that nothing checks.
+	set("bind-source-addr", "127.0.0.1", "")
+	set("ignore-warnings", "ARM64-COW-BUG", "")
+	set("tls-cert-file", "/nonexistent/cert.pem", "")
+	set("tls-ciphers", "DEFAULT:!MEDIUM", "")
+	// Immutable.
+	for _, name := range []string{"always-show-logo", "disable-thp", "set-proc-title", "io-threads-do-reads",
+		"server_cpulist", "bgsave_cpulist", "socket-mark-id", "syslog-enabled", "syslog-facility", "syslog-ident",
+		"unixsocketperm"} {
+		cases = append(cases, []string{"CONFIG", "SET", name, "x"})
+	}
+	// TLS off: the off values round trip; errors come before the refusal of a valid on value.
+	set("tls-port", "0", "x", "-1")
+	set("tls-replication", "no", "x")
+	set("tls-cluster", "no", "x")
+	// Several at once, atomically.
+	cases = append(cases,
+		[]string{"CONFIG", "SET", "activedefrag", "yes", "active-defrag-cycle-max", "200"},
+		[]string{"CONFIG", "GET", "activedefrag"},
+		[]string{"CONFIG", "SET", "lazyfree-lazy-expire", "yes", "lazyfree-lazy-server-del", "yes"},
+		[]string{"CONFIG", "GET", "lazyfree-*"},
+		[]string{"CONFIG", "GET", "active-defrag-*"},
+		[]string{"CONFIG", "GET", "tls-*"},
+		[]string{"CONFIG", "GET", "*_cpulist"},
+	)
+	for _, c := range cases {
+		p.CheckWith(sortPairs, c...)
+	}
+	// What Redis refuses at startup, Carmine refuses when loading the file.
+	for _, line := range []string{"unixsocketperm bad", "unixsocketperm 999", "unixsocketperm 1000",
+		"socket-mark-id -1", "socket-mark-id 4294967296", "syslog-facility bad", "syslog-ident x y",
+		"always-show-logo x", "proc-title-template {x}", "activedefrag yes"} {
+		cfg := DefaultConfig()
+		assert.Error(t, cfg.Load([]byte(line)), line)
+	}
+	for _, line := range []string{"unixsocketperm 0777", "socket-mark-id 4294967295", "syslog-facility LOCAL7",
+		"server_cpulist 0-7:2", "set-proc-title no", "locale-collate C", "locale-collate \"\""} {
+		cfg := DefaultConfig()
+		assert.NoError(t, cfg.Load([]byte(line)), line)
+	}
+	// Missing features: only their off values load.
+	for _, line := range []string{"tls-port 6380", "tls-replication yes", "tls-cluster yes", "maxmemory-clients 10%",
+		"maxmemory-clients 1gb", "locale-collate en_US.UTF-8"} {
+		cfg := DefaultConfig()
+		err := cfg.Load([]byte(line))
+		assert.ErrorIs(t, err, errNotSupported, line)
+	}
+}
+
+// debianOverrides are the directives of Debian's /etc/redis/redis.conf that TestDebianRedisConf changes: where
+// the test server listens and keeps its files, and running in the foreground without a pid or log file (as
+// Debian's systemd unit runs it, "--daemonize no --supervised systemd").
+var debianOverrides = map[string]string{
+	"port": "0", "bind": "127.0.0.1", "daemonize": "no", "pidfile": `""`, "logfile": `""`,
+}
+
+// TestDebianRedisConf checks that the redis.conf that Debian's redis-server package installs loads in Carmine,
+// changed only by debianOverrides, and that the server then reports the file's values.
+func TestDebianRedisConf(t *testing.T) {
+	const path = "/etc/redis/redis.conf"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if _, lookErr := exec.LookPath("redis-server"); lookErr == nil || os.Getenv(difftest.RequireEnv) != "" {
+			t.Fatalf("redis-server is installed (or %s is set) but %s cannot be read: %v", difftest.RequireEnv, path, err)
+		}
+		t.Skipf("%s: %v (install redis-server)", path, err)
+	}
+	dir := t.TempDir()
+	var out []string
+	seen := make(map[string]bool)
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 0 && !strings.HasPrefix(fields[0], "#") {
+			name := strings.ToLower(fields[0])
+			if v, ok := debianOverrides[name]; ok {
+				seen[name] = true
+				line = name + " " + v
+			} else if name == "dir" {
+				seen[name] = true
+				line = "dir " + dir
+			} else if elsewhere.MatchString(name) && lookupParam(name) == nil {
+				// Being added on other branches: this branch cannot know it yet.
+				line = "# " + line
+			}
+		}
+		out = append(out, line)
+	}
+	for name := range debianOverrides {
+		assert.True(t, seen[name], "Debian's file sets %s", name)
+	}
+	conf := filepath.Join(dir, "redis.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(strings.Join(out, "\n")), 0o600))
+	cfg, err := ParseArgs([]string{conf}, os.ReadFile)
+	require.NoError(t, err)
+	srv, err := Start(cfg, testLogger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	c := difftest.Dial(t, srv.Addr().String())
+	for name, want := range map[string]string{
+		"stop-writes-on-bgsave-error": "yes", "lazyfree-lazy-user-flush": "no", "oom-score-adj-values": "0 200 800",
+		"proc-title-template": "{title} {listen-addr} {server-mode}", "jemalloc-bg-thread": "yes",
+		"client-output-buffer-limit": "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+		"save":                       "3600 1 300 100 60 10000", "dir": dir,
+	} {
+		assert.Equal(t, `["`+name+`", "`+want+`"]`, difftest.Format(c.Do("CONFIG", "GET", name)), name)
+	}
+	// CONFIG REWRITE keeps the file loadable.
+	assert.Equal(t, "+OK", difftest.Format(c.Do("CONFIG", "SET", "activerehashing", "no", "oom-score-adj", "absolute")))
+	assert.Equal(t, "+OK", difftest.Format(c.Do("CONFIG", "REWRITE")))
+	again, err := ParseArgs([]string{conf}, os.ReadFile)
+	require.NoError(t, err)
+	assert.False(t, again.ActiveRehashing)
+	assert.Equal(t, "absolute", again.OOMScoreAdj)
+}
