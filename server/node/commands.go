@@ -206,6 +206,9 @@ func (c *client) dispatch(args [][]byte) {
 		if err = c.srv.checkMemory(cmd); err != nil {
 			break
 		}
+		if err = c.checkDiskError(cmd); err != nil {
+			break
+		}
 		if c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args) {
 			return // parked: runs again when the pause ends
 		}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -213,4 +214,36 @@ func TestDebianRedisConf(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, again.ActiveRehashing)
 	assert.Equal(t, "absolute", again.OOMScoreAdj)
+}
+
+// TestDiffStopWritesOnBgsaveError compares the MISCONF refusals after a failed BGSAVE with real Redis: writes,
+// PING and transactions holding a write are refused while stop-writes-on-bgsave-error is yes and save points
+// are set; reads and other commands run.
+func TestDiffStopWritesOnBgsaveError(t *testing.T) {
+	p := startPair(t, "")
+	for _, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		require.Equal(t, "+OK", difftest.Format(c.Do("CONFIG", "SET", "save", "3600 1")))
+		require.Equal(t, "+OK", difftest.Format(c.Do("SET", "a", "1")))
+		v := c.Do("CONFIG", "GET", "dir")
+		require.Len(t, v.Elems, 2)
+		require.NoError(t, os.RemoveAll(string(v.Elems[1].Str))) // the save cannot create its temporary file
+		require.Equal(t, "+Background saving started", difftest.Format(c.Do("BGSAVE")))
+		require.Eventually(t, func() bool {
+			info := string(c.Do("INFO", "persistence").Str)
+			return strings.Contains(info, "rdb_bgsave_in_progress:0") && strings.Contains(info, "rdb_last_bgsave_status:err")
+		}, 10*time.Second, 10*time.Millisecond)
+	}
+	cases := [][]string{
+		{"SET", "b", "1"}, {"PING"}, {"GET", "a"}, {"DEL", "a"}, {"ECHO", "x"}, {"PUBLISH", "ch", "m"},
+		{"MULTI"}, {"GET", "a"}, {"EXEC"},
+		{"MULTI"}, {"GET", "a"}, {"SET", "a", "2"}, {"EXEC"},
+		{"CONFIG", "SET", "stop-writes-on-bgsave-error", "no"}, {"SET", "b", "2"}, {"PING"},
+		{"CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"}, {"SET", "b", "3"},
+		{"CONFIG", "SET", "save", ""}, {"SET", "b", "4"},
+		{"CONFIG", "SET", "save", "3600 1"}, {"INCR", "c"}, {"GET", "b"},
+		{"INFO", "errorstats"},
+	}
+	for _, c := range cases {
+		p.Check(c...)
+	}
 }
