@@ -247,3 +247,24 @@ func TestDiffStopWritesOnBgsaveError(t *testing.T) {
 		p.Check(c...)
 	}
 }
+
+// TestDiffACLPubsubDefault compares the channels of new users under acl-pubsub-default with real Redis: users
+// of the configuration file, of ACL SETUSER, their selectors and reset.
+func TestDiffACLPubsubDefault(t *testing.T) {
+	args := []string{"--acl-pubsub-default", "allchannels", "--user", "cfg", "on", "nopass", "+@all", "~*"}
+	redis := difftest.StartRedis(t, args...)
+	parsed, err := ParseArgs(args, nil)
+	require.NoError(t, err)
+	_, addr := startServer(t, func(c *Config) { c.Users, c.ACLPubsubDefault = parsed.Users, parsed.ACLPubsubDefault })
+	p := difftest.NewPair(t, redis.Addr, addr)
+	for _, c := range [][]string{
+		{"ACL", "LIST"}, {"CONFIG", "GET", "acl-pubsub-default"},
+		{"ACL", "SETUSER", "u1"}, {"ACL", "SETUSER", "u2", "resetchannels", "(~a +get)"},
+		{"ACL", "SETUSER", "u3", "&x", "reset"}, {"ACL", "LIST"},
+		{"CONFIG", "SET", "acl-pubsub-default", "resetchannels"},
+		{"ACL", "SETUSER", "u4"}, {"ACL", "SETUSER", "u1", "(~b)"}, {"ACL", "SETUSER", "u3", "reset"},
+		{"ACL", "SETUSER", "cfg", "(~c)"}, {"ACL", "LIST"}, {"ACL", "GETUSER", "u1"},
+	} {
+		p.Check(c...)
+	}
+}
