@@ -268,3 +268,36 @@ func TestDiffACLPubsubDefault(t *testing.T) {
 		p.Check(c...)
 	}
 }
+
+// TestDiffTrackingTableMaxKeys compares tracking-table-max-keys with real Redis: once more keys are tracked than
+// the limit, keys are forgotten at random and their readers invalidated. Which keys is random, and Carmine
+// writes pushes apart from replies, so the replies and the number of invalidations are compared.
+func TestDiffTrackingTableMaxKeys(t *testing.T) {
+	p := startPair(t, "")
+	run := func(c *difftest.Conn) (replies []string, pushes int) {
+		c.Do("HELLO", "3")
+		for _, cmd := range [][]string{
+			{"CLIENT", "TRACKING", "on"}, {"CONFIG", "SET", "tracking-table-max-keys", "2"},
+			{"GET", "a"}, {"GET", "b"}, {"GET", "a"}, {"GET", "c"}, {"MGET", "d", "e"}, {"GET", "f"},
+			{"CONFIG", "SET", "tracking-table-max-keys", "0"}, {"MGET", "g", "h", "i"},
+		} {
+			v := c.Do(cmd...)
+			for ; v.Type == resp.TypePush; v = c.Receive() {
+				pushes++
+			}
+			replies = append(replies, difftest.Format(v))
+		}
+		for i := 0; i < 100 && pushes < 4; i++ { // Carmine's pushes may trail its replies
+			for v := c.Do("PING"); v.Type == resp.TypePush; v = c.Receive() {
+				pushes++
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return replies, pushes
+	}
+	wantReplies, wantPushes := run(p.Redis)
+	gotReplies, gotPushes := run(p.Carmine)
+	assert.Equal(t, wantReplies, gotReplies)
+	assert.Equal(t, 4, wantPushes, "Redis: a b c, then d e f leave 2 of 6 keys")
+	assert.Equal(t, wantPushes, gotPushes)
+}

@@ -24,6 +24,7 @@ func (s *Server) applyLiveConfig() {
 	limits := cfg.OutputLimits
 	s.outputLimits.Store(&limits)
 	s.protectedMode.Store(cfg.ProtectedMode == "yes")
+	s.tracking.maxKeys.Store(cfg.TrackingTableMaxKeys)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.
