@@ -246,6 +246,9 @@ func (c *client) call(cmd *command, args [][]byte) error {
 	cs := &c.stats.cmds[cmd.idx]
 	cs.calls.Add(1)
 	cs.ns.Add(took)
+	if c.srv.stats.latencyOn.Load() {
+		c.srv.stats.recordLatency(cmd, took)
+	}
 	if err != nil {
 		cs.failed.Add(1)
 	}
