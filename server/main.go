@@ -27,16 +27,33 @@ func main() {
 	}
 }
 
-// serve runs the server until SIGINT or SIGTERM (a clean exit, as for SHUTDOWN) or a failure.
+// serve runs the server until SHUTDOWN, SIGINT or SIGTERM (a clean exit; see shutdown-on-sigint and
+// shutdown-on-sigterm) or a failure.
 func serve(cfg node.Config, log hclog.Logger) error {
 	srv, err := node.New(cfg, log)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	{ // Signals: each one asks the server to shut down, which may refuse (a failed save) and run on.
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+		done := make(chan struct{})
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			for {
+				select {
+				case sig := <-sigs:
+					srv.ShutdownOnSignal(sig.(syscall.Signal))
+				case <-done:
+					return
+				}
+			}
+		}()
+		defer func() { signal.Stop(sigs); close(done); <-stopped }()
+	}
 	log.Info("starting", "version", node.Version, "redis-version", node.RedisVersion, "pid", os.Getpid())
-	err = srv.Run(ctx)
+	err = srv.Run(context.Background())
 	if errors.Is(err, context.Canceled) || node.IsShutdown(err) {
 		log.Info("received a stop request, exiting")
 		return nil

@@ -522,6 +522,9 @@ func (c *Config) Set(name string, values []string) error {
 	if p == nil {
 		return fmt.Errorf("unknown option '%s'", name)
 	}
+	if p.flags&words != 0 && len(values) == 1 {
+		values = strings.Fields(values[0]) // Matches Redis: one argument of a several-word parameter is split
+	}
 	if err := p.set(c, values); err != nil {
 		return fmt.Errorf("option '%s': %w", name, err)
 	}

@@ -141,6 +141,14 @@ func TestDiffConfigCompat(t *testing.T) {
 		cfg := DefaultConfig()
 		assert.NoError(t, cfg.Load([]byte(line)), line)
 	}
+	// Matches Redis: a several-word parameter given as one argument is split at spaces.
+	cfg, err := ParseArgs([]string{"--save", "3600 1 60 5", "--oom-score-adj-values", "1 2 3", "--bind", "127.0.0.1 ::1",
+		"--latency-tracking-info-percentiles", "50 90"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []SavePoint{{3600, 1}, {60, 5}}, cfg.Save)
+	assert.Equal(t, [3]int{1, 2, 3}, cfg.OOMScoreAdjValues)
+	assert.Equal(t, []string{"127.0.0.1", "::1"}, cfg.Bind)
+	assert.Equal(t, []float64{50, 90}, cfg.LatencyTrackingPercentiles)
 	// Missing features: only their off values load.
 	for _, line := range []string{"tls-port 6380", "tls-replication yes", "tls-cluster yes", "maxmemory-clients 10%",
 		"maxmemory-clients 1gb", "locale-collate en_US.UTF-8"} {
