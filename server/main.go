@@ -19,8 +19,20 @@ func main() {
 		fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
 		os.Exit(1)
 	}
+	if cfg.Daemonize && os.Getenv(daemonEnv) == "" {
+		if err := daemonize(cfg); err != nil {
+			fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg.ManageMemory = true // the process is the server's alone
-	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel)})
+	out, err := logOutput(cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
+		os.Exit(1)
+	}
+	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel), Output: out})
 	if err := serve(cfg, log); err != nil {
 		log.Error("exiting", "error", err)
 		os.Exit(1)
@@ -53,6 +65,12 @@ func serve(cfg node.Config, log hclog.Logger) error {
 		defer func() { signal.Stop(sigs); close(done); <-stopped }()
 	}
 	log.Info("starting", "version", node.Version, "redis-version", node.RedisVersion, "pid", os.Getpid())
+	defer writePidFile(cfg, log)()
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	notifyReady(cfg, log)
+	defer notifyStopping(cfg, log)
 	err = srv.Run(context.Background())
 	if errors.Is(err, context.Canceled) || node.IsShutdown(err) {
 		log.Info("received a stop request, exiting")

@@ -460,14 +460,12 @@ var params = []param{
 	boolParam("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }).with(immutable),
 	boolParam("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBIncrFsync }),
 	fixed("rdb-del-sync-files", "no"),
-	fixed("daemonize", "no").with(immutable),
 	numParam("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
 	fixed("timeout", "0"),
 	fixed("tcp-keepalive", "300"),
 	fixed("tcp-backlog", "511").with(immutable),
 	enumParam("protected-mode", func(c *Config) *string { return &c.ProtectedMode }, "yes", "no"),
 	fixed("io-threads", "1").with(immutable),
-	fixed("supervised", "no").with(immutable),
 	fixed("cluster-enabled", "no").with(immutable),
 	{
 		name: "notify-keyspace-events",
@@ -487,8 +485,6 @@ var params = []param{
 		get: func(c *Config) string { return notifyClass(c.NotifyKeyspaceEvents).String() },
 	},
 	fixed("unixsocket", "").with(immutable),
-	fixed("logfile", "").with(immutable),
-	fixed("pidfile", "").with(immutable),
 }
 
 // paramAliases are the pre-7 names that Redis 7 still accepts, and CONFIG GET still lists, for its parameters.

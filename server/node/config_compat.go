@@ -35,6 +35,12 @@ type CompatConfig struct {
 	LatencyTracking            bool      // latency-tracking: per-command latency histograms
 	LatencyTrackingPercentiles []float64 // latency-tracking-info-percentiles: INFO latencystats's percentiles
 
+	// The process's files and supervisor, which the carmine-server command handles (a Server ignores them).
+	Daemonize  bool   // daemonize: run in the background, detached (the pid file defaults to /var/run/redis.pid)
+	LogFile    string // logfile: "" for standard output (/dev/null when daemonized)
+	PidFile    string // pidfile: "" for none
+	Supervised string // supervised: no, upstart, systemd or auto (by NOTIFY_SOCKET or UPSTART_JOB)
+
 	BindSourceAddr string // bind-source-addr: the local address of outgoing connections ("" = any)
 	LocaleCollate  string // locale-collate (Redis 7.2): "", C or POSIX only; Carmine compares bytes
 
@@ -87,6 +93,7 @@ func DefaultCompatConfig() CompatConfig {
 	return CompatConfig{
 		StopWritesOnBgsaveError:    true,
 		ACLPubsubDefault:           "resetchannels",
+		Supervised:                 "no",
 		ShutdownTimeout:            10,
 		ShutdownOnSigint:           "default",
 		ShutdownOnSigterm:          "default",
@@ -152,6 +159,10 @@ var compatParams = []param{
 	numParam("tracking-table-max-keys", func(c *Config) *int64 { return &c.TrackingTableMaxKeys }, 0, math.MaxInt64),
 	boolParam("latency-tracking", func(c *Config) *bool { return &c.LatencyTracking }),
 	percentilesParam,
+	boolParam("daemonize", func(c *Config) *bool { return &c.Daemonize }).with(immutable),
+	stringParam("logfile", func(c *Config) *string { return &c.LogFile }, nil).with(immutable),
+	stringParam("pidfile", func(c *Config) *string { return &c.PidFile }, nil).with(immutable),
+	enumParam("supervised", func(c *Config) *string { return &c.Supervised }, "upstart", "systemd", "auto", "no").with(immutable),
 	stringParam("bind-source-addr", func(c *Config) *string { return &c.BindSourceAddr }, nil),
 	stringParam("locale-collate", func(c *Config) *string { return &c.LocaleCollate }, func(s string) error {
 		switch s {
