@@ -583,7 +583,8 @@ func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, er
 		if err != nil {
 			return cfg, fmt.Errorf("reading configuration file: %w", err)
 		}
-		if err := cfg.Load(data); err != nil {
+		sawSave := false
+		if err := cfg.load(data, readFile, 0, &sawSave); err != nil {
 			return cfg, fmt.Errorf("%s: %w", args[0], err)
 		}
 		if cfg.ConfigFile, err = filepath.Abs(args[0]); err != nil {
@@ -609,10 +610,16 @@ func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, er
 }
 
 // Load applies a redis.conf-style text: one "name value..." directive per line, '#' starting a comment line,
-// words split (and quoted) as redis-server splits them.
+// words split (and quoted) as redis-server splits them. "include <path or glob>" lines load other files.
 func (c *Config) Load(data []byte) error {
-	var words [][]byte
 	sawSave := false
+	return c.load(data, os.ReadFile, 0, &sawSave)
+}
+
+// load is Load with the function that reads included files, the depth of inclusion, and whether a save line
+// was seen (in this file or an including one).
+func (c *Config) load(data []byte, readFile func(string) ([]byte, error), depth int, sawSave *bool) error {
+	var words [][]byte
 	lim := resp.DefaultLimits()
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -631,16 +638,22 @@ func (c *Config) Load(data []byte) error {
 		for k, w := range words[1:] {
 			vals[k] = string(w)
 		}
+		if strings.EqualFold(string(words[0]), "include") {
+			if err := c.include(vals, readFile, depth, sawSave); err != nil {
+				return fmt.Errorf("line %d: %w", i+1, err)
+			}
+			continue
+		}
 		prev := c.Save
 		if err := c.Set(string(words[0]), vals); err != nil {
 			return fmt.Errorf("line %d: %w", i+1, err)
 		}
 		if strings.EqualFold(string(words[0]), "save") {
 			// Matches Redis: the save lines of a file add up; the first one replaces the defaults.
-			if sawSave {
+			if *sawSave {
 				c.Save = append(prev[:len(prev):len(prev)], c.Save...)
 			}
-			sawSave = true
+			*sawSave = true
 		}
 	}
 	return nil

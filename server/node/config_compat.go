@@ -2,7 +2,9 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -480,6 +482,37 @@ func checkProcTitle(s string) error {
 	}
 	if strings.Trim(out.String(), " ") == "" {
 		return bad
+	}
+	return nil
+}
+
+// maxIncludeDepth bounds nested include lines, so that a file including itself fails instead of looping.
+const maxIncludeDepth = 16
+
+// include loads the files of an include line, as Redis does: one path, which may be a glob pattern (its files in
+// name order, none being no error); a plain path must exist.
+func (c *Config) include(v []string, readFile func(string) ([]byte, error), depth int, sawSave *bool) error {
+	if len(v) != 1 {
+		return errors.New("include: wrong number of arguments")
+	}
+	if depth >= maxIncludeDepth {
+		return fmt.Errorf("include %s: nested more than %d deep", v[0], maxIncludeDepth)
+	}
+	paths := []string{v[0]}
+	if strings.ContainsAny(v[0], "*?[") {
+		var err error
+		if paths, err = filepath.Glob(v[0]); err != nil {
+			return fmt.Errorf("include %s: %w", v[0], err)
+		}
+	}
+	for _, p := range paths {
+		data, err := readFile(p)
+		if err != nil {
+			return fmt.Errorf("include: %w", err)
+		}
+		if err := c.load(data, readFile, depth+1, sawSave); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
 	}
 	return nil
 }

@@ -310,3 +310,34 @@ func TestDiffTrackingTableMaxKeys(t *testing.T) {
 	assert.Equal(t, 4, wantPushes, "Redis: a b c, then d e f leave 2 of 6 keys")
 	assert.Equal(t, wantPushes, gotPushes)
 }
+
+// TestConfigInclude checks include lines: a glob's files in name order (none is fine), a plain path that must
+// exist, save lines adding up across files, and a file including itself failing.
+func TestConfigInclude(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+		return path
+	}
+	write("a.conf", "hz 20\nsave 100 1\n")
+	write("b.conf", "hz 30\nmaxmemory-samples 7\nsave 200 2\n")
+	main := write("main.conf", "hz 5\ninclude "+filepath.Join(dir, "*.conf.d")+"\ninclude "+filepath.Join(dir, "?.conf")+
+		"\nsave 300 3\n")
+	cfg, err := ParseArgs([]string{main}, os.ReadFile)
+	require.NoError(t, err)
+	assert.Equal(t, 30, cfg.HZ)
+	assert.Equal(t, 7, cfg.MaxMemorySamples)
+	assert.Equal(t, []SavePoint{{100, 1}, {200, 2}, {300, 3}}, cfg.Save)
+
+	missing := write("missing.conf", "include "+filepath.Join(dir, "nofile.conf")+"\n")
+	_, err = ParseArgs([]string{missing}, os.ReadFile)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	self := filepath.Join(dir, "self.conf")
+	write("self.conf", "include "+self+"\n")
+	_, err = ParseArgs([]string{self}, os.ReadFile)
+	assert.ErrorContains(t, err, "nested more than")
+	bad := write("bad.conf", "include\n")
+	_, err = ParseArgs([]string{bad}, os.ReadFile)
+	assert.Error(t, err)
+}
