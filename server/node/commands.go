@@ -120,7 +120,7 @@ func implemented(s *cmdspec.Spec) bool {
 // arity is wrong it returns the command too, whose rejected calls INFO counts.
 func (c *client) lookup(args [][]byte) (*command, error) {
 	c.lower = appendLower(c.lower[:0], args[0])
-	cmd := commands[string(c.lower)]
+	cmd := c.srv.cmdTable[string(c.lower)]
 	if cmd == nil {
 		return nil, unknownCommand(args)
 	}
@@ -128,7 +128,7 @@ func (c *client) lookup(args [][]byte) (*command, error) {
 		c.lower = appendLower(c.lower[:0], args[1])
 		sub := cmd.subs[string(c.lower)]
 		if sub == nil {
-			return nil, errorf(fmt.Sprintf("unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(cmd.name)))
+			return nil, errorf(fmt.Sprintf("unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0]))))
 		}
 		cmd = sub
 	}

@@ -514,6 +514,12 @@ func (c *Config) Set(name string, values []string) error {
 	if strings.EqualFold(name, "user") {
 		return c.addUser(values)
 	}
+	if strings.EqualFold(name, "rename-command") {
+		if err := c.renameCommand(values); err != nil {
+			return fmt.Errorf("option '%s': %w", name, err)
+		}
+		return nil
+	}
 	p := lookupParam(name)
 	if p == nil {
 		return fmt.Errorf("unknown option '%s'", name)

@@ -43,6 +43,10 @@ type CompatConfig struct {
 	PidFile    string // pidfile: "" for none
 	Supervised string // supervised: no, upstart, systemd or auto (by NOTIFY_SOCKET or UPSTART_JOB)
 
+	// RenameCommands are the rename-command lines, in order: a command's name as the commands before left it,
+	// and its new name ("" removes it), both lower case. See renamedCommands.
+	RenameCommands [][2]string
+
 	BindSourceAddr string // bind-source-addr: the local address of outgoing connections ("" = any)
 	LocaleCollate  string // locale-collate (Redis 7.2): "", C or POSIX only; Carmine compares bytes
 
@@ -515,4 +519,42 @@ func (c *Config) include(v []string, readFile func(string) ([]byte, error), dept
 		}
 	}
 	return nil
+}
+
+// renameCommand applies a "rename-command <command> <new name>" line, with Redis's checks.
+func (c *Config) renameCommand(v []string) error {
+	if len(v) != 2 {
+		return errors.New("wrong number of arguments")
+	}
+	from, to := strings.ToLower(v[0]), strings.ToLower(v[1])
+	table := renamedCommands(c.RenameCommands)
+	if table[from] == nil {
+		return errors.New("No such command in rename-command")
+	}
+	if to != "" && to != from && table[to] != nil {
+		return errors.New("Target command name already exists")
+	}
+	c.RenameCommands = append(c.RenameCommands[:len(c.RenameCommands):len(c.RenameCommands)], [2]string{from, to})
+	return nil
+}
+
+// renamedCommands returns the dispatch table after the renames: the shared table itself when there are none.
+// A renamed command keeps its own name everywhere else (COMMAND INFO, ACL rules, INFO commandstats), as in
+// Redis, where rename-command changes only the name the dispatcher looks up.
+func renamedCommands(renames [][2]string) map[string]*command {
+	if len(renames) == 0 {
+		return commands
+	}
+	table := make(map[string]*command, len(commands))
+	for name, cmd := range commands {
+		table[name] = cmd
+	}
+	for _, r := range renames {
+		cmd := table[r[0]]
+		delete(table, r[0])
+		if r[1] != "" {
+			table[r[1]] = cmd
+		}
+	}
+	return table
 }

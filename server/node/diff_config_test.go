@@ -341,3 +341,26 @@ func TestConfigInclude(t *testing.T) {
 	_, err = ParseArgs([]string{bad}, os.ReadFile)
 	assert.Error(t, err)
 }
+
+// TestDiffRenameCommand compares rename-command with real Redis: a renamed command answers to its new name only
+// (subcommands included, inside MULTI too), a command renamed to "" is gone, and bad lines fail.
+func TestDiffRenameCommand(t *testing.T) {
+	args := []string{"--rename-command", "config", "cfg", "--rename-command", "FLUSHALL", "", "--rename-command", "get", "Fetch",
+		"--rename-command", "set", "set"}
+	redis := difftest.StartRedis(t, args...)
+	parsed, err := ParseArgs(args, nil)
+	require.NoError(t, err)
+	_, addr := startServer(t, func(c *Config) { c.RenameCommands = parsed.RenameCommands })
+	p := difftest.NewPair(t, redis.Addr, addr)
+	for _, c := range [][]string{
+		{"CONFIG", "GET", "hz"}, {"CFG", "GET", "hz"}, {"cfg", "nosuch"}, {"FLUSHALL"}, {"SET", "k", "v"},
+		{"GET", "k"}, {"FETCH", "k"}, {"fetch"}, {"MULTI"}, {"fetch", "k"}, {"EXEC"},
+	} {
+		p.Check(c...)
+	}
+	for _, bad := range [][]string{{"--rename-command", "nosuch", "x"}, {"--rename-command", "get", "set"},
+		{"--rename-command", "get"}, {"--rename-command", "get", "", "--rename-command", "get", "x"}} {
+		_, err := ParseArgs(bad, nil)
+		assert.Error(t, err, "%q", bad)
+	}
+}

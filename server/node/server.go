@@ -36,11 +36,12 @@ type Server struct {
 	runID   string // 40 random hex digits, INFO's run_id
 	replID  string // 40 random hex digits, INFO's master_replid until replication exists
 
-	stats   *stats
-	slowlog slowlog
-	rdb     rdbState       // snapshots (rdb.go)
-	prop    propagator     // the write stream for the AOF and replicas (propagate.go)
-	saveWG  sync.WaitGroup // background saves
+	stats    *stats
+	cmdTable map[string]*command // the dispatch table after rename-command (config_compat.go)
+	slowlog  slowlog
+	rdb      rdbState       // snapshots (rdb.go)
+	prop     propagator     // the write stream for the AOF and replicas (propagate.go)
+	saveWG   sync.WaitGroup // background saves
 	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
 	shutdownSaved atomic.Bool
 
@@ -92,6 +93,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		runID:    randomHex(40),
 		replID:   randomHex(40),
 		stats:    newStats(len(commandList)),
+		cmdTable: renamedCommands(cfg.RenameCommands),
 		clients:  make(map[int64]*client),
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
