@@ -364,3 +364,16 @@ func TestDiffRenameCommand(t *testing.T) {
 		assert.Error(t, err, "%q", bad)
 	}
 }
+
+// TestParamNamesUnique checks that no two parameters (or aliases) share a name: lookupParam would find only
+// the first.
+func TestParamNamesUnique(t *testing.T) {
+	seen := make(map[string]bool)
+	for _, p := range params {
+		assert.False(t, seen[p.name], "parameter %s defined twice", p.name)
+		seen[p.name] = true
+	}
+	for old := range paramAliases {
+		assert.False(t, seen[old], "alias %s is also a parameter", old)
+	}
+}
