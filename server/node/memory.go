@@ -24,6 +24,8 @@ func (s *Server) applyLiveConfig() {
 	limits := cfg.OutputLimits
 	s.outputLimits.Store(&limits)
 	s.protectedMode.Store(cfg.ProtectedMode == "yes")
+	s.tracking.maxKeys.Store(cfg.TrackingTableMaxKeys)
+	s.stats.latencyOn.Store(cfg.LatencyTracking)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.
