@@ -274,3 +274,17 @@ func TestSplitArgs(t *testing.T) {
 	assert.Nil(t, splitArgs(`"a"b`))
 	assert.True(t, errors.Is(&RuleError{"x", ErrSyntax}, ErrSyntax))
 }
+
+func TestPubSubDefault(t *testing.T) {
+	tab := testTable(t)
+	u := NewUser(tab, "u")
+	u.SetPubSubDefault(true)
+	assert.Equal(t, "off resetchannels -@all", u.String(), "the root selector is left alone")
+	require.NoError(t, u.SetRules("(~a +get)", "&x"))
+	assert.Equal(t, "off resetchannels &x -@all (~a &* -@all +get)", u.String())
+	require.NoError(t, u.SetRules("reset"))
+	assert.Equal(t, "off sanitize-payload &* -@all", u.String())
+	u.SetPubSubDefault(false)
+	require.NoError(t, u.SetRules("reset", "(~b)"))
+	assert.Equal(t, "off sanitize-payload resetchannels -@all (~b resetchannels -@all)", u.String())
+}

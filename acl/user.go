@@ -87,11 +87,25 @@ type User struct {
 	sanitize  sanitize
 	passwords []Hash
 	selectors []*selector // [0] is the root selector
+	pubsubAll bool        // new selectors and reset start with allchannels (SetPubSubDefault)
 }
 
 // NewUser returns a user as ACL SETUSER creates it: off, without passwords, keys, channels or commands.
 func NewUser(t *Table, name string) *User {
 	return &User{t: t, name: name, selectors: []*selector{newSelector(t)}}
+}
+
+// SetPubSubDefault sets the channels that the selectors u's later rules create, and the reset rule, start with:
+// every channel (all, as Redis's acl-pubsub-default allchannels) or none (resetchannels, Redis's default). It
+// changes none of u's selectors; a new user's root selector starts without channels, so give it "allchannels"
+// after this call to make it as Redis creates users under acl-pubsub-default allchannels.
+func (u *User) SetPubSubDefault(all bool) { u.pubsubAll = all }
+
+// newSelector returns an empty selector with u's pub/sub default.
+func (u *User) newSelector() *selector {
+	s := newSelector(u.t)
+	s.allChannels = u.pubsubAll
+	return s
 }
 
 // ValidName reports whether name may name a user: Redis refuses names with spaces or NUL bytes.
@@ -222,7 +236,7 @@ func (u *User) SetRule(op string) error {
 		}
 		u.passwords = append(u.passwords[:i], u.passwords[i+1:]...)
 	case op[0] == '(' && op[len(op)-1] == ')' && len(op) >= 2:
-		s := newSelector(u.t)
+		s := u.newSelector()
 		for _, r := range splitArgs(op[1 : len(op)-1]) {
 			if err := s.set(r); err != nil {
 				return err
@@ -235,7 +249,7 @@ func (u *User) SetRule(op string) error {
 		u.nopass, u.passwords = false, nil
 		u.enabled = false
 		u.sanitize = sanitizePayload
-		u.selectors = []*selector{newSelector(u.t)}
+		u.selectors = []*selector{u.newSelector()}
 	default:
 		return u.selectors[0].set(op)
 	}

@@ -19,24 +19,59 @@ func main() {
 		fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
 		os.Exit(1)
 	}
+	if cfg.Daemonize && os.Getenv(daemonEnv) == "" {
+		if err := daemonize(cfg); err != nil {
+			fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg.ManageMemory = true // the process is the server's alone
-	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel)})
+	out, err := logOutput(cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "carmine: %v\n", err)
+		os.Exit(1)
+	}
+	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel), Output: out})
 	if err := serve(cfg, log); err != nil {
 		log.Error("exiting", "error", err)
 		os.Exit(1)
 	}
 }
 
-// serve runs the server until SIGINT or SIGTERM (a clean exit, as for SHUTDOWN) or a failure.
+// serve runs the server until SHUTDOWN, SIGINT or SIGTERM (a clean exit; see shutdown-on-sigint and
+// shutdown-on-sigterm) or a failure.
 func serve(cfg node.Config, log hclog.Logger) error {
 	srv, err := node.New(cfg, log)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	{ // Signals: each one asks the server to shut down, which may refuse (a failed save) and run on.
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+		done := make(chan struct{})
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			for {
+				select {
+				case sig := <-sigs:
+					srv.ShutdownOnSignal(sig.(syscall.Signal))
+				case <-done:
+					return
+				}
+			}
+		}()
+		defer func() { signal.Stop(sigs); close(done); <-stopped }()
+	}
 	log.Info("starting", "version", node.Version, "redis-version", node.RedisVersion, "pid", os.Getpid())
-	err = srv.Run(ctx)
+	defer writePidFile(cfg, log)()
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	notifyReady(cfg, log)
+	defer notifyStopping(cfg, log)
+	err = srv.Run(context.Background())
 	if errors.Is(err, context.Canceled) || node.IsShutdown(err) {
 		log.Info("received a stop request, exiting")
 		return nil

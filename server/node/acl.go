@@ -152,6 +152,17 @@ func newDefaultUser() *acl.User {
 	return u
 }
 
+// newUser returns a user as Redis creates one (ACL SETUSER, user lines, the ACL file): off, without passwords,
+// keys or commands, and without channels or, under acl-pubsub-default allchannels, with all of them.
+func newUser(name string, pubsubAll bool) *acl.User {
+	u := acl.NewUser(aclTable, name)
+	u.SetPubSubDefault(pubsubAll)
+	if pubsubAll {
+		u.SetRule("allchannels")
+	}
+	return u
+}
+
 // initACL creates the default user, gives it requirepass, then loads the users of the configuration file or
 // the ACL file.
 func (s *Server) initACL() error {
@@ -167,7 +178,7 @@ func (s *Server) initACL() error {
 		return errors.New("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.")
 	}
 	for _, line := range s.cfg.Users {
-		u := acl.NewUser(aclTable, line[0])
+		u := newUser(line[0], s.cfg.ACLPubsubDefault == "allchannels")
 		if old := a.users[line[0]]; old != nil {
 			if line[0] != "default" {
 				return fmt.Errorf("Duplicate user found. A user can only be defined once in config files")
@@ -484,7 +495,7 @@ func (s *Server) userLines() []string {
 
 // parseACLFile reads the users of an ACL file, as Redis's ACLLoadFromFile does: one "user <name> <rules>"
 // line each, words split at single spaces. Errors name the file and line, all of them.
-func parseACLFile(path string, data []byte) (map[string]*acl.User, error) {
+func parseACLFile(path string, data []byte, pubsubAll bool) (map[string]*acl.User, error) {
 	users := make(map[string]*acl.User)
 	var errs strings.Builder
 	for i, line := range strings.Split(string(data), "\n") {
@@ -507,7 +518,7 @@ func parseACLFile(path string, data []byte) (map[string]*acl.User, error) {
 			fmt.Fprintf(&errs, "WARNING: Duplicate user '%s' found on line %d. ", name, n)
 			continue
 		}
-		u := acl.NewUser(aclTable, name)
+		u := newUser(name, pubsubAll)
 		users[name] = u
 		rules, err := acl.MergeSelectors(argv[2:])
 		if err != nil {
@@ -542,7 +553,7 @@ func (s *Server) loadACLFile(self *client) error {
 	if err != nil {
 		return fmt.Errorf("Error loading ACLs, opening file '%s': %s", path, rewriteErrText(err))
 	}
-	users, err := parseACLFile(path, data)
+	users, err := parseACLFile(path, data, s.config().ACLPubsubDefault == "allchannels")
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ type aofState struct {
 	otherSize int64 // the size of the listed files but the current incr one
 
 	fsync    atomic.Value              // appendfsync, a string
-	writeErr atomic.Pointer[string]    // the AOF write error while writes fail (aofDenyWrites)
+	writeErr atomic.Pointer[string]    // the AOF write error while writes fail (checkDiskError)
 	barrier  atomic.Pointer[aofWriter] // w while the AOF is on (aofBarrier)
 	durable  atomic.Bool               // appendfsync always: the barrier waits for the fsync
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/carminedb/carmine/rdbfmt"
 	"github.com/carminedb/carmine/resp"
-	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
 // Writing the append-only file. An aofWriter is a sink of the propagation stream (propagate.go): feed copies
@@ -346,7 +345,7 @@ func (w *aofWriter) markSynced(upTo int64) {
 	w.mu.Unlock()
 }
 
-// failed records a write or fsync error: until a write succeeds, write commands are refused (aofDenyWrites).
+// failed records a write or fsync error: until a write succeeds, write commands are refused (checkDiskError).
 func (w *aofWriter) failed(msg string, err error) {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
@@ -367,13 +366,8 @@ func (w *aofWriter) recovered() {
 	}
 }
 
-// aofDenyWrites refuses write commands while the AOF cannot be written, as Redis does (MISCONF).
-func (s *Server) aofDenyWrites(cmd *command) error {
-	p := s.aof.writeErr.Load()
-	if p == nil || !cmd.spec.Has(cmdspec.FlagWrite) {
-		return nil
-	}
-	msg := *p
+// aofMisconf is the MISCONF error that refuses writes while the AOF cannot be written (checkDiskError).
+func aofMisconf(msg string) error {
 	if msg != "" {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]
 	}

@@ -45,10 +45,12 @@ func cmdACLSetUser(c *client, args [][]byte) error {
 	a := &s.acl
 	a.mu.Lock()
 	var u *acl.User
+	all := s.config().ACLPubsubDefault == "allchannels"
 	if old := a.users[name]; old != nil {
 		u = old.cur.Load().Clone()
+		u.SetPubSubDefault(all) // Matches Redis: the setting at the time of the rules applies
 	} else {
-		u = acl.NewUser(aclTable, name)
+		u = newUser(name, all)
 	}
 	if err := u.SetRules(rules...); err != nil {
 		a.mu.Unlock()

@@ -39,6 +39,7 @@ var infoSections = []infoSection{
 	{"modules", true, true, func(*Server, *infoBuf) {}},
 	{"commandstats", false, true, (*Server).infoCommandStats},
 	{"errorstats", true, true, (*Server).infoErrorStats},
+	{"latencystats", false, true, (*Server).infoLatencyStats},
 	{"cluster", true, true, func(s *Server, b *infoBuf) {
 		enabled := int64(0)
 		if s.cluster != nil {
@@ -476,9 +477,7 @@ func (s *Server) infoCPU(b *infoBuf) {
 }
 
 func (s *Server) infoCommandStats(b *infoBuf) {
-	cmds := slices.Clone(commandList)
-	slices.SortFunc(cmds, func(a, b *command) int { return strings.Compare(a.name, b.name) })
-	for _, cmd := range cmds {
+	for _, cmd := range sortedCommands() {
 		t := s.stats.command(cmd.idx)
 		if t.calls == 0 && t.rejected == 0 && t.failed == 0 {
 			continue
@@ -491,6 +490,13 @@ func (s *Server) infoCommandStats(b *infoBuf) {
 		b.str("cmdstat_"+cmd.name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
 			t.calls, usec, perCall, t.rejected, t.failed))
 	}
+}
+
+// sortedCommands returns the commands sorted by name.
+func sortedCommands() []*command {
+	cmds := slices.Clone(commandList)
+	slices.SortFunc(cmds, func(a, b *command) int { return strings.Compare(a.name, b.name) })
+	return cmds
 }
 
 func (s *Server) infoErrorStats(b *infoBuf) {

@@ -317,6 +317,18 @@ func rdbStringLen(v []byte) int64 {
 	return 9 + n
 }
 
+// saveForShutdown saves before a shutdown, in a BeginAll Txn: with save, or with save points unless nosave. A
+// failed save returns its error unless force. Then Run does not save again.
+func (s *Server) saveForShutdown(tx *keyspace.Txn, save, nosave, force bool) error {
+	if save || !nosave && len(s.config().Save) > 0 {
+		if err := s.saveLocked(tx, false); err != nil && !force {
+			return err
+		}
+	}
+	s.shutdownSaved.Store(true)
+	return nil
+}
+
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: stop the server. Matches Redis: it saves first when there are
 // save points (unless NOSAVE) or with SAVE, holding every key still meanwhile, and a failed save keeps the
 // server running unless FORCE. NOW changes nothing (there are no replicas to wait for). ABORT has no shutdown in
@@ -349,15 +361,12 @@ func cmdShutdown(c *client, args [][]byte) error {
 		return err
 	}
 	c.srv.log.Info("user requested shutdown", "client-id", c.id)
-	if save || !nosave && len(c.srv.config().Save) > 0 {
-		tx := c.beginAll()
-		err := c.srv.saveLocked(&tx, false)
-		tx.End()
-		if err != nil && !force {
-			return errorf("Errors trying to SHUTDOWN. Check logs.")
-		}
+	tx := c.beginAll()
+	err := c.srv.saveForShutdown(&tx, save, nosave, force)
+	tx.End()
+	if err != nil {
+		return errorf("Errors trying to SHUTDOWN. Check logs.")
 	}
-	c.srv.shutdownSaved.Store(true)
 	// Matches Redis: the client gets no reply; its connection closes with the others.
 	c.closing = true
 	c.srv.Shutdown()

@@ -126,7 +126,7 @@ func implemented(s *cmdspec.Spec) bool {
 // arity is wrong it returns the command too, whose rejected calls INFO counts.
 func (c *client) lookup(args [][]byte) (*command, error) {
 	c.lower = appendLower(c.lower[:0], args[0])
-	cmd := commands[string(c.lower)]
+	cmd := c.srv.cmdTable[string(c.lower)]
 	if cmd == nil {
 		return nil, c.notImplemented(args, unknownCommand(args))
 	}
@@ -134,7 +134,7 @@ func (c *client) lookup(args [][]byte) (*command, error) {
 		c.lower = appendLower(c.lower[:0], args[1])
 		sub := cmd.subs[string(c.lower)]
 		if sub == nil {
-			return nil, c.notImplemented(args, errorf(fmt.Sprintf("unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(cmd.name))))
+			return nil, c.notImplemented(args, errorf(fmt.Sprintf("unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0])))))
 		}
 		cmd = sub
 	}
@@ -253,7 +253,7 @@ func (c *client) dispatch(args [][]byte) {
 		if err = c.srv.checkMemory(cmd); err != nil {
 			break
 		}
-		if err = c.srv.aofDenyWrites(cmd); err != nil {
+		if err = c.checkDiskError(cmd); err != nil {
 			break
 		}
 		if c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args) {
@@ -296,6 +296,9 @@ func (c *client) call(cmd *command, args [][]byte) error {
 	cs := &c.stats.cmds[cmd.idx]
 	cs.calls.Add(1)
 	cs.ns.Add(took)
+	if c.srv.stats.latencyOn.Load() {
+		c.srv.stats.recordLatency(cmd, took)
+	}
 	if err != nil {
 		cs.failed.Add(1)
 	}

@@ -94,6 +94,17 @@ type Config struct {
 	ClusterAnnounceHostname    string // cluster-announce-hostname
 	ClusterAnnouncePort        int    // cluster-announce-port, 0 for port
 	ClusterAnnounceBusPort     int    // cluster-announce-bus-port, 0 for the bus port
+	// Accepted and reported, without effect yet: they tune replicas and failover, which cluster mode lacks.
+	ClusterAllowPubsubshardWhenDown bool   // cluster-allow-pubsubshard-when-down
+	ClusterAllowReplicaMigration    bool   // cluster-allow-replica-migration
+	ClusterAnnounceTLSPort          int    // cluster-announce-tls-port
+	ClusterLinkSendbufLimit         int64  // cluster-link-sendbuf-limit
+	ClusterMigrationBarrier         int    // cluster-migration-barrier
+	ClusterPreferredEndpointType    string // cluster-preferred-endpoint-type
+	ClusterReplicaNoFailover        bool   // cluster-replica-no-failover
+	ClusterReplicaValidityFactor    int    // cluster-replica-validity-factor
+
+	CompatConfig // the rest of Redis 7's parameters (config_compat.go)
 }
 
 // DefaultConfig returns Redis's defaults, except that it binds to loopback only (127.0.0.1 and, if present,
@@ -128,9 +139,14 @@ func DefaultConfig() Config {
 		ACLLogMaxLen:  128,
 		ProtectedMode: "yes",
 
-		ClusterConfigFile:          "nodes.conf",
-		ClusterNodeTimeout:         15000,
-		ClusterRequireFullCoverage: true,
+		ClusterConfigFile:               "nodes.conf",
+		ClusterNodeTimeout:              15000,
+		ClusterRequireFullCoverage:      true,
+		ClusterAllowPubsubshardWhenDown: true,
+		ClusterAllowReplicaMigration:    true,
+		ClusterMigrationBarrier:         1,
+		ClusterPreferredEndpointType:    "ip",
+		ClusterReplicaValidityFactor:    10,
 
 		SlowlogSlowerThan:  10000,
 		BusyReplyThreshold: 5000,
@@ -142,6 +158,8 @@ func DefaultConfig() Config {
 		ReplBacklogSize: 1 << 20,
 		ReplPingPeriod:  10,
 		MinReplicasLag:  10,
+
+		CompatConfig: DefaultCompatConfig(),
 	}
 }
 
@@ -473,7 +491,6 @@ var params = []param{
 	boolParam("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.AOF.NoFsyncOnRewrite }),
 	numParam("auto-aof-rewrite-percentage", func(c *Config) *int64 { return &c.AOF.AutoRewritePercentage }, 0, math.MaxInt32),
 	memoryParam("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AOF.AutoRewriteMinSize }, 0),
-	fixed("aof_rewrite_cpulist", "").with(immutable),
 	{
 		name:  "replicaof",
 		flags: immutable | words,
@@ -540,14 +557,12 @@ var params = []param{
 	boolParam("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }).with(immutable),
 	boolParam("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBIncrFsync }),
 	fixed("rdb-del-sync-files", "no"),
-	fixed("daemonize", "no").with(immutable),
 	numParam("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, math.MaxUint32),
 	numParam("timeout", func(c *Config) *int { return &c.Timeout }, 0, math.MaxInt32),
 	numParam("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepAlive }, 0, math.MaxInt32),
 	fixed("tcp-backlog", "511").with(immutable),
 	enumParam("protected-mode", func(c *Config) *string { return &c.ProtectedMode }, "yes", "no"),
 	fixed("io-threads", "1").with(immutable),
-	fixed("supervised", "no").with(immutable),
 	boolParam("cluster-enabled", func(c *Config) *bool { return &c.ClusterEnabled }).with(immutable),
 	stringParam("cluster-config-file", func(c *Config) *string { return &c.ClusterConfigFile }, nil).with(immutable),
 	// Mutable in Redis; the cluster reads them from the startup configuration here.
@@ -559,6 +574,14 @@ var params = []param{
 	stringParam("cluster-announce-hostname", func(c *Config) *string { return &c.ClusterAnnounceHostname }, nil).with(immutable),
 	numParam("cluster-announce-port", func(c *Config) *int { return &c.ClusterAnnouncePort }, 0, 65535).with(immutable),
 	numParam("cluster-announce-bus-port", func(c *Config) *int { return &c.ClusterAnnounceBusPort }, 0, 65535).with(immutable),
+	boolParam("cluster-allow-pubsubshard-when-down", func(c *Config) *bool { return &c.ClusterAllowPubsubshardWhenDown }),
+	boolParam("cluster-allow-replica-migration", func(c *Config) *bool { return &c.ClusterAllowReplicaMigration }),
+	numParam("cluster-announce-tls-port", func(c *Config) *int { return &c.ClusterAnnounceTLSPort }, 0, 65535),
+	memoryParam("cluster-link-sendbuf-limit", func(c *Config) *int64 { return &c.ClusterLinkSendbufLimit }, 0),
+	numParam("cluster-migration-barrier", func(c *Config) *int { return &c.ClusterMigrationBarrier }, 0, math.MaxInt32),
+	enumParam("cluster-preferred-endpoint-type", func(c *Config) *string { return &c.ClusterPreferredEndpointType }, "ip", "hostname", "unknown-endpoint"),
+	boolParam("cluster-replica-no-failover", func(c *Config) *bool { return &c.ClusterReplicaNoFailover }),
+	numParam("cluster-replica-validity-factor", func(c *Config) *int { return &c.ClusterReplicaValidityFactor }, 0, math.MaxInt32),
 	{
 		name: "notify-keyspace-events",
 		set: func(c *Config, v []string) error {
@@ -577,23 +600,23 @@ var params = []param{
 		get: func(c *Config) string { return notifyClass(c.NotifyKeyspaceEvents).String() },
 	},
 	fixed("unixsocket", "").with(immutable),
-	fixed("logfile", "").with(immutable),
-	fixed("pidfile", "").with(immutable),
 }
 
 // paramAliases are the pre-7 names that Redis 7 still accepts, and CONFIG GET still lists, for its parameters.
 var paramAliases = map[string]string{
-	"hash-max-ziplist-entries": "hash-max-listpack-entries",
-	"hash-max-ziplist-value":   "hash-max-listpack-value",
-	"zset-max-ziplist-entries": "zset-max-listpack-entries",
-	"zset-max-ziplist-value":   "zset-max-listpack-value",
-	"list-max-ziplist-size":    "list-max-listpack-size",
-	"slaveof":                  "replicaof",
-	"slave-read-only":          "replica-read-only",
-	"repl-ping-slave-period":   "repl-ping-replica-period",
-	"min-slaves-to-write":      "min-replicas-to-write",
-	"min-slaves-max-lag":       "min-replicas-max-lag",
-	"lua-time-limit":           "busy-reply-threshold",
+	"hash-max-ziplist-entries":      "hash-max-listpack-entries",
+	"hash-max-ziplist-value":        "hash-max-listpack-value",
+	"zset-max-ziplist-entries":      "zset-max-listpack-entries",
+	"zset-max-ziplist-value":        "zset-max-listpack-value",
+	"list-max-ziplist-size":         "list-max-listpack-size",
+	"cluster-slave-no-failover":     "cluster-replica-no-failover",
+	"cluster-slave-validity-factor": "cluster-replica-validity-factor",
+	"slaveof":                       "replicaof",
+	"slave-read-only":               "replica-read-only",
+	"repl-ping-slave-period":        "repl-ping-replica-period",
+	"min-slaves-to-write":           "min-replicas-to-write",
+	"min-slaves-max-lag":            "min-replicas-max-lag",
+	"lua-time-limit":                "busy-reply-threshold",
 }
 
 // lookupParam returns the parameter called name, or by an alias, without regard to case; nil if there is none.
@@ -614,9 +637,18 @@ func (c *Config) Set(name string, values []string) error {
 	if strings.EqualFold(name, "user") {
 		return c.addUser(values)
 	}
+	if strings.EqualFold(name, "rename-command") {
+		if err := c.renameCommand(values); err != nil {
+			return fmt.Errorf("option '%s': %w", name, err)
+		}
+		return nil
+	}
 	p := lookupParam(name)
 	if p == nil {
 		return fmt.Errorf("unknown option '%s'", name)
+	}
+	if p.flags&words != 0 && len(values) == 1 {
+		values = strings.Fields(values[0]) // Matches Redis: one argument of a several-word parameter is split
 	}
 	if err := p.set(c, values); err != nil {
 		return fmt.Errorf("option '%s': %w", name, err)
@@ -680,7 +712,8 @@ func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, er
 		if err != nil {
 			return cfg, fmt.Errorf("reading configuration file: %w", err)
 		}
-		if err := cfg.Load(data); err != nil {
+		sawSave := false
+		if err := cfg.load(data, readFile, 0, &sawSave); err != nil {
 			return cfg, fmt.Errorf("%s: %w", args[0], err)
 		}
 		if cfg.ConfigFile, err = filepath.Abs(args[0]); err != nil {
@@ -706,10 +739,16 @@ func ParseArgs(args []string, readFile func(string) ([]byte, error)) (Config, er
 }
 
 // Load applies a redis.conf-style text: one "name value..." directive per line, '#' starting a comment line,
-// words split (and quoted) as redis-server splits them.
+// words split (and quoted) as redis-server splits them. "include <path or glob>" lines load other files.
 func (c *Config) Load(data []byte) error {
-	var words [][]byte
 	sawSave := false
+	return c.load(data, os.ReadFile, 0, &sawSave)
+}
+
+// load is Load with the function that reads included files, the depth of inclusion, and whether a save line
+// was seen (in this file or an including one).
+func (c *Config) load(data []byte, readFile func(string) ([]byte, error), depth int, sawSave *bool) error {
+	var words [][]byte
 	lim := resp.DefaultLimits()
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -728,16 +767,22 @@ func (c *Config) Load(data []byte) error {
 		for k, w := range words[1:] {
 			vals[k] = string(w)
 		}
+		if strings.EqualFold(string(words[0]), "include") {
+			if err := c.include(vals, readFile, depth, sawSave); err != nil {
+				return fmt.Errorf("line %d: %w", i+1, err)
+			}
+			continue
+		}
 		prev := c.Save
 		if err := c.Set(string(words[0]), vals); err != nil {
 			return fmt.Errorf("line %d: %w", i+1, err)
 		}
 		if strings.EqualFold(string(words[0]), "save") {
 			// Matches Redis: the save lines of a file add up; the first one replaces the defaults.
-			if sawSave {
+			if *sawSave {
 				c.Save = append(prev[:len(prev):len(prev)], c.Save...)
 			}
-			sawSave = true
+			*sawSave = true
 		}
 	}
 	return nil

@@ -162,6 +162,9 @@ func TestDiffPropagateLater(t *testing.T) {
 	p.check("expire", cmds("SET gone 1 PX 30", "SET stays 1")...)
 	time.Sleep(100 * time.Millisecond)
 	p.check("expired", cmds("GET gone")...)
+	p.check("lazy", cmds("CONFIG SET lazyfree-lazy-expire yes", "SET gone 1 PX 30")...)
+	time.Sleep(100 * time.Millisecond)
+	p.check("expired lazily", cmds("GET gone", "CONFIG SET lazyfree-lazy-expire no")...)
 
 	for _, c := range []struct{ block, push string }{
 		{"BLMOVE bl bl2 RIGHT LEFT 0", "RPUSH bl x y"},

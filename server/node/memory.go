@@ -27,6 +27,8 @@ func (s *Server) applyLiveConfig() {
 	s.repl.readOnly.Store(cfg.ReplicaReadOnly)
 	s.repl.minReplicas.Store(int64(cfg.MinReplicas))
 	s.resizeBacklog(cfg.ReplBacklogSize)
+	s.tracking.maxKeys.Store(cfg.TrackingTableMaxKeys)
+	s.stats.latencyOn.Store(cfg.LatencyTracking)
 }
 
 // usedMemory is the estimate that INFO reports as used_memory and that maxmemory limits.

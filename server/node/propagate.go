@@ -276,11 +276,21 @@ func (c *client) propagateWithout(word string, from int) {
 	c.propagate(argv...)
 }
 
+// delName is what a key's removal propagates as: UNLINK when the lazyfree setting for its cause is on, else
+// DEL, as Redis does.
+func delName(lazy bool) []byte {
+	if lazy {
+		return bytesUNLINK
+	}
+	return bytesDEL
+}
+
 func itob(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
 
 // Command names and arguments of rewritten commands, as Redis spells them.
 var (
 	bytesDEL       = []byte("DEL")
+	bytesUNLINK    = []byte("UNLINK")
 	bytesSET       = []byte("SET")
 	bytesPXAT      = []byte("PXAT")
 	bytesKEEPTTL   = []byte("KEEPTTL")

@@ -49,6 +49,7 @@ type rdbState struct {
 	lastSave  time.Time
 	lastTry   time.Time     // when the last BGSAVE started
 	lastOK    bool          // rdb_last_bgsave_status
+	failed    atomic.Bool   // !lastOK, for the dispatcher's stop-writes-on-bgsave-error check (diskerr.go)
 	lastTime  time.Duration // rdb_last_bgsave_time_sec, -1 before any
 	saves     int64         // rdb_saves
 	base      int64         // the dirty count the last successful save included
@@ -394,6 +395,7 @@ func (s *Server) saved(bg, count bool, dirty int64, took time.Duration, err erro
 			s.rdb.saves++
 		}
 	}
+	s.rdb.failed.Store(!s.rdb.lastOK)
 }
 
 // saveLocked saves synchronously in a BeginAll Txn the caller holds (SAVE inside MULTI, FLUSHALL, SHUTDOWN):

@@ -36,12 +36,13 @@ type Server struct {
 	runID   string    // 40 random hex digits, INFO's run_id
 	repl    replState // replication: role, ids, offset, the link to a primary (repl.go)
 
-	stats   *stats
-	slowlog slowlog
-	rdb     rdbState       // snapshots (rdb.go)
-	prop    propagator     // the write stream for the AOF and replicas (propagate.go)
-	aof     aofState       // the append-only file (aof.go)
-	saveWG  sync.WaitGroup // background saves
+	stats    *stats
+	cmdTable map[string]*command // the dispatch table after rename-command (config_compat.go)
+	slowlog  slowlog
+	rdb      rdbState       // snapshots (rdb.go)
+	prop     propagator     // the write stream for the AOF and replicas (propagate.go)
+	aof      aofState       // the append-only file (aof.go)
+	saveWG   sync.WaitGroup // background saves
 	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
 	shutdownSaved atomic.Bool
 
@@ -95,6 +96,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		started:  time.Now(),
 		runID:    randomHex(40),
 		stats:    newStats(len(commandList)),
+		cmdTable: renamedCommands(cfg.RenameCommands),
 		clients:  make(map[int64]*client),
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
@@ -105,7 +107,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	// Expiry and eviction are effects like any write: they touch watched keys and raise keyspace events.
 	kcfg.OnExpired = func(db int, key []byte) {
 		s.stats.expired.Add(1)
-		s.propagateKeyless(db, bytesDEL, key)
+		s.propagateKeyless(db, delName(s.config().LazyfreeLazyExpire), key)
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyExpired, "expired", key)
@@ -115,7 +117,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 	}
 	kcfg.OnNew = func(db int, key []byte) { s.notifyKeyspace(nil, db, notifyNew, "new", key) }
 	kcfg.OnEvicted = func(db int, key []byte) {
-		s.propagateKeyless(db, bytesDEL, key)
+		s.propagateKeyless(db, delName(s.config().LazyfreeLazyEviction), key)
 		s.touchWatched(db, key)
 		s.invalidateKey(nil, key)
 		s.notifyKeyspace(nil, db, notifyEvicted, "evicted", key)

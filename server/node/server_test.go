@@ -20,7 +20,7 @@ func TestParseArgs(t *testing.T) {
 		"carmine.conf": "# a comment\nport 7000\n\nbind 127.0.0.1 \"::1\"\nrequirepass \"a b\"\nsave \"\"\nappendonly no\n",
 		"bad.conf":     "port 7000\nmaxmemory-frobnicate 5\n",
 		"aof.conf":     "appendonly yes\nappendfsync always\nappenddirname aofs\n",
-		"cluster.conf": "cluster-enabled yes\n",
+		"tls.conf":     "tls-port 6380\n",
 		"save.conf":    "save 900 1\nsave 300 10\n",
 		"nosave.conf":  "save \"\"\n",
 	}
@@ -75,7 +75,7 @@ func TestParseArgs(t *testing.T) {
 		}, ""},
 		{"aof dir is a name", []string{"--appenddirname", "a/b"}, nil, "appenddirname can't be a path, just a dirname"},
 		{"aof file is a name", []string{"--appendfilename", ""}, nil, "appendfilename can't be empty"},
-		{"feature not there yet", []string{"cluster.conf"}, nil, "option 'cluster-enabled': not supported yet by Carmine"},
+		{"feature not there yet", []string{"tls.conf"}, nil, "option 'tls-port': not supported yet by Carmine"},
 		{"bad port", []string{"--port", "70000"}, nil, "option 'port'"},
 		{"missing file", []string{"nosuch.conf"}, nil, "reading configuration file"},
 		{"word without --", []string{"--port", "7000", "carmine.conf"}, nil, ""},

@@ -34,7 +34,9 @@ type statShard struct {
 
 // stats is the server's statistics.
 type stats struct {
-	shards []*statShard
+	shards    []*statShard
+	latency   []atomic.Pointer[latencyHist] // by command.idx, nil until called while latency-tracking is yes
+	latencyOn atomic.Bool                   // latency-tracking
 
 	connections atomic.Int64                        // total_connections_received
 	rejected    atomic.Int64                        // rejected_connections: refused for maxclients
@@ -64,7 +66,8 @@ func newStats(commands int) *stats {
 	for n < 2*runtime.GOMAXPROCS(0) {
 		n *= 2
 	}
-	st := &stats{shards: make([]*statShard, n), errors: make(map[string]int64)}
+	st := &stats{shards: make([]*statShard, n), errors: make(map[string]int64),
+		latency: make([]atomic.Pointer[latencyHist], commands)}
 	for i := range st.shards {
 		st.shards[i] = &statShard{cmds: make([]cmdStat, commands)}
 	}
@@ -146,6 +149,9 @@ func (st *stats) reset() {
 		}
 		sh.hits.Store(0)
 		sh.misses.Store(0)
+	}
+	for i := range st.latency {
+		st.latency[i].Store(nil)
 	}
 	st.connections.Store(0)
 	st.rejected.Store(0)

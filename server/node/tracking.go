@@ -38,6 +38,7 @@ type trackers struct {
 	on       atomic.Int64 // clients with tracking on: a write costs one atomic load when there are none
 	mu       sync.Mutex
 	keys     map[string]map[*client]struct{} // default mode: who read each key
+	maxKeys  atomic.Int64                    // tracking-table-max-keys
 	prefixes map[string]map[*client]struct{} // BCAST mode: who follows each prefix ("" for every key)
 	// pending are the keys changed by the running command for BCAST clients, sent when it ends, in one
 	// message per client, as Redis sends them once per event loop iteration.
@@ -309,6 +310,7 @@ func (c *client) rememberKeys(cmd *command, args [][]byte) {
 		}
 		s.tracking.keys[k][c] = struct{}{}
 	}
+	s.limitTrackedKeys()
 }
 
 // afterTrackedCommand ends the effect of CLIENT CACHING, which covers one command, and sends the BCAST
@@ -330,17 +332,33 @@ func (s *Server) invalidateKey(from *client, key []byte) {
 		return
 	}
 	s.tracking.mu.Lock()
-	var targets []*client
-	if cs := s.tracking.keys[string(key)]; cs != nil {
-		for t := range cs {
-			targets = append(targets, t)
-		}
-		delete(s.tracking.keys, string(key))
-	}
+	targets := s.takeReaders(string(key))
 	if len(s.tracking.prefixes) > 0 {
 		s.tracking.pending = append(s.tracking.pending, pendingKey{string(key), from})
 	}
 	s.tracking.mu.Unlock()
+	s.sendKeyInvalidation(from, targets, key)
+	if from == nil {
+		s.flushBroadcasts()
+	}
+}
+
+// takeReaders returns the clients that read key and forgets them; s.tracking.mu is held.
+func (s *Server) takeReaders(key string) []*client {
+	cs := s.tracking.keys[key]
+	if cs == nil {
+		return nil
+	}
+	targets := make([]*client, 0, len(cs))
+	for t := range cs {
+		targets = append(targets, t)
+	}
+	delete(s.tracking.keys, key)
+	return targets
+}
+
+// sendKeyInvalidation sends the invalidation of key to targets, except to a NOLOOP client that changed it.
+func (s *Server) sendKeyInvalidation(from *client, targets []*client, key []byte) {
 	for _, t := range targets {
 		if m := t.track.Load(); m != nil && !(m.noloop && t == from) {
 			s.sendInvalidation(t, m, func(w *resp.Writer) {
@@ -349,8 +367,23 @@ func (s *Server) invalidateKey(from *client, key []byte) {
 			})
 		}
 	}
-	if from == nil {
-		s.flushBroadcasts()
+}
+
+// limitTrackedKeys keeps the table of read keys within tracking-table-max-keys (0 = no limit), as Redis's
+// trackingLimitUsedSlots: it forgets keys at random, sending their readers invalidations as if the keys had
+// changed. BCAST clients are not told. s.tracking.mu is held; it is released and taken again to send.
+func (s *Server) limitTrackedKeys() {
+	max := s.tracking.maxKeys.Load()
+	for max > 0 && int64(len(s.tracking.keys)) > max {
+		var key string
+		for k := range s.tracking.keys { // Go's map order is random
+			key = k
+			break
+		}
+		targets := s.takeReaders(key)
+		s.tracking.mu.Unlock()
+		s.sendKeyInvalidation(nil, targets, []byte(key))
+		s.tracking.mu.Lock()
 	}
 }
 
