@@ -28,6 +28,23 @@ type CompatConfig struct {
 	LazyfreeLazyUserDel   bool
 	LazyfreeLazyUserFlush bool
 
+	// Replication settings accepted and reported without effect yet: diskless loading, announcing, the
+	// priority (for Sentinel), serving stale data (a replica always serves its data), the backlog's TTL.
+	ReplBacklogTTL               int64  // repl-backlog-ttl, seconds
+	ReplDisableTCPNoDelay        bool   // repl-disable-tcp-nodelay
+	ReplDisklessLoad             string // repl-diskless-load: disabled, on-empty-db or swapdb
+	ReplDisklessSync             bool   // repl-diskless-sync
+	ReplDisklessSyncDelay        int    // repl-diskless-sync-delay, seconds
+	ReplDisklessSyncMaxReplicas  int    // repl-diskless-sync-max-replicas
+	ReplicaAnnounceIP            string // replica-announce-ip
+	ReplicaAnnouncePort          int    // replica-announce-port
+	ReplicaAnnounced             bool   // replica-announced
+	ReplicaIgnoreDiskWriteErrors bool   // replica-ignore-disk-write-errors
+	ReplicaIgnoreMaxmemory       bool   // replica-ignore-maxmemory
+	ReplicaLazyFlush             bool   // replica-lazy-flush
+	ReplicaPriority              int    // replica-priority
+	ReplicaServeStaleData        bool   // replica-serve-stale-data
+
 	ShutdownTimeout   int    // shutdown-timeout: seconds SHUTDOWN waits for replicas
 	ShutdownOnSigint  string // shutdown-on-sigint: "default" or SHUTDOWN's flags (save, nosave, now, force)
 	ShutdownOnSigterm string // shutdown-on-sigterm
@@ -98,6 +115,14 @@ type CompatConfig struct {
 func DefaultCompatConfig() CompatConfig {
 	return CompatConfig{
 		StopWritesOnBgsaveError:    true,
+		ReplBacklogTTL:             3600,
+		ReplDisklessLoad:           "disabled",
+		ReplDisklessSync:           true,
+		ReplDisklessSyncDelay:      5,
+		ReplicaAnnounced:           true,
+		ReplicaIgnoreMaxmemory:     true,
+		ReplicaPriority:            100,
+		ReplicaServeStaleData:      true,
 		ACLPubsubDefault:           "resetchannels",
 		Supervised:                 "no",
 		ShutdownTimeout:            10,
@@ -151,6 +176,20 @@ var cpuLists = [len(CompatConfig{}.CPULists)]string{"server_cpulist", "bio_cpuli
 // compatParams are the parameters of CompatConfig, joined to params at init. Each has Redis's default, range,
 // error texts and mutability, so CONFIG GET, SET and REWRITE treat them as Redis does.
 var compatParams = []param{
+	numParam("repl-backlog-ttl", func(c *Config) *int64 { return &c.ReplBacklogTTL }, 0, math.MaxInt64),
+	boolParam("repl-disable-tcp-nodelay", func(c *Config) *bool { return &c.ReplDisableTCPNoDelay }),
+	enumParam("repl-diskless-load", func(c *Config) *string { return &c.ReplDisklessLoad }, "disabled", "on-empty-db", "swapdb"),
+	boolParam("repl-diskless-sync", func(c *Config) *bool { return &c.ReplDisklessSync }),
+	numParam("repl-diskless-sync-delay", func(c *Config) *int { return &c.ReplDisklessSyncDelay }, 0, math.MaxInt32),
+	numParam("repl-diskless-sync-max-replicas", func(c *Config) *int { return &c.ReplDisklessSyncMaxReplicas }, 0, math.MaxInt32),
+	stringParam("replica-announce-ip", func(c *Config) *string { return &c.ReplicaAnnounceIP }, nil),
+	numParam("replica-announce-port", func(c *Config) *int { return &c.ReplicaAnnouncePort }, 0, 65535),
+	boolParam("replica-announced", func(c *Config) *bool { return &c.ReplicaAnnounced }),
+	boolParam("replica-ignore-disk-write-errors", func(c *Config) *bool { return &c.ReplicaIgnoreDiskWriteErrors }),
+	boolParam("replica-ignore-maxmemory", func(c *Config) *bool { return &c.ReplicaIgnoreMaxmemory }),
+	boolParam("replica-lazy-flush", func(c *Config) *bool { return &c.ReplicaLazyFlush }),
+	numParam("replica-priority", func(c *Config) *int { return &c.ReplicaPriority }, 0, math.MaxInt32),
+	boolParam("replica-serve-stale-data", func(c *Config) *bool { return &c.ReplicaServeStaleData }),
 	// With effect.
 	boolParam("stop-writes-on-bgsave-error", func(c *Config) *bool { return &c.StopWritesOnBgsaveError }),
 	enumParam("acl-pubsub-default", func(c *Config) *string { return &c.ACLPubsubDefault }, "allchannels", "resetchannels"),

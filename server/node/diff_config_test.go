@@ -17,10 +17,8 @@ import (
 	"github.com/carminedb/carmine/server/difftest"
 )
 
-// elsewhere matches the parameters that another branch is adding (replication); the tests below leave them
-// out. Remove this exclusion when merging it.
-var elsewhere = regexp.MustCompile(`^(repl-.*|replica-.*|slave-.*|replicaof|slaveof|masterauth|masteruser|` +
-	`min-replicas-.*|min-slaves-.*)$`)
+// elsewhere matches parameters the tests below leave out: none now that every branch has landed.
+var elsewhere = regexp.MustCompile(`^$`)
 
 // carmineOnly are the parameters Carmine has and Redis 7.0 has not: Carmine's own, and Redis 7.2's.
 var carmineOnly = map[string]bool{
@@ -155,14 +153,9 @@ func TestDiffConfigCompat(t *testing.T) {
 	}
 }
 
-// debianElsewhere are the directives of Debian's redis.conf that another branch is adding (replication),
-// which this branch cannot know yet: TestDebianRedisConf comments them out. Remove them
-// from here when merging those branches.
-var debianElsewhere = map[string]bool{
-	"replica-serve-stale-data": true, "replica-read-only": true, "repl-diskless-sync": true,
-	"repl-diskless-sync-delay": true, "repl-diskless-sync-max-replicas": true, "repl-diskless-load": true,
-	"repl-disable-tcp-nodelay": true, "replica-priority": true, "replica-lazy-flush": true,
-}
+// debianElsewhere are directives of Debian's redis.conf that TestDebianRedisConf comments out: none, now that
+// every branch has landed.
+var debianElsewhere = map[string]bool{}
 
 // TestDebianRedisConf checks that the redis.conf that Debian's redis-server package installs loads in Carmine
 // unchanged, but for the directives other branches are adding (commented out), and that the server then

@@ -48,7 +48,6 @@ type propagator struct {
 	mu     sync.Mutex
 	sinks  [propClasses][]sink
 	db     [propClasses]int // the database the class's stream has selected, -1 for none yet
-	offset atomic.Int64     // bytes fed to the replication class (master_repl_offset)
 	buf    []byte           // scratch for SELECT and keyless commands
 }
 
@@ -86,29 +85,21 @@ func (s *Server) detachSink(class propClass, k sink) {
 	p.on.Store(len(p.sinks[0])+len(p.sinks[1]) > 0)
 }
 
-// propOffset is the number of bytes fed to the replication class so far.
-func (s *Server) propOffset() int64 { return s.prop.offset.Load() }
-
 // feedLocked feeds one encoded command of database db to the sinks of the classes in to. p.mu is held.
 func (p *propagator) feedLocked(db int, to propClass, cmd []byte) {
 	for i := range propClasses {
 		if to&(1<<i) == 0 || len(p.sinks[i]) == 0 {
 			continue
 		}
-		n := len(cmd)
 		if p.db[i] != db && db >= 0 {
 			p.buf = appendCommandStrs(p.buf[:0], "SELECT", strconv.Itoa(db))
 			for _, k := range p.sinks[i] {
 				k.feed(p.buf)
 			}
 			p.db[i] = db
-			n += len(p.buf)
 		}
 		for _, k := range p.sinks[i] {
 			k.feed(cmd)
-		}
-		if i == 1 {
-			p.offset.Add(int64(n))
 		}
 	}
 }
@@ -124,23 +115,6 @@ func (s *Server) propagateKeyless(db int, argv ...[]byte) {
 	p.buf = appendCommand(p.buf[:0], argv...)
 	cmd := append([]byte(nil), p.buf...) // feedLocked reuses p.buf for SELECT
 	p.feedLocked(db, toAll, cmd)
-	p.mu.Unlock()
-}
-
-// propagateRaw feeds bytes that are already a stream of whole commands of the database the class has selected
-// (a replica passing its primary's stream on to its own replicas). db is that database, so the class does not
-// SELECT again; -1 when unknown, which makes the next command SELECT.
-func (s *Server) propagateRaw(class propClass, db int, stream []byte) {
-	p := &s.prop
-	p.mu.Lock()
-	i := classIndex(class)
-	for _, k := range p.sinks[i] {
-		k.feed(stream)
-	}
-	if class == toRepl {
-		p.offset.Add(int64(len(stream)))
-	}
-	p.db[i] = db
 	p.mu.Unlock()
 }
 
