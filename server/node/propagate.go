@@ -44,11 +44,11 @@ type sink interface{ feed(p []byte) }
 
 // propagator fans the write stream out to the sinks of each class.
 type propagator struct {
-	on     atomic.Bool // a sink is attached: commands encode what they propagate
-	mu     sync.Mutex
-	sinks  [propClasses][]sink
-	db     [propClasses]int // the database the class's stream has selected, -1 for none yet
-	buf    []byte           // scratch for SELECT and keyless commands
+	on    atomic.Bool // a sink is attached: commands encode what they propagate
+	mu    sync.Mutex
+	sinks [propClasses][]sink
+	db    [propClasses]int // the database the class's stream has selected, -1 for none yet
+	buf   []byte           // scratch for SELECT and keyless commands
 }
 
 func classIndex(c propClass) int {
