@@ -281,22 +281,12 @@ var (
 )
 
 // appendCommand appends argv as a RESP array of bulk strings.
-func appendCommand(dst []byte, argv ...[]byte) []byte {
-	dst = append(dst, '*')
-	dst = strconv.AppendInt(dst, int64(len(argv)), 10)
-	dst = append(dst, '\r', '\n')
-	for _, a := range argv {
-		dst = append(dst, '$')
-		dst = strconv.AppendInt(dst, int64(len(a)), 10)
-		dst = append(dst, '\r', '\n')
-		dst = append(dst, a...)
-		dst = append(dst, '\r', '\n')
-	}
-	return dst
-}
+func appendCommand(dst []byte, argv ...[]byte) []byte { return appendArgs(dst, argv) }
 
 // appendCommandStrs is appendCommand with string arguments.
-func appendCommandStrs(dst []byte, argv ...string) []byte {
+func appendCommandStrs(dst []byte, argv ...string) []byte { return appendArgs(dst, argv) }
+
+func appendArgs[T []byte | string](dst []byte, argv []T) []byte {
 	dst = append(dst, '*')
 	dst = strconv.AppendInt(dst, int64(len(argv)), 10)
 	dst = append(dst, '\r', '\n')
