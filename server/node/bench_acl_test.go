@@ -19,7 +19,7 @@ func BenchmarkExecuteACL(b *testing.B) {
 	if err := u.SetRules("on", "nopass", "%R~other:*", "~ke?", "&*", "-@all", "+@string"); err != nil {
 		b.Fatal(err)
 	}
-	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
+	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", -1, func(*client) {})
 	c.setUser(srv.putUser(u))
 	c.w = resp.NewWriter(io.Discard)
 	set := [][]byte{[]byte("SET"), []byte("key"), []byte("value")}

@@ -14,7 +14,7 @@ func benchClient(tb testing.TB) *client {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
+	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", -1, func(*client) {})
 	c.w = resp.NewWriter(io.Discard)
 	return c
 }
@@ -59,7 +59,7 @@ func BenchmarkExecuteCluster(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
+	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", -1, func(*client) {})
 	c.w = resp.NewWriter(io.Discard)
 	c.execute(bs("CLUSTER", "ADDSLOTSRANGE", "0", "16383"))
 	c.execute(bs("SET", "key", "value"))

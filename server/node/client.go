@@ -185,13 +185,14 @@ func (c *client) publishOutput() {
 }
 
 // newClient registers a new connection, or returns nil when the server is closing.
-func (s *Server) newClient(addr, laddr string, kill func(*client)) *client {
+func (s *Server) newClient(addr, laddr string, fd int, kill func(*client)) *client {
 	id := s.nextID.Add(1)
 	c := &client{
 		srv:     s,
 		id:      id,
 		addr:    addr,
 		laddr:   laddr,
+		fd:      fd,
 		created: time.Now(),
 		kill:    kill,
 		stats:   s.stats.shard(id),
@@ -232,7 +233,7 @@ func (s *Server) removeClient(c *client) {
 func (s *Server) serveConn(conn net.Conn) {
 	dead := make(chan struct{})
 	var once sync.Once
-	c := s.newClient(conn.RemoteAddr().String(), conn.LocalAddr().String(), func(*client) {
+	c := s.newClient(conn.RemoteAddr().String(), conn.LocalAddr().String(), connFD(conn), func(*client) {
 		once.Do(func() { close(dead) })
 		conn.Close()
 	})
@@ -243,7 +244,6 @@ func (s *Server) serveConn(conn net.Conn) {
 	c.conn = conn
 	c.dead = dead
 	c.gone = make(chan struct{})
-	c.fd = connFD(conn)
 	c.in = &connSource{conn: conn}
 	c.rd = resp.NewCommandReader(c.in)
 	c.w = resp.NewWriter(replyMeter{c})

@@ -230,7 +230,7 @@ func FuzzGeoCommand(f *testing.F) {
 	}
 	srv, err := New(DefaultConfig(), nil)
 	require.NoError(f, err)
-	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", func(*client) {})
+	c := srv.newClient("127.0.0.1:1", "127.0.0.1:6379", -1, func(*client) {})
 	c.w = resp.NewWriter(io.Discard)
 	f.Fuzz(func(t *testing.T, line string) {
 		args := bytes.Fields([]byte(line))

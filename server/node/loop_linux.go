@@ -219,7 +219,7 @@ func (l *eventLoop) closeAll() {
 
 // attach starts serving a connected, non-blocking socket. It runs on the loop's goroutine.
 func (l *eventLoop) attach(fd int, remote, local string) {
-	c := l.srv.newClient(remote, local, func(c *client) {
+	c := l.srv.newClient(remote, local, fd, func(c *client) {
 		l.post(func() {
 			if l.clients[fd] == c {
 				l.closeClient(c)
@@ -230,7 +230,6 @@ func (l *eventLoop) attach(fd int, remote, local string) {
 		syscall.Close(fd)
 		return
 	}
-	c.fd = fd
 	c.loop = l
 	c.src = fdReader{fd: fd}
 	c.rd = resp.NewCommandReader(&c.src)
