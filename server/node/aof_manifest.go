@@ -135,11 +135,12 @@ func (m *aofManifest) bytes() []byte {
 	return b
 }
 
-// needsRepr reports whether a name must be quoted to read back as one word. Matches Redis: sdsneedsrepr.
+// needsRepr reports whether a name must be quoted to read back as one word: Redis's sdsneedsrepr, and a single
+// quote too, which Redis writes bare and then cannot read back (its reader takes it for an opening quote).
 func needsRepr(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
-		case ch == '\\', ch == '"', ch == '\n', ch == '\r', ch == '\t', ch == '\a', ch == '\b', ch == ' ':
+		case ch == '\\', ch == '"', ch == '\'', ch == '\n', ch == '\r', ch == '\t', ch == '\a', ch == '\b', ch == ' ':
 			return true
 		case ch < ' ' || ch > '~':
 			return true
