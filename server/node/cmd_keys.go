@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -279,7 +280,9 @@ func cmdExpire(c *client, args [][]byte) error {
 		c.wrote(notifyGeneric, "expire", key)
 		if c.propagating() {
 			// Matches Redis: PEXPIREAT with the absolute time; the options stay.
-			c.propagateEdited(0, bytesPEXPIREAT, 2, itob(when))
+			argv := slices.Clone(args)
+			argv[0], argv[2] = bytesPEXPIREAT, itob(when)
+			c.propagate(argv...)
 		}
 	}
 	c.w.WriteInt(1)

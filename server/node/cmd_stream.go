@@ -1654,8 +1654,7 @@ func (rp groupProp) claim(id keyspace.StreamID, count uint64, last keyspace.Stre
 	if !rp.c.propagating() {
 		return
 	}
-	rp.c.noPropagate()
-	rp.c.alsoPropagate([]byte("XCLAIM"), rp.key, rp.group, rp.consumer, []byte("0"), keyspace.AppendStreamID(nil, id),
+	rp.c.propagate([]byte("XCLAIM"), rp.key, rp.group, rp.consumer, []byte("0"), keyspace.AppendStreamID(nil, id),
 		[]byte("TIME"), strconv.AppendInt(nil, ms, 10), []byte("RETRYCOUNT"), strconv.AppendUint(nil, count, 10),
 		[]byte("FORCE"), []byte("JUSTID"), []byte("LASTID"), keyspace.AppendStreamID(nil, last))
 }

@@ -139,21 +139,9 @@ func (c *client) propagate(argv ...[]byte) {
 	c.alsoPropagate(argv...)
 }
 
-// propagateStrs is propagate with string arguments.
-func (c *client) propagateStrs(argv ...string) {
-	c.prop.taken = true
-	if !c.srv.prop.on.Load() {
-		return
-	}
-	st := &c.prop
-	start := len(st.buf)
-	st.buf = appendCommandStrs(st.buf, argv...)
-	st.ops = append(st.ops, propOp{db: c.db, to: c.propTo(), start: start, end: len(st.buf)})
-}
-
 // alsoPropagate records argv to propagate before the running command's own arguments (Redis's alsoPropagate).
 func (c *client) alsoPropagate(argv ...[]byte) {
-	if !c.srv.prop.on.Load() {
+	if !c.propagating() {
 		return
 	}
 	st := &c.prop
@@ -175,10 +163,8 @@ func (c *client) propTo() propClass { return toAll &^ c.prop.mute }
 // something and did not say otherwise.
 func (c *client) propCommandDone() {
 	st := &c.prop
-	if st.dirty > 0 && !st.taken && c.srv.prop.on.Load() && c.cmd != nil {
-		start := len(st.buf)
-		st.buf = appendCommand(st.buf, c.argv...)
-		st.ops = append(st.ops, propOp{db: c.db, to: c.propTo(), start: start, end: len(st.buf)})
+	if st.dirty > 0 && !st.taken && c.cmd != nil {
+		c.alsoPropagate(c.argv...)
 	}
 	st.dirty, st.taken = 0, false
 }
@@ -227,16 +213,6 @@ func (c *client) propFlush() {
 // propagating reports whether commands' propagation is wanted at all: handlers that rewrite what they
 // propagate build the rewritten arguments only then.
 func (c *client) propagating() bool { return c.srv.prop.on.Load() }
-
-// propagateEdited propagates the running command's arguments with args[i] replaced by v for each pair i, v of
-// edits (Redis's rewriteClientCommandArgument).
-func (c *client) propagateEdited(edits ...any) {
-	argv := append([][]byte(nil), c.argv...)
-	for j := 0; j+1 < len(edits); j += 2 {
-		argv[edits[j].(int)] = edits[j+1].([]byte)
-	}
-	c.propagate(argv...)
-}
 
 // propagateWithout propagates the running command's arguments without those from index from on that equal
 // word, ignoring case.
