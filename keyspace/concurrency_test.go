@@ -2,6 +2,7 @@ package keyspace_test
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -113,5 +114,87 @@ func TestConcurrentRenameIsAtomic(t *testing.T) {
 			f.ks.ActiveExpireCycle(f.clock.now(), 0)
 		}
 	}()
+	wg.Wait()
+}
+
+// TestBeginAllIsExclusive runs single-key and two-key Txns, scans, active expiry and eviction samples on many
+// shards while BeginAll Txns check that nothing changes under them: they read every counter, yield, and read
+// them again. The two-key Txns keep a pair of counters equal, which every BeginAll also checks.
+func TestBeginAllIsExclusive(t *testing.T) {
+	f := newFixture(t, keyspace.Config{})
+	const counters = 64
+	keys := make([][]byte, counters)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprint("k", i))
+		f.set(0, string(keys[i]), "0", 0)
+	}
+	rounds := 3000
+	if raceEnabled {
+		rounds = 500
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return false
+		}
+	}
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !stopped(); i++ {
+				k := keys[2+(i*7+w)%(counters-2)]
+				if i%3 == 0 { // k0 and k1 move together
+					tx := f.ks.Begin(0, keys[0], keys[1])
+					_, err1 := tx.IncrBy(keys[0], 1)
+					_, err2 := tx.IncrBy(keys[1], 1)
+					tx.End()
+					require.NoError(t, err1)
+					require.NoError(t, err2)
+					continue
+				}
+				tx := f.ks.Begin(0, k)
+				_, err := tx.IncrBy(k, 1)
+				tx.End()
+				require.NoError(t, err)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stopped() {
+			tx := f.ks.Begin(0)
+			tx.Scan(0, keyspace.ScanOptions{Count: 100}, func([]byte) {})
+			tx.Len()
+			tx.End()
+			f.ks.ActiveExpireCycle(f.clock.now(), 0)
+		}
+	}()
+	read := func(tx *keyspace.Txn) []int64 {
+		out := make([]int64, counters)
+		for i, k := range keys {
+			n, err := tx.IncrBy(k, 0)
+			require.NoError(t, err)
+			out[i] = n
+		}
+		return out
+	}
+	for range rounds {
+		tx := f.ks.BeginAll(0)
+		before := read(&tx)
+		for range 3 {
+			runtime.Gosched()
+		}
+		after := read(&tx)
+		tx.End()
+		require.Equal(t, before, after, "a key changed during a BeginAll Txn")
+		require.Equal(t, before[0], before[1], "a two-key Txn was seen half done")
+	}
+	close(stop)
 	wg.Wait()
 }

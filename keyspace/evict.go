@@ -142,7 +142,7 @@ func (ks *Keyspace) evictRandom(p Policy) bool {
 	for i := range ks.shards {
 		s := (start + i) % len(ks.shards)
 		sh := &ks.shards[s]
-		sh.mu.Lock()
+		ks.lockShard(s)
 		first := rand.IntN(len(sh.tables))
 		for j := range sh.tables {
 			db := (first + j) % len(sh.tables)
@@ -179,7 +179,7 @@ func (ks *Keyspace) evictBest(p Policy) bool {
 			ev.n--
 			c := &ev.pool[ev.n]
 			sh := &ks.shards[c.shard]
-			sh.mu.Lock()
+			ks.lockShard(c.shard)
 			t := &sh.tables[c.db]
 			ref := t.find(hashKey(c.key), c.key)
 			if ref != 0 && (!p.volatile() || t.recs[ref-1].ttl != 0) {
@@ -205,7 +205,7 @@ func (ks *Keyspace) sample(p Policy) {
 		s := ev.shard % len(ks.shards)
 		ev.shard = s + 1
 		sh := &ks.shards[s]
-		sh.mu.Lock()
+		ks.lockShard(s)
 		for db := range sh.tables {
 			t := &sh.tables[db]
 			n := t.count

@@ -31,7 +31,7 @@ func (ks *Keyspace) ActiveExpireCycle(nowMs int64, budget time.Duration) (sample
 	for i := 0; i < n; i++ {
 		s := ks.expire.shard
 		sh := &ks.shards[s]
-		sh.mu.Lock()
+		ks.lockShard(s)
 		done := true
 		for db := range sh.tables {
 			t := &sh.tables[db]

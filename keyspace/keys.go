@@ -208,14 +208,8 @@ func (tx *Txn) wide(fn func()) {
 	}
 	tx.mustHoldNothing()
 	ks := tx.ks
-	for i := range ks.shards {
-		ks.shards[i].mu.Lock()
-	}
-	defer func() {
-		for i := range ks.shards {
-			ks.shards[i].mu.Unlock()
-		}
-	}()
+	ks.lockSet(&ks.allShards)
+	defer ks.unlockSet(&ks.allShards)
 	fn()
 }
 
@@ -375,7 +369,7 @@ func (tx *Txn) RandomKey(dst []byte) ([]byte, bool) {
 
 func (tx *Txn) lockShard(s int) {
 	if !tx.all {
-		tx.ks.shards[s].mu.Lock()
+		tx.ks.lockShard(s)
 	}
 }
 

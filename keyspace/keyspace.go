@@ -14,8 +14,9 @@ type Keyspace struct {
 	cfg          Config
 	shards       []shard
 	shardBits    uint
-	shift        uint        // hash >> shift is the shard index
-	lfu          atomic.Bool // an LFU policy is set: access fields hold LFU counters
+	shift        uint                   // hash >> shift is the shard index
+	allShards    [MaxShards / 64]uint64 // a Txn's locked set with every shard in it
+	lfu          atomic.Bool            // an LFU policy is set: access fields hold LFU counters
 	policy       atomic.Uint32
 	samples      atomic.Int32
 	lfuLogFactor atomic.Int32
@@ -26,6 +27,7 @@ type Keyspace struct {
 	limits       atomic.Pointer[Limits]
 	snap         atomic.Pointer[Snapshot] // the open snapshot, if any
 	keepExpired  atomic.Bool              // a replica's keyspace: see SetKeepExpired
+	gate         gate
 	expire       struct {
 		mu    sync.Mutex // serialises ActiveExpireCycle callers
 		shard int        // where the next cycle starts
@@ -56,6 +58,7 @@ func New(cfg Config) (*Keyspace, error) {
 			ks.shards[i].tables[db].used = &ks.used
 		}
 		ks.shards[i].rng = uint64(i)*0x9e3779b97f4a7c15 + 1
+		ks.allShards[i>>6] |= 1 << (i & 63)
 	}
 	ks.SetEvictionPolicy(cfg.Policy)
 	ks.SetEvictionSamples(cfg.Samples)
@@ -76,7 +79,7 @@ func (ks *Keyspace) shardOf(h uint64) int { return int(h >> ks.shift & uint64(le
 // variable (it must not be copied after Begin) and call End exactly once. A Txn is used by one goroutine.
 //
 // Begin(db, keys...) locks the shards of keys; every key the Txn touches must be among them, else the Txn panics.
-// BeginAll locks everything. A Txn from Begin with no keys locks nothing and may only use the keyspace-wide
+// BeginAll excludes every other Txn. A Txn from Begin with no keys locks nothing and may only use the keyspace-wide
 // methods (Len, Keys, Scan, RandomKey, Flush, FlushAll, SwapDB), which then lock what they need themselves.
 type Txn struct {
 	ks     *Keyspace
@@ -129,39 +132,28 @@ func (ks *Keyspace) Begin(db int, keys ...[]byte) Txn {
 		tx.locked[s>>6] = 1 << (s & 63)
 		tx.hkey, tx.hlen, tx.hval = unsafe.SliceData(keys[0]), len(keys[0]), h
 		tx.one = s + 1
-		ks.shards[s].mu.Lock()
+		ks.lockShard(s)
 		return tx
 	}
 	for _, k := range keys {
 		s := ks.shardOf(hashKey(k))
 		tx.locked[s>>6] |= 1 << (s & 63)
 	}
-	tx.lockSet()
+	ks.lockSet(&tx.locked)
 	return tx
 }
 
-// BeginAll locks every shard and returns a Txn for database db in which any key may be used and nothing else
-// runs: MULTI/EXEC, scripts, FLUSHALL, SWAPDB and anything that must see the keyspace still. It costs one lock
-// operation per shard.
+// BeginAll returns a Txn for database db in which any key may be used and nothing else runs: MULTI/EXEC,
+// scripts, FLUSHALL, SWAPDB and anything that must see the keyspace still. It closes the gate (see gate.go)
+// rather than locking every shard: it waits for the Txns holding shard locks to end, and later ones wait
+// until this one ends.
 func (ks *Keyspace) BeginAll(db int) Txn {
 	if uint(db) >= uint(ks.cfg.Databases) {
 		panic("keyspace: database index out of range")
 	}
-	tx := Txn{ks: ks, db: db, all: true}
-	for i := range ks.shards {
-		tx.locked[i>>6] |= 1 << (i & 63)
-	}
-	tx.lockSet()
+	tx := Txn{ks: ks, db: db, all: true, locked: ks.allShards}
+	ks.closeGate()
 	return tx
-}
-
-func (tx *Txn) lockSet() {
-	for w, m := range tx.locked {
-		for m != 0 {
-			tx.ks.shards[w<<6|bits.TrailingZeros64(m)].mu.Lock()
-			m &= m - 1
-		}
-	}
 }
 
 // Within returns a Txn for database db that works under tx's locks without owning them: its End releases
@@ -188,15 +180,13 @@ func (tx *Txn) End() {
 	if tx.hook != nil {
 		tx.hook.TxnEnding()
 	}
-	if tx.one != 0 {
+	switch {
+	case tx.one != 0:
 		tx.ks.shards[tx.one-1].mu.Unlock()
-		return
-	}
-	for w, m := range tx.locked {
-		for m != 0 {
-			tx.ks.shards[w<<6|bits.TrailingZeros64(m)].mu.Unlock()
-			m &= m - 1
-		}
+	case tx.all:
+		tx.ks.openGate()
+	default:
+		tx.ks.unlockSet(&tx.locked)
 	}
 }
 

@@ -91,7 +91,7 @@ func (sn *Snapshot) Next() ([]byte, error) {
 	i := sn.next
 	sn.next++
 	sh := &sn.ks.shards[i]
-	sh.mu.Lock()
+	sn.ks.lockShard(i)
 	for db := 0; db < len(sh.tables) && sh.snap == sn && len(sn.frozen[i]) == 0 && !sn.closed.Load(); db++ {
 		for j := 0; ; {
 			t := &sh.tables[db]
@@ -105,7 +105,7 @@ func (sn *Snapshot) Next() ([]byte, error) {
 				snapshotBetweenPieces()
 			}
 			runtime.Gosched()
-			sh.mu.Lock()
+			sn.ks.lockShard(i)
 			if sh.snap != sn || len(sn.frozen[i]) != 0 {
 				break // finished by a writer (after FLUSHDB or SWAPDB) or released (closed)
 			}
