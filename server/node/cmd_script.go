@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/internal/cmdspec"
 	"github.com/carminedb/carmine/server/internal/script"
@@ -18,8 +19,8 @@ import (
 // Server-side scripting: EVAL, EVALSHA, their _RO variants and SCRIPT (FUNCTION and FCALL are in
 // cmd_function.go). The Lua side (sandbox, conversions, libraries) is package script.
 //
-// Atomicity. A script runs the way EXEC runs its queue: holding every shard lock (keyspace.BeginAll), with
-// c.exec set so that each command it calls takes a share of that Txn through c.begin. redis.call goes through
+// Atomicity. A script runs the way EXEC runs its queue: holding the keyspace exclusively (keyspace.BeginAll),
+// with c.exec set so that each command it calls takes a share of that Txn through c.begin. redis.call goes through
 // c.call, with the checks a script adds (noscript, read-only scripts, ACL), and its reply is captured in a
 // writer of its own and converted to Lua.
 //
@@ -84,25 +85,46 @@ type scripting struct {
 	timer   *time.Timer
 	host    *scriptHost
 	running atomic.Pointer[scriptRun]
-	flags   map[string]shebang // the shebang of each EVAL script compiled, by SHA1
+	flags   map[string]evalScript // each EVAL script compiled, by SHA1
+	tx      keyspace.Txn          // the running script's Txn (kept here, so it is not allocated anew)
+}
+
+// evalScript is a compiled EVAL script's SHA1 (lower-case hex, its name in the VM) and shebang.
+type evalScript struct {
+	sha string
+	sb  shebang
 }
 
 // remember records a compiled script's flags; s.script.mu must be held.
 func (sc *scripting) remember(sha string, body []byte, sb shebang) {
 	if sc.flags == nil {
-		sc.flags = make(map[string]shebang)
+		sc.flags = make(map[string]evalScript)
 	}
 	if _, ok := sc.flags[sha]; !ok {
 		sc.cached.Add(1)
 		sc.evalBytes.Add(int64(len(body)))
 	}
-	sc.flags[sha] = sb
+	sc.flags[sha] = evalScript{sha: sha, sb: sb}
 }
 
-// flagsOf returns a compiled script's flags; s.script.mu must be held.
-func (sc *scripting) flagsOf(sha string) (shebang, bool) {
-	sb, ok := sc.flags[sha]
-	return sb, ok
+// flagsOf returns a compiled script's SHA1 as the VM names it and its flags, for a SHA1 in either case;
+// s.script.mu must be held.
+func (sc *scripting) flagsOf(sha []byte) (string, shebang, bool) {
+	if len(sha) != 40 {
+		return "", shebang{}, false
+	}
+	es, ok := sc.flags[string(sha)]
+	if !ok {
+		var lower [40]byte
+		for i, b := range sha {
+			if 'A' <= b && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			lower[i] = b
+		}
+		es, ok = sc.flags[string(lower[:])]
+	}
+	return es.sha, es.sb, ok
 }
 
 // scriptRun is a running script, as other clients see it.
@@ -185,8 +207,8 @@ func (r *scriptRun) wake() {
 	}
 }
 
-// runScript runs fn holding every shard lock, as the one running script, and writes its reply. It is the
-// common part of EVAL and FCALL.
+// runScript runs fn holding the keyspace exclusively (BeginAll), as the one running script, and writes its
+// reply. It is the common part of EVAL and FCALL.
 func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, h *scriptHost) error) error {
 	s := c.srv
 	run := &scriptRun{c: c, eval: eval, name: name}
@@ -237,11 +259,11 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 	h := sc.host
 	h.c, h.run, h.readOnly = c, run, false
 	h.self, h.selfArgs = c.cmd, c.argv
-	tx := c.beginAll()
-	c.exec = &tx
+	sc.tx = c.beginAll()
+	c.exec = &sc.tx
 	defer func() {
 		c.exec = outer
-		tx.End()
+		sc.tx.End()
 		c.db = db
 		c.cmd, c.argv = h.self, h.selfArgs
 		h.c, h.run, h.self, h.selfArgs = nil, nil, nil, nil
@@ -521,8 +543,7 @@ func (c *client) eval(args [][]byte, bySHA, readOnly bool) error {
 	var sha string
 	var sb shebang
 	if bySHA {
-		sha = strings.ToLower(string(args[1]))
-		if len(sha) != 40 {
+		if len(args[1]) != 40 {
 			return errNoScript
 		}
 	} else {
@@ -542,7 +563,7 @@ func (c *client) eval(args [][]byte, bySHA, readOnly bool) error {
 		s.script.remember(sha, args[1], sb)
 	} else {
 		var ok bool
-		if sb, ok = s.script.flagsOf(sha); !ok {
+		if sha, sb, ok = s.script.flagsOf(args[1]); !ok {
 			s.script.mu.Unlock()
 			return errNoScript
 		}
@@ -599,7 +620,7 @@ func cmdScriptExists(c *client, args [][]byte) error {
 	defer s.script.mu.Unlock()
 	c.w.WriteArrayLen(len(args) - 2)
 	for _, a := range args[2:] {
-		_, ok := s.script.flagsOf(strings.ToLower(string(a)))
+		_, _, ok := s.script.flagsOf(a)
 		if ok {
 			c.w.WriteInt(1)
 		} else {

@@ -287,7 +287,7 @@ func (f *Functions) Add(libs []*Library, replace bool) error {
 // Call runs fn with KEYS and ARGV as its two arguments and returns its result (see [VM.WriteReply], on
 // [Functions.VM]).
 func (f *Functions) Call(ctx context.Context, host Host, fn *Function, keys, argv [][]byte) (lua.LValue, error) {
-	return f.vm.call(ctx, host, fn.fn, "script: "+fn.Name, []lua.LValue{f.vm.strings(keys), f.vm.strings(argv)})
+	return f.vm.call(ctx, host, fn.fn, fn.Name, []lua.LValue{f.vm.strings(keys), f.vm.strings(argv)})
 }
 
 // VM returns the functions' VM.

@@ -247,12 +247,18 @@ func (vm *VM) Run(ctx context.Context, host Host, sha string, keys, argv [][]byt
 	// The same two tables every time: no script can keep them, the globals being read-only.
 	vm.nkeys = fill(vm.keys, keys, vm.nkeys)
 	vm.nargv = fill(vm.argv, argv, vm.nargv)
-	return vm.call(ctx, host, fn, "script: "+sha, nil)
+	return vm.call(ctx, host, fn, sha, nil)
 }
 
-// fill sets t to the strings of bs, clearing the rest of its old length had, and returns the new length.
+// fill sets t to the strings of bs, clearing the rest of its old length had, and returns the new length. An
+// element already equal to its string is kept, which saves converting it again (ARGV often repeats).
 func fill(t *lua.LTable, bs [][]byte, had int) int {
 	for i, b := range bs {
+		if i < had {
+			if old, ok := t.RawGetInt(i + 1).(lua.LString); ok && string(old) == string(b) {
+				continue
+			}
+		}
 		t.RawSetInt(i+1, lua.LString(b))
 	}
 	for i := len(bs) + 1; i <= had; i++ {
@@ -269,8 +275,8 @@ func (vm *VM) strings(bs [][]byte) *lua.LTable {
 	return t
 }
 
-// call runs fn with args in the sandbox. what names the script in error replies ("script: <sha>").
-func (vm *VM) call(ctx context.Context, host Host, fn *lua.LFunction, what string, args []lua.LValue) (lua.LValue, error) {
+// call runs fn with args in the sandbox. name names the script in error replies ("script: <name>").
+func (vm *VM) call(ctx context.Context, host Host, fn *lua.LFunction, name string, args []lua.LValue) (lua.LValue, error) {
 	L := vm.L
 	vm.host = host
 	vm.proto = 2
@@ -295,7 +301,7 @@ func (vm *VM) call(ctx context.Context, host Host, fn *lua.LFunction, what strin
 				}
 			}
 		}
-		return lua.LNil, &Error{Text: errorText(err, what)}
+		return lua.LNil, &Error{Text: errorText(err, "script: "+name)}
 	}
 	ret := L.Get(-1)
 	L.SetTop(0)
