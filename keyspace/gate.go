@@ -24,6 +24,10 @@ type gate struct {
 	mu     sync.Mutex // held by the exclusive Txn from BeginAll to End; the queue of lockers that found it closed
 }
 
+// Exclusive reports whether a [Keyspace.BeginAll] Txn is open or waiting for the shards to be released, for
+// diagnostics and tests.
+func (ks *Keyspace) Exclusive() bool { return ks.gate.closed.Load() }
+
 // closeGate makes the calling Txn the exclusive one (BeginAll).
 func (ks *Keyspace) closeGate() {
 	ks.gate.mu.Lock()

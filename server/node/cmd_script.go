@@ -38,7 +38,9 @@ import (
 //     for every other loop's mark to clear or for the loop to reach its next check (a Dekker handshake with
 //     sequentially consistent atomics: either the loop sees the script, or the script sees the loop's mark).
 //     Only then does it lock. Clients on their own goroutines (the fallback I/O mode) skip the handshake: one
-//     that lost the race waits in the lock, which stalls only itself.
+//     that lost the race waits in the lock, which stalls only itself. An EXEC whose queue runs a script locks
+//     before the script starts, so it announces a placeholder the same way first (holdForScripts), which the
+//     script replaces while it runs.
 //  2. The script's own loop: its goroutine runs the script. When the threshold passes, a helper goroutine takes
 //     the loop's epoll set over (loop goroutine is inside the script, so the helper is its only user) and serves
 //     the loop's other clients, whose commands the dispatch check answers with BUSY; SCRIPT KILL from them
@@ -143,6 +145,7 @@ type scriptRun struct {
 	mu      sync.Mutex    // orders the threshold's timer, waiters and kills against the script's end
 	ended   bool
 	started bool // the helper was started
+	hold    bool // not a script: an EXEC whose queue runs one holds the place (see holdForScripts)
 }
 
 // scriptVM returns the EVAL VM; s.script.mu must be held.
@@ -207,6 +210,55 @@ func (r *scriptRun) wake() {
 	}
 }
 
+// announce makes run the running script, once no other is, and waits until every other loop has seen it or is
+// not serving (the handshake above). It returns BUSY if another script passes the threshold meanwhile.
+func (c *client) announce(run *scriptRun) error {
+	s := c.srv
+	for !s.script.running.CompareAndSwap(nil, run) {
+		if err := c.waitScript(c.cmd); err != nil {
+			return err
+		}
+	}
+	for _, l := range s.loops {
+		if c.loop != nil && l == c.loop {
+			continue
+		}
+		for i := 0; l.inBatch.Load(); i++ {
+			if i < 100 {
+				runtime.Gosched()
+			} else {
+				time.Sleep(10 * time.Microsecond)
+			}
+		}
+	}
+	return nil
+}
+
+// holdForScripts is EXEC's part before it locks, when its queue runs a script: a placeholder takes the running
+// script's place, announced as a script is, so that the commands of other clients wait in dispatch rather than
+// in the keyspace's gate while EXEC runs. A loop waiting in the gate could not answer its clients BUSY once the
+// script passes busy-reply-threshold. It returns nil when the queue runs no script; else EXEC ends with
+// releaseHold.
+func (c *client) holdForScripts(queue []queued) (*scriptRun, error) {
+	for _, q := range queue {
+		switch q.cmd.name {
+		case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+			hold := &scriptRun{c: c, eval: true, hold: true}
+			if err := c.announce(hold); err != nil {
+				return nil, err
+			}
+			return hold, nil
+		}
+	}
+	return nil, nil
+}
+
+// releaseHold ends EXEC's placeholder.
+func (s *Server) releaseHold(hold *scriptRun) {
+	s.endBusy(hold)
+	s.script.running.Store(nil)
+}
+
 // runScript runs fn holding the keyspace exclusively (BeginAll), as the one running script, and writes its
 // reply. It is the common part of EVAL and FCALL.
 func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, h *scriptHost) error) error {
@@ -215,26 +267,18 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 	if !eval {
 		run.argv = copyArgs(c.argv) // FUNCTION STATS shows it from other goroutines
 	}
-	for !s.script.running.CompareAndSwap(nil, run) {
-		if err := c.waitScript(c.cmd); err != nil {
-			return err
-		}
-	}
 	outer := c.exec // inside EXEC: the transaction's Txn, whose locks the script shares
-	if outer == nil {
-		// The handshake: every other loop has seen the script or is not serving. (Inside EXEC the locks are
-		// held already, and a loop waiting in one of them cannot be waited for.)
-		for _, l := range s.loops {
-			if c.loop != nil && l == c.loop {
-				continue
-			}
-			for i := 0; l.inBatch.Load(); i++ {
-				if i < 100 {
-					runtime.Gosched()
-				} else {
-					time.Sleep(10 * time.Microsecond)
-				}
-			}
+	hold := s.script.running.Load()
+	if outer != nil && hold != nil && hold.hold && hold.c == c {
+		// EXEC's placeholder: the script takes its place, and who waits for it now waits for the script.
+		s.script.running.Store(run)
+		hold.mu.Lock()
+		hold.wake()
+		hold.mu.Unlock()
+	} else {
+		hold = nil
+		if err := c.announce(run); err != nil {
+			return err
 		}
 	}
 	db := c.db
@@ -272,7 +316,11 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 		}
 		s.script.mu.Unlock()
 		s.endBusy(run)
-		s.script.running.Store(nil)
+		if hold != nil {
+			s.script.running.Store(hold)
+		} else {
+			s.script.running.Store(nil)
+		}
 	}()
 	return fn(sc.ctx, h)
 }
@@ -327,7 +375,7 @@ func (s *Server) endBusy(run *scriptRun) {
 // writes).
 func (s *Server) killScript(eval, force bool) error {
 	r := s.script.running.Load()
-	if r == nil {
+	if r == nil || r.hold {
 		return errNotBusy
 	}
 	if !force {

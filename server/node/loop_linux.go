@@ -30,6 +30,7 @@ type eventLoop struct {
 
 	mu      sync.Mutex
 	tasks   []func()
+	conns   []func() // attaching new connections: run by the loop, or by serveBusy while a script holds the loop
 	stopped bool
 
 	clients map[int]*client // by socket fd; loop goroutine only
@@ -68,20 +69,27 @@ func (l *eventLoop) closeFDs() {
 }
 
 // post runs f on the loop's goroutine soon. It reports false when the loop has stopped (f will not run).
-func (l *eventLoop) post(f func()) bool {
+func (l *eventLoop) post(f func()) bool { return l.postTo(&l.tasks, f) }
+
+func (l *eventLoop) postTo(queue *[]func(), f func()) bool {
 	l.mu.Lock()
 	if l.stopped {
 		l.mu.Unlock()
 		return false
 	}
-	l.tasks = append(l.tasks, f)
-	first := len(l.tasks) == 1
+	*queue = append(*queue, f)
+	first := len(*queue) == 1 // else a wake-up is pending for this queue (each drain consumes one)
 	l.mu.Unlock()
 	if first {
-		var one = [8]byte{1}
-		syscall.Write(l.wakefd, one[:])
+		l.wake()
 	}
 	return true
+}
+
+// wake makes the loop's epoll_wait report the eventfd.
+func (l *eventLoop) wake() {
+	var one = [8]byte{1}
+	syscall.Write(l.wakefd, one[:])
 }
 
 // stop makes run close every client and return. Safe to call more than once, from any goroutine.
@@ -142,19 +150,17 @@ func (l *eventLoop) leaveBatch() { l.inBatch.Store(false) }
 
 // serveBusy serves the loop's clients other than self while self's script runs past busy-reply-threshold on
 // the loop's goroutine: their commands get BUSY from dispatch (or run, when allowed while busy: SCRIPT KILL).
-// It stops watching self's socket and the loop's task eventfd meanwhile (the tasks and self belong to the loop
-// goroutine), puts both back when stop is closed, and closes handed when the loop is the loop goroutine's again.
+// It stops watching self's socket meanwhile (self belongs to the loop goroutine) and attaches the connections
+// handed to the loop, which get BUSY as in Redis, but leaves the other posted tasks to the loop goroutine: it
+// wakes the loop for them when stop is closed. It closes handed when the loop is the loop goroutine's again.
 func (l *eventLoop) serveBusy(self *client, stop <-chan struct{}, handed chan<- struct{}) {
 	defer close(handed)
-	off := syscall.EpollEvent{Events: 0, Fd: wakeKey}
-	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, l.wakefd, &off)
 	selfOff := syscall.EpollEvent{Events: 0, Fd: int32(self.fd)}
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, self.fd, &selfOff)
 	defer func() {
-		on := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: wakeKey}
-		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, l.wakefd, &on)
 		selfOn := syscall.EpollEvent{Events: self.watching, Fd: int32(self.fd)}
 		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, self.fd, &selfOn)
+		l.wake() // for the tasks posted meanwhile, whose wake-up this goroutine consumed
 	}()
 	events := make([]syscall.EpollEvent, 64)
 	for {
@@ -169,7 +175,11 @@ func (l *eventLoop) serveBusy(self *client, stop <-chan struct{}, handed chan<- 
 		}
 		for i := 0; i < n; i++ {
 			ev := &events[i]
-			if ev.Fd == wakeKey || int(ev.Fd) == self.fd {
+			if ev.Fd == wakeKey {
+				l.attachPosted()
+				continue
+			}
+			if int(ev.Fd) == self.fd {
 				continue
 			}
 			if c := l.clients[int(ev.Fd)]; c != nil {
@@ -197,8 +207,7 @@ func (l *eventLoop) releaseHeld() {
 
 // runTasks runs the posted tasks and reports whether the loop was stopped.
 func (l *eventLoop) runTasks() bool {
-	var buf [8]byte
-	syscall.Read(l.wakefd, buf[:])
+	l.attachPosted()
 	l.mu.Lock()
 	tasks := l.tasks
 	l.tasks = nil
@@ -209,6 +218,19 @@ func (l *eventLoop) runTasks() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.stopped
+}
+
+// attachPosted consumes the eventfd's wake-up and attaches the connections handed to the loop.
+func (l *eventLoop) attachPosted() {
+	var buf [8]byte
+	syscall.Read(l.wakefd, buf[:])
+	l.mu.Lock()
+	conns := l.conns
+	l.conns = nil
+	l.mu.Unlock()
+	for _, f := range conns {
+		f()
+	}
 }
 
 func (l *eventLoop) closeAll() {
@@ -493,7 +515,7 @@ func (s *Server) attachToLoop(conn net.Conn) bool {
 	remote, local := conn.RemoteAddr().String(), conn.LocalAddr().String()
 	conn.Close()
 	l := s.loops[s.nextLoop.Add(1)%uint64(len(s.loops))]
-	if !l.post(func() { l.attach(fd, remote, local) }) {
+	if !l.postTo(&l.conns, func() { l.attach(fd, remote, local) }) {
 		syscall.Close(fd)
 	}
 	return true

@@ -109,6 +109,14 @@ func cmdExec(c *client, args [][]byte) error {
 		return errExecAbort
 	}
 	self := c.cmd
+	hold, err := c.holdForScripts(m.queue)
+	if err != nil {
+		c.unwatchAll()
+		return err
+	}
+	if hold != nil {
+		defer c.srv.releaseHold(hold)
+	}
 	tx := c.srv.ks.BeginAll(c.db)
 	tx.OnEnd(c) // feeds the block's writes, wrapped in MULTI/EXEC
 	if c.fake {

@@ -275,3 +275,56 @@ func testScriptServesBlocked(t *testing.T, mode func(*Config)) {
 		return a.Receive()
 	}()))
 }
+
+// TestScriptBusyInMulti checks that a long script inside MULTI/EXEC makes the other clients get BUSY as a
+// plain EVAL does, including clients that connect while it runs, and that SCRIPT KILL makes the script's
+// entry in EXEC's reply the kill error (as real Redis replies).
+func TestScriptBusyInMulti(t *testing.T) { scriptModes(t, testScriptBusyInMulti) }
+
+func testScriptBusyInMulti(t *testing.T, mode func(*Config)) {
+	srv, addr := startServer(t, mode, func(c *Config) { c.DebugCommand = "yes" })
+	a := difftest.Dial(t, addr)
+	others := make([]*difftest.Conn, 3)
+	for i := range others {
+		others[i] = difftest.Dial(t, addr)
+		require.Equal(t, "PONG", string(others[i].Do("PING").Str))
+	}
+	require.Equal(t, "OK", string(a.Do("CONFIG", "SET", "busy-reply-threshold", "100").Str))
+	require.Equal(t, "OK", string(a.Do("SET", "k", "v").Str))
+	require.Equal(t, "OK", string(a.Do("MULTI").Str))
+	require.Equal(t, "QUEUED", string(a.Do("SET", "m", "1").Str))
+	require.Equal(t, "QUEUED", string(a.Do("DEBUG", "SLEEP", "0.5").Str))
+	require.Equal(t, "QUEUED", string(a.Do("EVAL", "local i = 0 while true do i = i + 1 end", "0").Str))
+	a.Send("EXEC")
+	// Sent while EXEC runs but before its script starts: they wait, and get BUSY once the script passes the
+	// threshold (not stuck behind EXEC, whichever loop serves them).
+	require.Eventually(t, srv.ks.Exclusive, 5*time.Second, time.Millisecond)
+	for _, o := range others {
+		o.Send("GET", "k")
+	}
+	const busy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	for i, o := range others {
+		v, err := o.ReceiveErr(5 * time.Second)
+		require.NoError(t, err, "client %d", i)
+		assert.Equal(t, busy, string(v.Str), "client %d", i)
+	}
+	require.True(t, srv.script.running.Load().isBusy.Load())
+	for i := range 3 { // new connections, on every loop
+		n := difftest.Dial(t, addr)
+		v, err := func() (resp.Value, error) { n.Send("PING"); return n.ReceiveErr(5 * time.Second) }()
+		require.NoError(t, err, "new client %d", i)
+		assert.Equal(t, busy, string(v.Str), "new client %d", i)
+	}
+	assert.Equal(t, "OK", string(others[0].Do("SCRIPT", "KILL").Str))
+	v := a.Receive()
+	require.Len(t, v.Elems, 3)
+	assert.Equal(t, "OK", string(v.Elems[0].Str))
+	assert.Equal(t, "OK", string(v.Elems[1].Str))
+	assert.Regexp(t, `^ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.$`,
+		string(v.Elems[2].Str))
+	assert.Equal(t, "NOTBUSY No scripts in execution right now.", string(others[1].Do("SCRIPT", "KILL").Str))
+	for _, o := range others {
+		assert.Equal(t, "v", string(o.Do("GET", "k").Str))
+		assert.Equal(t, "1", string(o.Do("GET", "m").Str))
+	}
+}
