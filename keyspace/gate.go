@@ -54,14 +54,19 @@ func (ks *Keyspace) waitGate() {
 
 // lockShard locks one shard, taking the gate shared.
 func (ks *Keyspace) lockShard(s int) {
+	ks.shards[s].mu.Lock()
+	if ks.gate.closed.Load() {
+		ks.relockShard(s)
+	}
+}
+
+// relockShard is lockShard's slow path: the gate was found closed with the shard locked.
+func (ks *Keyspace) relockShard(s int) {
 	mu := &ks.shards[s].mu
-	for {
-		mu.Lock()
-		if !ks.gate.closed.Load() {
-			return
-		}
+	for ks.gate.closed.Load() {
 		mu.Unlock()
 		ks.waitGate()
+		mu.Lock()
 	}
 }
 

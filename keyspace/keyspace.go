@@ -132,7 +132,10 @@ func (ks *Keyspace) Begin(db int, keys ...[]byte) Txn {
 		tx.locked[s>>6] = 1 << (s & 63)
 		tx.hkey, tx.hlen, tx.hval = unsafe.SliceData(keys[0]), len(keys[0]), h
 		tx.one = s + 1
-		ks.lockShard(s)
+		ks.shards[s].mu.Lock() // lockShard, inlined by hand for the hot path
+		if ks.gate.closed.Load() {
+			ks.relockShard(s)
+		}
 		return tx
 	}
 	for _, k := range keys {
