@@ -34,6 +34,7 @@ type client struct {
 	loopConn          // event-loop mode
 
 	// Session state, touched only by the goroutine serving the client.
+	oomAtStart bool // maxmemory was exceeded when the running command started (Redis's pre_command_oom_state)
 	db         int
 	authed     bool
 	user       *aclUser // the user logged in (see acl.go)

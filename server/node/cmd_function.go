@@ -101,11 +101,15 @@ func (c *client) fcall(args [][]byte, readOnly bool) error {
 	if fn == nil {
 		return errorf("Function not found")
 	}
+	if err := s.staleScript(functionFlags(fn)); err != nil {
+		return err
+	}
 	if readOnly && !fn.NoWrites {
 		return errorf("Can not execute a script with write flag using *_ro command.")
 	}
 	err = c.runScript(false, fn.Name, func(ctx context.Context, h *scriptHost) error {
 		h.readOnly = readOnly || fn.NoWrites
+		h.allowOOM = fn.AllowOOM
 		v, err := fns.Call(ctx, h, fn, keys, argv)
 		if err != nil {
 			return err

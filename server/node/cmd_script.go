@@ -301,7 +301,7 @@ func (c *client) runScript(eval bool, name string, fn func(ctx context.Context, 
 		sc.host = &scriptHost{w: resp.NewWriter(nil)}
 	}
 	h := sc.host
-	h.c, h.run, h.readOnly = c, run, false
+	h.c, h.run, h.readOnly, h.allowOOM = c, run, false, false
 	h.self, h.selfArgs = c.cmd, c.argv
 	sc.tx = c.beginAll()
 	c.exec = &sc.tx
@@ -427,6 +427,7 @@ type scriptHost struct {
 	run      *scriptRun
 	w        *resp.Writer
 	readOnly bool // EVAL_RO, FCALL_RO, or the no-writes flag
+	allowOOM bool // the allow-oom flag
 	self     *command
 	selfArgs [][]byte
 }
@@ -455,6 +456,12 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 		err = errScriptWrite
 	case !c.user.unrestricted.Load() && c.aclDenial(cmd, args, "lua") != 0:
 		err = errScriptACL
+	case !cmd.spec.Has(cmdspec.FlagStale) && c.srv.servingStale():
+		err = errScriptStaleCall
+	case c.oomAtStart && !h.allowOOM && !h.run.wrote.Load() && cmd.spec.Has(cmdspec.FlagDenyOOM) &&
+		c.srv.maxMemory.Load() != 0:
+		// Matches Redis: only the first write of a script can be refused, else it would stop half done.
+		err = keyspace.ErrOOM
 	case (cmd.name == "xread" || cmd.name == "xreadgroup") && blockOption(args):
 		err = errorf(string(args[0]) + " command is not allowed with BLOCK option from scripts")
 	}
@@ -519,10 +526,75 @@ func (h *scriptHost) Log(level int, msg string) {
 
 func (h *scriptHost) SetRepl(int) {} // scripts replicate their effects, all of them
 
-// shebang is what a script's "#!<engine> flags=..." line says.
+// shebang is what a script's "#!<engine> flags=..." line says, or a function's flags.
 type shebang struct {
-	noWrites bool
-	has      bool
+	noWrites   bool
+	allowOOM   bool
+	allowStale bool
+	has        bool // declared: false for an EVAL script without a shebang (Redis's compatibility mode)
+}
+
+// functionFlags is a function's flags as a shebang.
+func functionFlags(fn *script.Function) shebang {
+	return shebang{noWrites: fn.NoWrites, allowOOM: fn.AllowOOM, allowStale: fn.Stale, has: true}
+}
+
+// scriptShebang returns the flags of the script that cmd (EVAL, EVALSHA, FCALL or a read-only form) would run,
+// for the dispatcher's checks, which take them in place of the command's own as Redis's getCommandFlags does.
+// It reports false for other commands, unknown scripts and shebangs that do not parse (the command replies
+// the error itself).
+func (c *client) scriptShebang(cmd *command, args [][]byte) (shebang, bool) {
+	if len(args) < 2 {
+		return shebang{}, false
+	}
+	s := c.srv
+	switch cmd.name {
+	case "eval", "eval_ro":
+		sb, err := parseShebang(args[1])
+		return sb, err == nil
+	case "evalsha", "evalsha_ro":
+		s.script.mu.Lock()
+		_, sb, ok := s.script.flagsOf(args[1])
+		s.script.mu.Unlock()
+		return sb, ok
+	case "fcall", "fcall_ro":
+		s.script.mu.Lock()
+		fn := s.functions().Function(string(args[1]))
+		s.script.mu.Unlock()
+		if fn == nil {
+			return shebang{}, false
+		}
+		return functionFlags(fn), true
+	}
+	return shebang{}, false
+}
+
+// scriptDeniesOOM reports whether cmd runs a script that Redis counts as denyoom: one that declares its flags
+// without allow-oom or no-writes. (A script without a shebang is checked at its first denyoom command.)
+func (c *client) scriptDeniesOOM(cmd *command, args [][]byte) bool {
+	sb, ok := c.scriptShebang(cmd, args)
+	return ok && sb.has && !sb.allowOOM && !sb.noWrites
+}
+
+var (
+	errMasterDown      = &resp.Error{Code: "MASTERDOWN", Msg: "Link with MASTER is down and replica-serve-stale-data is set to 'no'."}
+	errScriptStaleCall = errorf("Can not execute the command on a stale replica")
+)
+
+// servingStale reports Redis's running_stale: a replica whose link with its primary is down while
+// replica-serve-stale-data is no.
+func (s *Server) servingStale() bool {
+	return s.isReplica() && !s.linkUp() && !s.config().ReplicaServeStaleData
+}
+
+// staleScript is the check before a script runs on a stale replica (servingStale): only a script that declares
+// allow-stale runs. Matches Redis: without a shebang the script is refused by scriptPrepareForRun, with one by
+// processCommand (its flags drop the command's stale flag), both with the same MASTERDOWN error.
+func (s *Server) staleScript(sb shebang) error {
+	if sb.has && sb.allowStale || !s.servingStale() {
+		return nil
+	}
+	return errMasterDown
 }
 
 // parseShebang reads a script's first line, as Redis: the engine must be lua, the flags Redis's.
@@ -552,7 +624,11 @@ func parseShebang(body []byte) (shebang, error) {
 			switch f {
 			case "no-writes":
 				sb.noWrites = true
-			case "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys", "":
+			case "allow-oom":
+				sb.allowOOM = true
+			case "allow-stale":
+				sb.allowStale = true
+			case "no-cluster", "allow-cross-slot-keys", "":
 			default:
 				return shebang{}, errorf("Unexpected flag in script shebang: " + f)
 			}
@@ -617,11 +693,15 @@ func (c *client) eval(args [][]byte, bySHA, readOnly bool) error {
 		}
 	}
 	s.script.mu.Unlock()
+	if err := s.staleScript(sb); err != nil {
+		return err
+	}
 	if readOnly && sb.has && !sb.noWrites {
 		return errorf("Can not execute a script with write flag using *_ro command.")
 	}
 	err = c.runScript(true, sha, func(ctx context.Context, h *scriptHost) error {
 		h.readOnly = readOnly || sb.noWrites
+		h.allowOOM = sb.allowOOM
 		v, err := vm.Run(ctx, h, sha, keys, argv)
 		if err != nil {
 			return err

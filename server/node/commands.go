@@ -250,7 +250,7 @@ func (c *client) dispatch(args [][]byte) {
 				break
 			}
 		}
-		if err = c.srv.checkMemory(cmd); err != nil {
+		if err = c.checkMemory(cmd, args); err != nil {
 			break
 		}
 		if err = c.checkDiskError(cmd); err != nil {

@@ -268,3 +268,37 @@ func testDiffFunction(t *testing.T, mode func(*Config)) {
 		p.Check(c...)
 	}
 }
+
+// TestDiffScriptOOM compares scripts over maxmemory with real Redis: a script with a shebang is refused before
+// it runs unless it declares allow-oom or no-writes (also with EVAL_RO, EVALSHA and FCALL), a script without a
+// shebang runs and has its first denyoom command refused (by redis.call and redis.pcall alike) but not one
+// after a write, and reads run.
+func TestDiffScriptOOM(t *testing.T) {
+	p := startPair(t, "")
+	p.Check("FUNCTION", "LOAD", "#!lua name=oomlib\n"+
+		"redis.register_function('w', function() return redis.call('SET', 'k', 'v') end)\n"+
+		"redis.register_function{function_name='oom', callback=function() return redis.call('SET', 'k', 'v') end, flags={'allow-oom'}}\n"+
+		"redis.register_function{function_name='ro', callback=function() return redis.call('GET', 'k') end, flags={'no-writes'}}")
+	p.Check("SCRIPT", "LOAD", "#!lua\nreturn 1")
+	p.Check("CONFIG", "SET", "maxmemory", "1")
+	for _, c := range [][]string{
+		{"EVAL", "return redis.call('SET', 'k', 'v')", "0"},
+		{"EVAL", "return redis.pcall('SET', 'k', 'v')", "0"},
+		{"EVAL", "local r = redis.pcall('SET', 'k', 'v') return {r['err'], redis.call('GET', 'k')}", "0"},
+		{"EVAL", "return redis.call('GET', 'k')", "0"},
+		{"EVAL", "redis.call('DEL', 'x') return redis.call('SET', 'k', 'v')", "0"},
+		{"EVAL", "#!lua\nreturn redis.call('SET', 'k', 'v')", "0"},
+		{"EVAL", "#!lua\nreturn redis.call('GET', 'k')", "0"},
+		{"EVAL", "#!lua flags=allow-oom\nreturn redis.call('SET', 'k', 'v2')", "0"},
+		{"EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', 'k')", "0"},
+		{"EVAL", "#!lua flags=allow-oom\nreturn redis.call('DEL', 'k')", "0"},
+		{"EVAL_RO", "#!lua\nreturn 1", "0"}, {"EVAL_RO", "return 1", "0"},
+		{"EVALSHA", sha1hex("#!lua\nreturn 1"), "0"},
+		{"FCALL", "w", "0"}, {"FCALL_RO", "w", "0"}, {"FCALL", "oom", "0"}, {"FCALL_RO", "oom", "0"},
+		{"FCALL", "ro", "0"}, {"FCALL_RO", "ro", "0"},
+	} {
+		p.Check(c...)
+	}
+	p.Check("CONFIG", "SET", "maxmemory", "0")
+	p.Check("DEL", "k", "x")
+}

@@ -36,13 +36,17 @@ func (s *Server) usedMemory() int64 { return s.ks.UsedMemory() + baseMemory }
 
 // checkMemory runs before every command while maxmemory is set, as Redis's performEvictions does: it evicts
 // keys until the used memory is within maxmemory, and when that fails, refuses a command flagged denyoom with
-// the OOM error. Other commands (reads, DEL) still run.
-func (s *Server) checkMemory(cmd *command) error {
+// the OOM error, and a script that may write without the allow-oom flag (see scriptDeniesOOM). Other commands
+// (reads, DEL) still run; a script without a shebang has its first denyoom command refused instead.
+func (c *client) checkMemory(cmd *command, args [][]byte) error {
+	s := c.srv
 	limit := s.maxMemory.Load()
 	if limit == 0 {
 		return nil
 	}
-	if _, err := s.ks.Evict(limit - baseMemory); err != nil && cmd.spec.Has(cmdspec.FlagDenyOOM) {
+	_, err := s.ks.Evict(limit - baseMemory)
+	c.oomAtStart = err != nil
+	if err != nil && (cmd.spec.Has(cmdspec.FlagDenyOOM) || c.scriptDeniesOOM(cmd, args)) {
 		return err
 	}
 	return nil

@@ -328,3 +328,34 @@ func testScriptBusyInMulti(t *testing.T, mode func(*Config)) {
 		assert.Equal(t, "1", string(o.Do("GET", "m").Str))
 	}
 }
+
+// TestScriptStale checks scripts on a stale replica (its link down, replica-serve-stale-data no), the state set
+// directly: as in Redis's tests, a script without a shebang and one without allow-stale get MASTERDOWN, one
+// with allow-stale runs but cannot call a command that is not allowed while stale, EVALSHA and FCALL alike.
+func TestScriptStale(t *testing.T) {
+	srv, addr := startServer(t)
+	c := difftest.Dial(t, addr)
+	require.Equal(t, "OK", string(c.Do("SET", "x", "1").Str))
+	require.Equal(t, "OK", string(c.Do("CONFIG", "SET", "replica-serve-stale-data", "no").Str))
+	sha := string(c.Do("SCRIPT", "LOAD", "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','foobar')").Str)
+	require.Equal(t, "oslib", string(c.Do("FUNCTION", "LOAD", "#!lua name=oslib\n"+
+		"redis.register_function{function_name='st', callback=function() return redis.call('ECHO', 'fn') end, flags={'allow-stale', 'no-writes'}}\n"+
+		"redis.register_function{function_name='nost', callback=function() return 1 end, flags={'no-writes'}}").Str))
+	srv.repl.replica.Store(true)
+	t.Cleanup(func() { srv.repl.replica.Store(false) })
+	require.True(t, srv.servingStale())
+
+	const down = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	assert.Equal(t, down, string(c.Do("EVAL", "return redis.call('get','x')", "1", "x").Str))
+	assert.Equal(t, down, string(c.Do("EVAL", "#!lua flags=no-writes\nreturn 1", "0").Str))
+	assert.Equal(t, int64(1), c.Do("EVAL", "#!lua flags=allow-stale,no-writes\nreturn 1", "0").Int)
+	assert.Regexp(t, `^ERR Can not execute the command on a stale replica script: [0-9a-f]{40}, on @user_script:2\.$`,
+		string(c.Do("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('get','x')", "1", "x").Str))
+	assert.Equal(t, "foobar", string(c.Do("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','foobar')", "0").Str))
+	assert.Equal(t, "foobar", string(c.Do("EVALSHA", sha, "0").Str))
+	assert.Equal(t, "fn", string(c.Do("FCALL", "st", "0").Str))
+	assert.Equal(t, down, string(c.Do("FCALL", "nost", "0").Str))
+
+	require.Equal(t, "OK", string(c.Do("CONFIG", "SET", "replica-serve-stale-data", "yes").Str))
+	assert.Equal(t, "1", string(c.Do("EVAL", "return redis.call('get','x')", "1", "x").Str))
+}

@@ -28,7 +28,9 @@ type Function struct {
 	Desc     string // "" when none was given
 	HasDesc  bool
 	Flags    []string
-	NoWrites bool
+	NoWrites bool // the flags that change how the server runs it
+	AllowOOM bool
+	Stale    bool // allow-stale
 	Lib      *Library
 	fn       *lua.LFunction
 }
@@ -365,8 +367,13 @@ func (vm *VM) registerFunction(L *lua.LState) int {
 						return
 					}
 					fn.Flags = append(fn.Flags, string(s))
-					if s == "no-writes" {
+					switch s {
+					case "no-writes":
 						fn.NoWrites = true
+					case "allow-oom":
+						fn.AllowOOM = true
+					case "allow-stale":
+						fn.Stale = true
 					}
 				}
 			default:
