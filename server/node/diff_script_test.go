@@ -302,3 +302,57 @@ func TestDiffScriptOOM(t *testing.T) {
 	p.Check("CONFIG", "SET", "maxmemory", "0")
 	p.Check("DEL", "k", "x")
 }
+
+// TestDiffScriptErrors compares the wording of script errors with real Redis: error() and assert() with their
+// levels and values, errors past the error handler (stack overflow), bad arguments, error_reply and {err=...}
+// tables (also nested), redis.call errors caught by pcall, and errors raised with tables.
+//
+// Known differences, left out: gopher-lua words its own runtime errors ("cannot perform add operation between
+// number and nil" for Lua's "attempt to perform arithmetic on a nil value", without variable names) and its
+// compile errors ("user_script line:1(column:26) near '+': syntax error" for "user_script:1: unexpected symbol
+// near '+'"), says "got nil" for a missing argument ("got no value"), and a script using ... fails to compile
+// where Redis 7.0 runs it.
+func TestDiffScriptErrors(t *testing.T) {
+	p := startPair(t, "")
+	p.Check("SET", "s", "str")
+	for _, c := range [][]string{
+		{"EVAL", "return tonumber()", "0"}, {"EVAL", "return math.floor('x')", "0"},
+		{"EVAL", "return setmetatable(1, {})", "0"}, {"EVAL", "return unpack(nil)", "0"},
+		{"EVAL", "return cjson.decode('{')", "0"}, {"EVAL", "return cjson.encode(function() end)", "0"},
+		{"EVAL", "assert(false)", "0"}, {"EVAL", "assert(false, 'msg')", "0"}, {"EVAL", "assert(nil, 42)", "0"},
+		{"EVAL", "return assert(1, 2)", "0"},
+		// error(): strings, numbers, tables, nil, levels.
+		{"EVAL", "error('plain')", "0"}, {"EVAL", "error('plain', 0)", "0"}, {"EVAL", "error('plain', 2)", "0"},
+		{"EVAL", "local function f() error('inner') end f()", "0"},
+		{"EVAL", "error(42)", "0"}, {"EVAL", "error(42.5)", "0"}, {"EVAL", "error()", "0"}, {"EVAL", "error(nil)", "0"},
+		{"EVAL", "error(true)", "0"}, {"EVAL", "error({err='NOPREFIX'})", "0"}, {"EVAL", "error({err='-DASH x'})", "0"},
+		// (Redis 7.0.15 crashes on error() with a table without err, such as error({}).)
+		{"EVAL", "error('multi\\nline')", "0"},
+		// error_reply and {err=...} returned.
+		{"EVAL", "return redis.error_reply('')", "0"}, {"EVAL", "return redis.error_reply('-')", "0"},
+		{"EVAL", "return redis.error_reply('-ERR')", "0"}, {"EVAL", "return redis.error_reply('ERR x')", "0"},
+		{"EVAL", "return redis.error_reply()", "0"}, {"EVAL", "return redis.error_reply(1)", "0"},
+		{"EVAL", "return redis.status_reply()", "0"}, {"EVAL", "return {err=''}", "0"},
+		{"EVAL", "return {err='a\\r\\nb'}", "0"}, {"EVAL", "return {ok='a\\r\\nb'}", "0"},
+		{"EVAL", "return {1, {2, {err='deep'}}, redis.error_reply('E2 x')}", "0"},
+		{"EVAL", "return {err={}}", "0"}, {"EVAL", "return {ok=1}", "0"}, {"EVAL", "return {err='x', ok='y'}", "0"},
+		// redis.call errors inside pcall.
+		{"EVAL", "local ok, e = pcall(redis.call, 'INCR', 's') return {tostring(ok), e.err}", "0"},
+		{"EVAL", "local ok, e = pcall(redis.call, 'nosuch') return e.err", "0"},
+		{"EVAL", "local ok, e = pcall(redis.call, 'GET') return e.err", "0"},
+		{"EVAL", "local ok, e = pcall(function() return redis.call('INCR', 's') end) return e", "0"},
+		{"EVAL", "local ok, e = pcall(redis.call) return e.err", "0"},
+		{"EVAL", "local ok, e = pcall(error, 'x') return e", "0"},
+		{"EVAL", "local ok, e = pcall(function() error('y') end) return e", "0"},
+		{"EVAL", "local ok, e = pcall(function() error(7) end) return e", "0"},
+		{"EVAL", "local ok, e = pcall(function() error({err='T x'}) end) return e", "0"},
+		{"EVAL", "local ok, e = xpcall(function() error('x', 0) end, function(m) return 'h:' .. m end) return e", "0"},
+		{"EVAL", "local ok, e = pcall(redis.call, 'INCR', 's') error(e)", "0"},
+		{"EVAL", "return redis.pcall('INCR', 's')", "0"},
+		{"EVAL", "local r = redis.pcall('INCR', 's') return {r}", "0"},
+		{"EVAL", "return {redis.pcall('nosuch')}", "0"},
+		{"EVAL", "redis.setresp(3) return redis.pcall('INCR', 's')", "0"},
+	} {
+		p.Check(c...)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -95,6 +96,27 @@ func New() *VM {
 			real.RawSetString(name, v)
 		}
 	}
+	// Matches Redis: pcall gives an error table (redis.call's, or error({err=...})) as its err string.
+	pcall := real.RawGetString("pcall").(*lua.LFunction)
+	real.RawSetString("pcall", L.NewFunction(func(L *lua.LState) int {
+		n := pcall.GFunction(L)
+		if n >= 2 && L.Get(-n) == lua.LFalse {
+			if t, ok := L.Get(-n + 1).(*lua.LTable); ok {
+				if e, ok := t.RawGetString("err").(lua.LString); ok {
+					L.Replace(-n+1, e)
+				}
+			}
+		}
+		return n
+	}))
+	// Lua 5.1's error, assert and setmetatable where gopher-lua's differ (see luaError).
+	real.RawSetString("error", L.NewFunction(luaError))
+	real.RawSetString("assert", L.NewFunction(luaAssert))
+	setmt := real.RawGetString("setmetatable").(*lua.LFunction)
+	real.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
+		L.CheckTable(1) // gopher-lua would set the metatable of every value of the type, across scripts
+		return setmt.GFunction(L)
+	}))
 	if real.RawGetString("gcinfo") == lua.LNil {
 		real.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(0)); return 1 }))
 	}
@@ -308,6 +330,66 @@ func (vm *VM) call(ctx context.Context, host Host, fn *lua.LFunction, name strin
 	return ret, nil
 }
 
+// luaError is Lua 5.1's error: a string or number message gets the position of the function at level (1, the
+// caller of error, by default; 0 for none); other values (nil for no argument) are raised as they are.
+func luaError(L *lua.LState) int {
+	obj := L.Get(1)
+	level := L.OptInt(2, 1)
+	switch obj.(type) {
+	case lua.LString, lua.LNumber:
+		if level > 0 {
+			obj = lua.LString(where(L, level) + lua.LVAsString(obj))
+		}
+	}
+	L.Error(obj, 0)
+	return 0
+}
+
+// luaAssert is Lua 5.1's assert: on a false value it raises its message (a string or number, "assertion
+// failed!" by default) with the caller's position; else it returns its arguments.
+func luaAssert(L *lua.LState) int {
+	L.CheckAny(1)
+	if lua.LVAsBool(L.Get(1)) {
+		return L.GetTop()
+	}
+	msg := "assertion failed!"
+	if L.GetTop() >= 2 {
+		switch m := L.Get(2).(type) {
+		case lua.LString, lua.LNumber:
+			msg = lua.LVAsString(m)
+		case *lua.LNilType:
+		default:
+			L.ArgError(2, "string expected, got "+m.Type().String())
+		}
+	}
+	L.Error(lua.LString(where(L, 1)+msg), 0)
+	return 0
+}
+
+// where is luaL_where: "<source>:<line>: " of the Lua function level calls up from the running Go function,
+// or "" if that is not a Lua function.
+func where(L *lua.LState, level int) string {
+	dbg, ok := L.GetStack(level)
+	if !ok {
+		return ""
+	}
+	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.CurrentLine <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d: ", dbg.Source, dbg.CurrentLine)
+}
+
+// badArgument matches gopher-lua's "bad argument #1 to rep (...)", which Lua 5.1 words "to 'rep'".
+var badArgument = regexp.MustCompile(`bad argument #(\d+) to ([A-Za-z_][A-Za-z0-9_.]*) \(`)
+
+// lua51Wording rewrites what gopher-lua words differently from Lua 5.1 in an error message.
+func lua51Wording(msg string) string {
+	if strings.Contains(msg, "bad argument #") {
+		msg = badArgument.ReplaceAllString(msg, "bad argument #$1 to '$2' (")
+	}
+	return msg
+}
+
 // errorHandler turns a Lua error into Redis's error table: {err=<text>, source=..., line=...}, with "ERR " before a
 // plain string's text.
 func errorHandler(L *lua.LState) int {
@@ -315,7 +397,7 @@ func errorHandler(L *lua.LState) int {
 	t, ok := e.(*lua.LTable)
 	if !ok {
 		t = L.NewTable()
-		t.RawSetString("err", lua.LString("ERR "+lua.LVAsString(e)))
+		t.RawSetString("err", lua.LString("ERR "+lua51Wording(lua.LVAsString(e))))
 		if e.Type() != lua.LTString && e.Type() != lua.LTNumber {
 			t.RawSetString("err", lua.LString("ERR "+e.String()))
 		}
@@ -345,8 +427,12 @@ func errorText(err error, what string) string {
 		return "ERR " + err.Error()
 	}
 	t, ok := ae.Object.(*lua.LTable)
-	if !ok {
-		return "ERR " + lua.LVAsString(ae.Object)
+	if !ok { // raised past the handler (a stack overflow): the message has the position, if any
+		msg := lua51Wording(oneLine(lua.LVAsString(ae.Object)))
+		if m := position.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("ERR %s %s, on @%s:%s.", msg, what, m[1], m[2])
+		}
+		return fmt.Sprintf("ERR %s %s.", msg, what)
 	}
 	msg := "ERR unknown error"
 	if m, ok := t.RawGetString("err").(lua.LString); ok {
@@ -359,6 +445,9 @@ func errorText(err error, what string) string {
 	}
 	return fmt.Sprintf("%s %s.", msg, what)
 }
+
+// position matches the "<source>:<line>:" that starts a Lua error message.
+var position = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*):(\d+):`)
 
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
@@ -377,14 +466,25 @@ func (vm *VM) redisLib() *lua.LTable {
 		"call":  func(L *lua.LState) int { return vm.redisCall(L, true) },
 		"pcall": func(L *lua.LState) int { return vm.redisCall(L, false) },
 		"error_reply": func(L *lua.LState) int {
+			msg, ok := L.Get(1).(lua.LString)
+			if L.GetTop() != 1 || !ok {
+				return pushBadArgs(L)
+			}
+			if !strings.HasPrefix(string(msg), "-") { // Matches Redis: the text is taken as "-CODE msg"
+				msg = "-" + msg
+			}
 			r := L.NewTable()
-			r.RawSetString("err", lua.LString(errorCode(L.CheckString(1))))
+			r.RawSetString("err", lua.LString(errorCode(string(msg))))
 			L.Push(r)
 			return 1
 		},
 		"status_reply": func(L *lua.LState) int {
+			msg, ok := L.Get(1).(lua.LString)
+			if L.GetTop() != 1 || !ok {
+				return pushBadArgs(L)
+			}
 			r := L.NewTable()
-			r.RawSetString("ok", lua.LString(L.CheckString(1)))
+			r.RawSetString("ok", msg)
 			L.Push(r)
 			return 1
 		},
@@ -460,6 +560,14 @@ func (vm *VM) redisLib() *lua.LTable {
 	t.RawSetString("REDIS_VERSION", lua.LString(RedisVersion))
 	t.RawSetString("REDIS_VERSION_NUM", lua.LNumber(RedisVersionNum))
 	return t
+}
+
+// pushBadArgs returns (not raises) Redis's error table for error_reply and status_reply called wrongly.
+func pushBadArgs(L *lua.LState) int {
+	r := L.NewTable()
+	r.RawSetString("err", lua.LString("ERR wrong number or type of arguments"))
+	L.Push(r)
+	return 1
 }
 
 // RedisVersion is what redis.REDIS_VERSION says.
