@@ -208,13 +208,7 @@ func (l *eventLoop) releaseHeld() {
 // runTasks runs the posted tasks and reports whether the loop was stopped.
 func (l *eventLoop) runTasks() bool {
 	l.attachPosted()
-	l.mu.Lock()
-	tasks := l.tasks
-	l.tasks = nil
-	l.mu.Unlock()
-	for _, f := range tasks {
-		f()
-	}
+	l.runQueue(&l.tasks)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.stopped
@@ -224,11 +218,16 @@ func (l *eventLoop) runTasks() bool {
 func (l *eventLoop) attachPosted() {
 	var buf [8]byte
 	syscall.Read(l.wakefd, buf[:])
+	l.runQueue(&l.conns)
+}
+
+// runQueue takes what was posted to queue and runs it.
+func (l *eventLoop) runQueue(queue *[]func()) {
 	l.mu.Lock()
-	conns := l.conns
-	l.conns = nil
+	fs := *queue
+	*queue = nil
 	l.mu.Unlock()
-	for _, f := range conns {
+	for _, f := range fs {
 		f()
 	}
 }

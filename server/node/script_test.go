@@ -33,14 +33,7 @@ func TestScriptBusy(t *testing.T) { scriptModes(t, testScriptBusy) }
 
 func testScriptBusy(t *testing.T, mode func(*Config)) {
 	srv, addr := startServer(t, mode)
-	a := difftest.Dial(t, addr)
-	others := make([]*difftest.Conn, 4)
-	for i := range others {
-		others[i] = difftest.Dial(t, addr)
-		require.Equal(t, "PONG", string(others[i].Do("PING").Str))
-	}
-	require.Equal(t, "OK", string(a.Do("CONFIG", "SET", "busy-reply-threshold", "200").Str))
-	require.Equal(t, "OK", string(a.Do("SET", "k", "v").Str))
+	a, others := busyClients(t, addr, 4, "200")
 
 	start := time.Now()
 	a.Send("EVAL", "local i = 0 while true do i = i + 1 end", "0")
@@ -77,6 +70,20 @@ func testScriptBusy(t *testing.T, mode func(*Config)) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("SHUTDOWN NOSAVE did not stop the server")
 	}
+}
+
+// busyClients connects the client that will run a script and n others, sets busy-reply-threshold (ms) and
+// the key k to "v".
+func busyClients(t *testing.T, addr string, n int, thresholdMs string) (*difftest.Conn, []*difftest.Conn) {
+	a := difftest.Dial(t, addr)
+	others := make([]*difftest.Conn, n)
+	for i := range others {
+		others[i] = difftest.Dial(t, addr)
+		require.Equal(t, "PONG", string(others[i].Do("PING").Str))
+	}
+	require.Equal(t, "OK", string(a.Do("CONFIG", "SET", "busy-reply-threshold", thresholdMs).Str))
+	require.Equal(t, "OK", string(a.Do("SET", "k", "v").Str))
+	return a, others
 }
 
 // TestScriptAtomic checks that nothing interleaves with a script: clients incrementing a key with INCR while
@@ -283,14 +290,7 @@ func TestScriptBusyInMulti(t *testing.T) { scriptModes(t, testScriptBusyInMulti)
 
 func testScriptBusyInMulti(t *testing.T, mode func(*Config)) {
 	srv, addr := startServer(t, mode, func(c *Config) { c.DebugCommand = "yes" })
-	a := difftest.Dial(t, addr)
-	others := make([]*difftest.Conn, 3)
-	for i := range others {
-		others[i] = difftest.Dial(t, addr)
-		require.Equal(t, "PONG", string(others[i].Do("PING").Str))
-	}
-	require.Equal(t, "OK", string(a.Do("CONFIG", "SET", "busy-reply-threshold", "100").Str))
-	require.Equal(t, "OK", string(a.Do("SET", "k", "v").Str))
+	a, others := busyClients(t, addr, 3, "100")
 	require.Equal(t, "OK", string(a.Do("MULTI").Str))
 	require.Equal(t, "QUEUED", string(a.Do("SET", "m", "1").Str))
 	require.Equal(t, "QUEUED", string(a.Do("DEBUG", "SLEEP", "0.5").Str))
