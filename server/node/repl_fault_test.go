@@ -198,6 +198,11 @@ func TestPrimaryRestartFullResync(t *testing.T) {
 	_, addr2 := startServer(t, func(c *Config) { c.Port = n })
 	primary2 := difftest.Dial(t, addr2)
 	primary2.Do("SET", "new", "2")
+	// The replica may not have seen the old primary go yet, with an offset equal to the new one's (SET old 1 and
+	// SET new 2 are as long): wait for it to follow the new history first.
+	require.Eventually(t, func() bool {
+		return replInfo(replica, "replication", "master_replid") == replInfo(primary2, "replication", "master_replid")
+	}, 20*time.Second, 20*time.Millisecond, "the replica never synced with the restarted primary")
 	waitCaughtUp(t, primary2, replica)
 	sameData(t, primary2, replica)
 	assert.Equal(t, "1", replInfo(primary2, "stats", "sync_full"))
