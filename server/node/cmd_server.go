@@ -12,24 +12,25 @@ import (
 )
 
 var _ = register(map[string]handler{
-	"debug":           cmdDebug,
-	"latency|doctor":  cmdLatencyDoctor,
-	"latency|graph":   cmdLatencyGraph,
-	"latency|help":    cmdLatencyHelp,
-	"module|help":     cmdModuleHelp,
-	"module|list":     cmdModuleList,
-	"module|load":     cmdModuleDenied,
-	"module|loadex":   cmdModuleDenied,
-	"module|unload":   cmdModuleDenied,
-	"latency|history": cmdLatencyHistory,
-	"latency|latest":  cmdLatencyLatest,
-	"latency|reset":   cmdLatencyReset,
-	"shutdown":        cmdShutdown,
-	"slowlog|get":     cmdSlowlogGet,
-	"slowlog|help":    cmdSlowlogHelp,
-	"slowlog|len":     cmdSlowlogLen,
-	"slowlog|reset":   cmdSlowlogReset,
-	"time":            cmdTime,
+	"debug":             cmdDebug,
+	"latency|doctor":    cmdLatencyDoctor,
+	"latency|graph":     cmdLatencyGraph,
+	"latency|help":      cmdLatencyHelp,
+	"module|help":       cmdModuleHelp,
+	"module|list":       cmdModuleList,
+	"module|load":       cmdModuleDenied,
+	"module|loadex":     cmdModuleDenied,
+	"module|unload":     cmdModuleDenied,
+	"latency|histogram": cmdLatencyHistogram,
+	"latency|history":   cmdLatencyHistory,
+	"latency|latest":    cmdLatencyLatest,
+	"latency|reset":     cmdLatencyReset,
+	"shutdown":          cmdShutdown,
+	"slowlog|get":       cmdSlowlogGet,
+	"slowlog|help":      cmdSlowlogHelp,
+	"slowlog|len":       cmdSlowlogLen,
+	"slowlog|reset":     cmdSlowlogReset,
+	"time":              cmdTime,
 })
 
 // TIME: the server's clock as Unix seconds and microseconds, two bulk strings.
@@ -179,6 +180,9 @@ func cmdLatencyHelp(c *client, args [][]byte) error {
 		"RESET [<event> ...]",
 		"    Reset latency data of one or more <event> classes.",
 		"    (default: reset all data for all event classes)",
+		"HISTOGRAM [COMMAND ...]",
+		"    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+		"    If no commands are specified then all histograms are replied.",
 	})
 	return nil
 }
