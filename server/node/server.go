@@ -38,6 +38,7 @@ type Server struct {
 
 	stats      *stats
 	cmdTable   map[string]*command // the dispatch table after rename-command (config_compat.go)
+	cmdNames   map[string]bool     // the top-level commands cmdTable serves, by their own names; nil: all of them
 	slowlog    slowlog
 	latencyMon latencyMonitor // latency-monitor-threshold events (LATENCY LATEST, HISTORY, GRAPH, DOCTOR)
 	rdb        rdbState       // snapshots (rdb.go)
@@ -102,6 +103,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	s.cmdNames = servedNames(s.cmdTable)
 	s.live.store(cfg)
 	kcfg := keyspace.DefaultConfig()
 	kcfg.Databases = cfg.Databases
