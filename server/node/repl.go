@@ -103,6 +103,18 @@ func (s *Server) linkUp() bool {
 	return s.repl.link != nil && s.repl.link.state.Load() == linkConnected
 }
 
+// primaryDataAge is how long ago a replica last heard from its primary: a replica that never did has data of
+// unknown age (a very large one), as in Redis, which then refuses to fail over in cluster mode.
+func (s *Server) primaryDataAge(now time.Time) time.Duration {
+	s.repl.mu.Lock()
+	l := s.repl.link
+	s.repl.mu.Unlock()
+	if l == nil || l.lastIO.Load() == 0 {
+		return 1 << 62
+	}
+	return now.Sub(time.UnixMilli(l.lastIO.Load()))
+}
+
 // isReplica reports whether the server follows a primary.
 func (s *Server) isReplica() bool { return s.repl.replica.Load() }
 

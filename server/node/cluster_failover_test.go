@@ -1,0 +1,368 @@
+package node
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/clusterbus"
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/difftest"
+)
+
+// haNode is one node of a test cluster with replicas.
+type haNode struct {
+	srv  *Server
+	port int
+	dir  string
+	id   string
+}
+
+// nodeLine is one line of CLUSTER NODES.
+type nodeLine struct {
+	id, addr, flags, primary string
+	port                     int
+}
+
+func clusterNodes(t *testing.T, port int) []nodeLine {
+	var out []nodeLine
+	for _, l := range strings.Split(strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(port), "CLUSTER", "NODES")), "\n") {
+		f := strings.Fields(l)
+		require.GreaterOrEqual(t, len(f), 8, l)
+		hp, _, _ := strings.Cut(f[1], "@")
+		p, _ := strconv.Atoi(hp[strings.LastIndexByte(hp, ':')+1:])
+		out = append(out, nodeLine{id: f[0], addr: f[1], flags: f[2], primary: f[3], port: p})
+	}
+	return out
+}
+
+func clusterState(t *testing.T, port int) string {
+	return redisCLI(t, "", "-p", strconv.Itoa(port), "CLUSTER", "INFO")
+}
+
+// startHACluster starts six Carmine nodes with a short node timeout and forms a cluster of three primaries
+// with one replica each through redis-cli --cluster create --cluster-replicas 1; it returns the nodes and,
+// for each primary's port, its replica's port.
+func startHACluster(t *testing.T) ([]*haNode, map[int]int) {
+	needRedisCLI(t)
+	fast := func(c *Config) { c.ClusterNodeTimeout = 1000 }
+	var nodes []*haNode
+	for range 6 {
+		dir := t.TempDir()
+		srv, port := startClusterNode(t, dir, 0, fast)
+		nodes = append(nodes, &haNode{srv: srv, port: port, dir: dir})
+	}
+	var ports []int
+	for _, n := range nodes {
+		ports = append(ports, n.port)
+		n.id = strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(n.port), "CLUSTER", "MYID"))
+	}
+	out := redisCLI(t, "", append(append([]string{"--cluster", "create"}, addrs(ports...)...),
+		"--cluster-replicas", "1", "--cluster-yes")...)
+	require.Contains(t, out, "[OK] All 16384 slots covered", out)
+	require.Eventually(t, func() bool {
+		out := redisCLI(t, "", "--cluster", "check", addrs(ports[0])[0])
+		return strings.Contains(out, "[OK] All nodes agree about slots configuration.") &&
+			strings.Contains(out, "[OK] All 16384 slots covered.") && strings.Count(out, "1 additional replica(s)") == 3
+	}, 30*time.Second, 200*time.Millisecond, "redis-cli --cluster check")
+	byID := map[string]int{}
+	for _, n := range nodes {
+		byID[n.id] = n.port
+	}
+	// Every node sees the three replicas.
+	var pairs map[int]int
+	for _, port := range ports {
+		require.Eventually(t, func() bool {
+			pairs = map[int]int{}
+			for _, l := range clusterNodes(t, port) {
+				if strings.Contains(l.flags, "slave") {
+					pairs[byID[l.primary]] = l.port
+				}
+			}
+			return len(pairs) == 3
+		}, 20*time.Second, 100*time.Millisecond, "node %d: %s", port, redisCLI(t, "", "-p", strconv.Itoa(port), "CLUSTER", "NODES"))
+	}
+	for _, p := range ports {
+		require.Eventually(t, func() bool { return strings.Contains(clusterState(t, p), "cluster_state:ok") },
+			30*time.Second, 100*time.Millisecond, "node %d", p)
+	}
+	// Every replica's link is up.
+	for _, r := range pairs {
+		require.Eventually(t, func() bool {
+			return strings.Contains(redisCLI(t, "", "-p", strconv.Itoa(r), "INFO", "replication"), "master_link_status:up")
+		}, 30*time.Second, 100*time.Millisecond, "replica %d", r)
+	}
+	return nodes, pairs
+}
+
+// writeAcked writes n keys through redis-cli -c, then waits on every primary for its replica to acknowledge
+// them (WAIT 1).
+func writeAcked(t *testing.T, prefix string, n int, pairs map[int]int, via int) {
+	var sets strings.Builder
+	for i := range n {
+		sets.WriteString("SET " + prefix + strconv.Itoa(i) + " v" + strconv.Itoa(i) + "\n")
+	}
+	out, _ := withoutRedirects(redisCLI(t, sets.String(), "-c", "-p", strconv.Itoa(via)))
+	require.Equal(t, strings.Repeat("OK\n", n), out)
+	for p := range pairs {
+		c := difftest.Dial(t, addrs(p)[0])
+		assert.Equal(t, int64(1), c.Do("WAIT", "1", "5000").Int, "WAIT 1 on %d", p)
+		c.Close()
+	}
+}
+
+// readAll reads the keys back through redis-cli -c.
+func readAll(t *testing.T, prefix string, n int, via int) {
+	var gets, want strings.Builder
+	for i := range n {
+		gets.WriteString("GET " + prefix + strconv.Itoa(i) + "\n")
+		want.WriteString("v" + strconv.Itoa(i) + "\n")
+	}
+	out, _ := withoutRedirects(redisCLI(t, gets.String(), "-c", "-p", strconv.Itoa(via)))
+	assert.Equal(t, want.String(), out)
+}
+
+// TestClusterReplicas builds three primaries with a replica each, checks what the nodes show of the replicas,
+// and reads from a replica with READONLY.
+func TestClusterReplicas(t *testing.T) {
+	nodes, pairs := startHACluster(t)
+	writeAcked(t, "key:", 50, pairs, nodes[0].port)
+	byPort := map[int]*haNode{}
+	for _, n := range nodes {
+		byPort[n.port] = n
+	}
+	// key:0 is in slot 2592: find its primary and replica.
+	var prim, rep int
+	for p, r := range pairs {
+		c := difftest.Dial(t, addrs(p)[0])
+		if v := c.Do("GET", "key:0"); v.Type != resp.TypeError {
+			prim, rep = p, r
+		}
+		c.Close()
+	}
+	require.NotZero(t, prim)
+	c := difftest.Dial(t, addrs(rep)[0])
+	assert.Equal(t, "MOVED 2592 127.0.0.1:"+strconv.Itoa(prim), string(c.Do("GET", "key:0").Str))
+	assert.Equal(t, "OK", string(c.Do("READONLY").Str))
+	assert.Equal(t, "v0", string(c.Do("GET", "key:0").Str))
+	assert.Equal(t, "MOVED 2592 127.0.0.1:"+strconv.Itoa(prim), string(c.Do("SET", "key:0", "x").Str), "writes still go to the primary")
+	other := slotKey(clusterbus.KeySlot([]byte("key:0")) + 6000)
+	assert.Regexp(t, `^MOVED `, string(c.Do("GET", other).Str), "slots of other primaries")
+	assert.Equal(t, "OK", string(c.Do("READWRITE").Str))
+	assert.Regexp(t, `^MOVED 2592 `, string(c.Do("GET", "key:0").Str))
+	// CLUSTER REPLICAS, SHARDS and SLOTS list the replica.
+	v := c.Do("CLUSTER", "REPLICAS", byPort[prim].id)
+	require.Len(t, v.Elems, 1)
+	assert.Contains(t, string(v.Elems[0].Str), byPort[rep].id+" 127.0.0.1:"+strconv.Itoa(rep)+"@"+strconv.Itoa(rep+10000)+" myself,slave "+byPort[prim].id+" ")
+	assert.Equal(t, "ERR The specified node is not a master", string(c.Do("CLUSTER", "REPLICAS", byPort[rep].id).Str))
+	assert.Equal(t, "ERR You should send CLUSTER FAILOVER to a replica", string(difftest.Dial(t, addrs(prim)[0]).Do("CLUSTER", "FAILOVER").Str))
+	slots := c.Do("CLUSTER", "SLOTS")
+	require.Len(t, slots.Elems, 3)
+	for _, r := range slots.Elems {
+		assert.Len(t, r.Elems, 4, "start, end, primary, replica")
+	}
+	assert.Contains(t, string(c.Do("ROLE").Elems[0].Str), "slave")
+}
+
+// TestClusterFailover stops a primary: its replica wins the election within a few node timeouts, the cluster
+// returns to ok with every acknowledged write readable, and the old primary, restarted from its nodes.conf,
+// rejoins as a replica of the new one. Then CLUSTER FAILOVER swaps the roles back with no write lost.
+func TestClusterFailover(t *testing.T) {
+	nodes, pairs := startHACluster(t)
+	writeAcked(t, "key:", 200, pairs, nodes[0].port)
+	var victim *haNode
+	for _, n := range nodes {
+		if _, ok := pairs[n.port]; ok && n != nodes[0] {
+			victim = n
+			break
+		}
+	}
+	require.NotNil(t, victim)
+	replica := pairs[victim.port]
+	var replicaID string
+	for _, n := range nodes {
+		if n.port == replica {
+			replicaID = n.id
+		}
+	}
+	require.NoError(t, victim.srv.Close())
+	start := time.Now()
+	var survivors []int
+	for _, n := range nodes {
+		if n != victim {
+			survivors = append(survivors, n.port)
+		}
+	}
+	for _, p := range survivors {
+		require.Eventually(t, func() bool {
+			return strings.Contains(clusterState(t, p), "cluster_state:ok") && promoted(t, p, replicaID)
+		},
+			20*time.Second, 100*time.Millisecond, "node %d never saw the replica promoted", p)
+	}
+	t.Logf("failover took %v (node timeout 1s)", time.Since(start))
+	readAll(t, "key:", 200, survivors[0])
+
+	// The old primary comes back from its nodes.conf: it learns of the newer owner of its slots and follows it.
+	startClusterNode(t, victim.dir, victim.port, func(c *Config) { c.ClusterNodeTimeout = 1000 })
+	require.Eventually(t, func() bool {
+		for _, l := range clusterNodes(t, victim.port) {
+			if l.id == victim.id {
+				return l.flags == "myself,slave" && l.primary == replicaID
+			}
+		}
+		return false
+	}, 20*time.Second, 100*time.Millisecond, "the old primary did not become a replica")
+	require.Eventually(t, func() bool {
+		return strings.Contains(redisCLI(t, "", "-p", strconv.Itoa(victim.port), "INFO", "replication"), "master_link_status:up")
+	}, 20*time.Second, 100*time.Millisecond)
+	for _, p := range survivors {
+		require.Eventually(t, func() bool {
+			for _, l := range clusterNodes(t, p) {
+				if l.id == victim.id {
+					return strings.Contains(l.flags, "slave") && !strings.Contains(l.flags, "fail") && l.primary == replicaID
+				}
+			}
+			return false
+		}, 20*time.Second, 100*time.Millisecond, "node %d does not see the old primary as a replica", p)
+	}
+
+	// Manual failover: the old primary takes its place back, while a client keeps writing.
+	delete(pairs, victim.port)
+	pairs[replica] = victim.port
+	stop := make(chan struct{})
+	written := make(chan int)
+	go func() {
+		n := 0
+		defer func() { written <- n }()
+		c, err := clusterClient(addrs(replica)[0])
+		if err != nil {
+			return
+		}
+		defer c.close()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if c.set("w:"+strconv.Itoa(n), "v"+strconv.Itoa(n)) != nil {
+				return
+			}
+			n++
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	c := difftest.Dial(t, addrs(victim.port)[0])
+	require.Equal(t, "OK", string(c.Do("CLUSTER", "FAILOVER").Str))
+	require.Eventually(t, func() bool { return promoted(t, replica, victim.id) && promoted(t, victim.port, victim.id) },
+		20*time.Second, 100*time.Millisecond, "manual failover did not happen")
+	require.Eventually(t, func() bool {
+		for _, l := range clusterNodes(t, replica) {
+			if l.id == replicaID {
+				return l.flags == "myself,slave" && l.primary == victim.id
+			}
+		}
+		return false
+	}, 20*time.Second, 100*time.Millisecond, "the promoted replica did not step down")
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	n := <-written
+	require.Positive(t, n)
+	t.Logf("%d writes during the manual failover", n)
+	readAll(t, "w:", n, survivors[0])
+	readAll(t, "key:", 200, victim.port)
+}
+
+// promoted reports whether the node at port sees id as a primary with slots.
+func promoted(t *testing.T, port int, id string) bool {
+	for _, l := range strings.Split(redisCLI(t, "", "-p", strconv.Itoa(port), "CLUSTER", "NODES"), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 8 && f[0] == id && strings.Contains(f[2], "master") && !strings.Contains(f[2], "fail") {
+			return true
+		}
+	}
+	return false
+}
+
+// redirClient is a minimal cluster client for a writer goroutine: it follows MOVED and retries while the
+// cluster is down or a node is unreachable, for at most ten seconds per command.
+type redirClient struct {
+	addr string
+	conn net.Conn
+	r    *resp.Reader
+	w    *resp.Writer
+}
+
+func clusterClient(addr string) (*redirClient, error) {
+	c := &redirClient{addr: addr}
+	return c, c.dial()
+}
+
+func (c *redirClient) dial() error {
+	if c.conn != nil {
+		c.conn.Close()
+	}
+	nc, err := net.DialTimeout("tcp", c.addr, time.Second)
+	if err != nil {
+		c.conn = nil
+		return err
+	}
+	c.conn, c.r, c.w = nc, resp.NewReader(nc), resp.NewWriter(nc)
+	return nil
+}
+
+func (c *redirClient) close() {
+	if c.conn != nil {
+		c.conn.Close()
+	}
+}
+
+// set runs SET k v until it is acknowledged with OK.
+func (c *redirClient) set(k, v string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c.conn == nil {
+			if c.dial() != nil {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+		}
+		c.conn.SetDeadline(time.Now().Add(5 * time.Second))
+		c.w.WriteArrayLen(3)
+		c.w.WriteBulkString("SET")
+		c.w.WriteBulkString(k)
+		c.w.WriteBulkString(v)
+		err := c.w.Flush()
+		var rep resp.Value
+		if err == nil {
+			rep, err = c.r.ReadValue()
+		}
+		if err != nil {
+			c.close()
+			c.conn = nil
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if rep.Type != resp.TypeError {
+			if string(rep.Str) != "OK" {
+				return fmt.Errorf("SET %s: %q", k, rep.Str)
+			}
+			return nil
+		}
+		if msg := string(rep.Str); strings.HasPrefix(msg, "MOVED ") {
+			f := strings.Fields(msg)
+			c.addr = f[2]
+			c.close()
+			c.conn = nil
+			continue
+		}
+		time.Sleep(50 * time.Millisecond) // CLUSTERDOWN, TRYAGAIN, READONLY: the cluster is changing
+	}
+	return fmt.Errorf("SET %s: gave up", k)
+}
