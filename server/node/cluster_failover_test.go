@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -365,4 +366,105 @@ func (c *redirClient) set(k, v string) error {
 		time.Sleep(50 * time.Millisecond) // CLUSTERDOWN, TRYAGAIN, READONLY: the cluster is changing
 	}
 	return fmt.Errorf("SET %s: gave up", k)
+}
+
+// TestClusterMixedFailover: in a cluster of real redis-server 7.0 and Carmine nodes, replicas follow
+// primaries of the other implementation (and of their own), and three primaries die in turn: a Carmine
+// replica of a Carmine primary wins with a real Redis primary's vote, a Carmine replica replaces a real Redis
+// primary, and a real Redis replica replaces a Carmine primary with Carmine votes.
+func TestClusterMixedFailover(t *testing.T) {
+	needRedisCLI(t)
+	fast := func(c *Config) { c.ClusterNodeTimeout = 1000 }
+	r1, r1cmd := startRedisCluster(t, 1000)
+	c1srv, c1 := startClusterNode(t, "", 0, fast)
+	c2srv, c2 := startClusterNode(t, "", 0, fast)
+	out := redisCLI(t, "", append(append([]string{"--cluster", "create"}, addrs(r1, c1, c2)...),
+		"--cluster-replicas", "0", "--cluster-yes")...)
+	require.Contains(t, out, "[OK] All 16384 slots covered", out)
+	for _, p := range []int{r1, c1, c2} {
+		require.Eventually(t, func() bool { return strings.Contains(clusterState(t, p), "cluster_state:ok") },
+			30*time.Second, 100*time.Millisecond, "node %d", p)
+	}
+	id := func(p int) string {
+		return strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(p), "CLUSTER", "MYID"))
+	}
+	rr, _ := startRedisCluster(t, 1000)
+	_, cr := startClusterNode(t, "", 0, fast)
+	_, cr2 := startClusterNode(t, "", 0, fast)
+	pairs := map[int]int{r1: cr, c1: rr, c2: cr2}
+	for prim, rep := range pairs {
+		redisCLI(t, "", "--cluster", "add-node", addrs(rep)[0], addrs(c1)[0], "--cluster-slave",
+			"--cluster-master-id", id(prim))
+		require.Eventually(t, func() bool {
+			return strings.Contains(redisCLI(t, "", "-p", strconv.Itoa(rep), "INFO", "replication"), "master_link_status:up")
+		}, 30*time.Second, 100*time.Millisecond, "replica %d of %d", rep, prim)
+	}
+	require.Eventually(t, func() bool {
+		out := redisCLI(t, "", "--cluster", "check", addrs(c1)[0])
+		return strings.Contains(out, "[OK] All nodes agree about slots configuration.") &&
+			strings.Contains(out, "[OK] All 16384 slots covered.") && strings.Count(out, "1 additional replica(s)") == 3
+	}, 30*time.Second, 200*time.Millisecond, "redis-cli --cluster check")
+	// Redis and Carmine describe the same cluster, replicas included.
+	require.Eventually(t, func() bool { return slices.Equal(nodesView(t, r1), nodesView(t, c1)) },
+		20*time.Second, 100*time.Millisecond, "%v\n%v", nodesView(t, r1), nodesView(t, c1))
+	p := difftest.NewPair(t, addrs(r1)[0], addrs(c1)[0])
+	// Real Redis caches its CLUSTER SLOTS reply for a while.
+	require.Eventually(t, func() bool {
+		return difftest.Format(p.Redis.Do("CLUSTER", "SLOTS")) == difftest.Format(p.Carmine.Do("CLUSTER", "SLOTS"))
+	}, 10*time.Second, 100*time.Millisecond)
+	p.Check("CLUSTER", "SLOTS")
+	for _, n := range []int{r1, c1, cr} {
+		p.CheckWith(withoutPingTimes, "CLUSTER", "REPLICAS", id(n))
+	}
+	p.Check("CLUSTER", "FAILOVER")
+	p.Check("CLUSTER", "FAILOVER", "nonsense")
+
+	writeAcked(t, "key:", 100, pairs, c1)
+	// The Redis replica serves reads of the Carmine primary's slots.
+	red := difftest.Dial(t, addrs(rr)[0])
+	red.Do("READONLY")
+	served := 0
+	for i := range 100 {
+		if v := red.Do("GET", "key:"+strconv.Itoa(i)); v.Type != resp.TypeError {
+			assert.Equal(t, "v"+strconv.Itoa(i), string(v.Str))
+			served++
+		}
+	}
+	assert.Positive(t, served)
+
+	alive := map[int]bool{r1: true, c1: true, c2: true, rr: true, cr: true, cr2: true}
+	kill := func(port int, stop func() error, replica int) {
+		t.Helper()
+		repID := id(replica)
+		require.NoError(t, stop())
+		delete(alive, port)
+		start := time.Now()
+		for p := range alive {
+			require.Eventually(t, func() bool { return strings.Contains(clusterState(t, p), "cluster_state:ok") && promoted(t, p, repID) },
+				30*time.Second, 100*time.Millisecond, "node %d never saw %d promoted", p, replica)
+		}
+		t.Logf("replica %d promoted in %v", replica, time.Since(start))
+		for p := range alive {
+			readAll(t, "key:", 100, p)
+			break
+		}
+	}
+	kill(c2, c2srv.Close, cr2)       // votes: r1 (Redis) and c1
+	kill(r1, r1cmd.Process.Kill, cr) // votes: c1 and cr2
+	kill(c1, c1srv.Close, rr)        // a Redis replica; votes: cr and cr2
+}
+
+// withoutPingTimes blanks the ping and pong times of CLUSTER REPLICAS lines.
+func withoutPingTimes(v resp.Value) resp.Value {
+	elems := append([]resp.Value(nil), v.Elems...)
+	for i, e := range elems {
+		f := strings.Fields(string(e.Str))
+		if len(f) > 5 {
+			f[4], f[5] = "", ""
+		}
+		e.Str = []byte(strings.Join(f, " "))
+		elems[i] = e
+	}
+	v.Elems = elems
+	return v
 }
