@@ -331,14 +331,27 @@ func (cl *cluster) broadcast(m *clusterbus.Message) {
 	}
 }
 
-// propagatePublish sends a PUBLISH to every node. (SPUBLISH goes to the replicas of the shard in Redis; there
-// are no replicas yet.)
-func (cl *cluster) propagatePublish(channel, message []byte) {
+// propagatePublish sends a PUBLISH to every node, or a PUBLISHSHARD (SPUBLISH) to the other nodes of our
+// shard: our primary and its replicas, as Redis does.
+func (cl *cluster) propagatePublish(shard bool, channel, message []byte) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	m := cl.header(clusterbus.TypePublish)
+	typ := clusterbus.TypePublish
+	if shard {
+		typ = clusterbus.TypePublishShard
+	}
+	m := cl.header(typ)
 	m.Channel, m.Payload = channel, message
-	cl.broadcast(&m)
+	if !shard {
+		cl.broadcast(&m)
+		return
+	}
+	p := cl.masterOf(cl.myself)
+	for _, n := range append(cl.replicasOf(p), p) {
+		if n != cl.myself && n.link != nil {
+			cl.sendTo(n.link, &m)
+		}
+	}
 }
 
 // cron is Redis's clusterCron: connect, ping, detect failures, update the state, save the configuration.
@@ -785,7 +798,7 @@ func (cl *cluster) updateSlotsWith(n *clusterNode, epoch uint64, slots *clusterb
 	}
 	// Matches Redis: when our primary (or myself) lost its last slot to n, we follow n as its replica
 	// (a failover took our place); the keys stay, the sync with n replaces them.
-	if ours > 0 && cur.numSlots == 0 && (cl.srv.cfg.ClusterAllowReplicaMigration || claimed == ours) {
+	if ours > 0 && cur.numSlots == 0 && (cl.srv.config().ClusterAllowReplicaMigration || claimed == ours) {
 		cl.log.Info("configuration change detected, reconfiguring myself as a replica", "primary", n.name)
 		cl.setPrimary(n)
 		return

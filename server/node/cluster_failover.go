@@ -148,8 +148,9 @@ func (cl *cluster) handleReplicaFailover(now time.Time) {
 	retry := 2 * authTimeout
 	manual := !fo.mfEnd.IsZero() && fo.mfCanStart
 	p := cl.nodes[me.primary]
+	cfg := cl.srv.config() // the failover parameters are mutable, as in Redis
 	if !me.has(clusterbus.FlagSlave) || p == nil || (!p.has(clusterbus.FlagFail) && !manual) ||
-		(cl.srv.cfg.ClusterReplicaNoFailover && !manual) || p.numSlots == 0 {
+		(cfg.ClusterReplicaNoFailover && !manual) || p.numSlots == 0 {
 		fo.authSent = false
 		return
 	}
@@ -158,8 +159,11 @@ func (cl *cluster) handleReplicaFailover(now time.Time) {
 	if age > timeout {
 		age -= timeout
 	}
-	if f := cl.srv.cfg.ClusterReplicaValidityFactor; f > 0 && !manual &&
-		age > time.Duration(cl.srv.cfg.ReplPingPeriod)*time.Second+timeout*time.Duration(f) {
+	if f := cfg.ClusterReplicaValidityFactor; f > 0 && !manual &&
+		age > time.Duration(cfg.ReplPingPeriod)*time.Second+timeout*time.Duration(f) {
+		if cl.ticks%100 == 0 {
+			cl.log.Warn("disconnected from the primary for too long, no failover", "age", age)
+		}
 		return
 	}
 	if now.Sub(fo.authTime) > retry {
@@ -314,6 +318,10 @@ func (cl *cluster) failoverCron(now time.Time) {
 		cl.resetManualFailover()
 	}
 	me := cl.myself
+	if noFailover := cl.srv.config().ClusterReplicaNoFailover; noFailover != me.has(clusterbus.FlagNoFailover) {
+		me.flags ^= clusterbus.FlagNoFailover // announced in our headers, shown by CLUSTER NODES
+		cl.changed()
+	}
 	if me.has(clusterbus.FlagMaster) {
 		if r := fo.mfReplica; r != nil && r.link != nil {
 			cl.sendPing(r.link, clusterbus.TypePing)

@@ -169,6 +169,24 @@ func TestClusterReplicas(t *testing.T) {
 		assert.Len(t, r.Elems, 4, "start, end, primary, replica")
 	}
 	assert.Contains(t, string(c.Do("ROLE").Elems[0].Str), "slave")
+
+	// Sharded pub/sub: SSUBSCRIBE works on the replica without READONLY, and SPUBLISH on either node of the
+	// shard reaches the subscribers of both.
+	subRep, subPrim := difftest.Dial(t, addrs(rep)[0]), difftest.Dial(t, addrs(prim)[0])
+	for _, sub := range []*difftest.Conn{subRep, subPrim} {
+		v := sub.Do("SSUBSCRIBE", "key:0")
+		require.Len(t, v.Elems, 3, difftest.Format(v))
+	}
+	for i, from := range []int{prim, rep} {
+		pub := difftest.Dial(t, addrs(from)[0])
+		assert.Equal(t, int64(1), pub.Do("SPUBLISH", "key:0", "m"+strconv.Itoa(i)).Int)
+		pub.Close()
+		for _, sub := range []*difftest.Conn{subRep, subPrim} {
+			v := sub.Receive()
+			require.Len(t, v.Elems, 3)
+			assert.Equal(t, "m"+strconv.Itoa(i), string(v.Elems[2].Str))
+		}
+	}
 }
 
 // TestClusterFailover stops a primary: its replica wins the election within a few node timeouts, the cluster
@@ -409,15 +427,25 @@ func TestClusterMixedFailover(t *testing.T) {
 		20*time.Second, 100*time.Millisecond, "%v\n%v", nodesView(t, r1), nodesView(t, c1))
 	p := difftest.NewPair(t, addrs(r1)[0], addrs(c1)[0])
 	// Real Redis caches its CLUSTER SLOTS reply for a while.
-	require.Eventually(t, func() bool {
-		return difftest.Format(p.Redis.Do("CLUSTER", "SLOTS")) == difftest.Format(p.Carmine.Do("CLUSTER", "SLOTS"))
-	}, 10*time.Second, 100*time.Millisecond)
-	p.Check("CLUSTER", "SLOTS")
+	var want, got string
+	if !assert.Eventually(t, func() bool {
+		want, got = difftest.Format(p.Redis.Do("CLUSTER", "SLOTS")), difftest.Format(p.Carmine.Do("CLUSTER", "SLOTS"))
+		return want == got
+	}, 10*time.Second, 100*time.Millisecond) {
+		t.Fatalf("CLUSTER SLOTS:\nredis:   %s\ncarmine: %s", want, got)
+	}
 	for _, n := range []int{r1, c1, cr} {
 		p.CheckWith(withoutPingTimes, "CLUSTER", "REPLICAS", id(n))
 	}
 	p.Check("CLUSTER", "FAILOVER")
 	p.Check("CLUSTER", "FAILOVER", "nonsense")
+	for _, proto := range []string{"2", "3"} {
+		p.Redis.Do("HELLO", proto)
+		p.Carmine.Do("HELLO", proto)
+		p.CheckWith(difftest.Chain(withoutOffsets, difftest.SortElems), "CLUSTER", "SHARDS")
+	}
+	p.Redis.Do("HELLO", "2")
+	p.Carmine.Do("HELLO", "2")
 
 	writeAcked(t, "key:", 100, pairs, c1)
 	// The Redis replica serves reads of the Carmine primary's slots.
@@ -431,6 +459,34 @@ func TestClusterMixedFailover(t *testing.T) {
 		}
 	}
 	assert.Positive(t, served)
+
+	// Manual failovers across implementations: the Redis replica takes over from its Carmine primary (MFSTART
+	// to Carmine, which pauses and reports its offset), then the Carmine node takes its place back (MFSTART to
+	// Redis).
+	all := []int{r1, c1, c2, rr, cr, cr2}
+	for _, sw := range [][2]int{{rr, c1}, {c1, rr}} {
+		newID, oldID := id(sw[0]), id(sw[1])
+		c := difftest.Dial(t, addrs(sw[0])[0])
+		require.Equal(t, "OK", string(c.Do("CLUSTER", "FAILOVER").Str))
+		c.Close()
+		for _, p := range all {
+			require.Eventually(t, func() bool {
+				if !promoted(t, p, newID) {
+					return false
+				}
+				for _, l := range clusterNodes(t, p) {
+					if l.id == oldID {
+						return strings.Contains(l.flags, "slave") && l.primary == newID
+					}
+				}
+				return false
+			}, 20*time.Second, 100*time.Millisecond, "node %d: manual failover of %d", p, sw[0])
+		}
+		require.Eventually(t, func() bool {
+			return strings.Contains(redisCLI(t, "", "-p", strconv.Itoa(sw[1]), "INFO", "replication"), "master_link_status:up")
+		}, 20*time.Second, 100*time.Millisecond)
+		readAll(t, "key:", 100, c2)
+	}
 
 	alive := map[int]bool{r1: true, c1: true, c2: true, rr: true, cr: true, cr2: true}
 	kill := func(port int, stop func() error, replica int) {
@@ -464,6 +520,50 @@ func withoutPingTimes(v resp.Value) resp.Value {
 		}
 		e.Str = []byte(strings.Join(f, " "))
 		elems[i] = e
+	}
+	v.Elems = elems
+	return v
+}
+
+// TestDiffClusterReplicaCommands compares the replies and errors of REPLICATE, REPLICAS, SLAVES and FAILOVER
+// on a lone primary with a real redis-server in cluster mode.
+func TestDiffClusterReplicaCommands(t *testing.T) {
+	redis := difftest.StartRedis(t, "--cluster-enabled", "yes")
+	_, addr := startServer(t, func(c *Config) { c.ClusterEnabled = true })
+	p := difftest.NewPair(t, redis.Addr, addr)
+	for _, c := range [][]string{
+		{"CLUSTER", "REPLICATE", "abc"},
+		{"CLUSTER", "REPLICAS", "abc"},
+		{"CLUSTER", "SLAVES", "abc"},
+		{"CLUSTER", "REPLICATE"},
+		{"CLUSTER", "FAILOVER"},
+		{"CLUSTER", "FAILOVER", "force"},
+		{"CLUSTER", "FAILOVER", "TAKEOVER"},
+		{"CLUSTER", "FAILOVER", "x"},
+		{"CLUSTER", "FAILOVER", "force", "x"},
+	} {
+		p.Check(c...)
+	}
+	ids := [2]string{string(p.Redis.Do("CLUSTER", "MYID").Str), string(p.Carmine.Do("CLUSTER", "MYID").Str)}
+	for i, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		assert.Equal(t, "ERR Can't replicate myself", string(c.Do("CLUSTER", "REPLICATE", ids[i]).Str))
+		assert.Equal(t, "[]", difftest.Format(c.Do("CLUSTER", "REPLICAS", ids[i])))
+	}
+}
+
+// withoutOffsets replaces the replication-offset fields of CLUSTER SHARDS (each node's view of the others'
+// offsets comes from their last bus message) by 0, and a health of "loading" by "online".
+func withoutOffsets(v resp.Value) resp.Value {
+	elems := append([]resp.Value(nil), v.Elems...)
+	for i := range elems {
+		switch {
+		case i > 0 && string(elems[i-1].Str) == "replication-offset":
+			elems[i] = resp.Value{Type: resp.TypeInt}
+		case i > 0 && string(elems[i-1].Str) == "health" && string(elems[i].Str) == "loading":
+			elems[i].Str = []byte("online")
+		default:
+			elems[i] = withoutOffsets(elems[i])
+		}
 	}
 	v.Elems = elems
 	return v

@@ -251,6 +251,10 @@ func startRedisCluster(t *testing.T, timeoutMs int) (int, *exec.Cmd) {
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			t.Logf("redis-server at %d:\n%s", p, log)
+		}
 	})
 	require.Eventually(t, func() bool {
 		c, err := net.Dial("tcp", addrs(p)[0])

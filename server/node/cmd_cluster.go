@@ -105,6 +105,7 @@ func cmdClusterHelp(c *client, args [][]byte) error {
 		"COUNTKEYSINSLOT <slot>", "    Return the number of keys in <slot>.",
 		"DELSLOTS <slot> [<slot> ...]", "    Delete slots information from current node.",
 		"DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]", "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+		"FAILOVER [FORCE|TAKEOVER]", "    Promote current replica node to being a master.",
 		"FLUSHSLOTS", "    Delete current node own slots information.",
 		"FORGET <node-id>", "    Remove a node from the cluster.",
 		"GETKEYSINSLOT <slot> <count>", "    Return key names stored by current node in a slot.",
@@ -117,9 +118,11 @@ func cmdClusterHelp(c *client, args [][]byte) error {
 		"MYSHARDID", "    Return the node's shard id.",
 		"NODES", "    Return cluster configuration seen by node. Output format:",
 		"    <id> <ip:port@bus-port[,hostname]> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+		"REPLICATE <node-id>", "    Configure current node as replica to <node-id>.",
 		"RESET [HARD|SOFT]", "    Reset current node (default: soft).",
 		"SET-CONFIG-EPOCH <epoch>", "    Set config epoch of current node.",
 		"SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)", "    Set slot state.",
+		"REPLICAS <node-id>", "    Return <node-id> replicas.",
 		"SAVECONFIG", "    Force saving cluster configuration on disk.",
 		"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
 		"SLOTS", "    Return information about slots range mappings. Each range is made of:",
@@ -775,7 +778,7 @@ func cmdClusterFailover(c *client, cl *cluster, args [][]byte) error {
 			return errSyntax
 		}
 	} else if len(args) > 3 {
-		return errSyntax
+		return subcommandSyntaxError("CLUSTER", args[1])
 	}
 	me := cl.myself
 	p := cl.nodes[me.primary]
