@@ -170,6 +170,25 @@ func TestClusterReplicas(t *testing.T) {
 	}
 	assert.Contains(t, string(c.Do("ROLE").Elems[0].Str), "slave")
 
+	// CLUSTER FAILOVER TAKEOVER: the replica takes the slots without an election, and the primary follows it.
+	require.Equal(t, "OK", string(c.Do("CLUSTER", "FAILOVER", "TAKEOVER").Str))
+	for _, n := range nodes {
+		require.Eventually(t, func() bool {
+			if !promoted(t, n.port, byPort[rep].id) {
+				return false
+			}
+			for _, l := range clusterNodes(t, n.port) {
+				if l.id == byPort[prim].id {
+					return strings.Contains(l.flags, "slave") && l.primary == byPort[rep].id
+				}
+			}
+			return false
+		}, 20*time.Second, 100*time.Millisecond, "node %d: takeover", n.port)
+	}
+	assert.Equal(t, "v0", string(c.Do("GET", "key:0").Str))
+	assert.Equal(t, "OK", string(c.Do("SET", "key:0", "v0").Str))
+	prim, rep = rep, prim
+
 	// Sharded pub/sub: SSUBSCRIBE works on the replica without READONLY, and SPUBLISH on either node of the
 	// shard reaches the subscribers of both.
 	subRep, subPrim := difftest.Dial(t, addrs(rep)[0]), difftest.Dial(t, addrs(prim)[0])
@@ -225,6 +244,7 @@ func TestClusterFailover(t *testing.T) {
 			20*time.Second, 100*time.Millisecond, "node %d never saw the replica promoted", p)
 	}
 	t.Logf("failover took %v (node timeout 1s)", time.Since(start))
+	assert.Less(t, time.Since(start), 10*time.Second, "promoted within a few node timeouts")
 	readAll(t, "key:", 200, survivors[0])
 
 	// The old primary comes back from its nodes.conf: it learns of the newer owner of its slots and follows it.
@@ -296,6 +316,29 @@ func TestClusterFailover(t *testing.T) {
 	t.Logf("%d writes during the manual failover", n)
 	readAll(t, "w:", n, survivors[0])
 	readAll(t, "key:", 200, victim.port)
+
+	// A replica restarted from its nodes.conf follows its primary again.
+	for _, nd := range nodes {
+		if nd.port != replica {
+			continue
+		}
+		require.NoError(t, nd.srv.Close())
+		startClusterNode(t, nd.dir, nd.port, func(c *Config) { c.ClusterNodeTimeout = 1000 })
+		require.Eventually(t, func() bool {
+			return strings.Contains(redisCLI(t, "", "-p", strconv.Itoa(replica), "INFO", "replication"), "master_link_status:up")
+		}, 20*time.Second, 100*time.Millisecond)
+		rc, pc := difftest.Dial(t, addrs(replica)[0]), difftest.Dial(t, addrs(victim.port)[0])
+		rc.Do("READONLY")
+		served := 0
+		for i := range 200 {
+			k := "key:" + strconv.Itoa(i)
+			if v := pc.Do("GET", k); v.Type != resp.TypeError {
+				assert.Equal(t, "v"+strconv.Itoa(i), string(rc.Do("GET", k).Str))
+				served++
+			}
+		}
+		assert.Positive(t, served)
+	}
 }
 
 // promoted reports whether the node at port sees id as a primary with slots.
