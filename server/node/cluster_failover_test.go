@@ -171,23 +171,31 @@ func TestClusterReplicas(t *testing.T) {
 	assert.Contains(t, string(c.Do("ROLE").Elems[0].Str), "slave")
 
 	// CLUSTER FAILOVER TAKEOVER: the replica takes the slots without an election, and the primary follows it.
-	require.Equal(t, "OK", string(c.Do("CLUSTER", "FAILOVER", "TAKEOVER").Str))
-	for _, n := range nodes {
-		require.Eventually(t, func() bool {
-			if !promoted(t, n.port, byPort[rep].id) {
-				return false
-			}
-			for _, l := range clusterNodes(t, n.port) {
-				if l.id == byPort[prim].id {
-					return strings.Contains(l.flags, "slave") && l.primary == byPort[rep].id
+	// Then FORCE (an election without waiting for the primary's offset) swaps them back.
+	for _, opt := range []string{"TAKEOVER", "FORCE"} {
+		c := difftest.Dial(t, addrs(rep)[0])
+		require.Equal(t, "OK", string(c.Do("CLUSTER", "FAILOVER", opt).Str))
+		for _, n := range nodes {
+			require.Eventually(t, func() bool {
+				if !promoted(t, n.port, byPort[rep].id) {
+					return false
 				}
-			}
-			return false
-		}, 20*time.Second, 100*time.Millisecond, "node %d: takeover", n.port)
+				for _, l := range clusterNodes(t, n.port) {
+					if l.id == byPort[prim].id {
+						return strings.Contains(l.flags, "slave") && l.primary == byPort[rep].id
+					}
+				}
+				return false
+			}, 20*time.Second, 100*time.Millisecond, "node %d: %s", n.port, opt)
+		}
+		assert.Equal(t, "v0", string(c.Do("GET", "key:0").Str))
+		assert.Equal(t, "OK", string(c.Do("SET", "key:0", "v0").Str))
+		c.Close()
+		prim, rep = rep, prim
+		require.Eventually(t, func() bool {
+			return strings.Contains(redisCLI(t, "", "-p", strconv.Itoa(rep), "INFO", "replication"), "master_link_status:up")
+		}, 20*time.Second, 100*time.Millisecond)
 	}
-	assert.Equal(t, "v0", string(c.Do("GET", "key:0").Str))
-	assert.Equal(t, "OK", string(c.Do("SET", "key:0", "v0").Str))
-	prim, rep = rep, prim
 
 	// Sharded pub/sub: SSUBSCRIBE works on the replica without READONLY, and SPUBLISH on either node of the
 	// shard reaches the subscribers of both.
@@ -584,6 +592,8 @@ func TestDiffClusterReplicaCommands(t *testing.T) {
 		{"CLUSTER", "FAILOVER", "TAKEOVER"},
 		{"CLUSTER", "FAILOVER", "x"},
 		{"CLUSTER", "FAILOVER", "force", "x"},
+		{"REPLICAOF", "127.0.0.1", "1"},
+		{"SLAVEOF", "no", "one"},
 	} {
 		p.Check(c...)
 	}

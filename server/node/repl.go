@@ -139,11 +139,17 @@ func (c *client) alreadyExpired(tx *keyspace.Txn, at int64) bool {
 	return at <= tx.Now() && !c.fake && !c.srv.isReplica()
 }
 
-var errInvalidMasterPort = errorf("Invalid master port")
+var (
+	errInvalidMasterPort = errorf("Invalid master port")
+	errReplicaOfCluster  = errorf("REPLICAOF not allowed in cluster mode.")
+)
 
 // REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF, its old name).
 func cmdReplicaOf(c *client, args [][]byte) error {
 	s := c.srv
+	if s.cluster != nil {
+		return errReplicaOfCluster // Matches Redis: CLUSTER REPLICATE sets a replica's primary
+	}
 	if eqFold(args[1], "no") && eqFold(args[2], "one") {
 		s.promote(c.exec == nil)
 		c.w.WriteSimple("OK")
