@@ -151,7 +151,6 @@ func (cl *cluster) handleReplicaFailover(now time.Time) {
 	cfg := cl.srv.config() // the failover parameters are mutable, as in Redis
 	if !me.has(clusterbus.FlagSlave) || p == nil || (!p.has(clusterbus.FlagFail) && !manual) ||
 		(cfg.ClusterReplicaNoFailover && !manual) || p.numSlots == 0 {
-		fo.authSent = false
 		return
 	}
 	// Matches Redis: a replica whose data is too old does not fail over (unless manually).

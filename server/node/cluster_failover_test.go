@@ -621,3 +621,38 @@ func withoutOffsets(v resp.Value) resp.Value {
 	v.Elems = elems
 	return v
 }
+
+// TestClusterReplicaValidity: a replica whose primary failed schedules an election only when its data is
+// recent enough (cluster-replica-validity-factor; 0 disables the check), and never with
+// cluster-replica-no-failover. This replica never reached its primary, so its data is of unknown age.
+func TestClusterReplicaValidity(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		factor     int
+		noFailover bool
+		elects     bool
+	}{
+		{"too old", 10, false, false},
+		{"no check", 0, false, true},
+		{"no failover", 0, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := startServer(t, func(c *Config) {
+				c.ClusterEnabled, c.ClusterReplicaValidityFactor, c.ClusterReplicaNoFailover = true, tt.factor, tt.noFailover
+			})
+			cl := srv.cluster
+			cl.mu.Lock()
+			defer cl.mu.Unlock()
+			p := &clusterNode{name: nodeName(), flags: clusterbus.FlagMaster | clusterbus.FlagFail, created: time.Now()}
+			cl.addNode(p)
+			for s := range 100 {
+				cl.assignSlot(s, p)
+			}
+			me := cl.myself
+			me.flags = me.flags&^clusterbus.FlagMaster | clusterbus.FlagSlave
+			me.primary = p.name
+			cl.handleReplicaFailover(time.Now())
+			assert.Equal(t, tt.elects, !cl.fo.authTime.IsZero())
+		})
+	}
+}

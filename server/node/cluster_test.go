@@ -245,7 +245,8 @@ func startRedisCluster(t *testing.T, timeoutMs int) (int, *exec.Cmd) {
 	p := clusterPorts(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		"--appendonly", "no", "--cluster-enabled", "yes", "--cluster-node-timeout", strconv.Itoa(timeoutMs),
+		"--appendonly", "no", "--repl-diskless-sync-delay", "0", "--cluster-enabled", "yes",
+		"--cluster-node-timeout", strconv.Itoa(timeoutMs),
 		"--logfile", filepath.Join(dir, "redis.log"))
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
