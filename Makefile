@@ -15,7 +15,7 @@ vet:
 	$(GO) vet $(PKGS)
 
 race:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 
 # Each module on its own, as an outside user builds it: it and its tests compile without the workspace and go.mod
 # is tidy. The tests themselves ran in `make race` against the same code (sibling modules are replaced by their
