@@ -62,7 +62,8 @@ type Server struct {
 
 	protectedMode atomic.Bool // protected-mode yes (see protected.go)
 
-	cluster *cluster // cluster mode state; nil unless cluster-enabled (see cluster.go)
+	cluster *cluster     // cluster mode state; nil unless cluster-enabled (see cluster.go)
+	migrate migrateCache // MIGRATE's connections to its targets (cmd_migrate.go)
 
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
@@ -315,6 +316,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.cluster != nil { // Cluster bus: the listener, the links and the cron (cluster_bus.go).
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.cluster.run(sctx) }, func(error) { cancel() })
+	}
+	{ // MIGRATE's cached connections: closed after 10 s idle, and all at stop.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.closeIdleMigrateConns(sctx) }, func(error) { cancel() })
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())
