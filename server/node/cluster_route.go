@@ -98,6 +98,9 @@ func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
 		if cmd.name == "migrate" {
 			return nil
 		}
+		if owner.self && migratingTo != nil {
+			c.gate() // the keys found here stay here until the command ends
+		}
 		missing := c.missingKeys(cmd, args)
 		if owner.self && migratingTo != nil && missing > 0 {
 			return &resp.Error{Code: "ASK", Msg: fmt.Sprintf("%d %s", slot, migratingTo.endpoint)}

@@ -48,6 +48,27 @@ type migrateConn struct {
 type migrateCache struct {
 	mu    sync.Mutex
 	conns map[string]*migrateConn
+	// gate makes the redirection check of a command on a migrating slot and the command itself one step for
+	// MIGRATE: the command holds it for reading from the check (which finds its keys here) to its end, MIGRATE
+	// for writing. Without it a key could move between the check and the command, which would then create it
+	// again on the node that is giving the slot away. Redis, single-threaded, needs no such thing.
+	gate sync.RWMutex
+}
+
+// gate takes the migration gate for reading until the running command ends (see migrateCache.gate).
+func (c *client) gate() {
+	if !c.gated && c.exec == nil {
+		c.srv.migrate.gate.RLock()
+		c.gated = true
+	}
+}
+
+// ungate releases what gate took, at the end of the command.
+func (c *client) ungate() {
+	if c.gated {
+		c.gated = false
+		c.srv.migrate.gate.RUnlock()
+	}
 }
 
 // take removes and returns the cached connection to addr, or nil.
@@ -170,6 +191,11 @@ func cmdMigrate(c *client, args [][]byte) error {
 	o, err := parseMigrate(args)
 	if err != nil {
 		return err
+	}
+	if c.srv.cluster != nil && c.exec == nil {
+		// Inside EXEC or a script every shard is locked already, which keeps the other commands out.
+		c.srv.migrate.gate.Lock()
+		defer c.srv.migrate.gate.Unlock()
 	}
 	tx := c.begin(o.keys...)
 	defer tx.End()

@@ -1,0 +1,252 @@
+package node
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/clusterbus"
+	"github.com/carminedb/carmine/resp"
+)
+
+// slotClient is a minimal cluster-aware client for tests that write from a goroutine: it follows MOVED (and
+// remembers the slot's new owner), ASK (with ASKING, once) and retries TRYAGAIN and CLUSTERDOWN.
+type slotClient struct {
+	conns  map[string]*slotConn
+	owners map[int]string
+	seed   string
+}
+
+type slotConn struct {
+	nc net.Conn
+	r  *resp.Reader
+}
+
+func newSlotClient(seed string) *slotClient {
+	return &slotClient{conns: map[string]*slotConn{}, owners: map[int]string{}, seed: seed}
+}
+
+func (sc *slotClient) close() {
+	for _, c := range sc.conns {
+		c.nc.Close()
+	}
+}
+
+// send sends the commands to addr as one pipeline and reads their replies.
+func (sc *slotClient) send(addr string, cmds ...[]string) ([]resp.Value, error) {
+	c := sc.conns[addr]
+	if c == nil {
+		nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		c = &slotConn{nc: nc, r: resp.NewReader(bufio.NewReader(nc))}
+		sc.conns[addr] = c
+	}
+	var b []byte
+	for _, cmd := range cmds {
+		b = appendCommandStrs(b, cmd...)
+	}
+	c.nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.nc.Write(b); err != nil {
+		return nil, err
+	}
+	out := make([]resp.Value, len(cmds))
+	for i := range out {
+		v, err := c.r.ReadValue()
+		if err != nil {
+			c.nc.Close()
+			delete(sc.conns, addr)
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// do runs a command on the key's slot owner, following redirections, at most 50 tries.
+func (sc *slotClient) do(key string, cmd ...string) (resp.Value, error) {
+	slot := clusterbus.KeySlot([]byte(key))
+	addr := sc.owners[slot]
+	if addr == "" {
+		addr = sc.seed
+	}
+	asking := false
+	for range 50 {
+		cmds := [][]string{cmd}
+		if asking {
+			cmds = [][]string{{"ASKING"}, cmd}
+		}
+		vs, err := sc.send(addr, cmds...)
+		if err != nil {
+			return resp.Value{}, err
+		}
+		v := vs[len(vs)-1]
+		asking = false
+		if v.Type != resp.TypeError {
+			return v, nil
+		}
+		msg := string(v.Str)
+		switch f := strings.Fields(msg); {
+		case f[0] == "MOVED" && len(f) == 3:
+			addr = f[2]
+			sc.owners[slot] = addr
+		case f[0] == "ASK" && len(f) == 3:
+			addr, asking = f[2], true
+		case f[0] == "TRYAGAIN" || f[0] == "CLUSTERDOWN":
+			time.Sleep(10 * time.Millisecond)
+			addr = sc.owners[slot]
+			if addr == "" {
+				addr = sc.seed
+			}
+		default:
+			return v, nil
+		}
+	}
+	return resp.Value{}, fmt.Errorf("%s %q: too many redirections", cmd[0], key)
+}
+
+// nodeID returns the CLUSTER MYID of the node at port.
+func nodeID(t *testing.T, port int) string {
+	return strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(port), "CLUSTER", "MYID"))
+}
+
+// writeWhile writes keys key:0 .. key:n-1 over and over through a slotClient until stop is closed, and
+// returns the last value acknowledged for each key (after the goroutine ends: wait for done).
+func writeWhile(t *testing.T, seed string, n int, stop <-chan struct{}) (acked map[string]string, done func()) {
+	acked = make(map[string]string, n)
+	var wg sync.WaitGroup
+	var werr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sc := newSlotClient(seed)
+		defer sc.close()
+		for round := 0; ; round++ {
+			for i := range n {
+				select {
+				case <-stop:
+					if round > 0 {
+						return
+					}
+				default:
+				}
+				k, v := "key:"+strconv.Itoa(i), "r"+strconv.Itoa(round)+"-"+strconv.Itoa(i)
+				r, err := sc.do(k, "SET", k, v)
+				if err != nil {
+					werr = err
+					return
+				}
+				if r.Type == resp.TypeSimple && string(r.Str) == "OK" {
+					acked[k] = v
+				} else {
+					werr = fmt.Errorf("SET %s: %s", k, r.Str)
+					return
+				}
+			}
+		}
+	}()
+	return acked, func() {
+		wg.Wait()
+		require.NoError(t, werr)
+	}
+}
+
+// overlapped asserts that the writer was still writing its second round when stopped: the writes overlapped the
+// resharding.
+func overlapped(t *testing.T, acked map[string]string) {
+	assert.False(t, strings.HasPrefix(acked["key:0"], "r0-"), "the writer wrote only one round while resharding")
+}
+
+// readAcked reads every key through redis-cli -c and compares with the acknowledged values.
+func readAcked(t *testing.T, port int, acked map[string]string) {
+	var gets, want strings.Builder
+	for i := range len(acked) {
+		k := "key:" + strconv.Itoa(i)
+		gets.WriteString("GET " + k + "\n")
+		want.WriteString(acked[k] + "\n")
+	}
+	out, _ := withoutRedirects(redisCLI(t, gets.String(), "-c", "-p", strconv.Itoa(port)))
+	assert.Equal(t, want.String(), out)
+}
+
+// clusterHealthy waits until redis-cli --cluster check finds every node agreeing and every slot covered
+// with no open slots.
+func clusterHealthy(t *testing.T, port int) {
+	require.Eventually(t, func() bool {
+		out := redisCLI(t, "", "--cluster", "check", addrs(port)[0])
+		return strings.Contains(out, "[OK] All nodes agree about slots configuration.") &&
+			strings.Contains(out, "[OK] All 16384 slots covered.") && !strings.Contains(out, "[WARNING]")
+	}, 30*time.Second, 200*time.Millisecond, "redis-cli --cluster check on %d", port)
+}
+
+// reshard moves n slots from one node to another with redis-cli --cluster reshard.
+func reshard(t *testing.T, via, from, to, n int) string {
+	out := redisCLI(t, "", "--cluster", "reshard", addrs(via)[0], "--cluster-from", nodeID(t, from),
+		"--cluster-to", nodeID(t, to), "--cluster-slots", strconv.Itoa(n), "--cluster-yes")
+	require.NotContains(t, out, "[ERR]", out)
+	return out
+}
+
+// TestClusterReshard moves slots with keys between Carmine primaries with redis-cli --cluster reshard (MIGRATE,
+// SETSLOT, GETKEYSINSLOT) while a client keeps writing: afterwards the cluster is healthy and every
+// acknowledged write is readable.
+func TestClusterReshard(t *testing.T) {
+	needRedisCLI(t)
+	_, p1 := startClusterNode(t, "", 0)
+	_, p2 := startClusterNode(t, "", 0)
+	_, p3 := startClusterNode(t, "", 0)
+	checkCluster(t, p1, p2, p3)
+
+	stop := make(chan struct{})
+	acked, done := writeWhile(t, addrs(p1)[0], 2000, stop)
+	out := reshard(t, p1, p1, p2, 300)
+	assert.Regexp(t, `Moving slot [0-9]+ from [0-9.:]+ to [0-9.:]+: \.`, out, "slots moved with keys")
+	reshard(t, p3, p2, p3, 200)
+	close(stop)
+	done()
+	overlapped(t, acked)
+	for _, p := range []int{p1, p2, p3} {
+		clusterHealthy(t, p)
+	}
+	readAcked(t, p3, acked)
+	// Every key lives on the owner of its slot, and nowhere else.
+	total := 0
+	for _, p := range []int{p1, p2, p3} {
+		n, err := strconv.Atoi(strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(p), "DBSIZE")))
+		require.NoError(t, err)
+		total += n
+	}
+	assert.Equal(t, len(acked), total)
+}
+
+// TestClusterReshardMixed reshards between a Carmine primary and a real Redis primary in both directions, with a
+// client writing: MIGRATE from Carmine into Redis and from Redis into Carmine.
+func TestClusterReshardMixed(t *testing.T) {
+	needRedisCLI(t)
+	_, c1 := startClusterNode(t, "", 0)
+	r1 := startRedisClusterNode(t)
+	_, c2 := startClusterNode(t, "", 0)
+	checkCluster(t, c1, r1, c2)
+
+	stop := make(chan struct{})
+	acked, done := writeWhile(t, addrs(c1)[0], 1000, stop)
+	reshard(t, c1, c1, r1, 200)
+	reshard(t, r1, r1, c2, 300)
+	close(stop)
+	done()
+	overlapped(t, acked)
+	for _, p := range []int{c1, r1, c2} {
+		clusterHealthy(t, p)
+	}
+	readAcked(t, c2, acked)
+}
+
