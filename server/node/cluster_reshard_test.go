@@ -15,6 +15,7 @@ import (
 
 	"github.com/carminedb/carmine/clusterbus"
 	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/difftest"
 )
 
 // slotClient is a minimal cluster-aware client for tests that write from a goroutine: it follows MOVED (and
@@ -250,3 +251,41 @@ func TestClusterReshardMixed(t *testing.T) {
 	readAcked(t, c2, acked)
 }
 
+// TestClusterLostSlotKeys gives a slot with keys to another node behind its owner's back (a newer config epoch):
+// the old owner deletes the slot's keys, propagating each DEL, as Redis's delKeysInSlot does.
+func TestClusterLostSlotKeys(t *testing.T) {
+	srvA, pa := startClusterNode(t, "", 0)
+	_, pb := startClusterNode(t, "", 0)
+	rec := &recordSink{}
+	tx := srvA.ks.BeginAll(0)
+	srvA.attachSink(toRepl, rec)
+	tx.End()
+	a, b := difftest.Dial(t, addrs(pa)[0]), difftest.Dial(t, addrs(pb)[0])
+	require.Equal(t, "OK", string(a.Do("CLUSTER", "ADDSLOTSRANGE", "0", "8191").Str))
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "ADDSLOTSRANGE", "8192", "16383").Str))
+	require.Equal(t, "OK", string(a.Do("CLUSTER", "SET-CONFIG-EPOCH", "1").Str))
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "SET-CONFIG-EPOCH", "2").Str))
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(pa)).Str))
+	for _, c := range []*difftest.Conn{a, b} {
+		require.Eventually(t, func() bool { return strings.Contains(string(c.Do("CLUSTER", "INFO").Str), "cluster_state:ok") },
+			20*time.Second, 50*time.Millisecond)
+	}
+	slot := strconv.Itoa(clusterbus.KeySlot([]byte("{n}")))
+	other := "o"
+	for clusterbus.KeySlot([]byte(other)) >= 8192 || strconv.Itoa(clusterbus.KeySlot([]byte(other))) == slot {
+		other += "o"
+	}
+	for _, k := range []string{"{n}a", "{n}b", other} {
+		require.Equal(t, "OK", string(a.Do("SET", k, "v").Str))
+	}
+	assert.Equal(t, int64(2), a.Do("CLUSTER", "COUNTKEYSINSLOT", slot).Int)
+	idB := string(b.Do("CLUSTER", "MYID").Str)
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "SETSLOT", slot, "NODE", idB).Str))
+	b.Do("CLUSTER", "BUMPEPOCH")
+	require.Eventually(t, func() bool { return a.Do("CLUSTER", "COUNTKEYSINSLOT", slot).Int == 0 },
+		20*time.Second, 50*time.Millisecond)
+	assert.Equal(t, int64(1), a.Do("DBSIZE").Int)
+	stream := strings.Join(parseStream(t, rec.bytes()), "\n")
+	assert.Contains(t, stream, `"DEL" "{n}a"`)
+	assert.Contains(t, stream, `"DEL" "{n}b"`)
+}

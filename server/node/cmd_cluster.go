@@ -441,7 +441,7 @@ func cmdClusterCountKeysInSlot(c *client, cl *cluster, args [][]byte) error {
 	if s < 0 || s >= clusterbus.Slots {
 		return errorf("Invalid slot")
 	}
-	c.w.WriteInt(int64(len(c.keysInSlot(int(s), -1))))
+	c.w.WriteInt(int64(c.countKeysInSlot(int(s))))
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/run"
 
+	"github.com/carminedb/carmine/clusterbus"
 	"github.com/carminedb/carmine/keyspace"
 )
 
@@ -125,6 +126,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		if s.signalChanged(db, key) {
 			s.block.orphans.Store(true)
 		}
+	}
+	if cfg.ClusterEnabled {
+		kcfg.SlotOf = clusterbus.KeySlot // COUNTKEYSINSLOT, GETKEYSINSLOT
 	}
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
