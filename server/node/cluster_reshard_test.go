@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -288,4 +290,41 @@ func TestClusterLostSlotKeys(t *testing.T) {
 	stream := strings.Join(parseStream(t, rec.bytes()), "\n")
 	assert.Contains(t, stream, `"DEL" "{n}a"`)
 	assert.Contains(t, stream, `"DEL" "{n}b"`)
+}
+
+// TestClusterShardID checks that CLUSTER MYSHARDID survives a restart through nodes.conf, written with the aux
+// fields as Redis 7.2 writes them, and that a 7.2 nodes.conf line with aux fields loads.
+func TestClusterShardID(t *testing.T) {
+	dir := t.TempDir()
+	srv, port := startClusterNode(t, dir, 0)
+	c := difftest.Dial(t, addrs(port)[0])
+	id, shard := string(c.Do("CLUSTER", "MYID").Str), string(c.Do("CLUSTER", "MYSHARDID").Str)
+	require.Len(t, shard, 40)
+	assert.NotEqual(t, id, shard)
+	assert.NotContains(t, string(c.Do("CLUSTER", "NODES").Str), "shard-id", "CLUSTER NODES shows no aux fields")
+	require.NoError(t, srv.Close())
+	conf, err := os.ReadFile(filepath.Join(dir, "nodes.conf"))
+	require.NoError(t, err)
+	// Matches Redis: a lone node does not know its own IP yet.
+	assert.Regexp(t, `^`+id+` :[0-9]+@[0-9]+,,tls-port=0,shard-id=`+shard+` myself,master - 0 0 0 connected\n`, string(conf))
+	_, port = startClusterNode(t, dir, port)
+	c = difftest.Dial(t, addrs(port)[0])
+	assert.Equal(t, shard, string(c.Do("CLUSTER", "MYSHARDID").Str))
+
+	// A nodes.conf as Redis 7.2 writes it: hostnames or not, aux fields in any order.
+	dir = t.TempDir()
+	conf = []byte("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@40001,,tls-port=0,shard-id=aaaabbbbccccddddeeeeffff0000111122223333 myself,master - 0 0 3 connected 0-10\n" +
+		"292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:30002@40002,host-b,shard-id=0123456789012345678901234567890123456789,tls-port=0 master - 0 0 2 disconnected 100-200\n" +
+		"vars currentEpoch 5 lastVoteEpoch 4\n")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "nodes.conf"), conf, 0o644))
+	srv, port = startClusterNode(t, dir, 0)
+	c = difftest.Dial(t, addrs(port)[0])
+	assert.Equal(t, "aaaabbbbccccddddeeeeffff0000111122223333", string(c.Do("CLUSTER", "MYSHARDID").Str))
+	nodes := string(c.Do("CLUSTER", "NODES").Str)
+	assert.Contains(t, nodes, "127.0.0.1:30002@40002,host-b master - ")
+	require.NoError(t, srv.Close())
+	saved, err := os.ReadFile(filepath.Join(dir, "nodes.conf"))
+	require.NoError(t, err)
+	assert.Contains(t, string(saved), "127.0.0.1:30002@40002,host-b,tls-port=0,shard-id=0123456789012345678901234567890123456789 master - ")
+	assert.Contains(t, string(saved), ",,tls-port=0,shard-id=aaaabbbbccccddddeeeeffff0000111122223333 myself,master - ")
 }
