@@ -141,17 +141,5 @@ func TestSlotIndexOff(t *testing.T) {
 
 // BenchmarkSetNewSlots is BenchmarkSetNew with the slot index on: what cluster mode adds to each new key.
 func BenchmarkSetNewSlots(b *testing.B) {
-	ks, err := keyspace.New(keyspace.Config{SlotOf: func(k []byte) int { return int(k[len(k)-1]) }})
-	require.NoError(b, err)
-	val := []byte("vvvvvvvvvvvvvvvv")
-	key := []byte("key:000000000000")
-	n := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		k := strconv.AppendInt(key[:4], int64(n), 10)
-		n++
-		tx := ks.Begin(0, k)
-		tx.SetString(k, val, 0)
-		tx.End()
-	}
+	benchSetNew(b, keyspace.Config{SlotOf: func(k []byte) int { return int(k[len(k)-1]) }})
 }

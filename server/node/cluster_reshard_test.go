@@ -199,6 +199,35 @@ func reshard(t *testing.T, via, from, to, n int) string {
 	return out
 }
 
+// reshardWhileWriting moves slots with redis-cli --cluster reshard (each move: from, to, how many slots) while a
+// client writes n keys over and over through the first node; afterwards --cluster check is clean on every node,
+// every acknowledged write reads back through redis-cli -c, and the nodes hold exactly the keys written. It
+// returns redis-cli's output of each move.
+func reshardWhileWriting(t *testing.T, ports []int, n int, moves ...[3]int) []string {
+	stop := make(chan struct{})
+	acked, done := writeWhile(t, addrs(ports[0])[0], n, stop)
+	var outs []string
+	for _, m := range moves {
+		outs = append(outs, reshard(t, m[0], m[0], m[1], m[2]))
+	}
+	close(stop)
+	done()
+	overlapped(t, acked)
+	for _, p := range ports {
+		clusterHealthy(t, p)
+	}
+	readAcked(t, ports[len(ports)-1], acked)
+	// Every key lives on the owner of its slot, and nowhere else.
+	total := 0
+	for _, p := range ports {
+		size, err := strconv.Atoi(strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(p), "DBSIZE")))
+		require.NoError(t, err)
+		total += size
+	}
+	assert.Equal(t, len(acked), total)
+	return outs
+}
+
 // TestClusterReshard moves slots with keys between Carmine primaries with redis-cli --cluster reshard (MIGRATE,
 // SETSLOT, GETKEYSINSLOT) while a client keeps writing: afterwards the cluster is healthy and every
 // acknowledged write is readable.
@@ -208,27 +237,8 @@ func TestClusterReshard(t *testing.T) {
 	_, p2 := startClusterNode(t, "", 0)
 	_, p3 := startClusterNode(t, "", 0)
 	checkCluster(t, p1, p2, p3)
-
-	stop := make(chan struct{})
-	acked, done := writeWhile(t, addrs(p1)[0], 2000, stop)
-	out := reshard(t, p1, p1, p2, 300)
-	assert.Regexp(t, `Moving slot [0-9]+ from [0-9.:]+ to [0-9.:]+: \.`, out, "slots moved with keys")
-	reshard(t, p3, p2, p3, 200)
-	close(stop)
-	done()
-	overlapped(t, acked)
-	for _, p := range []int{p1, p2, p3} {
-		clusterHealthy(t, p)
-	}
-	readAcked(t, p3, acked)
-	// Every key lives on the owner of its slot, and nowhere else.
-	total := 0
-	for _, p := range []int{p1, p2, p3} {
-		n, err := strconv.Atoi(strings.TrimSpace(redisCLI(t, "", "-p", strconv.Itoa(p), "DBSIZE")))
-		require.NoError(t, err)
-		total += n
-	}
-	assert.Equal(t, len(acked), total)
+	outs := reshardWhileWriting(t, []int{p1, p2, p3}, 2000, [3]int{p1, p2, 300}, [3]int{p2, p3, 200})
+	assert.Regexp(t, `Moving slot [0-9]+ from [0-9.:]+ to [0-9.:]+: \.`, outs[0], "slots moved with keys")
 }
 
 // TestClusterReshardMixed reshards between a Carmine primary and a real Redis primary in both directions, with a
@@ -239,18 +249,7 @@ func TestClusterReshardMixed(t *testing.T) {
 	r1 := startRedisClusterNode(t)
 	_, c2 := startClusterNode(t, "", 0)
 	checkCluster(t, c1, r1, c2)
-
-	stop := make(chan struct{})
-	acked, done := writeWhile(t, addrs(c1)[0], 1000, stop)
-	reshard(t, c1, c1, r1, 200)
-	reshard(t, r1, r1, c2, 300)
-	close(stop)
-	done()
-	overlapped(t, acked)
-	for _, p := range []int{c1, r1, c2} {
-		clusterHealthy(t, p)
-	}
-	readAcked(t, c2, acked)
+	reshardWhileWriting(t, []int{c1, r1, c2}, 1000, [3]int{c1, r1, 200}, [3]int{r1, c2, 300})
 }
 
 // TestClusterLostSlotKeys gives a slot with keys to another node behind its owner's back (a newer config epoch):
