@@ -252,16 +252,12 @@ func TestClusterReshardMixed(t *testing.T) {
 	reshardWhileWriting(t, []int{c1, r1, c2}, 1000, [3]int{c1, r1, 200}, [3]int{r1, c2, 300})
 }
 
-// TestClusterLostSlotKeys gives a slot with keys to another node behind its owner's back (a newer config epoch):
-// the old owner deletes the slot's keys, propagating each DEL, as Redis's delKeysInSlot does.
-func TestClusterLostSlotKeys(t *testing.T) {
-	srvA, pa := startClusterNode(t, "", 0)
-	_, pb := startClusterNode(t, "", 0)
-	rec := &recordSink{}
-	tx := srvA.ks.BeginAll(0)
-	srvA.attachSink(toRepl, rec)
-	tx.End()
-	a, b := difftest.Dial(t, addrs(pa)[0]), difftest.Dial(t, addrs(pb)[0])
+// twoNodes forms a cluster of two Carmine primaries, A with slots 0-8191 (config epoch 1) and B with the rest
+// (config epoch 2), and waits until both are ok.
+func twoNodes(t *testing.T) (srvA *Server, a, b *difftest.Conn, pa, pb int) {
+	srvA, pa = startClusterNode(t, "", 0)
+	_, pb = startClusterNode(t, "", 0)
+	a, b = difftest.Dial(t, addrs(pa)[0]), difftest.Dial(t, addrs(pb)[0])
 	require.Equal(t, "OK", string(a.Do("CLUSTER", "ADDSLOTSRANGE", "0", "8191").Str))
 	require.Equal(t, "OK", string(b.Do("CLUSTER", "ADDSLOTSRANGE", "8192", "16383").Str))
 	require.Equal(t, "OK", string(a.Do("CLUSTER", "SET-CONFIG-EPOCH", "1").Str))
@@ -271,6 +267,17 @@ func TestClusterLostSlotKeys(t *testing.T) {
 		require.Eventually(t, func() bool { return strings.Contains(string(c.Do("CLUSTER", "INFO").Str), "cluster_state:ok") },
 			20*time.Second, 50*time.Millisecond)
 	}
+	return srvA, a, b, pa, pb
+}
+
+// TestClusterLostSlotKeys gives a slot with keys to another node behind its owner's back (a newer config epoch):
+// the old owner deletes the slot's keys, propagating each DEL, as Redis's delKeysInSlot does.
+func TestClusterLostSlotKeys(t *testing.T) {
+	srvA, a, b, _, _ := twoNodes(t)
+	rec := &recordSink{}
+	tx := srvA.ks.BeginAll(0)
+	srvA.attachSink(toRepl, rec)
+	tx.End()
 	slot := strconv.Itoa(clusterbus.KeySlot([]byte("{n}")))
 	other := "o"
 	for clusterbus.KeySlot([]byte(other)) >= 8192 || strconv.Itoa(clusterbus.KeySlot([]byte(other))) == slot {
@@ -289,6 +296,33 @@ func TestClusterLostSlotKeys(t *testing.T) {
 	stream := strings.Join(parseStream(t, rec.bytes()), "\n")
 	assert.Contains(t, stream, `"DEL" "{n}a"`)
 	assert.Contains(t, stream, `"DEL" "{n}b"`)
+}
+
+// TestClusterMigrateInMulti moves keys of a migrating slot with MIGRATE inside MULTI/EXEC (which holds every
+// shard, so MIGRATE takes no gate) and outside it, and checks the redirections afterwards.
+func TestClusterMigrateInMulti(t *testing.T) {
+	_, a, b, _, pb := twoNodes(t)
+	idA, idB := string(a.Do("CLUSTER", "MYID").Str), string(b.Do("CLUSTER", "MYID").Str)
+	slot := strconv.Itoa(clusterbus.KeySlot([]byte("{n}")))
+	for _, k := range []string{"{n}a", "{n}b", "{n}c"} {
+		require.Equal(t, "OK", string(a.Do("SET", k, "v"+k).Str))
+	}
+	require.Equal(t, "OK", string(b.Do("CLUSTER", "SETSLOT", slot, "IMPORTING", idA).Str))
+	require.Equal(t, "OK", string(a.Do("CLUSTER", "SETSLOT", slot, "MIGRATING", idB).Str))
+	pbs := strconv.Itoa(pb)
+	a.Do("MULTI")
+	a.Do("MIGRATE", "127.0.0.1", pbs, "", "0", "1000", "KEYS", "{n}a", "{n}b")
+	a.Do("GET", "{n}c")
+	exec := a.Do("EXEC")
+	require.Len(t, exec.Elems, 2, difftest.Format(exec))
+	assert.Equal(t, "OK", string(exec.Elems[0].Str))
+	assert.Equal(t, "v{n}c", string(exec.Elems[1].Str))
+	assert.Equal(t, "ASK "+slot+" 127.0.0.1:"+pbs, string(a.Do("GET", "{n}a").Str))
+	assert.Equal(t, "OK", string(a.Do("MIGRATE", "127.0.0.1", pbs, "{n}c", "0", "1000").Str))
+	assert.Equal(t, int64(3), b.Do("CLUSTER", "COUNTKEYSINSLOT", slot).Int)
+	assert.Equal(t, int64(0), a.Do("CLUSTER", "COUNTKEYSINSLOT", slot).Int)
+	b.Do("ASKING")
+	assert.Equal(t, "v{n}b", string(b.Do("GET", "{n}b").Str))
 }
 
 // TestClusterShardID checks that CLUSTER MYSHARDID survives a restart through nodes.conf, written with the aux

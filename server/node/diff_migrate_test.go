@@ -153,6 +153,16 @@ func testDiffMigrate(m *migrateDiff) {
 	m.targets("0", "b1", "b2", "b3")
 	m.src.check("partial")
 
+	// Inside MULTI: queued, then run by EXEC with the transaction's locks; the DEL is replayed with the rest.
+	p.Check("SET", "mk", "v")
+	p.Check("MULTI")
+	p.Check("INCR", "counter")
+	m.migrate("mk", "0", "1000", "AUTH", "pw")
+	p.Check("EXEC")
+	p.Check("EXISTS", "mk")
+	m.targets("0", "mk")
+	m.src.check("multi")
+
 	// Network errors: nothing listening, and a target that accepts but never answers.
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
