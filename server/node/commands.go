@@ -306,6 +306,9 @@ func (c *client) call(cmd *command, args [][]byte) error {
 		cs.failed.Add(1)
 	}
 	c.srv.slowlog.record(c, cmd, args, time.Duration(took))
+	if th := c.srv.live.latencyThreshold.Load(); th != 0 && took >= th*int64(time.Millisecond) {
+		c.srv.commandLatency(cmd, took)
+	}
 	if c.srv.tracking.on.Load() != 0 {
 		if c.track.Load() != nil && cmd.spec.Has(cmdspec.FlagReadonly) {
 			c.rememberKeys(cmd, args)
