@@ -259,8 +259,14 @@ func (c *client) dispatch(args [][]byte) {
 		if err = c.checkDiskError(cmd); err != nil {
 			break
 		}
-		if c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args) {
-			return // parked: runs again when the pause ends
+		if c.srv.pause.mode.Load() != pauseOff {
+			if c.heldByPause(cmd, args) {
+				return // parked: runs again when the pause ends
+			}
+			// A manual failover paused writes: the slot may have moved meanwhile.
+			if c.srv.cluster != nil && c.redirected(cmd, args, &err) {
+				break
+			}
 		}
 		if c.multi != nil && queuesInMulti(cmd) {
 			c.queue(cmd, args)
