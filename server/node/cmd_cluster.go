@@ -182,8 +182,14 @@ func cmdClusterMyShardID(c *client, cl *cluster, args [][]byte) error {
 	return nil
 }
 
-// shardID is the shard of n: its primary's name stands for it (Carmine keeps no separate shard ids yet).
-func (cl *cluster) shardID(n *clusterNode) string { return cl.masterOf(n).name }
+// shardID is the shard id of n, its primary's for a replica when known: persisted in nodes.conf, "" when unknown
+// (a node whose shard id the bus has not told), except for myself, which always has one.
+func (cl *cluster) shardID(n *clusterNode) string {
+	if id := cl.masterOf(n).shardID; id != "" {
+		return id
+	}
+	return n.shardID
+}
 
 func cmdClusterNodes(c *client, cl *cluster, args [][]byte) error {
 	var b []byte
@@ -454,7 +460,7 @@ func cmdClusterCountKeysInSlot(c *client, cl *cluster, args [][]byte) error {
 	if s < 0 || s >= clusterbus.Slots {
 		return errorf("Invalid slot")
 	}
-	c.w.WriteInt(int64(len(c.keysInSlot(int(s), -1))))
+	c.w.WriteInt(int64(c.countKeysInSlot(int(s))))
 	return nil
 }
 
@@ -610,7 +616,7 @@ func cmdClusterReset(c *client, cl *cluster, args [][]byte) error {
 	if hard {
 		cl.currentEpoch, cl.lastVoteEpoch, cl.myself.configEpoch = 0, 0, 0
 		delete(cl.nodes, cl.myself.name)
-		cl.myself.name = nodeName()
+		cl.myself.name, cl.myself.shardID = nodeName(), nodeName()
 		cl.nodes[cl.myself.name] = cl.myself
 		cl.log.Info("node hard reset, now I'm " + cl.myself.name)
 	}
