@@ -594,14 +594,28 @@ func cmdClusterReset(c *client, cl *cluster, args [][]byte) error {
 		return errSyntax
 	}
 	empty := c.dbSize() == 0
+	wasReplica, err := cl.reset(c, hard, empty)
+	if err != nil {
+		return err
+	}
+	if wasReplica {
+		c.srv.emptyData() // Matches Redis: a replica becomes an empty primary
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// reset is CLUSTER RESET under the cluster's lock; it reports whether this node was a replica.
+func (cl *cluster) reset(c *client, hard, empty bool) (wasReplica bool, err error) {
 	defer cl.lockCluster(c)()
 	if cl.myself.has(clusterbus.FlagMaster) && !empty {
-		return errorf("CLUSTER RESET can't be called with master nodes containing keys")
+		return false, errorf("CLUSTER RESET can't be called with master nodes containing keys")
 	}
 	if me := cl.myself; me.has(clusterbus.FlagSlave) { // Matches Redis: a replica turns primary
 		me.flags = me.flags&^clusterbus.FlagSlave | clusterbus.FlagMaster
 		me.primary = ""
 		cl.roleSync = true
+		wasReplica = true
 	}
 	cl.resetManualFailover()
 	for s := range clusterbus.Slots {
@@ -621,8 +635,7 @@ func cmdClusterReset(c *client, cl *cluster, args [][]byte) error {
 		cl.log.Info("node hard reset, now I'm " + cl.myself.name)
 	}
 	cl.changed()
-	c.w.WriteSimple("OK")
-	return nil
+	return wasReplica, nil
 }
 
 func cmdClusterSaveConfig(c *client, cl *cluster, args [][]byte) error {
@@ -799,4 +812,24 @@ func cmdClusterFailover(c *client, cl *cluster, args [][]byte) error {
 	cl.startManualFailover(force, takeover)
 	c.w.WriteSimple("OK")
 	return nil
+}
+
+// emptyData empties every database without propagating it, as Redis's emptyData: watched keys are touched,
+// tracked keys invalidated, a running BGSAVE abandoned, and blocked clients told their keys are gone.
+func (s *Server) emptyData() {
+	c := s.newFakeClient()
+	tx := s.ks.BeginAll(0)
+	dbs := make([]int, s.ks.Databases())
+	for i := range dbs {
+		dbs[i] = i
+	}
+	s.touchWatchedIn(existsIn(&tx), dbs...)
+	s.invalidateAll()
+	s.abortSave()
+	tx.FlushAll()
+	c.signalDBsReady(dbs...)
+	tx.End()
+	if c.signalled {
+		s.serveReady()
+	}
 }
