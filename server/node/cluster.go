@@ -25,7 +25,7 @@ import (
 // table the dispatcher reads to redirect clients. The bus (cluster_bus.go) changes the view through the same
 // methods as the CLUSTER commands (cmd_cluster.go), always holding cluster.mu.
 //
-// Not yet: replicas, failover (FAILOVER_AUTH_*, MFSTART are decoded and ignored), MIGRATE.
+// Replicas and failover are in cluster_failover.go.
 
 // clusterNode is one node of the cluster as this node sees it.
 type clusterNode struct {
@@ -36,6 +36,7 @@ type clusterNode struct {
 	pport       int
 	flags       clusterbus.NodeFlags
 	primary     string // the primary's name for a replica, "" for a primary
+	shardID     string // Redis 7.2's shard id (40 hex digits), "" while unknown; see cluster.shardID
 	configEpoch uint64
 	slots       clusterbus.SlotBitmap
 	numSlots    int
@@ -48,6 +49,8 @@ type clusterNode struct {
 	link        *busLink             // outbound link, nil when not connected
 	connecting  bool                 // a dial is under way
 	inbound     *busLink
+	replOffset  int64     // the replication offset of its last message's header
+	votedTime   time.Time // a primary: when we last voted for one of its replicas
 }
 
 func (n *clusterNode) has(f clusterbus.NodeFlags) bool { return n.flags&f != 0 }
@@ -87,12 +90,18 @@ type cluster struct {
 
 	dialCtx   context.Context // cancelled at shutdown: dials in flight return at once
 	stopDials context.CancelFunc
+
+	fo       failoverState // a replica's election and a manual failover (cluster_failover.go)
+	roleMu   sync.Mutex    // serialises syncRole, which applies myself's role to the replication state
+	roleSync bool          // myself's role or primary changed: syncRole runs once the lock is released
+	unpause  bool          // a manual failover ended: unpause the clients once the lock is released
 }
 
 // clusterRoute is an immutable snapshot of the slot table for the dispatcher.
 type clusterRoute struct {
 	ok          bool
 	myself      *clusterNode
+	myPrimary   *routeNode // myself's primary when a replica: READONLY clients read its slots here
 	owners      [clusterbus.Slots]*routeNode
 	importing   [clusterbus.Slots]bool
 	migratingTo [clusterbus.Slots]*routeNode
@@ -118,6 +127,7 @@ func newCluster(s *Server) *cluster {
 		stop:      make(chan struct{}),
 	}
 	cl.dialCtx, cl.stopDials = context.WithCancel(context.Background())
+	cl.fo.mfMasterOffset = -1
 	return cl
 }
 
@@ -128,7 +138,7 @@ func (cl *cluster) load() error {
 	data, err := os.ReadFile(cl.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist) || err == nil && len(bytes.TrimSpace(data)) == 0:
-		me := &clusterNode{name: nodeName(), flags: clusterbus.FlagMyself | clusterbus.FlagMaster, created: time.Now()}
+		me := &clusterNode{name: nodeName(), shardID: nodeName(), flags: clusterbus.FlagMyself | clusterbus.FlagMaster, created: time.Now()}
 		cl.myself = me
 		cl.nodes[me.name] = me
 		cl.log.Info("no cluster configuration found, I'm " + me.name)
@@ -138,6 +148,10 @@ func (cl *cluster) load() error {
 	default:
 		if err := cl.parseConfig(data); err != nil {
 			return fmt.Errorf("cluster config %s: %w", cl.path, err)
+		}
+		if cl.myself.shardID == "" {
+			cl.myself.shardID = nodeName() // Matches Redis 7.2: a nodes.conf of an older version has none
+			cl.dirty = true
 		}
 		cl.log.Info("node configuration loaded, I'm " + cl.myself.name)
 	}
@@ -286,9 +300,23 @@ func parseSlotRange(r string) (int, int, error) {
 	return lo, hi, nil
 }
 
-// parseNodeAddr parses ip:port@cport[,hostname].
+// parseNodeAddr parses ip:port@cport[,hostname[,aux=value]...], keeping the shard-id aux field of Redis 7.2
+// (the others, tls-port, tcp-port and nodename, say nothing Carmine uses).
 func parseNodeAddr(n *clusterNode, s string) error {
-	addr, aux, _ := strings.Cut(s, ",")
+	fields := strings.Split(s, ",")
+	addr := fields[0]
+	n.hostname = ""
+	if len(fields) > 1 && !strings.Contains(fields[1], "=") {
+		n.hostname = fields[1]
+	}
+	for _, f := range fields[1:] {
+		if k, v, ok := strings.Cut(f, "="); ok && k == "shard-id" {
+			if len(v) != clusterbus.NameLen {
+				return fmt.Errorf("bad shard id in %q", s)
+			}
+			n.shardID = v
+		}
+	}
 	hostport, cport, ok := strings.Cut(addr, "@")
 	i := strings.LastIndexByte(hostport, ':')
 	if !ok || i < 0 {
@@ -300,9 +328,6 @@ func parseNodeAddr(n *clusterNode, s string) error {
 		return fmt.Errorf("bad address %q", s)
 	}
 	n.ip, n.port, n.cport = hostport[:i], port, cp
-	if aux != "" && !strings.Contains(aux, "=") {
-		n.hostname = aux
-	}
 	return nil
 }
 
@@ -383,6 +408,15 @@ func (cl *cluster) appendNodeLine(b []byte, n *clusterNode, file bool) []byte {
 	if n.hostname != "" {
 		b = append(b, ',')
 		b = append(b, n.hostname...)
+	}
+	if id := cl.shardID(n); file && id != "" {
+		// Matches Redis 7.2: nodes.conf (not CLUSTER NODES) carries the aux fields after the hostname, empty
+		// or not; tls-port is 0 without TLS.
+		if n.hostname == "" {
+			b = append(b, ',')
+		}
+		b = append(b, ",tls-port=0,shard-id="...)
+		b = append(b, id...)
 	}
 	b = append(b, ' ')
 	start := len(b)
@@ -506,6 +540,9 @@ func (cl *cluster) updateStateLocked() {
 		x := &routeNode{self: n == cl.myself, endpoint: n.endpoint()}
 		rn[n] = x
 		return x
+	}
+	if p := cl.myself.primary; p != "" {
+		r.myPrimary = get(cl.nodes[p])
 	}
 	for s := range clusterbus.Slots {
 		r.owners[s] = get(cl.owners[s])

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/run"
 
+	"github.com/carminedb/carmine/clusterbus"
 	"github.com/carminedb/carmine/keyspace"
 )
 
@@ -36,13 +37,15 @@ type Server struct {
 	runID   string    // 40 random hex digits, INFO's run_id
 	repl    replState // replication: role, ids, offset, the link to a primary (repl.go)
 
-	stats    *stats
-	cmdTable map[string]*command // the dispatch table after rename-command (config_compat.go)
-	slowlog  slowlog
-	rdb      rdbState       // snapshots (rdb.go)
-	prop     propagator     // the write stream for the AOF and replicas (propagate.go)
-	aof      aofState       // the append-only file (aof.go)
-	saveWG   sync.WaitGroup // background saves
+	stats      *stats
+	cmdTable   map[string]*command // the dispatch table after rename-command (config_compat.go)
+	cmdNames   map[string]bool     // the top-level commands cmdTable serves, by their own names; nil: all of them
+	slowlog    slowlog
+	latencyMon latencyMonitor // latency-monitor-threshold events (LATENCY LATEST, HISTORY, GRAPH, DOCTOR)
+	rdb        rdbState       // snapshots (rdb.go)
+	prop       propagator     // the write stream for the AOF and replicas (propagate.go)
+	aof        aofState       // the append-only file (aof.go)
+	saveWG     sync.WaitGroup // background saves
 	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
 	shutdownSaved atomic.Bool
 
@@ -62,7 +65,8 @@ type Server struct {
 
 	protectedMode atomic.Bool // protected-mode yes (see protected.go)
 
-	cluster *cluster // cluster mode state; nil unless cluster-enabled (see cluster.go)
+	cluster *cluster     // cluster mode state; nil unless cluster-enabled (see cluster.go)
+	migrate migrateCache // MIGRATE's connections to its targets (cmd_migrate.go)
 
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
@@ -101,6 +105,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	s.cmdNames = servedNames(s.cmdTable)
 	s.live.store(cfg)
 	kcfg := keyspace.DefaultConfig()
 	kcfg.Databases = cfg.Databases
@@ -124,6 +129,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		if s.signalChanged(db, key) {
 			s.block.orphans.Store(true)
 		}
+	}
+	if cfg.ClusterEnabled {
+		kcfg.SlotOf = clusterbus.KeySlot // COUNTKEYSINSLOT, GETKEYSINSLOT
 	}
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
@@ -315,6 +323,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.cluster != nil { // Cluster bus: the listener, the links and the cron (cluster_bus.go).
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.cluster.run(sctx) }, func(error) { cancel() })
+	}
+	{ // MIGRATE's cached connections: closed after 10 s idle, and all at stop.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.closeIdleMigrateConns(sctx) }, func(error) { cancel() })
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())
