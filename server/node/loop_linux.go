@@ -131,6 +131,9 @@ func (l *eventLoop) run() error {
 		if len(l.held) > 0 {
 			l.releaseHeld()
 		}
+		if l.srv.repl.unflushed.Load() {
+			l.srv.flushReplicas()
+		}
 		l.leaveBatch()
 	}
 }

@@ -41,12 +41,14 @@ type replState struct {
 	readOnly atomic.Bool  // a replica that refuses clients' writes (replica-read-only)
 	offset   atomic.Int64 // master_repl_offset: the bytes of the replication stream (see replSink)
 
-	sink        *replSink      // the backlog and the replicas, once created; guarded by s.prop.mu
-	applyMu     sync.Mutex     // a replica's link holds it from applying a command to passing it on (see fullSync)
-	wg          sync.WaitGroup // the replicas' goroutines
-	good        atomic.Int64   // replicas online with a recent ACK (min-replicas-max-lag)
-	minReplicas atomic.Int64   // min-replicas-to-write
-	waits       waitState      // clients in WAIT
+	sink        *replSink                  // the backlog and the replicas, once created; guarded by s.prop.mu
+	replicas    atomic.Pointer[[]*replica] // the sink's replicas, read without s.prop.mu (flushReplicas)
+	unflushed   atomic.Bool                // a loop client fed the replicas: an event loop writes them at its round's end
+	applyMu     sync.Mutex                 // a replica's link holds it from applying a command to passing it on (see fullSync)
+	wg          sync.WaitGroup             // the replicas' goroutines
+	good        atomic.Int64               // replicas online with a recent ACK (min-replicas-max-lag)
+	minReplicas atomic.Int64               // min-replicas-to-write
+	waits       waitState                  // clients in WAIT
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64 // INFO stats: the resyncs served to replicas
 }
