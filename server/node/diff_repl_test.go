@@ -1,8 +1,16 @@
 package node
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/difftest"
 )
 
 // TestDiffReplCommands compares the replication commands' replies and errors with real Redis on a primary with
@@ -17,4 +25,78 @@ func TestDiffReplCommands(t *testing.T) {
 	} {
 		p.Check(strings.Fields(c)...)
 	}
+}
+
+// clientFields returns the fields of a CLIENT LIST reply's lines that do not depend on the connection or the
+// moment (no id, addresses, fd, ages, buffers), one line per client.
+func clientFields(v resp.Value) []string {
+	keep := []string{"flags", "db", "sub", "psub", "ssub", "multi", "cmd", "user", "redir", "resp"}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(string(v.Str)), "\n") {
+		var fs []string
+		for _, f := range strings.Fields(line) {
+			if k, _, _ := strings.Cut(f, "="); slices.Contains(keep, k) {
+				fs = append(fs, f)
+			}
+		}
+		lines = append(lines, strings.Join(fs, " "))
+	}
+	return lines
+}
+
+// TestDiffReplClients compares the replication connections in CLIENT LIST and CLIENT KILL with Redis's: a
+// real Redis replica of Carmine and of Redis (flags=S, cmd=replconf), Carmine and Redis as replicas of Redis
+// (flags=M, the last command applied, user=(superuser)); CLIENT KILL TYPE replica and TYPE master cut the
+// links, which then resume.
+func TestDiffReplClients(t *testing.T) {
+	redisPrimary := difftest.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	_, carminePrimary := startServer(t)
+	rp, cp := difftest.Dial(t, redisPrimary.Addr), difftest.Dial(t, carminePrimary)
+	host, port, _ := strings.Cut(carminePrimary, ":")
+	redisReplica := difftest.Dial(t, difftest.StartRedis(t, "--replicaof", host, port).Addr)
+	_, carmineReplicaAddr := startServer(t, replicaOf(redisPrimary.Addr))
+	redisOfRedis := difftest.Dial(t, difftest.StartRedis(t, "--replicaof", strings.Replace(redisPrimary.Addr, ":", " ", 1)).Addr)
+	carmineReplica := difftest.Dial(t, carmineReplicaAddr)
+	caughtUp := func() {
+		waitCaughtUp(t, cp, redisReplica)
+		waitCaughtUp(t, rp, carmineReplica)
+		waitCaughtUp(t, rp, redisOfRedis)
+	}
+	caughtUp()
+	for _, c := range []*difftest.Conn{rp, cp} { // streamed, not in the replicas' full copies
+		c.Do("SELECT", "2")
+		c.Do("SET", "k", "v")
+	}
+	caughtUp()
+	// Both primaries list their replicas once they acknowledged (cmd=replconf).
+	require.Eventually(t, func() bool {
+		return strings.Contains(string(rp.Do("CLIENT", "LIST", "TYPE", "replica").Str), "cmd=replconf") &&
+			strings.Contains(string(cp.Do("CLIENT", "LIST", "TYPE", "replica").Str), "cmd=replconf")
+	}, 5*time.Second, 10*time.Millisecond)
+	want := clientFields(rp.Do("CLIENT", "LIST", "TYPE", "replica"))
+	require.Len(t, want, 2)
+	assert.Equal(t, want[:1], clientFields(cp.Do("CLIENT", "LIST", "TYPE", "replica")))
+	assert.Equal(t, want[:1], clientFields(cp.Do("CLIENT", "LIST", "TYPE", "slave")))
+	all := string(cp.Do("CLIENT", "LIST").Str)
+	assert.Contains(t, all, " flags=S ")
+	id := strings.TrimPrefix(strings.Fields(string(cp.Do("CLIENT", "LIST", "TYPE", "replica").Str))[0], "id=")
+	assert.Equal(t, clientFields(cp.Do("CLIENT", "LIST", "TYPE", "replica")), clientFields(cp.Do("CLIENT", "LIST", "ID", id)))
+
+	// The link to the primary, on a replica.
+	assert.Equal(t, clientFields(redisOfRedis.Do("CLIENT", "LIST", "TYPE", "master")), clientFields(carmineReplica.Do("CLIENT", "LIST", "TYPE", "master")))
+	assert.Equal(t, []string{"flags=M db=2 sub=0 psub=0 ssub=0 multi=-1 cmd=set user=(superuser) redir=-1 resp=2"},
+		clientFields(carmineReplica.Do("CLIENT", "LIST", "TYPE", "master")))
+
+	// CLIENT KILL: the replica's link is cut on either side, and it continues.
+	assert.Equal(t, "(integer) 1", difftest.Format(cp.Do("CLIENT", "KILL", "TYPE", "replica")))
+	assert.Equal(t, "(integer) 1", difftest.Format(carmineReplica.Do("CLIENT", "KILL", "TYPE", "master")))
+	assert.Equal(t, "(integer) 1", difftest.Format(redisOfRedis.Do("CLIENT", "KILL", "TYPE", "master")))
+	for _, c := range []*difftest.Conn{rp, cp} {
+		c.Do("SET", "k2", "v2")
+	}
+	caughtUp()
+	assert.Equal(t, "1", replInfo(cp, "stats", "sync_partial_ok"))
+	assert.Equal(t, "2", replInfo(rp, "stats", "sync_partial_ok"))
+	carmineReplica.Do("SELECT", "2")
+	assert.Equal(t, `"v2"`, difftest.Format(carmineReplica.Do("GET", "k2")))
 }

@@ -68,7 +68,8 @@ type replLink struct {
 	syncTotal  atomic.Int64 // size of the full copy being received, -1 when diskless
 	syncRead   atomic.Int64 // bytes of it received
 
-	master *client // the fake client applying the stream; kept across reconnects for its database
+	master *client                  // the fake client applying the stream; kept across reconnects for its database
+	conn   atomic.Pointer[linkConn] // the connection to the primary, for CLIENT LIST (repl_clients.go)
 
 	wmu sync.Mutex // serialises writes to the primary (the ACK ticker and GETACK)
 }
@@ -126,6 +127,9 @@ func (l *replLink) session() (synced bool, err error) {
 		return false, fmt.Errorf("connecting: %w", err)
 	}
 	defer nc.Close()
+	lc := s.newLinkConn(nc)
+	l.conn.Store(lc)
+	defer l.conn.Store(nil)
 	stopClose := context.AfterFunc(l.ctx, func() { nc.Close() })
 	defer stopClose()
 	conn := &ioConn{Conn: nc, timeout: timeout, lastIO: &l.lastIO}
@@ -188,6 +192,7 @@ func (l *replLink) session() (synced bool, err error) {
 		l.master.prop.mute = toRepl // the AOF logs the primary's stream; replicas get it verbatim (feedApplied)
 	}
 	l.readOffset.Store(offset)
+	lc.db.Store(int32(l.master.db))
 	l.state.Store(linkConnected)
 	l.downSince.Store(0)
 	l.log.Info("primary link up", "addr", l.addr, "offset", offset)
@@ -219,7 +224,7 @@ func (l *replLink) session() (synced bool, err error) {
 		close(stopAcks)
 		acks.Wait()
 	}()
-	return true, l.apply(rc, offset)
+	return true, l.apply(rc, offset, lc)
 }
 
 // locked runs f with s.repl.mu held unless the link was stopped, and reports whether it ran.
@@ -240,8 +245,9 @@ func (l *replLink) ack(rc *replproto.Conn, offset int64) error {
 	return rc.WriteAck(offset)
 }
 
-// apply applies the primary's stream, from the byte after offset, until the connection ends.
-func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
+// apply applies the primary's stream, from the byte after offset, until the connection ends; lc shows the
+// command applied last.
+func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 	s := l.s
 	st := replproto.NewStream(rc.Reader(), offset)
 	st.Commands().Limits.MaxBulkLen = max(s.cfg.ProtoMaxBulkLen, 512<<20)
@@ -269,6 +275,12 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 			}
 			if err := c.apply(args); err != nil {
 				l.log.Warn("command from the primary failed", "command", string(args[0]), "error", err)
+			}
+			if lc.cmd.Load() != c.cmd {
+				lc.cmd.Store(c.cmd)
+			}
+			if int(lc.db.Load()) != c.db {
+				lc.db.Store(int32(c.db))
 			}
 		}
 		if c.multi == nil {

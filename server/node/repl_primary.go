@@ -101,12 +101,17 @@ func (k *replSink) setReplicas(rs []*replica) {
 
 // replica is one replica connected to this server.
 type replica struct {
-	s     *Server
-	id    int64
-	conn  net.Conn
-	addr  string // ip:port of the connection
-	conf  replicaConf
-	state atomic.Int32
+	s       *Server
+	id      int64 // the client id of the connection that sent PSYNC
+	conn    net.Conn
+	fd      int
+	addr    string // ip:port of the connection
+	laddr   string
+	created time.Time
+	user    *aclUser // the user the connection logged in as
+	legacy  bool     // it sent SYNC, not PSYNC
+	conf    replicaConf
+	state   atomic.Int32
 
 	ackOff  atomic.Int64 // the offset the replica acknowledged
 	ackTime atomic.Int64 // Unix ms of its last ACK
@@ -371,7 +376,8 @@ func cmdPSync(c *client, args [][]byte) error {
 		conn.Close()
 		return errorf("cannot take the connection over: " + err.Error())
 	}
-	r := &replica{s: s, id: c.id, conn: conn, raw: raw, addr: c.addr, conf: conf, acked: make(chan struct{}),
+	r := &replica{s: s, id: c.id, conn: conn, raw: raw, fd: rawFD(raw), addr: c.addr, laddr: c.laddr,
+		created: c.created, user: c.pub.user.Load(), legacy: legacy, conf: conf, acked: make(chan struct{}),
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	r.ackTime.Store(time.Now().UnixMilli())
 	s.repl.mu.Lock()
