@@ -1,6 +1,7 @@
 package node
 
 import (
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -99,4 +100,24 @@ func TestDiffReplClients(t *testing.T) {
 	assert.Equal(t, "2", replInfo(rp, "stats", "sync_partial_ok"))
 	carmineReplica.Do("SELECT", "2")
 	assert.Equal(t, `"v2"`, difftest.Format(carmineReplica.Do("GET", "k2")))
+}
+
+// TestDiffServeStaleData compares replica-serve-stale-data no with Redis: on a replica whose link is down,
+// commands not flagged stale get MASTERDOWN, the others run, EXEC runs only a queue of stale commands, and
+// turning the setting back on serves the data again.
+func TestDiffServeStaleData(t *testing.T) {
+	p := startPair(t, "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close() // nobody listens there: the link stays down
+	for _, c := range []string{
+		"SET k v", "CONFIG SET replica-serve-stale-data no", "GET k", "REPLICAOF 127.0.0.1 " + port,
+		"GET k", "SET k w", "DEL k", "DBSIZE", "KEYS *", "EXISTS k", "TYPE k", "PING", "ECHO hi", "SELECT 1",
+		"SELECT 0", "CONFIG GET replica-serve-stale-data", "CLIENT SETNAME x", "CLIENT GETNAME", "SLOWLOG LEN",
+		"MULTI", "PING", "ECHO x", "EXEC", "MULTI", "PING", "GET k", "EXEC", "WAIT 0 0", "FLUSHALL",
+		"CONFIG SET replica-serve-stale-data yes", "GET k", "SET k w", "REPLICAOF NO ONE", "GET k",
+	} {
+		p.Check(strings.Fields(c)...)
+	}
 }

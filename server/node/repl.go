@@ -12,6 +12,8 @@ import (
 
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/replproto"
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
 // Replication: the server's role (primary or replica), its replication ids and offset, REPLICAOF (SLAVEOF),
@@ -37,9 +39,10 @@ type replState struct {
 	link    *replLink // the running link when a replica
 	stopped bool      // the server is shutting down: no new link starts
 
-	replica  atomic.Bool  // the server is a replica (host != "")
-	readOnly atomic.Bool  // a replica that refuses clients' writes (replica-read-only)
-	offset   atomic.Int64 // master_repl_offset: the bytes of the replication stream (see replSink)
+	replica    atomic.Bool  // the server is a replica (host != "")
+	readOnly   atomic.Bool  // a replica that refuses clients' writes (replica-read-only)
+	serveStale atomic.Bool  // a replica whose link is down still serves (replica-serve-stale-data)
+	offset     atomic.Int64 // master_repl_offset: the bytes of the replication stream (see replSink)
 
 	sink        *replSink                  // the backlog and the replicas, once created; guarded by s.prop.mu
 	replicas    atomic.Pointer[[]*replica] // the sink's replicas, read without s.prop.mu (flushReplicas)
@@ -130,6 +133,27 @@ func (c *client) alreadyExpired(tx *keyspace.Txn, at int64) bool {
 }
 
 var errInvalidMasterPort = errorf("Invalid master port")
+
+var errMasterDown = &resp.Error{Code: "MASTERDOWN", Msg: "Link with MASTER is down and replica-serve-stale-data is set to 'no'."}
+
+// staleRefused reports whether cmd is refused because the server is a replica whose link is down and
+// replica-serve-stale-data is no. Matches Redis: commands flagged stale (INFO, REPLICAOF, CONFIG ...) still
+// run, and EXEC only when every command it queued is one.
+func (c *client) staleRefused(cmd *command) bool {
+	s := c.srv
+	if !s.isReplica() || s.repl.serveStale.Load() || s.linkUp() {
+		return false
+	}
+	if cmd.name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queue {
+			if !q.cmd.spec.Has(cmdspec.FlagStale) {
+				return true
+			}
+		}
+		return false
+	}
+	return !cmd.spec.Has(cmdspec.FlagStale)
+}
 
 // REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF, its old name).
 func cmdReplicaOf(c *client, args [][]byte) error {
