@@ -1,6 +1,7 @@
 package node
 
 import (
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -120,4 +121,33 @@ func TestDiffServeStaleData(t *testing.T) {
 	} {
 		p.Check(strings.Fields(c)...)
 	}
+}
+
+// TestDiffUnblockedOnReplicaOf compares with Redis what clients blocked in BLPOP and in WAIT get when the
+// server becomes a replica: the UNBLOCKED error, then their connection closes.
+func TestDiffUnblockedOnReplicaOf(t *testing.T) {
+	ioModes(t, func(t *testing.T, mode func(*Config)) {
+		redis := difftest.StartRedis(t)
+		_, addr := startServer(t, mode)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		ln.Close()
+		for _, a := range []string{redis.Addr, addr} {
+			blpop, wait, admin := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+			blpop.Send("BLPOP", "l", "0")
+			wait.Send("WAIT", "1", "0")
+			require.Eventually(t, func() bool { return replInfo(admin, "clients", "blocked_clients") == "2" },
+				5*time.Second, 5*time.Millisecond, a)
+			assert.Equal(t, "+OK", difftest.Format(admin.Do("REPLICAOF", "127.0.0.1", port)), a)
+			for _, c := range []*difftest.Conn{blpop, wait} {
+				assert.Equal(t, "(error) UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+					difftest.Format(c.Receive()), a)
+				_, err := c.ReceiveErr(5 * time.Second)
+				assert.ErrorIs(t, err, io.EOF, a)
+			}
+			assert.Equal(t, "0", replInfo(admin, "clients", "blocked_clients"), a)
+			admin.Do("REPLICAOF", "NO", "ONE")
+		}
+	})
 }

@@ -451,10 +451,11 @@ func (c *client) pushToLoop(b []byte) bool {
 }
 
 // resumeWith hands a blocked client its reply on its event loop and lets it go on with its next commands.
-func (c *client) resumeWith(reply []byte) {
+func (c *client) resumeWith(reply []byte, closing bool) {
 	c.onLoop(func(l *eventLoop) {
 		c.w.WriteRaw(reply)
 		c.parked, c.waiter = nil, nil
+		c.closing = c.closing || closing
 		l.goOn(c)
 	})
 }

@@ -134,6 +134,9 @@ func (c *client) alreadyExpired(tx *keyspace.Txn, at int64) bool {
 
 var errInvalidMasterPort = errorf("Invalid master port")
 
+// errUnblockedReplica ends the blocked clients' commands when the server becomes a replica, as Redis does.
+const errUnblockedReplica = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+
 var errMasterDown = &resp.Error{Code: "MASTERDOWN", Msg: "Link with MASTER is down and replica-serve-stale-data is set to 'no'."}
 
 // staleRefused reports whether cmd is refused because the server is a replica whose link is down and
@@ -198,6 +201,7 @@ func (s *Server) follow(host string, port int, wait bool) bool {
 		}
 	}
 	s.dropReplicas("the server became a replica") // they resync, from this server's primary's history
+	s.unblockAll(errUnblockedReplica)
 	s.setLiveReplicaOf(host + " " + strconv.Itoa(port))
 	s.log.Info("replica of a primary", "addr", net.JoinHostPort(host, strconv.Itoa(port)))
 	s.repl.mu.Lock()
