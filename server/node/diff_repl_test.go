@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +151,82 @@ func TestDiffUnblockedOnReplicaOf(t *testing.T) {
 			admin.Do("REPLICAOF", "NO", "ONE")
 		}
 	})
+}
+
+// fakeReplica connects to addr as a replica that takes a full sync and never acknowledges anything.
+func fakeReplica(t *testing.T, addr string) {
+	c := difftest.Dial(t, addr)
+	require.Equal(t, "+OK", difftest.Format(c.Do("REPLCONF", "capa", "eof", "capa", "psync2")))
+	c.Send("PSYNC", "?", "-1")
+	require.Eventually(t, func() bool {
+		return strings.Contains(replInfo(difftest.Dial(t, addr), "replication", "slave0"), "state=online") ||
+			strings.Contains(replInfo(difftest.Dial(t, addr), "replication", "slave0"), "state=send_bulk")
+	}, 10*time.Second, 10*time.Millisecond)
+}
+
+// TestDiffShutdownWaitsForReplicas compares with Redis a SHUTDOWN on a primary whose replica lags: it blocks
+// with writes paused and reads served, SHUTDOWN ABORT cancels it (the blocked SHUTDOWN gets an error, the
+// paused write runs), and after shutdown-timeout the server stops anyway.
+func TestDiffShutdownWaitsForReplicas(t *testing.T) {
+	ioModes(t, testDiffShutdownWaitsForReplicas)
+}
+
+func testDiffShutdownWaitsForReplicas(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	_, addr := startServer(t, mode)
+	for _, a := range []string{redis.Addr, addr} {
+		admin, shut, write, read := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+		admin.Do("CONFIG", "SET", "shutdown-timeout", "10")
+		fakeReplica(t, a)
+		admin.Do("SET", "k", "v") // the replica does not acknowledge it
+		assert.Equal(t, "(error) ERR No shutdown in progress.", difftest.Format(admin.Do("SHUTDOWN", "ABORT")), a)
+		shut.Send("SHUTDOWN", "NOSAVE")
+		_, err := shut.ReceiveErr(200 * time.Millisecond)
+		require.Error(t, err, a) // blocked
+		write.Send("SET", "k", "w")
+		_, err = write.ReceiveErr(100 * time.Millisecond)
+		require.Error(t, err, a) // paused
+		assert.Equal(t, `"v"`, difftest.Format(read.Do("GET", "k")), a)
+		assert.Equal(t, "+OK", difftest.Format(admin.Do("SHUTDOWN", "ABORT")), a)
+		assert.Equal(t, "(error) ERR Errors trying to SHUTDOWN. Check logs.", difftest.Format(shut.Receive()), a)
+		assert.Equal(t, "+OK", difftest.Format(write.Receive()), a)
+		assert.Equal(t, "(error) ERR No shutdown in progress.", difftest.Format(admin.Do("SHUTDOWN", "ABORT")), a)
+
+		// Without ABORT, the server stops after shutdown-timeout.
+		admin.Do("CONFIG", "SET", "shutdown-timeout", "1")
+		start := time.Now()
+		shut.Send("SHUTDOWN", "NOSAVE")
+		_, err = shut.ReceiveErr(5 * time.Second)
+		assert.ErrorIs(t, err, io.EOF, a)
+		assert.Greater(t, time.Since(start), 300*time.Millisecond, a)
+	}
+}
+
+// TestShutdownWaitsForReplica checks that SHUTDOWN on a primary lets its replica catch up first, and that
+// SHUTDOWN NOW does not wait.
+func TestShutdownWaitsForReplica(t *testing.T) {
+	_, addr := startServer(t, func(c *Config) { c.ShutdownTimeout = 30 })
+	_, raddr := startServer(t, replicaOf(addr))
+	p, r := difftest.Dial(t, addr), difftest.Dial(t, raddr)
+	waitCaughtUp(t, p, r)
+	for i := range 2000 {
+		p.Send("SET", "k"+strconv.Itoa(i), "v")
+	}
+	p.Send("SHUTDOWN", "NOSAVE")
+	for range 2000 {
+		p.Receive()
+	}
+	_, err := p.ReceiveErr(10 * time.Second)
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, `"v"`, difftest.Format(r.Do("GET", "k1999")))
+
+	_, addr = startServer(t, func(c *Config) { c.ShutdownTimeout = 30 })
+	fakeReplica(t, addr)
+	p = difftest.Dial(t, addr)
+	p.Do("SET", "k", "v")
+	start := time.Now()
+	p.Send("SHUTDOWN", "NOW", "NOSAVE")
+	_, err = p.ReceiveErr(10 * time.Second)
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Less(t, time.Since(start), 5*time.Second)
 }
