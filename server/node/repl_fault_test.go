@@ -229,3 +229,33 @@ func TestSubReplicaSyncUnderLoad(t *testing.T) {
 	sameData(t, pc, r2c)
 	assert.Equal(t, `"6000"`, difftest.Format(r2c.Do("GET", "n")))
 }
+
+// TestReplicaAOFAfterFullSync checks that a replica with appendonly yes rewrites its AOF after a full sync:
+// restarted from its files, it holds the primary's copy and the stream after it.
+func TestReplicaAOFAfterFullSync(t *testing.T) {
+	_, pAddr := startServer(t)
+	p := difftest.Dial(t, pAddr)
+	for i := range 100 {
+		p.Do("SET", "k"+strconv.Itoa(i), "v"+strconv.Itoa(i)) // in the full copy
+	}
+	dir := t.TempDir()
+	aof := func(c *Config) { c.Dir, c.AOF.Enabled = dir, true }
+	r, rAddr := startServer(t, replicaOf(pAddr), aof)
+	rc := difftest.Dial(t, rAddr)
+	waitCaughtUp(t, p, rc)
+	require.Eventually(t, func() bool {
+		return replInfo(rc, "persistence", "aof_rewrite_in_progress") == "0" && replInfo(rc, "persistence", "aof_rewrites") != "0"
+	}, 10*time.Second, 10*time.Millisecond)
+	for i := 100; i < 150; i++ {
+		p.Do("SET", "k"+strconv.Itoa(i), "v"+strconv.Itoa(i)) // streamed
+	}
+	waitCaughtUp(t, p, rc)
+	r.Close()
+
+	_, addr := startServer(t, aof)
+	c := difftest.Dial(t, addr)
+	assert.Equal(t, "(integer) 150", difftest.Format(c.Do("DBSIZE")))
+	for i := range 150 {
+		assert.Equal(t, `"v`+strconv.Itoa(i)+`"`, difftest.Format(c.Do("GET", "k"+strconv.Itoa(i))))
+	}
+}

@@ -401,7 +401,29 @@ func (s *Server) loadPrimaryCopy() error {
 		return fmt.Errorf("loading the primary's copy: %w", err)
 	}
 	s.log.Info("primary's copy loaded", "seconds", time.Since(start).Seconds())
+	s.rewriteAOFAfterSync()
 	return nil
+}
+
+// rewriteAOFAfterSync rewrites the append-only file after a full copy replaced the data, as Redis restarts its
+// AOF then: the files hold the data from before, and the load is not in them. Called before the link applies
+// the stream, so the rewrite's cut falls right after the load. A rewrite already running (its snapshot from
+// before the load) is followed by another.
+func (s *Server) rewriteAOFAfterSync() {
+	s.aof.mu.Lock()
+	on := s.aof.status != aofOff
+	s.aof.mu.Unlock()
+	if !on {
+		return
+	}
+	switch err := s.startRewrite(); {
+	case errors.Is(err, errAOFRewriting):
+		s.aof.mu.Lock()
+		s.aof.scheduled = true // aofCron starts it once the running one ends
+		s.aof.mu.Unlock()
+	case err != nil && !errors.Is(err, errAOFRewriteBusy): // busy: scheduled already
+		s.log.Error("background AOF rewrite after a full sync failed to start", "error", err)
+	}
 }
 
 // ioConn is the replica's connection to its primary: reads fail after a timeout without data, and each read
