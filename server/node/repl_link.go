@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -300,8 +301,11 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 	}
 }
 
-// fullSync receives the primary's full copy into a temp file, renames it over dbfilename and loads it in
-// place of every database. It returns the database the primary's stream has selected (repl-stream-db).
+// fullSync receives the primary's full copy and loads it in place of every database, as repl-diskless-load
+// says: disabled, into a temp file renamed over dbfilename, then loaded; on-empty-db, straight from the
+// socket when every database is empty (else as disabled); swapdb, into memory, the old data served meanwhile
+// and kept when the transfer fails (Redis keeps it in memory too, loading from the socket beside it). It
+// returns the database the primary's stream has selected (repl-stream-db).
 func (l *replLink) fullSync(rc *replproto.Conn) (int, error) {
 	s := l.s
 	p, err := rc.ReadPayload()
@@ -310,6 +314,22 @@ func (l *replLink) fullSync(rc *replproto.Conn) (int, error) {
 	}
 	l.syncTotal.Store(p.Preamble().Size)
 	l.syncRead.Store(0)
+	switch mode := s.config().ReplDisklessLoad; {
+	case mode == "swapdb":
+		var buf bytes.Buffer
+		if _, err := io.Copy(&buf, &countingPayload{p, &l.syncRead}); err != nil {
+			return 0, fmt.Errorf("reading the payload: %w", err)
+		}
+		l.log.Info("payload received into memory", "bytes", p.N())
+		return s.loadPrimaryCopy(bytes.NewReader(buf.Bytes()), "the primary's payload")
+	case mode == "on-empty-db" && s.empty():
+		l.log.Info("loading the payload from the socket")
+		db, err := s.loadPrimaryCopy(&countingPayload{p, &l.syncRead}, "the primary's payload")
+		if err == nil {
+			_, err = io.Copy(io.Discard, p) // the end mark
+		}
+		return db, err
+	}
 	f, err := os.CreateTemp(s.cfg.Dir, "temp-*.rdb")
 	if err != nil {
 		return 0, fmt.Errorf("creating a temp file for the payload: %w", err)
@@ -352,34 +372,43 @@ func (l *replLink) fullSync(rc *replproto.Conn) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return streamDBOf(path), s.loadPrimaryCopy()
-}
-
-// streamDBOf reads the repl-stream-db aux field of the RDB file at path: the database a primary's stream has
-// selected when its payload was taken (0 when absent).
-func streamDBOf(path string) int {
-	f, err := os.Open(path)
+	f, err = os.Open(path)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	defer f.Close()
-	d := rdbfmt.NewDecoder(f)
-	for {
-		rec, err := d.Next()
-		aux, ok := rec.(*rdbfmt.Aux)
-		if err != nil || !ok {
-			return 0
-		}
-		if string(aux.Key) == "repl-stream-db" {
-			db, _ := strconv.Atoi(string(aux.Value))
-			return db
-		}
-	}
+	return s.loadPrimaryCopy(f, path)
 }
 
-// loadPrimaryCopy empties every database and loads dbfilename, holding every key meanwhile, as a replica
-// loads its primary's full copy. Watched keys are touched and tracked keys invalidated, as by FLUSHALL.
-func (s *Server) loadPrimaryCopy() error {
+// countingPayload reads a payload, counting the bytes read (master_sync_read_bytes).
+type countingPayload struct {
+	p *replproto.Payload
+	n *atomic.Int64
+}
+
+func (c *countingPayload) Read(b []byte) (int, error) {
+	n, err := c.p.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// empty reports whether every database is empty.
+func (s *Server) empty() bool {
+	tx := s.ks.BeginAll(0)
+	defer tx.End()
+	for db := range s.ks.Databases() {
+		if w := tx.Within(db); w.Len() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// loadPrimaryCopy empties every database and loads the primary's full copy from r (name in errors), holding
+// every key meanwhile, as a replica loads it. Watched keys are touched and tracked keys invalidated, as by
+// FLUSHALL. It returns the database the primary's stream has selected (its repl-stream-db aux field, 0 when
+// absent).
+func (s *Server) loadPrimaryCopy(r io.Reader, name string) (int, error) {
 	c := s.newFakeClient()
 	tx := s.ks.BeginAll(0)
 	dbs := make([]int, s.ks.Databases())
@@ -391,18 +420,53 @@ func (s *Server) loadPrimaryCopy() error {
 	s.abortSave()
 	tx.FlushAll()
 	start := time.Now()
-	err := s.loadRDBWith(func(db int, _ []byte) keyspace.Txn { return tx.Within(db) })
+	head := &prefix{max: 64 << 10} // the aux fields come first
+	d := rdbfmt.NewDecoder(io.TeeReader(r, head))
+	loaded, expired, err := s.loadRDBFrom(d, name, func(db int, _ []byte) keyspace.Txn { return tx.Within(db) })
 	c.signalDBsReady(dbs...)
 	tx.End()
 	if c.signalled {
 		s.serveReady()
 	}
 	if err != nil {
-		return fmt.Errorf("loading the primary's copy: %w", err)
+		return 0, fmt.Errorf("loading the primary's copy: %w", err)
 	}
-	s.log.Info("primary's copy loaded", "seconds", time.Since(start).Seconds())
+	s.rdb.mu.Lock()
+	s.rdb.loaded, s.rdb.expired = loaded, expired
+	s.rdb.mu.Unlock()
+	s.log.Info("primary's copy loaded", "keys", loaded, "seconds", time.Since(start).Seconds())
 	s.rewriteAOFAfterSync()
-	return nil
+	return streamDBIn(head.b), nil
+}
+
+// prefix keeps the first max bytes written to it.
+type prefix struct {
+	b   []byte
+	max int
+}
+
+func (p *prefix) Write(b []byte) (int, error) {
+	if n := min(len(b), p.max-len(p.b)); n > 0 {
+		p.b = append(p.b, b[:n]...)
+	}
+	return len(b), nil
+}
+
+// streamDBIn reads the repl-stream-db aux field from the start of an RDB payload: the database a primary's
+// stream has selected when its payload was taken (0 when absent).
+func streamDBIn(head []byte) int {
+	d := rdbfmt.NewDecoder(bytes.NewReader(head))
+	for {
+		rec, err := d.Next()
+		aux, ok := rec.(*rdbfmt.Aux)
+		if err != nil || !ok {
+			return 0
+		}
+		if string(aux.Key) == "repl-stream-db" {
+			db, _ := strconv.Atoi(string(aux.Value))
+			return db
+		}
+	}
 }
 
 // rewriteAOFAfterSync rewrites the append-only file after a full copy replaced the data, as Redis restarts its
