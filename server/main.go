@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/hashicorp/go-hclog"
@@ -33,10 +34,30 @@ func main() {
 		os.Exit(1)
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel), Output: out})
+	defer cpuProfile(log)()
 	if err := serve(cfg, log); err != nil {
 		log.Error("exiting", "error", err)
 		os.Exit(1)
 	}
+}
+
+// cpuProfile writes a CPU profile of the whole run to the file named by CARMINE_CPUPROFILE, if set, for
+// `go tool pprof` (a developer's tool: profile the server under redis-benchmark or tools/bench). The returned
+// function stops it; os.Exit skips it, so only a clean exit writes the profile.
+func cpuProfile(log hclog.Logger) func() {
+	path := os.Getenv("CARMINE_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		log.Error("cannot write the CPU profile", "path", path, "error", err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // serve runs the server until SHUTDOWN, SIGINT or SIGTERM (a clean exit; see shutdown-on-sigint and

@@ -191,6 +191,10 @@ func cmdPublish(c *client, args [][]byte) error {
 	return nil
 }
 
+// frameWriters hold the buffers publish builds its message frames in; push copies a frame, so the buffer is
+// free again once publish returns.
+var frameWriters = sync.Pool{New: func() any { return resp.NewWriter(nil) }}
+
 // publish delivers message on channel to its subscribers of kind k and, for plain channels, to the subscribers
 // of every matching pattern. The publishing client, when it is a subscriber, gets its message in its own reply
 // stream before the reply to PUBLISH, as in Redis.
@@ -200,6 +204,14 @@ func (s *Server) publish(from *client, k subKind, channel, message []byte) int {
 	defer ps.mu.RUnlock()
 	n := 0
 	var frames [4][]byte // by protocol
+	var writers [4]*resp.Writer
+	defer func() {
+		for _, w := range writers {
+			if w != nil && cap(w.Bytes()) <= 64<<10 { // a huge message's buffer is left to the GC
+				frameWriters.Put(w)
+			}
+		}
+	}()
 	deliver := func(to *client, build func(w *resp.Writer)) {
 		n++
 		if to == from {
@@ -208,12 +220,17 @@ func (s *Server) publish(from *client, k subKind, channel, message []byte) int {
 		}
 		p := int(to.pub.proto.Load())
 		if frames[p] == nil {
-			w := resp.NewWriter(nil)
+			w := writers[p]
+			if w == nil {
+				w = frameWriters.Get().(*resp.Writer)
+				writers[p] = w
+			}
+			w.Reset(nil)
 			w.SetProtocol(p)
 			build(w)
 			frames[p] = w.Bytes()
 		}
-		to.push(frames[p])
+		to.push(frames[p]) // push copies the frame
 	}
 	word := subWords[k].msg
 	for to := range ps.subs[k][string(channel)] {

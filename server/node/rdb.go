@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -144,7 +145,13 @@ func appendBytes(dst, b []byte) []byte {
 	return append(binary.AppendUvarint(dst, uint64(len(b))), b...)
 }
 
-// writeChunk encodes a chunk made by the serialiser into RDB records with r and writes them with e.
+// saveYieldBytes is how many bytes of records writeChunk encodes before it yields: a snapshot is written by a
+// goroutine that never waits otherwise, and with every P busy the goroutines serving clients would wait for
+// the scheduler's 10 ms preemption. About a hundred microseconds of work.
+const saveYieldBytes = 16 << 10
+
+// writeChunk encodes a chunk made by the serialiser into RDB records with r and writes them with e. It lets
+// other goroutines run after every few hundred keys (see saveYieldBytes).
 func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
 	next := func() uint64 {
 		v, n := binary.Uvarint(chunk)
@@ -160,6 +167,7 @@ func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
 	flush := func() error {
 		err := e.Records(r.Bytes())
 		r.Reset()
+		runtime.Gosched()
 		return err
 	}
 	for len(chunk) > 0 {
@@ -177,7 +185,7 @@ func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, chunk []byte) error {
 		db, at := next(), int64(next())
 		key := bytesOf()
 		r.String(db, key, bytesOf(), at)
-		if r.Len() >= 64<<10 {
+		if r.Len() >= saveYieldBytes {
 			if err := flush(); err != nil {
 				return err
 			}

@@ -115,18 +115,19 @@ func main() {
 		streamCon = flag.Int("stream-consumers", 1000, "consumers blocked in XREADGROUP for the stream latency row (0: skip it)")
 		streamMsg = flag.Int("stream-messages", 10000, "entries the stream latency row adds, one XADD at a time")
 		replicas  = flag.Int("replicas", 2, "replicas attached for the SET-with-replicas row, which also prints the largest replica lag in bytes (0: skip it)")
+		saveKeys  = flag.Int("bgsave-keys", 1000000, "keys loaded for the BGSAVE pause row, which measures command latency while a snapshot is written (0: skip it)")
 	)
 	flag.Parse()
 	if *pin {
 		pinServer, pinClient = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
 	}
-	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs, *streamCon, *streamMsg, *replicas); err != nil {
+	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs, *streamCon, *streamMsg, *replicas, *saveKeys); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs, streamCons, streamMsgs, replicas int) error {
+func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs, streamCons, streamMsgs, replicas, saveKeys int) error {
 	tmp, err := os.MkdirTemp("", "carmine-bench-")
 	if err != nil {
 		return err
@@ -233,6 +234,30 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 		rm, cm := median(rr), median(cr)
 		fmt.Fprintf(tw, "\nreplication\tredis ops/s\tcarmine ops/s\tratio\tredis max lag B\tcarmine max lag B\t\n")
 		fmt.Fprintf(tw, "SET c=50 with %d replicas\t%.0f\t%.0f\t%.2f\t%d\t%d\t\n", replicas, rm.rps, cm.rps, cm.rps/rm.rps, lag[0], lag[1])
+	}
+	if saveKeys > 0 && (only == "" || strings.Contains("bgsave pause", strings.ToLower(only))) {
+		for _, s := range []*server{redis, carmine} {
+			if err := loadSaveKeys(s.port, saveKeys); err != nil {
+				return fmt.Errorf("loading keys for BGSAVE on %s: %w", s.name, err)
+			}
+		}
+		r, c, err := alternate(rounds, redis, carmine, func(s *server) (savePause, error) {
+			res, err := bgsavePause(s.port, saveKeys)
+			if err != nil {
+				return res, fmt.Errorf("BGSAVE pause on %s: %w", s.name, err)
+			}
+			return res, nil
+		})
+		if err != nil {
+			return err
+		}
+		rt, rs, ri := medianPause(r)
+		ct, cs, ci := medianPause(c)
+		fmt.Fprintf(tw, "\nBGSAVE, %d keys, %d clients\tredis\tcarmine\tredis idle\tcarmine idle\t\t\n", saveKeys, saveClients)
+		fmt.Fprintf(tw, "save took ms\t%.0f\t%.0f\t\t\t\t\n", float64(rt.Milliseconds()), float64(ct.Milliseconds()))
+		for i, name := range []string{"p99 ms", "p99.9 ms", "max ms"} {
+			fmt.Fprintf(tw, "latency %s\t%.3f\t%.3f\t%.3f\t%.3f\t\t\n", name, rs[i], cs[i], ri[i], ci[i])
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
