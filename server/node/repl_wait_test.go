@@ -3,7 +3,6 @@ package node
 import (
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,36 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/difftest"
 )
-
-// rawConn is a RESP connection whose errors are returned, for goroutines other than the test's.
-type rawConn struct {
-	nc net.Conn
-	r  *resp.Reader
-	w  *resp.Writer
-}
-
-func dialRaw(addr string) (*rawConn, error) {
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	return &rawConn{nc: nc, r: resp.NewReader(nc), w: resp.NewWriter(nc)}, nil
-}
-
-func (c *rawConn) do(args ...string) (resp.Value, error) {
-	c.w.WriteArrayLen(len(args))
-	for _, a := range args {
-		c.w.WriteBulkString(a)
-	}
-	if err := c.w.Flush(); err != nil {
-		return resp.Value{}, err
-	}
-	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	return c.r.ReadValue()
-}
 
 // TestWaitDataUnderFaults checks WAIT's promise while replicas are killed, restarted and cut off: writers set
 // keys and call WAIT; whenever WAIT answers n, at least n replicas, read directly, hold every key the writer
@@ -88,11 +59,11 @@ func TestWaitDataUnderFaults(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c, err := dialRaw(pAddr)
+				c, err := dialKill(pAddr)
 				if !assert.NoError(t, err) {
 					return
 				}
-				defer c.nc.Close()
+				defer c.conn.Close()
 				var written []string // keys; key i holds "v<i>"
 				for range rounds {
 					for range perRound {
@@ -177,11 +148,11 @@ func TestWaitDataUnderFaults(t *testing.T) {
 // replicaHolds reports whether the server at addr holds every key of keys ("w<writer>:<i>") with value
 // "v<i>".
 func replicaHolds(addr string, keys []string) bool {
-	c, err := dialRaw(addr)
+	c, err := dialKill(addr)
 	if err != nil {
 		return false
 	}
-	defer c.nc.Close()
+	defer c.conn.Close()
 	args := append([]string{"MGET"}, keys...)
 	v, err := c.do(args...)
 	if err != nil || len(v.Elems) != len(keys) {
