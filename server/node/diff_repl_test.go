@@ -73,8 +73,8 @@ func TestDiffReplClients(t *testing.T) {
 	caughtUp()
 	// Both primaries list their replicas once they acknowledged (cmd=replconf).
 	require.Eventually(t, func() bool {
-		return strings.Contains(string(rp.Do("CLIENT", "LIST", "TYPE", "replica").Str), "cmd=replconf") &&
-			strings.Contains(string(cp.Do("CLIENT", "LIST", "TYPE", "replica").Str), "cmd=replconf")
+		return strings.Count(string(rp.Do("CLIENT", "LIST", "TYPE", "replica").Str), "cmd=replconf") == 2 &&
+			strings.Count(string(cp.Do("CLIENT", "LIST", "TYPE", "replica").Str), "cmd=replconf") == 1
 	}, 5*time.Second, 10*time.Millisecond)
 	want := clientFields(rp.Do("CLIENT", "LIST", "TYPE", "replica"))
 	require.Len(t, want, 2)
@@ -198,7 +198,9 @@ func testDiffShutdownWaitsForReplicas(t *testing.T, mode func(*Config)) {
 		shut.Send("SHUTDOWN", "NOSAVE")
 		_, err = shut.ReceiveErr(5 * time.Second)
 		assert.ErrorIs(t, err, io.EOF, a)
-		assert.Greater(t, time.Since(start), 300*time.Millisecond, a)
+		if a == addr { // Redis 7.0 stops sooner than shutdown-timeout here
+			assert.Greater(t, time.Since(start), 800*time.Millisecond)
+		}
 	}
 }
 
