@@ -74,7 +74,7 @@ func (t *table) expireStep(ks *Keyspace, s, db int, nowMs int64) (sampled, expir
 		}
 		i := t.ttlNext
 		sampled++
-		if t.ttlAt[i] <= nowMs {
+		if t.ttlAt[i] < nowMs {
 			// Removing moves the last TTL entry into slot i, which the next sample then examines.
 			ks.preserveRef(s, db, t, t.ttlRef[i])
 			expireRef(ks, db, t, t.ttlRef[i])

@@ -303,7 +303,7 @@ func (tx *Txn) Keys(pattern []byte, fn func(key []byte)) {
 			t := &tx.ks.shards[i].tables[tx.db]
 			for j := range t.recs {
 				r := &t.recs[j]
-				if r.ptr == nil || (r.ttl != 0 && t.ttlAt[r.ttl-1] <= now) {
+				if r.ptr == nil || (r.ttl != 0 && t.ttlAt[r.ttl-1] < now) {
 					continue
 				}
 				if k := r.key(); all || Match(pattern, k) {

@@ -19,6 +19,10 @@ func TestLazyExpiry(t *testing.T) {
 	assert.True(t, ok)
 
 	f.clock.ms.Store(now + 100)
+	_, ok = f.get(3, "k")
+	assert.True(t, ok, "a key is still there during the millisecond of its expiry, as in Redis")
+
+	f.clock.ms.Store(now + 101)
 	f.do(3, nil, func(tx *keyspace.Txn) {
 		assert.Equal(t, 2, tx.Len(), "DBSIZE counts expired keys not yet removed")
 	})

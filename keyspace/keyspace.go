@@ -267,8 +267,10 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 	return sh, t, h, ref
 }
 
+// expired reports whether the key at ref has expired. Matches Redis (keyIsExpired): a key expires after its
+// expiry time, so it is still there during the millisecond it names.
 func (tx *Txn) expired(t *table, ref uint32) bool {
-	return t.ttlAt[t.recs[ref-1].ttl-1] <= tx.Now()
+	return t.ttlAt[t.recs[ref-1].ttl-1] < tx.Now()
 }
 
 // expireRef removes an expired key and reports it through OnExpired.

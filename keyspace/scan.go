@@ -45,7 +45,7 @@ func (tx *Txn) Scan(cursor uint64, opts ScanOptions, fn func(key []byte)) uint64
 			expired = expired[:0]
 			for ref := t.buckets[v&mask]; ref != 0; ref = t.recs[ref-1].next {
 				r := &t.recs[ref-1]
-				if r.ttl != 0 && t.ttlAt[r.ttl-1] <= now {
+				if r.ttl != 0 && t.ttlAt[r.ttl-1] < now {
 					if !ks.keepExpired.Load() {
 						expired = append(expired, ref)
 					}

@@ -25,7 +25,7 @@ import (
 // table the dispatcher reads to redirect clients. The bus (cluster_bus.go) changes the view through the same
 // methods as the CLUSTER commands (cmd_cluster.go), always holding cluster.mu.
 //
-// Not yet: replicas, failover (FAILOVER_AUTH_*, MFSTART are decoded and ignored), MIGRATE.
+// Replicas and failover are in cluster_failover.go.
 
 // clusterNode is one node of the cluster as this node sees it.
 type clusterNode struct {
@@ -48,6 +48,8 @@ type clusterNode struct {
 	link        *busLink             // outbound link, nil when not connected
 	connecting  bool                 // a dial is under way
 	inbound     *busLink
+	replOffset  int64     // the replication offset of its last message's header
+	votedTime   time.Time // a primary: when we last voted for one of its replicas
 }
 
 func (n *clusterNode) has(f clusterbus.NodeFlags) bool { return n.flags&f != 0 }
@@ -87,12 +89,18 @@ type cluster struct {
 
 	dialCtx   context.Context // cancelled at shutdown: dials in flight return at once
 	stopDials context.CancelFunc
+
+	fo       failoverState // a replica's election and a manual failover (cluster_failover.go)
+	roleMu   sync.Mutex    // serialises syncRole, which applies myself's role to the replication state
+	roleSync bool          // myself's role or primary changed: syncRole runs once the lock is released
+	unpause  bool          // a manual failover ended: unpause the clients once the lock is released
 }
 
 // clusterRoute is an immutable snapshot of the slot table for the dispatcher.
 type clusterRoute struct {
 	ok          bool
 	myself      *clusterNode
+	myPrimary   *routeNode // myself's primary when a replica: READONLY clients read its slots here
 	owners      [clusterbus.Slots]*routeNode
 	importing   [clusterbus.Slots]bool
 	migratingTo [clusterbus.Slots]*routeNode
@@ -118,6 +126,7 @@ func newCluster(s *Server) *cluster {
 		stop:      make(chan struct{}),
 	}
 	cl.dialCtx, cl.stopDials = context.WithCancel(context.Background())
+	cl.fo.mfMasterOffset = -1
 	return cl
 }
 
@@ -506,6 +515,9 @@ func (cl *cluster) updateStateLocked() {
 		x := &routeNode{self: n == cl.myself, endpoint: n.endpoint()}
 		rn[n] = x
 		return x
+	}
+	if p := cl.myself.primary; p != "" {
+		r.myPrimary = get(cl.nodes[p])
 	}
 	for s := range clusterbus.Slots {
 		r.owners[s] = get(cl.owners[s])

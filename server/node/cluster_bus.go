@@ -187,6 +187,7 @@ func (cl *cluster) serve() error {
 
 // run is the cluster's actor: the bus listener and the cron, until ctx is done; then every link is closed.
 func (cl *cluster) run(ctx context.Context) error {
+	cl.syncRole(true) // a replica in nodes.conf follows its primary
 	errc := make(chan error, 1)
 	go func() { errc <- cl.serve() }()
 	err := every(ctx, 100*time.Millisecond, func(now time.Time) time.Duration {
@@ -261,10 +262,13 @@ func (cl *cluster) header(typ clusterbus.Type) clusterbus.Message {
 	master := cl.masterOf(me)
 	m := clusterbus.Message{Header: clusterbus.Header{Type: typ, Port: uint16(me.port), CPort: uint16(me.cport),
 		PPort: uint16(me.pport), CurrentEpoch: cl.currentEpoch, ConfigEpoch: master.configEpoch,
-		Sender: me.name, MySlots: master.slots, SlaveOf: me.primary, MyIP: cl.srv.cfg.ClusterAnnounceIP,
-		Flags: me.flags}}
+		Offset: uint64(cl.myOffset()), Sender: me.name, MySlots: master.slots, SlaveOf: me.primary,
+		MyIP: cl.srv.cfg.ClusterAnnounceIP, Flags: me.flags}}
 	if !cl.stateOK {
 		m.State = clusterbus.StateFail
+	}
+	if me.has(clusterbus.FlagMaster) && !cl.fo.mfEnd.IsZero() {
+		m.MFlags[0] |= clusterbus.MFlag0Paused // a manual failover: our writes are paused
 	}
 	return m
 }
@@ -327,18 +331,36 @@ func (cl *cluster) broadcast(m *clusterbus.Message) {
 	}
 }
 
-// propagatePublish sends a PUBLISH to every node. (SPUBLISH goes to the replicas of the shard in Redis; there
-// are no replicas yet.)
-func (cl *cluster) propagatePublish(channel, message []byte) {
+// propagatePublish sends a PUBLISH to every node, or a PUBLISHSHARD (SPUBLISH) to the other nodes of our
+// shard: our primary and its replicas, as Redis does.
+func (cl *cluster) propagatePublish(shard bool, channel, message []byte) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	m := cl.header(clusterbus.TypePublish)
+	typ := clusterbus.TypePublish
+	if shard {
+		typ = clusterbus.TypePublishShard
+	}
+	m := cl.header(typ)
 	m.Channel, m.Payload = channel, message
-	cl.broadcast(&m)
+	if !shard {
+		cl.broadcast(&m)
+		return
+	}
+	p := cl.masterOf(cl.myself)
+	for _, n := range append(cl.replicasOf(p), p) {
+		if n != cl.myself && n.link != nil {
+			cl.sendTo(n.link, &m)
+		}
+	}
 }
 
 // cron is Redis's clusterCron: connect, ping, detect failures, update the state, save the configuration.
 func (cl *cluster) cron(now time.Time) {
+	cl.cronLocked(now)
+	cl.settle(true)
+}
+
+func (cl *cluster) cronLocked(now time.Time) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	cl.ticks++
@@ -407,6 +429,7 @@ func (cl *cluster) cron(now time.Time) {
 			cl.markFailing(n)
 		}
 	}
+	cl.failoverCron(now)
 	if changed || cl.ticks%10 == 0 { // Matches Redis: the state is recomputed periodically too
 		cl.stale = true
 	}
@@ -475,17 +498,11 @@ func (cl *cluster) clearFailure(n *clusterNode) {
 	}
 }
 
-// process handles one message from link l; false closes the link. Keys of slots that moved away are deleted
-// once the cluster's lock is released.
+// process handles one message from link l; false closes the link. What waits for the cluster's lock to be
+// released (see settle) follows.
 func (cl *cluster) process(l *busLink, m *clusterbus.Message) bool {
 	keep := cl.processLocked(l, m)
-	cl.mu.Lock()
-	lost := cl.lost
-	cl.lost = nil
-	cl.mu.Unlock()
-	if len(lost) > 0 {
-		cl.srv.deleteKeysInSlots(lost)
-	}
+	cl.settle(true)
 	return keep
 }
 
@@ -516,11 +533,18 @@ func (cl *cluster) processLocked(l *busLink, m *clusterbus.Message) bool {
 			cl.currentEpoch = m.CurrentEpoch
 			cl.dirty = true
 		}
-		if m.SlaveOf == "" && m.ConfigEpoch > sender.configEpoch {
+		if m.ConfigEpoch > sender.configEpoch {
 			sender.configEpoch = m.ConfigEpoch
 			cl.dirty = true
 		}
 		sender.dataRecv = now
+		sender.replOffset = int64(m.Offset)
+		// A manual failover: our primary paused its writes at this offset.
+		if fo := &cl.fo; !fo.mfEnd.IsZero() && cl.myself.primary == sender.name &&
+			m.MFlags[0]&clusterbus.MFlag0Paused != 0 && fo.mfMasterOffset < 0 {
+			fo.mfMasterOffset = sender.replOffset
+			cl.log.Info("received replication offset for paused primary manual failover", "offset", fo.mfMasterOffset)
+		}
 	}
 	defer cl.flush()
 	switch m.Type {
@@ -545,6 +569,18 @@ func (cl *cluster) processLocked(l *busLink, m *clusterbus.Message) bool {
 			k = subShard
 		}
 		cl.srv.publish(nil, k, m.Channel, m.Payload)
+	case clusterbus.TypeFailoverAuthRequest:
+		if sender != nil {
+			cl.voteIfNeeded(sender, m)
+		}
+	case clusterbus.TypeFailoverAuthAck:
+		// Matches Redis: a vote counts when it comes from a primary serving slots, for this election's epoch.
+		if sender != nil && sender.has(clusterbus.FlagMaster) && sender.numSlots > 0 && m.CurrentEpoch >= cl.fo.authEpoch {
+			cl.fo.authCount++
+			cl.handleReplicaFailover(now)
+		}
+	case clusterbus.TypeMFStart:
+		cl.mfStart(l, sender)
 	case clusterbus.TypeUpdate:
 		if sender == nil {
 			return true
@@ -631,7 +667,7 @@ func (cl *cluster) processPing(l *busLink, m *clusterbus.Message, sender *cluste
 		sender.hostname = hostnameExt(m)
 		cl.changed()
 	}
-	// Role: replicas are recorded; replication itself is not part of cluster mode yet.
+	// Role: a primary turned replica loses its slots, as in Redis.
 	if m.SlaveOf == "" {
 		if sender.has(clusterbus.FlagSlave) || !sender.has(clusterbus.FlagMaster) || sender.primary != "" {
 			sender.flags = sender.flags&^clusterbus.FlagSlave | clusterbus.FlagMaster
@@ -639,12 +675,23 @@ func (cl *cluster) processPing(l *busLink, m *clusterbus.Message, sender *cluste
 			cl.changed()
 		}
 	} else if sender.primary != m.SlaveOf || !sender.has(clusterbus.FlagSlave) {
-		sender.flags = sender.flags&^clusterbus.FlagMaster | clusterbus.FlagSlave
+		if sender.has(clusterbus.FlagMaster) {
+			for s := range clusterbus.Slots {
+				if cl.owners[s] == sender {
+					cl.assignSlot(s, nil)
+				}
+			}
+		}
+		sender.flags = sender.flags&^(clusterbus.FlagMaster|clusterbus.FlagMigrateTo) | clusterbus.FlagSlave
 		sender.primary = m.SlaveOf
 		cl.changed()
 	}
-	if m.SlaveOf == "" {
-		if sender.slots != m.MySlots {
+	senderPrimary := sender
+	if m.SlaveOf != "" {
+		senderPrimary = cl.nodes[m.SlaveOf]
+	}
+	if senderPrimary != nil && senderPrimary.slots != m.MySlots {
+		if m.SlaveOf == "" {
 			cl.updateSlotsWith(sender, m.ConfigEpoch, &m.MySlots)
 		}
 		// The sender claims slots we know a newer owner of: tell it with an UPDATE.
@@ -661,6 +708,8 @@ func (cl *cluster) processPing(l *busLink, m *clusterbus.Message, sender *cluste
 			cl.sendTo(l, &u)
 			break
 		}
+	}
+	if m.SlaveOf == "" {
 		// Matches Redis: of two primaries with the same config epoch, the one with the greater name moves on.
 		if me.has(clusterbus.FlagMaster) && sender.configEpoch == me.configEpoch && m.Sender < me.name {
 			cl.currentEpoch++
@@ -712,28 +761,47 @@ func (cl *cluster) updateAddr(n *clusterNode, l *busLink, m *clusterbus.Message)
 		n.link.close()
 		n.link = nil
 	}
+	if cl.myself.primary == n.name {
+		cl.roleSync = true // follow our primary at its new address
+	}
 	cl.changed()
 }
 
 // updateSlotsWith gives n the slots it claims with config epoch epoch wherever our owner is older, as
 // Redis's clusterUpdateSlotsConfigWith. Keys of slots this node loses are deleted.
 func (cl *cluster) updateSlotsWith(n *clusterNode, epoch uint64, slots *clusterbus.SlotBitmap) {
+	if n == cl.myself {
+		return
+	}
+	cur := cl.masterOf(cl.myself)
 	var lost []int
+	claimed, ours := 0, 0
 	for s := range clusterbus.Slots {
 		if !slots.Has(s) {
 			continue
 		}
+		claimed++
 		o := cl.owners[s]
 		if o == n || cl.importing[s] != nil {
 			continue
 		}
 		if o == nil || o.configEpoch < epoch {
-			if o == cl.myself && n != cl.myself {
+			if o == cl.myself {
 				lost = append(lost, s)
+			}
+			if o == cur {
+				ours++
 			}
 			cl.assignSlot(s, n)
 			cl.changed()
 		}
+	}
+	// Matches Redis: when our primary (or myself) lost its last slot to n, we follow n as its replica
+	// (a failover took our place); the keys stay, the sync with n replaces them.
+	if ours > 0 && cur.numSlots == 0 && (cl.srv.config().ClusterAllowReplicaMigration || claimed == ours) {
+		cl.log.Info("configuration change detected, reconfiguring myself as a replica", "primary", n.name)
+		cl.setPrimary(n)
+		return
 	}
 	if len(lost) > 0 {
 		cl.log.Warn("slots moved to a node with a newer config epoch", "node", n.name, "slots", len(lost))

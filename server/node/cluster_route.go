@@ -110,6 +110,12 @@ func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
 		}
 	}
 	if !owner.self {
+		// Matches Redis: a replica serves reads of its primary's slots to a READONLY client, and sharded
+		// pub/sub to anyone.
+		if owner == r.myPrimary && (c.readOnly || cmd.spec.Has(cmdspec.FlagPubSub)) && !cmd.write &&
+			(cmd.name != "exec" || !c.multi.mayWrite) {
+			return nil
+		}
 		return &resp.Error{Code: "MOVED", Msg: fmt.Sprintf("%d %s", slot, owner.endpoint)}
 	}
 	return nil

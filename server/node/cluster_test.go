@@ -228,6 +228,13 @@ func withoutRedirects(out string) (string, int) {
 
 // startRedisClusterNode starts a real redis-server in cluster mode at a free pair of ports.
 func startRedisClusterNode(t *testing.T) int {
+	p, _ := startRedisCluster(t, 3000)
+	return p
+}
+
+// startRedisCluster starts a real redis-server in cluster mode at a free pair of ports, with the given
+// cluster-node-timeout (ms); the test may kill the process it returns.
+func startRedisCluster(t *testing.T, timeoutMs int) (int, *exec.Cmd) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv(difftest.RequireEnv) != "" {
@@ -238,12 +245,17 @@ func startRedisClusterNode(t *testing.T) int {
 	p := clusterPorts(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		"--appendonly", "no", "--cluster-enabled", "yes", "--cluster-node-timeout", "3000",
+		"--appendonly", "no", "--repl-diskless-sync-delay", "0", "--cluster-enabled", "yes",
+		"--cluster-node-timeout", strconv.Itoa(timeoutMs),
 		"--logfile", filepath.Join(dir, "redis.log"))
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			t.Logf("redis-server at %d:\n%s", p, log)
+		}
 	})
 	require.Eventually(t, func() bool {
 		c, err := net.Dial("tcp", addrs(p)[0])
@@ -252,7 +264,7 @@ func startRedisClusterNode(t *testing.T) int {
 		}
 		return err == nil
 	}, 10*time.Second, 20*time.Millisecond)
-	return p
+	return p, cmd
 }
 
 // TestClusterMixed forms a cluster of real redis-server 7.0 nodes and Carmine nodes: the bus formats and the

@@ -40,17 +40,18 @@ var _ = register(map[string]handler{
 	"cluster|forget":                clusterCmd(cmdClusterForget),
 	"cluster|count-failure-reports": clusterCmd(cmdClusterCountFailureReports),
 	"cluster|links":                 clusterCmd(cmdClusterLinks),
+	"cluster|replicate":             clusterOnly(cmdClusterReplicate),
+	"cluster|replicas":              clusterCmd(cmdClusterReplicas),
+	"cluster|slaves":                clusterCmd(cmdClusterReplicas),
+	"cluster|failover":              clusterCmd(cmdClusterFailover),
 })
 
 // clusterCmd wraps a CLUSTER subcommand: an error when cluster mode is off, else the handler holding the
 // cluster's lock, saving nodes.conf afterwards if the command changed the configuration.
 func clusterCmd(h func(c *client, cl *cluster, args [][]byte) error) handler {
 	return clusterOnly(func(c *client, cl *cluster, args [][]byte) error {
-		cl.mu.Lock()
-		defer cl.mu.Unlock()
-		err := h(c, cl, args)
-		cl.flush()
-		return err
+		defer cl.lockCluster(c)()
+		return h(c, cl, args)
 	})
 }
 
@@ -67,19 +68,21 @@ func clusterOnly(h func(c *client, cl *cluster, args [][]byte) error) handler {
 	}
 }
 
-// lockCluster takes the cluster's lock; the returned function saves what changed and releases it.
-func (cl *cluster) lockCluster() func() {
+// lockCluster takes the cluster's lock; the returned function saves what changed, releases it, and applies
+// what waits for the release (see settle).
+func (cl *cluster) lockCluster(c *client) func() {
 	cl.mu.Lock()
 	return func() {
 		cl.flush()
 		cl.mu.Unlock()
+		cl.settle(c.exec == nil)
 	}
 }
 
 // ASKING: the next command may use a slot this node is importing.
 func cmdAsking(c *client, args [][]byte) error { return setClusterFlag(c, &c.asking, true) }
 
-// READONLY and READWRITE: reads from replicas (no replicas yet: only the flag).
+// READONLY and READWRITE: a READONLY client reads the primary's slots on its replica (see clusterRedirect).
 func cmdReadOnly(c *client, args [][]byte) error  { return setClusterFlag(c, &c.readOnly, true) }
 func cmdReadWrite(c *client, args [][]byte) error { return setClusterFlag(c, &c.readOnly, false) }
 
@@ -102,6 +105,7 @@ func cmdClusterHelp(c *client, args [][]byte) error {
 		"COUNTKEYSINSLOT <slot>", "    Return the number of keys in <slot>.",
 		"DELSLOTS <slot> [<slot> ...]", "    Delete slots information from current node.",
 		"DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]", "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+		"FAILOVER [FORCE|TAKEOVER]", "    Promote current replica node to being a master.",
 		"FLUSHSLOTS", "    Delete current node own slots information.",
 		"FORGET <node-id>", "    Remove a node from the cluster.",
 		"GETKEYSINSLOT <slot> <count>", "    Return key names stored by current node in a slot.",
@@ -114,9 +118,11 @@ func cmdClusterHelp(c *client, args [][]byte) error {
 		"MYSHARDID", "    Return the node's shard id.",
 		"NODES", "    Return cluster configuration seen by node. Output format:",
 		"    <id> <ip:port@bus-port[,hostname]> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+		"REPLICATE <node-id>", "    Configure current node as replica to <node-id>.",
 		"RESET [HARD|SOFT]", "    Reset current node (default: soft).",
 		"SET-CONFIG-EPOCH <epoch>", "    Set config epoch of current node.",
 		"SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)", "    Set slot state.",
+		"REPLICAS <node-id>", "    Return <node-id> replicas.",
 		"SAVECONFIG", "    Force saving cluster configuration on disk.",
 		"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
 		"SLOTS", "    Return information about slots range mappings. Each range is made of:",
@@ -306,12 +312,19 @@ func cmdClusterShards(c *client, cl *cluster, args [][]byte) error {
 			} else {
 				c.w.WriteBulkString("master")
 			}
+			off := n.replOffset
+			if n == cl.myself {
+				off = cl.myOffset()
+			}
 			c.w.WriteBulkString("replication-offset")
-			c.w.WriteInt(0)
+			c.w.WriteInt(off)
 			c.w.WriteBulkString("health")
-			if n.has(clusterbus.FlagFail) {
+			switch {
+			case n.has(clusterbus.FlagFail):
 				c.w.WriteBulkString("fail")
-			} else {
+			case n.has(clusterbus.FlagSlave) && off == 0:
+				c.w.WriteBulkString("loading")
+			default:
 				c.w.WriteBulkString("online")
 			}
 		}
@@ -417,7 +430,7 @@ func cmdClusterFlushSlots(c *client, cl *cluster, args [][]byte) error {
 	if c.dbSize() != 0 {
 		return errorf("DB must be empty to perform CLUSTER FLUSHSLOTS.")
 	}
-	defer cl.lockCluster()()
+	defer cl.lockCluster(c)()
 	for s := range clusterbus.Slots {
 		if cl.owners[s] == cl.myself {
 			cl.assignSlot(s, nil)
@@ -473,7 +486,7 @@ func cmdClusterSetSlot(c *client, cl *cluster, args [][]byte) error {
 	}
 	action := strings.ToLower(string(args[3]))
 	hasKeys := len(c.keysInSlot(s, 1)) > 0
-	defer cl.lockCluster()()
+	defer cl.lockCluster(c)()
 	var n *clusterNode
 	if action != "stable" {
 		if len(args) != 5 {
@@ -575,10 +588,16 @@ func cmdClusterReset(c *client, cl *cluster, args [][]byte) error {
 		return errSyntax
 	}
 	empty := c.dbSize() == 0
-	defer cl.lockCluster()()
+	defer cl.lockCluster(c)()
 	if cl.myself.has(clusterbus.FlagMaster) && !empty {
 		return errorf("CLUSTER RESET can't be called with master nodes containing keys")
 	}
+	if me := cl.myself; me.has(clusterbus.FlagSlave) { // Matches Redis: a replica turns primary
+		me.flags = me.flags&^clusterbus.FlagSlave | clusterbus.FlagMaster
+		me.primary = ""
+		cl.roleSync = true
+	}
+	cl.resetManualFailover()
 	for s := range clusterbus.Slots {
 		cl.importing[s], cl.migrating[s] = nil, nil
 		cl.assignSlot(s, nil)
@@ -703,5 +722,75 @@ func cmdClusterLinks(c *client, cl *cluster, args [][]byte) error {
 		c.w.WriteBulkString("send-buffer-used")
 		c.w.WriteInt(int64(len(l.l.out)))
 	}
+	return nil
+}
+
+// CLUSTER REPLICATE node: myself becomes a replica of the primary node; a primary only when it has neither
+// slots nor keys.
+func cmdClusterReplicate(c *client, cl *cluster, args [][]byte) error {
+	empty := c.dbSize() == 0
+	defer cl.lockCluster(c)()
+	n := cl.nodes[string(args[2])]
+	me := cl.myself
+	switch {
+	case n == nil:
+		return errorf(fmt.Sprintf("Unknown node %s", args[2]))
+	case n == me:
+		return errorf("Can't replicate myself")
+	case n.has(clusterbus.FlagSlave):
+		return errorf("I can only replicate a master, not a replica.")
+	case me.has(clusterbus.FlagMaster) && (me.numSlots != 0 || !empty):
+		return errorf("To set a master the node must be empty and without assigned slots.")
+	}
+	cl.setPrimary(n)
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// CLUSTER REPLICAS node (and CLUSTER SLAVES): the CLUSTER NODES lines of a primary's replicas.
+func cmdClusterReplicas(c *client, cl *cluster, args [][]byte) error {
+	n := cl.nodes[string(args[2])]
+	switch {
+	case n == nil:
+		return errorf(fmt.Sprintf("Unknown node %s", args[2]))
+	case n.has(clusterbus.FlagSlave):
+		return errorf("The specified node is not a master")
+	}
+	rs := cl.replicasOf(n)
+	c.w.WriteArrayLen(len(rs))
+	for _, r := range rs {
+		line := cl.appendNodeLine(nil, r, false)
+		c.w.WriteBulk(line[:len(line)-1])
+	}
+	return nil
+}
+
+// CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica: see cluster_failover.go.
+func cmdClusterFailover(c *client, cl *cluster, args [][]byte) error {
+	force, takeover := false, false
+	if len(args) == 3 {
+		switch strings.ToLower(string(args[2])) {
+		case "force":
+			force = true
+		case "takeover":
+			force, takeover = true, true
+		default:
+			return errSyntax
+		}
+	} else if len(args) > 3 {
+		return subcommandSyntaxError("CLUSTER", args[1])
+	}
+	me := cl.myself
+	p := cl.nodes[me.primary]
+	switch {
+	case me.has(clusterbus.FlagMaster):
+		return errorf("You should send CLUSTER FAILOVER to a replica")
+	case p == nil:
+		return errorf("I'm a replica but my master is unknown to me")
+	case !force && (p.has(clusterbus.FlagFail) || p.link == nil):
+		return errorf("Master is down or failed, please use CLUSTER FAILOVER FORCE")
+	}
+	cl.startManualFailover(force, takeover)
+	c.w.WriteSimple("OK")
 	return nil
 }

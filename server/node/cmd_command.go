@@ -30,18 +30,39 @@ func implementedSpecs() []*cmdspec.Spec {
 	return out
 }
 
-// lookupSpec finds an implemented command by name, "get" or "client|setname", in any case.
-func lookupSpec(name []byte) *cmdspec.Spec {
-	s := cmdspec.Lookup(strings.ToLower(string(name)))
-	if s == nil || !implemented(s) {
+// servedSpecs is implementedSpecs less the commands rename-command removed. Matches Redis: a renamed command is
+// still listed under its own name.
+func (s *Server) servedSpecs() []*cmdspec.Spec {
+	specs := implementedSpecs()
+	if s.cmdNames == nil {
+		return specs
+	}
+	return slices.DeleteFunc(specs, func(sp *cmdspec.Spec) bool { return !s.cmdNames[sp.Name] })
+}
+
+// lookupSpec finds an implemented command by the name clients call it, "get" or "client|setname", in any case.
+// Matches Redis: after rename-command, the new name finds the command (described under its own name) and the
+// old one nothing.
+func (s *Server) lookupSpec(name []byte) *cmdspec.Spec {
+	parent, sub, isSub := strings.Cut(strings.ToLower(string(name)), "|")
+	cmd := s.cmdTable[parent]
+	if cmd == nil {
 		return nil
 	}
-	return s
+	full := cmd.name
+	if isSub {
+		full += "|" + sub
+	}
+	sp := cmdspec.Lookup(full)
+	if sp == nil || !implemented(sp) {
+		return nil
+	}
+	return sp
 }
 
 // COMMAND: every implemented command's details.
 func cmdCommand(c *client, args [][]byte) error {
-	specs := implementedSpecs()
+	specs := c.srv.servedSpecs()
 	c.w.WriteArrayLen(len(specs))
 	for _, s := range specs {
 		s.WriteInfo(c.w, implemented)
@@ -51,7 +72,7 @@ func cmdCommand(c *client, args [][]byte) error {
 
 // COMMAND COUNT
 func cmdCommandCount(c *client, args [][]byte) error {
-	c.w.WriteInt(int64(len(implementedSpecs())))
+	c.w.WriteInt(int64(len(c.srv.servedSpecs())))
 	return nil
 }
 
@@ -62,7 +83,7 @@ func cmdCommandInfo(c *client, args [][]byte) error {
 	}
 	c.w.WriteArrayLen(len(args) - 2)
 	for _, name := range args[2:] {
-		if s := lookupSpec(name); s != nil {
+		if s := c.srv.lookupSpec(name); s != nil {
 			s.WriteInfo(c.w, implemented)
 		} else {
 			c.w.WriteNull()
@@ -75,10 +96,10 @@ func cmdCommandInfo(c *client, args [][]byte) error {
 func cmdCommandDocs(c *client, args [][]byte) error {
 	var specs []*cmdspec.Spec
 	if len(args) == 2 {
-		specs = implementedSpecs()
+		specs = c.srv.servedSpecs()
 	} else {
 		for _, name := range args[2:] {
-			if s := lookupSpec(name); s != nil {
+			if s := c.srv.lookupSpec(name); s != nil {
 				specs = append(specs, s)
 			}
 		}
@@ -116,7 +137,7 @@ func cmdCommandList(c *client, args [][]byte) error {
 		return errSyntax
 	}
 	var names []string
-	for _, s := range implementedSpecs() {
+	for _, s := range c.srv.servedSpecs() {
 		if keep(s) {
 			names = append(names, s.Name)
 		}
@@ -160,8 +181,16 @@ func cmdCommandHelp(c *client, args [][]byte) error {
 
 // commandKeys finds the keys of the command in args[2:] for COMMAND GETKEYS and GETKEYSANDFLAGS, with Redis's
 // errors.
-func commandKeys(args [][]byte) (*cmdspec.Spec, []cmdspec.KeyRef, error) {
+func (srv *Server) commandKeys(args [][]byte) (*cmdspec.Spec, []cmdspec.KeyRef, error) {
 	cmdArgs := args[2:]
+	if srv.cmdNames != nil { // rename-command: the new name stands for the command, the old one for nothing
+		name := strings.ToLower(string(cmdArgs[0]))
+		if cmd := srv.cmdTable[name]; cmd != nil {
+			cmdArgs = append([][]byte{[]byte(cmd.name)}, cmdArgs[1:]...)
+		} else if sp := cmdspec.Lookup(name); sp != nil && implemented(sp) {
+			return nil, nil, errorf("Invalid command specified")
+		}
+	}
 	s := cmdspec.LookupArgs(cmdArgs)
 	// Matches Redis: any known command, implemented or not, since this only reads the table.
 	if s == nil || s.IsContainer() {
@@ -185,7 +214,7 @@ func commandKeys(args [][]byte) (*cmdspec.Spec, []cmdspec.KeyRef, error) {
 
 // COMMAND GETKEYS command [arg ...]
 func cmdCommandGetKeys(c *client, args [][]byte) error {
-	_, refs, err := commandKeys(args)
+	_, refs, err := c.srv.commandKeys(args)
 	if err != nil {
 		return err
 	}
@@ -198,7 +227,7 @@ func cmdCommandGetKeys(c *client, args [][]byte) error {
 
 // COMMAND GETKEYSANDFLAGS command [arg ...]
 func cmdCommandGetKeysAndFlags(c *client, args [][]byte) error {
-	s, refs, err := commandKeys(args)
+	s, refs, err := c.srv.commandKeys(args)
 	if err != nil {
 		return err
 	}

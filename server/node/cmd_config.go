@@ -27,15 +27,16 @@ type liveConfig struct {
 	mu    sync.Mutex
 	cfg   Config
 
-	hz            atomic.Int64
-	slowlogSlower atomic.Int64
-	busyThreshold atomic.Int64 // busy-reply-threshold, ms
-	slowlogMax    atomic.Int64
-	maxClients    atomic.Int64
-	protoMaxBulk  atomic.Int64 // proto-max-bulk-len
-	queryBufLimit atomic.Int64 // client-query-buffer-limit
-	timeoutMs     atomic.Int64 // timeout, in ms; 0 = off
-	keepAlive     atomic.Int64 // tcp-keepalive, in seconds
+	hz               atomic.Int64
+	slowlogSlower    atomic.Int64
+	busyThreshold    atomic.Int64 // busy-reply-threshold, ms
+	latencyThreshold atomic.Int64 // latency-monitor-threshold, ms; 0 = off
+	slowlogMax       atomic.Int64
+	maxClients       atomic.Int64
+	protoMaxBulk     atomic.Int64 // proto-max-bulk-len
+	queryBufLimit    atomic.Int64 // client-query-buffer-limit
+	timeoutMs        atomic.Int64 // timeout, in ms; 0 = off
+	keepAlive        atomic.Int64 // tcp-keepalive, in seconds
 }
 
 func (l *liveConfig) store(c Config) {
@@ -50,6 +51,7 @@ func (l *liveConfig) store(c Config) {
 	l.keepAlive.Store(int64(c.TCPKeepAlive))
 	l.slowlogSlower.Store(c.SlowlogSlowerThan)
 	l.busyThreshold.Store(c.BusyReplyThreshold)
+	l.latencyThreshold.Store(c.LatencyThreshold)
 	l.slowlogMax.Store(c.SlowlogMaxLen)
 }
 

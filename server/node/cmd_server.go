@@ -12,24 +12,25 @@ import (
 )
 
 var _ = register(map[string]handler{
-	"debug":           cmdDebug,
-	"latency|doctor":  cmdLatencyDoctor,
-	"latency|graph":   cmdLatencyGraph,
-	"latency|help":    cmdLatencyHelp,
-	"module|help":     cmdModuleHelp,
-	"module|list":     cmdModuleList,
-	"module|load":     cmdModuleDenied,
-	"module|loadex":   cmdModuleDenied,
-	"module|unload":   cmdModuleDenied,
-	"latency|history": cmdLatencyHistory,
-	"latency|latest":  cmdLatencyLatest,
-	"latency|reset":   cmdLatencyReset,
-	"shutdown":        cmdShutdown,
-	"slowlog|get":     cmdSlowlogGet,
-	"slowlog|help":    cmdSlowlogHelp,
-	"slowlog|len":     cmdSlowlogLen,
-	"slowlog|reset":   cmdSlowlogReset,
-	"time":            cmdTime,
+	"debug":             cmdDebug,
+	"latency|doctor":    cmdLatencyDoctor,
+	"latency|graph":     cmdLatencyGraph,
+	"latency|help":      cmdLatencyHelp,
+	"module|help":       cmdModuleHelp,
+	"module|list":       cmdModuleList,
+	"module|load":       cmdModuleDenied,
+	"module|loadex":     cmdModuleDenied,
+	"module|unload":     cmdModuleDenied,
+	"latency|histogram": cmdLatencyHistogram,
+	"latency|history":   cmdLatencyHistory,
+	"latency|latest":    cmdLatencyLatest,
+	"latency|reset":     cmdLatencyReset,
+	"shutdown":          cmdShutdown,
+	"slowlog|get":       cmdSlowlogGet,
+	"slowlog|help":      cmdSlowlogHelp,
+	"slowlog|len":       cmdSlowlogLen,
+	"slowlog|reset":     cmdSlowlogReset,
+	"time":              cmdTime,
 })
 
 // TIME: the server's clock as Unix seconds and microseconds, two bulk strings.
@@ -109,39 +110,6 @@ func cmdSlowlogHelp(c *client, args [][]byte) error {
 // The latency monitor has no event sources yet (Redis's come from fork, AOF fsync, expiry and eviction
 // cycles and commands slower than latency-monitor-threshold), so its replies are those of an empty monitor.
 
-// LATENCY LATEST: one entry per event with samples; none here.
-func cmdLatencyLatest(c *client, args [][]byte) error {
-	c.w.WriteArrayLen(0)
-	return nil
-}
-
-// LATENCY HISTORY event: the samples of one event; none here.
-func cmdLatencyHistory(c *client, args [][]byte) error {
-	c.w.WriteArrayLen(0)
-	return nil
-}
-
-// LATENCY RESET [event ...]: the number of events reset.
-func cmdLatencyReset(c *client, args [][]byte) error {
-	c.w.WriteInt(0)
-	return nil
-}
-
-// LATENCY DOCTOR: Redis's report of an instance with the monitor off, or with no spikes.
-func cmdLatencyDoctor(c *client, args [][]byte) error {
-	if c.srv.config().LatencyThreshold == 0 {
-		c.w.WriteVerbatim("txt", `I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.`+"\n")
-		return nil
-	}
-	c.w.WriteVerbatim("txt", "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
-	return nil
-}
-
-// LATENCY GRAPH event: an event without samples, as every event is here.
-func cmdLatencyGraph(c *client, args [][]byte) error {
-	return errorf(fmt.Sprintf("No samples available for event '%s'", args[2]))
-}
-
 // Carmine loads no modules: MODULE LIST is empty and enable-module-command is fixed at "no", so MODULE LOAD,
 // LOADEX and UNLOAD get Redis's refusal.
 func cmdModuleList(c *client, args [][]byte) error {
@@ -179,6 +147,9 @@ func cmdLatencyHelp(c *client, args [][]byte) error {
 		"RESET [<event> ...]",
 		"    Reset latency data of one or more <event> classes.",
 		"    (default: reset all data for all event classes)",
+		"HISTOGRAM [COMMAND ...]",
+		"    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+		"    If no commands are specified then all histograms are replied.",
 	})
 	return nil
 }

@@ -258,8 +258,14 @@ func (c *client) dispatch(args [][]byte) {
 		if err = c.checkDiskError(cmd); err != nil {
 			break
 		}
-		if c.srv.pause.mode.Load() != pauseOff && c.heldByPause(cmd, args) {
-			return // parked: runs again when the pause ends
+		if c.srv.pause.mode.Load() != pauseOff {
+			if c.heldByPause(cmd, args) {
+				return // parked: runs again when the pause ends
+			}
+			// A manual failover paused writes: the slot may have moved meanwhile.
+			if c.srv.cluster != nil && c.redirected(cmd, args, &err) {
+				break
+			}
 		}
 		if c.multi != nil && queuesInMulti(cmd) {
 			c.queue(cmd, args)
@@ -305,6 +311,9 @@ func (c *client) call(cmd *command, args [][]byte) error {
 		cs.failed.Add(1)
 	}
 	c.srv.slowlog.record(c, cmd, args, time.Duration(took))
+	if th := c.srv.live.latencyThreshold.Load(); th != 0 && took >= th*int64(time.Millisecond) {
+		c.srv.commandLatency(cmd, took)
+	}
 	if c.srv.tracking.on.Load() != 0 {
 		if c.track.Load() != nil && cmd.spec.Has(cmdspec.FlagReadonly) {
 			c.rememberKeys(cmd, args)

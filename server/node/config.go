@@ -94,15 +94,16 @@ type Config struct {
 	ClusterAnnounceHostname    string // cluster-announce-hostname
 	ClusterAnnouncePort        int    // cluster-announce-port, 0 for port
 	ClusterAnnounceBusPort     int    // cluster-announce-bus-port, 0 for the bus port
-	// Accepted and reported, without effect yet: they tune replicas and failover, which cluster mode lacks.
+	// Failover (cluster_failover.go), read from the live configuration.
+	ClusterAllowReplicaMigration bool // cluster-allow-replica-migration: a primary that lost its slots follows their owner
+	ClusterReplicaNoFailover     bool // cluster-replica-no-failover
+	ClusterReplicaValidityFactor int  // cluster-replica-validity-factor
+	// Accepted and reported, without effect yet.
 	ClusterAllowPubsubshardWhenDown bool   // cluster-allow-pubsubshard-when-down
-	ClusterAllowReplicaMigration    bool   // cluster-allow-replica-migration
 	ClusterAnnounceTLSPort          int    // cluster-announce-tls-port
 	ClusterLinkSendbufLimit         int64  // cluster-link-sendbuf-limit
-	ClusterMigrationBarrier         int    // cluster-migration-barrier
+	ClusterMigrationBarrier         int    // cluster-migration-barrier: replica migration is missing
 	ClusterPreferredEndpointType    string // cluster-preferred-endpoint-type
-	ClusterReplicaNoFailover        bool   // cluster-replica-no-failover
-	ClusterReplicaValidityFactor    int    // cluster-replica-validity-factor
 
 	CompatConfig // the rest of Redis 7's parameters (config_compat.go)
 }

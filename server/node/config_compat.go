@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -579,6 +580,19 @@ func (c *Config) renameCommand(v []string) error {
 // renamedCommands returns the dispatch table after the renames: the shared table itself when there are none.
 // A renamed command keeps its own name everywhere else (COMMAND INFO, ACL rules, INFO commandstats), as in
 // Redis, where rename-command changes only the name the dispatcher looks up.
+// servedNames returns the names (in the command table, cmdspec) of the top-level commands that table serves
+// under some name, or nil when rename-command changed nothing (then every implemented command is served).
+func servedNames(table map[string]*command) map[string]bool {
+	if len(table) == len(commands) && maps.EqualFunc(table, commands, func(a, b *command) bool { return a == b }) {
+		return nil
+	}
+	names := make(map[string]bool, len(table))
+	for _, cmd := range table {
+		names[cmd.name] = true
+	}
+	return names
+}
+
 func renamedCommands(renames [][2]string) map[string]*command {
 	if len(renames) == 0 {
 		return commands

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -342,9 +343,26 @@ func TestDiffRenameCommand(t *testing.T) {
 	for _, c := range [][]string{
 		{"CONFIG", "GET", "hz"}, {"CFG", "GET", "hz"}, {"cfg", "nosuch"}, {"FLUSHALL"}, {"SET", "k", "v"},
 		{"GET", "k"}, {"FETCH", "k"}, {"fetch"}, {"MULTI"}, {"fetch", "k"}, {"EXEC"},
+		// COMMAND describes a renamed command under its own name, found by the new one; a removed one is gone.
+		{"COMMAND", "INFO", "get", "fetch", "flushall", "cfg|get", "config|get"}, {"COMMAND", "DOCS", "FETCH", "get", "flushall"},
+		{"COMMAND", "GETKEYS", "fetch", "k"}, {"COMMAND", "GETKEYS", "get", "k"}, {"COMMAND", "GETKEYS", "flushall"},
+		{"COMMAND", "GETKEYSANDFLAGS", "fetch", "k"},
 	} {
 		p.Check(c...)
 	}
+	listed := func(c *difftest.Conn) []string {
+		var out []string
+		for _, v := range c.Do("COMMAND", "LIST").Elems {
+			if n := string(v.Str); slices.Contains([]string{"get", "fetch", "flushall", "config", "cfg", "config|get", "set"}, n) {
+				out = append(out, n)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	assert.Equal(t, listed(p.Redis), listed(p.Carmine))
+	assert.Equal(t, int64(len(implementedSpecs())-1), p.Carmine.Do("COMMAND", "COUNT").Int, "FLUSHALL is not counted")
+	assert.Len(t, p.Carmine.Do("COMMAND").Elems, len(implementedSpecs())-1)
 	for _, bad := range [][]string{{"--rename-command", "nosuch", "x"}, {"--rename-command", "get", "set"},
 		{"--rename-command", "get"}, {"--rename-command", "get", "", "--rename-command", "get", "x"}} {
 		_, err := ParseArgs(bad, nil)

@@ -1,8 +1,11 @@
 package node
 
 import (
+	"maps"
 	"math/bits"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -106,4 +109,97 @@ func (s *Server) infoLatencyStats(b *infoBuf) {
 		}
 		b.str("latency_percentiles_usec_"+cmd.name, string(v))
 	}
+}
+
+// LATENCY HISTOGRAM [command ...]: for each command named (a container, such as CONFIG, stands for its
+// subcommands; unknown names are skipped) or, without names, every command with a histogram, its number of
+// calls and the cumulative distribution of their latency. Matches Redis: the distribution is read as
+// HdrHistogram's logarithmic iteration from 1024 ns in powers of two, each step showing the highest value of its
+// bucket in microseconds and how many calls took at most that, only where that count grew.
+func cmdLatencyHistogram(c *client, args [][]byte) error {
+	var cmds []*command
+	add := func(cmd *command) {
+		if cmd.subs == nil {
+			cmds = append(cmds, cmd)
+			return
+		}
+		subs := slices.Collect(maps.Values(cmd.subs))
+		slices.SortFunc(subs, func(a, b *command) int { return strings.Compare(a.name, b.name) })
+		cmds = append(cmds, subs...)
+	}
+	if len(args) == 2 {
+		for _, cmd := range sortedCommands() {
+			if cmd.subs == nil {
+				cmds = append(cmds, cmd)
+			}
+		}
+	} else {
+		for _, a := range args[2:] {
+			name := strings.ToLower(string(a))
+			parent, sub, isSub := strings.Cut(name, "|")
+			cmd := c.srv.cmdTable[parent]
+			if cmd != nil && isSub {
+				cmd = cmd.subs[sub]
+			}
+			if cmd != nil {
+				add(cmd)
+			}
+		}
+	}
+	type entry struct {
+		name   string
+		counts []int64
+		total  int64
+	}
+	var out []entry
+	for _, cmd := range cmds {
+		h := c.srv.stats.latency[cmd.idx].Load()
+		if h == nil {
+			continue
+		}
+		e := entry{name: cmd.name, counts: make([]int64, latencyBuckets)}
+		for i := range e.counts {
+			e.counts[i] = h.counts[i].Load()
+			e.total += e.counts[i]
+		}
+		if e.total > 0 {
+			out = append(out, e)
+		}
+	}
+	c.w.WriteMapLen(len(out))
+	for _, e := range out {
+		c.w.WriteBulkString(e.name)
+		c.w.WriteMapLen(2)
+		c.w.WriteBulkString("calls")
+		c.w.WriteInt(e.total)
+		c.w.WriteBulkString("histogram_usec")
+		steps := latencyCDF(e.counts, e.total)
+		c.w.WriteMapLen(len(steps))
+		for _, s := range steps {
+			c.w.WriteInt(s[0])
+			c.w.WriteInt(s[1])
+		}
+	}
+	return nil
+}
+
+// latencyCDF returns the steps LATENCY HISTOGRAM shows of a histogram's counts, whose sum is total: for the
+// levels 1024 ns, 2048 ns, ..., the highest value of the level's bucket in microseconds and how many calls fell
+// in that bucket or below, where that number grew, until every call is counted.
+func latencyCDF(counts []int64, total int64) [][2]int64 {
+	var steps [][2]int64
+	var cum, prev int64
+	next := 0 // the first bucket not yet counted
+	for level := int64(1024); cum < total && level <= 1<<30; level *= 2 {
+		idx := min(latencyIndex(level), latencyBuckets-1) // 2^30 ns: past the last bucket, which is read then
+		for ; next <= idx && next < len(counts); next++ {
+			cum += counts[next]
+		}
+		if cum > prev {
+			_, hi := latencyRange(idx)
+			steps = append(steps, [2]int64{hi / 1000, cum})
+			prev = cum
+		}
+	}
+	return steps
 }

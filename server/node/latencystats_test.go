@@ -79,3 +79,64 @@ func TestDiffLatencyStats(t *testing.T) {
 		assert.Equal(t, lines(p.Redis), lines(p.Carmine), "after %q", step)
 	}
 }
+
+func TestLatencyCDF(t *testing.T) {
+	var h latencyHist
+	// 1024 ns is the first level's bucket (1024-1031: 1 µs); 1032 falls in the next bucket, so it counts at
+	// the 2048 ns level; 40 µs counts at the 65536 ns level (66 µs), whose bucket is 65536-66047; calls over 1 s
+	// count as 1 s, shown at the end of the histogram as Redis does (2^30-1 ns).
+	for _, v := range []int64{10, 1024, 1032, 2048, 40_000, 5_000_000_000} {
+		h.record(v)
+	}
+	counts := make([]int64, latencyBuckets)
+	for i := range counts {
+		counts[i] = h.counts[i].Load()
+	}
+	assert.Equal(t, [][2]int64{{1, 2}, {2, 4}, {66, 5}, {1073741, 6}}, latencyCDF(counts, 6))
+}
+
+// TestDiffLatencyHistogram compares LATENCY HISTOGRAM with real Redis: which commands appear (named ones,
+// containers as their subcommands, unknown names skipped; all of them without names), their calls, and the
+// shape of histogram_usec (the durations themselves differ). Also in RESP3.
+func TestDiffLatencyHistogram(t *testing.T) {
+	p := startPair(t, "")
+	// shape keeps each command's name and calls, and checks that its steps rise in both fields.
+	shape := func(c *difftest.Conn, args ...string) map[string]int64 {
+		v := c.Do(append([]string{"LATENCY", "HISTOGRAM"}, args...)...)
+		out := map[string]int64{}
+		for i := 0; i+1 < len(v.Elems); i += 2 {
+			fields := v.Elems[i+1].Elems
+			if !assert.Len(t, fields, 4) {
+				continue
+			}
+			assert.Equal(t, "calls", string(fields[0].Str))
+			assert.Equal(t, "histogram_usec", string(fields[2].Str))
+			steps := fields[3].Elems
+			assert.NotEmpty(t, steps)
+			for j := 2; j+1 < len(steps); j += 2 {
+				assert.Greater(t, steps[j].Int, steps[j-2].Int)
+				assert.Greater(t, steps[j+1].Int, steps[j-1].Int)
+			}
+			assert.Equal(t, fields[1].Int, steps[len(steps)-1].Int, "the last step counts every call")
+			out[string(v.Elems[i].Str)] = fields[1].Int
+		}
+		return out
+	}
+	for _, cmd := range [][]string{{"CONFIG", "RESETSTAT"}, {"SET", "a", "1"}, {"GET", "a"}, {"GET", "a"},
+		{"CONFIG", "GET", "port"}, {"CLIENT", "ID"}, {"LPUSH", "l", "x"}} {
+		p.Redis.Do(cmd...)
+		p.Carmine.Do(cmd...)
+	}
+	for _, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		assert.Equal(t, map[string]int64{"get": 2, "set": 1}, shape(c, "get", "SET"))
+	}
+	for _, args := range [][]string{{"get", "SET"}, {"config"}, {"CONFIG|get", "nosuch", "lpush"}, {"nosuch"}, {}} {
+		assert.Equal(t, shape(p.Redis, args...), shape(p.Carmine, args...), "LATENCY HISTOGRAM %q", args)
+	}
+	p.Check("LATENCY", "HELP")
+	p.Check("LATENCY", "HISTOGRAM", "nosuch")
+	for _, c := range []*difftest.Conn{p.Redis, p.Carmine} {
+		c.Do("HELLO", "3")
+	}
+	assert.Equal(t, shape(p.Redis, "get"), shape(p.Carmine, "get"), "RESP3")
+}

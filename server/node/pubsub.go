@@ -185,8 +185,8 @@ func cmdPublish(c *client, args [][]byte) error {
 		k = subShard
 	}
 	c.w.WriteInt(int64(c.srv.publish(c, k, args[1], args[2])))
-	if cl := c.srv.cluster; cl != nil && k == subChannel {
-		cl.propagatePublish(args[1], args[2]) // Matches Redis: every node delivers it; the reply counts ours
+	if cl := c.srv.cluster; cl != nil {
+		cl.propagatePublish(k == subShard, args[1], args[2]) // Matches Redis: the reply counts ours only
 	}
 	return nil
 }

@@ -108,6 +108,18 @@ func (s *Server) linkUp() bool {
 	return s.repl.link != nil && s.repl.link.state.Load() == linkConnected
 }
 
+// primaryDataAge is how long ago a replica last heard from its primary: a replica that never did has data of
+// unknown age (a very large one), as in Redis, which then refuses to fail over in cluster mode.
+func (s *Server) primaryDataAge(now time.Time) time.Duration {
+	s.repl.mu.Lock()
+	l := s.repl.link
+	s.repl.mu.Unlock()
+	if l == nil || l.lastIO.Load() == 0 {
+		return 1 << 62
+	}
+	return now.Sub(time.UnixMilli(l.lastIO.Load()))
+}
+
 // isReplica reports whether the server follows a primary.
 func (s *Server) isReplica() bool { return s.repl.replica.Load() }
 
@@ -132,7 +144,10 @@ func (c *client) alreadyExpired(tx *keyspace.Txn, at int64) bool {
 	return at <= tx.Now() && !c.fake && !c.srv.isReplica()
 }
 
-var errInvalidMasterPort = errorf("Invalid master port")
+var (
+	errInvalidMasterPort = errorf("Invalid master port")
+	errReplicaOfCluster  = errorf("REPLICAOF not allowed in cluster mode.")
+)
 
 // errUnblockedReplica ends the blocked clients' commands when the server becomes a replica, as Redis does.
 const errUnblockedReplica = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
@@ -161,6 +176,9 @@ func (c *client) staleRefused(cmd *command) bool {
 // REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF, its old name).
 func cmdReplicaOf(c *client, args [][]byte) error {
 	s := c.srv
+	if s.cluster != nil {
+		return errReplicaOfCluster // Matches Redis: CLUSTER REPLICATE sets a replica's primary
+	}
 	if eqFold(args[1], "no") && eqFold(args[2], "one") {
 		s.promote(c.exec == nil)
 		c.w.WriteSimple("OK")

@@ -36,13 +36,15 @@ type Server struct {
 	runID   string    // 40 random hex digits, INFO's run_id
 	repl    replState // replication: role, ids, offset, the link to a primary (repl.go)
 
-	stats    *stats
-	cmdTable map[string]*command // the dispatch table after rename-command (config_compat.go)
-	slowlog  slowlog
-	rdb      rdbState       // snapshots (rdb.go)
-	prop     propagator     // the write stream for the AOF and replicas (propagate.go)
-	aof      aofState       // the append-only file (aof.go)
-	saveWG   sync.WaitGroup // background saves
+	stats      *stats
+	cmdTable   map[string]*command // the dispatch table after rename-command (config_compat.go)
+	cmdNames   map[string]bool     // the top-level commands cmdTable serves, by their own names; nil: all of them
+	slowlog    slowlog
+	latencyMon latencyMonitor // latency-monitor-threshold events (LATENCY LATEST, HISTORY, GRAPH, DOCTOR)
+	rdb        rdbState       // snapshots (rdb.go)
+	prop       propagator     // the write stream for the AOF and replicas (propagate.go)
+	aof        aofState       // the append-only file (aof.go)
+	saveWG     sync.WaitGroup // background saves
 	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
 	shutdownSaved atomic.Bool
 	shutdownWait  shutdownWait // a shutdown waiting for the replicas (shutdown.go)
@@ -102,6 +104,7 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		shutdown: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	s.cmdNames = servedNames(s.cmdTable)
 	s.live.store(cfg)
 	kcfg := keyspace.DefaultConfig()
 	kcfg.Databases = cfg.Databases

@@ -137,7 +137,7 @@ func (c *client) watchFailed(now int64) bool {
 		return true
 	}
 	for _, w := range c.watched {
-		if w.expireAt > 0 && w.expireAt <= now {
+		if w.expireAt > 0 && w.expireAt < now {
 			return true
 		}
 	}
