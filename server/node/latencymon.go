@@ -140,7 +140,6 @@ func cmdLatencyReset(c *client, args [][]byte) error {
 	return nil
 }
 
-
 // LATENCY GRAPH event: an ASCII chart of the event's samples, as Redis draws it: a title line with the highest
 // and lowest sample and the all-time worst, a rule of 80 dashes, then the samples 80 to a block as a sparkline
 // four rows high, each sample labelled below with how long ago it was (3s, 5m, 2h, 1d).
