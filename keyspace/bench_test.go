@@ -63,8 +63,11 @@ func BenchmarkSet(b *testing.B) {
 }
 
 // BenchmarkSetNew adds new keys: one allocation for the key and value, plus amortised table growth.
-func BenchmarkSetNew(b *testing.B) {
-	ks, err := keyspace.New(keyspace.DefaultConfig())
+func BenchmarkSetNew(b *testing.B) { benchSetNew(b, keyspace.DefaultConfig()) }
+
+// benchSetNew adds new keys to a keyspace configured by cfg.
+func benchSetNew(b *testing.B, cfg keyspace.Config) {
+	ks, err := keyspace.New(cfg)
 	require.NoError(b, err)
 	val := []byte("vvvvvvvvvvvvvvvv")
 	key := []byte("key:000000000000")

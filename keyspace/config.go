@@ -29,6 +29,10 @@ type Config struct {
 	// OnNew, when set, is called for every key added to a database where it did not exist (a write, RENAME,
 	// COPY, MOVE ...), under the same rules as OnExpired: Redis's "new" keyspace event.
 	OnNew func(db int, key []byte)
+	// SlotOf, when set, maps each key to a slot from 0 to 65535 (Redis Cluster's hash slot of the key), and
+	// every database keeps an index of its keys by slot for [Txn.CountInSlot] and [Txn.KeysInSlot]. It must be
+	// a pure function of the key. Default nil: no index, and no cost.
+	SlotOf func(key []byte) int
 	// Policy is Redis's maxmemory-policy: which keys Evict removes. It also selects what the 24-bit access
 	// field of each key means: the LFU counter under an LFU policy (OBJECT FREQ), else the LRU clock (OBJECT
 	// IDLETIME). Default NoEviction. See [Keyspace.SetEvictionPolicy].

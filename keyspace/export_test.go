@@ -63,6 +63,38 @@ func (t *table) check() error {
 			return fmt.Errorf("ttl entry %d points to rec %d with slot %d", i, ref, t.recs[ref-1].ttl)
 		}
 	}
+	if t.slots != nil {
+		return t.slots.check(t)
+	}
+	return nil
+}
+
+// check verifies that every live rec is linked exactly once, in the list of its key's slot, and the counts.
+func (x *slotIndex) check(t *table) error {
+	linked := 0
+	for s, l := range x.lists {
+		n, prev := 0, uint32(0)
+		for ref := l.head; ref != 0; ref = x.links[ref-1].next {
+			k := x.links[ref-1]
+			switch {
+			case t.recs[ref-1].ptr == nil:
+				return fmt.Errorf("slot %d links free rec %d", s, ref)
+			case k.prev != prev:
+				return fmt.Errorf("slot %d: rec %d's prev is %d, not %d", s, ref, k.prev, prev)
+			case k.slot != s || x.of(t.recs[ref-1].key()) != int(s):
+				return fmt.Errorf("rec %d in the list of slot %d", ref, s)
+			}
+			n++
+			prev = ref
+		}
+		if n != l.n || n == 0 {
+			return fmt.Errorf("slot %d counts %d keys, links %d", s, l.n, n)
+		}
+		linked += n
+	}
+	if linked != t.count {
+		return fmt.Errorf("slot lists link %d keys, the table holds %d", linked, t.count)
+	}
 	return nil
 }
 

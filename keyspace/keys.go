@@ -124,7 +124,7 @@ func (tx *Txn) added(db int, key []byte) {
 
 // place inserts rec r (its ptr and meta) into t under hash h with expiry at (0 for none).
 func (tx *Txn) place(t *table, h uint64, r rec, at int64) {
-	ref := t.insert(h)
+	ref := t.insert(h, r.key())
 	nr := &t.recs[ref-1]
 	nr.ptr, nr.meta = r.ptr, r.meta&^metaSnapMark|nr.meta&metaSnapMark // the snapshot's mark is the slot's
 	t.addMem(nr.memUsage())

@@ -54,6 +54,9 @@ func New(cfg Config) (*Keyspace, error) {
 		ks.shards[i].tables = make([]table, cfg.Databases)
 		for db := range ks.shards[i].tables {
 			ks.shards[i].tables[db].used = &ks.used
+			if cfg.SlotOf != nil {
+				ks.shards[i].tables[db].slots = newSlotIndex(cfg.SlotOf)
+			}
 		}
 		ks.shards[i].rng = uint64(i)*0x9e3779b97f4a7c15 + 1
 	}

@@ -76,7 +76,7 @@ func (t *table) replace(r *rec, p unsafe.Pointer, k Kind, e Encoding) {
 // reset empties t, taking its keys out of the accounts.
 func (t *table) reset() {
 	t.used.Add(-t.mem)
-	*t = table{used: t.used, snap: t.snap}
+	*t = table{used: t.used, snap: t.snap, slots: t.slots.cleared()}
 }
 
 func (t *table) addMem(d int64) {

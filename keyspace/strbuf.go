@@ -14,7 +14,7 @@ package keyspace
 func (tx *Txn) StringBuf(key []byte, n int) ([]byte, error) {
 	sh, t, h, ref := tx.lookup(tx.db, key)
 	if ref == 0 {
-		ref = t.insert(h)
+		ref = t.insert(h, key)
 		p, v := newGrowBlob(key, n, n)
 		t.replace(&t.recs[ref-1], p, KindString, EncRaw)
 		tx.finishWrite(sh, t, ref, false, false, 0)
@@ -61,7 +61,7 @@ func (tx *Txn) StringBuf(key []byte, n int) ([]byte, error) {
 func (tx *Txn) SetStringBuf(key, b []byte) {
 	sh, t, h, ref := tx.lookup(tx.db, key)
 	if ref == 0 {
-		ref = t.insert(h)
+		ref = t.insert(h, key)
 		p, v := newGrowBlob(key, len(b), cap(b))
 		copy(v, b)
 		t.replace(&t.recs[ref-1], p, KindString, EncRaw)

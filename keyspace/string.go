@@ -72,7 +72,7 @@ func (tx *Txn) SetObject(key []byte, obj Object, expireAtMs int64) {
 	sh, t, h, ref := tx.lookup(tx.db, key)
 	existed := ref != 0
 	if !existed {
-		ref = t.insert(h)
+		ref = t.insert(h, key)
 	}
 	t.replace(&t.recs[ref-1], boxPtr(newBox(key, obj)), obj.Kind(), EncRaw)
 	tx.finishWrite(sh, t, ref, existed, true, expireAtMs)
@@ -96,7 +96,7 @@ func (tx *Txn) setBytes(key, val []byte, enc Encoding, expireAtMs int64, touch b
 			}
 		}
 	} else {
-		ref = t.insert(h)
+		ref = t.insert(h, key)
 	}
 	p, dst := newBlob(key, len(val))
 	copy(dst, val)
@@ -119,7 +119,7 @@ func (tx *Txn) setInt(key []byte, n int64, expireAtMs int64, touch bool) {
 			return
 		}
 	} else {
-		ref = t.insert(h)
+		ref = t.insert(h, key)
 	}
 	p, v := newBlob(key, 8)
 	binary.LittleEndian.PutUint64(v, uint64(n))

@@ -63,6 +63,7 @@ type table struct {
 	mem     int64         // estimated bytes of this table's keys (see memory.go)
 	used    *atomic.Int64 // the keyspace-wide total that mem is part of
 	snap    bool          // a pending snapshot skips the recs inserted from now on (they get metaSnapMark)
+	slots   *slotIndex    // the keys by slot, when Config.SlotOf is set (see slots.go)
 }
 
 const minBuckets = 4
@@ -85,9 +86,9 @@ func (t *table) find(h uint64, key []byte) uint32 {
 	return 0
 }
 
-// insert adds a key that is not in the table and returns its ref. The caller sets ptr and meta on the result.
+// insert adds key, which is not in the table, and returns its ref. The caller sets ptr and meta on the result.
 // It may grow the table, which keeps refs stable.
-func (t *table) insert(h uint64) uint32 {
+func (t *table) insert(h uint64, key []byte) uint32 {
 	if t.count >= len(t.buckets) {
 		n := len(t.buckets) * 2
 		if n < minBuckets {
@@ -110,6 +111,9 @@ func (t *table) insert(h uint64) uint32 {
 	}
 	*b = ref
 	t.count++
+	if t.slots != nil {
+		t.slots.add(ref, key)
+	}
 	return ref
 }
 
@@ -124,6 +128,9 @@ func (t *table) remove(ref uint32) {
 	*p = r.next
 	if r.ttl != 0 {
 		t.clearTTL(r)
+	}
+	if t.slots != nil {
+		t.slots.del(ref)
 	}
 	t.addMem(-r.memUsage())
 	*r = rec{next: t.free}
@@ -201,6 +208,9 @@ func (t *table) resize(n int, compact bool) {
 			}
 		}
 		t.recs, t.free = recs, 0
+		if t.slots != nil {
+			t.slots.rebuild(t)
+		}
 	}
 	for i := range t.recs {
 		r := &t.recs[i]

@@ -60,6 +60,7 @@ type client struct {
 	cachingSet bool             // CLIENT CACHING ran: it covers the next command
 	asking     bool             // ASKING ran: the next command may use an importing slot
 	readOnly   bool             // READONLY: reads from replicas in cluster mode
+	gated      bool             // holds the migration gate's read lock until the command ends (cmd_migrate.go)
 	keyRefs    []cmdspec.KeyRef // scratch for the cluster slot check
 	dirty      atomic.Bool      // a watched key changed: EXEC fails (set by other clients)
 	prop       propState        // what the running command will propagate (see propagate.go)

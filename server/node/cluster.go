@@ -36,6 +36,7 @@ type clusterNode struct {
 	pport       int
 	flags       clusterbus.NodeFlags
 	primary     string // the primary's name for a replica, "" for a primary
+	shardID     string // Redis 7.2's shard id (40 hex digits), "" while unknown; see cluster.shardID
 	configEpoch uint64
 	slots       clusterbus.SlotBitmap
 	numSlots    int
@@ -137,7 +138,7 @@ func (cl *cluster) load() error {
 	data, err := os.ReadFile(cl.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist) || err == nil && len(bytes.TrimSpace(data)) == 0:
-		me := &clusterNode{name: nodeName(), flags: clusterbus.FlagMyself | clusterbus.FlagMaster, created: time.Now()}
+		me := &clusterNode{name: nodeName(), shardID: nodeName(), flags: clusterbus.FlagMyself | clusterbus.FlagMaster, created: time.Now()}
 		cl.myself = me
 		cl.nodes[me.name] = me
 		cl.log.Info("no cluster configuration found, I'm " + me.name)
@@ -147,6 +148,10 @@ func (cl *cluster) load() error {
 	default:
 		if err := cl.parseConfig(data); err != nil {
 			return fmt.Errorf("cluster config %s: %w", cl.path, err)
+		}
+		if cl.myself.shardID == "" {
+			cl.myself.shardID = nodeName() // Matches Redis 7.2: a nodes.conf of an older version has none
+			cl.dirty = true
 		}
 		cl.log.Info("node configuration loaded, I'm " + cl.myself.name)
 	}
@@ -295,9 +300,23 @@ func parseSlotRange(r string) (int, int, error) {
 	return lo, hi, nil
 }
 
-// parseNodeAddr parses ip:port@cport[,hostname].
+// parseNodeAddr parses ip:port@cport[,hostname[,aux=value]...], keeping the shard-id aux field of Redis 7.2
+// (the others, tls-port, tcp-port and nodename, say nothing Carmine uses).
 func parseNodeAddr(n *clusterNode, s string) error {
-	addr, aux, _ := strings.Cut(s, ",")
+	fields := strings.Split(s, ",")
+	addr := fields[0]
+	n.hostname = ""
+	if len(fields) > 1 && !strings.Contains(fields[1], "=") {
+		n.hostname = fields[1]
+	}
+	for _, f := range fields[1:] {
+		if k, v, ok := strings.Cut(f, "="); ok && k == "shard-id" {
+			if len(v) != clusterbus.NameLen {
+				return fmt.Errorf("bad shard id in %q", s)
+			}
+			n.shardID = v
+		}
+	}
 	hostport, cport, ok := strings.Cut(addr, "@")
 	i := strings.LastIndexByte(hostport, ':')
 	if !ok || i < 0 {
@@ -309,9 +328,6 @@ func parseNodeAddr(n *clusterNode, s string) error {
 		return fmt.Errorf("bad address %q", s)
 	}
 	n.ip, n.port, n.cport = hostport[:i], port, cp
-	if aux != "" && !strings.Contains(aux, "=") {
-		n.hostname = aux
-	}
 	return nil
 }
 
@@ -392,6 +408,15 @@ func (cl *cluster) appendNodeLine(b []byte, n *clusterNode, file bool) []byte {
 	if n.hostname != "" {
 		b = append(b, ',')
 		b = append(b, n.hostname...)
+	}
+	if id := cl.shardID(n); file && id != "" {
+		// Matches Redis 7.2: nodes.conf (not CLUSTER NODES) carries the aux fields after the hostname, empty
+		// or not; tls-port is 0 without TLS.
+		if n.hostname == "" {
+			b = append(b, ',')
+		}
+		b = append(b, ",tls-port=0,shard-id="...)
+		b = append(b, id...)
 	}
 	b = append(b, ' ')
 	start := len(b)

@@ -214,6 +214,13 @@ func TestClusterReplicas(t *testing.T) {
 			assert.Equal(t, "m"+strconv.Itoa(i), string(v.Elems[2].Str))
 		}
 	}
+
+	// CLUSTER RESET on a replica holding keys: an empty primary, as in Redis.
+	r := difftest.Dial(t, addrs(rep)[0])
+	require.NotZero(t, r.Do("DBSIZE").Int)
+	assert.Equal(t, "OK", string(r.Do("CLUSTER", "RESET").Str))
+	assert.Equal(t, int64(0), r.Do("DBSIZE").Int)
+	assert.Equal(t, "master", string(r.Do("ROLE").Elems[0].Str))
 }
 
 // TestClusterFailover stops a primary: its replica wins the election within a few node timeouts, the cluster

@@ -98,6 +98,9 @@ func (c *client) clusterRedirect(cmd *command, args [][]byte) error {
 		if cmd.name == "migrate" {
 			return nil
 		}
+		if owner.self && migratingTo != nil {
+			c.gate() // the keys found here stay here until the command ends
+		}
 		missing := c.missingKeys(cmd, args)
 		if owner.self && migratingTo != nil && missing > 0 {
 			return &resp.Error{Code: "ASK", Msg: fmt.Sprintf("%d %s", slot, migratingTo.endpoint)}
@@ -148,18 +151,20 @@ func (c *client) missingKeys(cmd *command, args [][]byte) int {
 	return n
 }
 
-// keysInSlot returns up to limit keys of db 0 in slot s (limit < 0: all). It scans the keyspace: Carmine
-// keeps no index of keys by slot yet.
+// keysInSlot returns up to limit keys of db 0 in slot s (limit < 0: all), from the keyspace's slot index.
 func (c *client) keysInSlot(slot, limit int) [][]byte {
 	tx := c.begin()
 	defer tx.End()
 	var out [][]byte
-	tx.Keys([]byte("*"), func(key []byte) {
-		if (limit < 0 || len(out) < limit) && clusterbus.KeySlot(key) == slot {
-			out = append(out, bytes.Clone(key))
-		}
-	})
+	tx.KeysInSlot(slot, limit, func(key []byte) { out = append(out, bytes.Clone(key)) })
 	return out
+}
+
+// countKeysInSlot returns the number of keys of db 0 in slot s.
+func (c *client) countKeysInSlot(slot int) int {
+	tx := c.begin()
+	defer tx.End()
+	return tx.CountInSlot(slot)
 }
 
 // dbSize returns the number of keys in the client's db (db 0 in cluster mode).
@@ -170,22 +175,20 @@ func (c *client) dbSize() int {
 }
 
 // deleteKeysInSlots deletes the keys of db 0 in the given slots: the slots moved to another node. It is
-// called without the cluster's lock (the keyspace is locked first, as commands inside EXEC do).
+// called without the cluster's lock (the keyspace is locked first, as commands inside EXEC do). Matches Redis's
+// delKeysInSlot: each deletion is propagated (DEL, or UNLINK under lazyfree-lazy-server-del) and notified.
 func (s *Server) deleteKeysInSlots(slots []int) {
-	in := make(map[int]bool, len(slots))
-	for _, sl := range slots {
-		in[sl] = true
-	}
 	tx := s.ks.BeginAll(0)
 	defer tx.End()
 	var keys [][]byte
-	tx.Keys([]byte("*"), func(key []byte) {
-		if in[clusterbus.KeySlot(key)] {
-			keys = append(keys, bytes.Clone(key))
-		}
-	})
+	for _, sl := range slots {
+		tx.KeysInSlot(sl, -1, func(key []byte) { keys = append(keys, bytes.Clone(key)) })
+	}
+	del := delName(s.config().LazyfreeLazyServerDel)
 	for _, k := range keys {
 		if tx.Delete(k) {
+			s.stats.shard(0).dirty.Add(1)
+			s.propagateKeyless(0, del, k)
 			s.touchWatched(0, k)
 			s.invalidateKey(nil, k)
 			s.notifyKeyspace(nil, 0, notifyGeneric, "del", k)

@@ -182,8 +182,14 @@ func cmdClusterMyShardID(c *client, cl *cluster, args [][]byte) error {
 	return nil
 }
 
-// shardID is the shard of n: its primary's name stands for it (Carmine keeps no separate shard ids yet).
-func (cl *cluster) shardID(n *clusterNode) string { return cl.masterOf(n).name }
+// shardID is the shard id of n, its primary's for a replica when known: persisted in nodes.conf, "" when unknown
+// (a node whose shard id the bus has not told), except for myself, which always has one.
+func (cl *cluster) shardID(n *clusterNode) string {
+	if id := cl.masterOf(n).shardID; id != "" {
+		return id
+	}
+	return n.shardID
+}
 
 func cmdClusterNodes(c *client, cl *cluster, args [][]byte) error {
 	var b []byte
@@ -454,7 +460,7 @@ func cmdClusterCountKeysInSlot(c *client, cl *cluster, args [][]byte) error {
 	if s < 0 || s >= clusterbus.Slots {
 		return errorf("Invalid slot")
 	}
-	c.w.WriteInt(int64(len(c.keysInSlot(int(s), -1))))
+	c.w.WriteInt(int64(c.countKeysInSlot(int(s))))
 	return nil
 }
 
@@ -588,14 +594,28 @@ func cmdClusterReset(c *client, cl *cluster, args [][]byte) error {
 		return errSyntax
 	}
 	empty := c.dbSize() == 0
+	wasReplica, err := cl.reset(c, hard, empty)
+	if err != nil {
+		return err
+	}
+	if wasReplica {
+		c.srv.emptyData() // Matches Redis: a replica becomes an empty primary
+	}
+	c.w.WriteSimple("OK")
+	return nil
+}
+
+// reset is CLUSTER RESET under the cluster's lock; it reports whether this node was a replica.
+func (cl *cluster) reset(c *client, hard, empty bool) (wasReplica bool, err error) {
 	defer cl.lockCluster(c)()
 	if cl.myself.has(clusterbus.FlagMaster) && !empty {
-		return errorf("CLUSTER RESET can't be called with master nodes containing keys")
+		return false, errorf("CLUSTER RESET can't be called with master nodes containing keys")
 	}
 	if me := cl.myself; me.has(clusterbus.FlagSlave) { // Matches Redis: a replica turns primary
 		me.flags = me.flags&^clusterbus.FlagSlave | clusterbus.FlagMaster
 		me.primary = ""
 		cl.roleSync = true
+		wasReplica = true
 	}
 	cl.resetManualFailover()
 	for s := range clusterbus.Slots {
@@ -610,13 +630,12 @@ func cmdClusterReset(c *client, cl *cluster, args [][]byte) error {
 	if hard {
 		cl.currentEpoch, cl.lastVoteEpoch, cl.myself.configEpoch = 0, 0, 0
 		delete(cl.nodes, cl.myself.name)
-		cl.myself.name = nodeName()
+		cl.myself.name, cl.myself.shardID = nodeName(), nodeName()
 		cl.nodes[cl.myself.name] = cl.myself
 		cl.log.Info("node hard reset, now I'm " + cl.myself.name)
 	}
 	cl.changed()
-	c.w.WriteSimple("OK")
-	return nil
+	return wasReplica, nil
 }
 
 func cmdClusterSaveConfig(c *client, cl *cluster, args [][]byte) error {
@@ -793,4 +812,24 @@ func cmdClusterFailover(c *client, cl *cluster, args [][]byte) error {
 	cl.startManualFailover(force, takeover)
 	c.w.WriteSimple("OK")
 	return nil
+}
+
+// emptyData empties every database without propagating it, as Redis's emptyData: watched keys are touched,
+// tracked keys invalidated, a running BGSAVE abandoned, and blocked clients told their keys are gone.
+func (s *Server) emptyData() {
+	c := s.newFakeClient()
+	tx := s.ks.BeginAll(0)
+	dbs := make([]int, s.ks.Databases())
+	for i := range dbs {
+		dbs[i] = i
+	}
+	s.touchWatchedIn(existsIn(&tx), dbs...)
+	s.invalidateAll()
+	s.abortSave()
+	tx.FlushAll()
+	c.signalDBsReady(dbs...)
+	tx.End()
+	if c.signalled {
+		s.serveReady()
+	}
 }

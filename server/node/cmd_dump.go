@@ -10,8 +10,9 @@ import (
 )
 
 var _ = register(map[string]handler{
-	"dump":    cmdDump,
-	"restore": cmdRestore,
+	"dump":           cmdDump,
+	"restore":        cmdRestore,
+	"restore-asking": cmdRestore,
 })
 
 // Reply errors of DUMP and RESTORE.
@@ -33,20 +34,28 @@ func cmdDump(c *client, args [][]byte) error {
 		c.w.WriteNull()
 		return nil
 	}
-	if e.Kind() == keyspace.KindString {
-		var buf [20]byte
-		c.w.WriteBulk(rdbfmt.AppendStringDump(nil, e.Bytes(buf[:0])))
-		return nil
-	}
-	v, err := dumpValue(e)
+	p, err := dumpPayload(e, tx.Limits())
 	if err != nil {
 		return err
 	}
-	// Encoded under the server's limits, as Redis writes the encoding the value has in memory.
-	t, p := rdbfmt.AppendValue([]byte{0}, v, dumpConfig(tx.Limits()))
-	p[0] = byte(t)
-	c.w.WriteBulk(rdbfmt.SealDump(p, 0, rdbfmt.Version))
+	c.w.WriteBulk(p)
 	return nil
+}
+
+// dumpPayload serialises the value of e as DUMP does (and MIGRATE sends it), under the keyspace's limits lim.
+func dumpPayload(e keyspace.Entry, lim *keyspace.Limits) ([]byte, error) {
+	if e.Kind() == keyspace.KindString {
+		var buf [20]byte
+		return rdbfmt.AppendStringDump(nil, e.Bytes(buf[:0])), nil
+	}
+	v, err := dumpValue(e)
+	if err != nil {
+		return nil, err
+	}
+	// Encoded under the server's limits, as Redis writes the encoding the value has in memory.
+	t, p := rdbfmt.AppendValue([]byte{0}, v, dumpConfig(lim))
+	p[0] = byte(t)
+	return rdbfmt.SealDump(p, 0, rdbfmt.Version), nil
 }
 
 // dumpConfig is the rdbfmt configuration of DUMP payloads under the keyspace's encoding limits.

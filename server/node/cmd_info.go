@@ -440,7 +440,11 @@ func (s *Server) infoStats(b *infoBuf) {
 	b.int("keyspace_hits", sum(func(sh *statShard) int64 { return sh.hits.Load() }))
 	b.int("keyspace_misses", sum(func(sh *statShard) int64 { return sh.misses.Load() }))
 	for _, f := range []string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
-		"total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
+		"total_forks"} {
+		b.int(f, 0)
+	}
+	b.int("migrate_cached_sockets", int64(s.migrate.len()))
+	for _, f := range []string{"slave_expires_tracked_keys", "active_defrag_hits",
 		"active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
 		"current_active_defrag_time", "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes",
 		"unexpected_error_replies"} {

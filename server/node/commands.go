@@ -211,6 +211,9 @@ func (c *client) execute(args [][]byte) {
 // dispatch checks and runs one command, writing its reply and counting it in the statistics and the slow log.
 // Inside MULTI it queues the command instead, and an error while checking dooms the transaction.
 func (c *client) dispatch(args [][]byte) {
+	if c.srv.cluster != nil {
+		defer c.ungate()
+	}
 	cmd, err := c.lookup(args)
 	if err != nil {
 		if cmd != nil {

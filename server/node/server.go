@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/run"
 
+	"github.com/carminedb/carmine/clusterbus"
 	"github.com/carminedb/carmine/keyspace"
 )
 
@@ -65,7 +66,8 @@ type Server struct {
 
 	protectedMode atomic.Bool // protected-mode yes (see protected.go)
 
-	cluster *cluster // cluster mode state; nil unless cluster-enabled (see cluster.go)
+	cluster *cluster     // cluster mode state; nil unless cluster-enabled (see cluster.go)
+	migrate migrateCache // MIGRATE's connections to its targets (cmd_migrate.go)
 
 	notifyFlags  atomic.Uint32                  // notify-keyspace-events, as notifyClass bits
 	outputLimits atomic.Pointer[[3]outputLimit] // client-output-buffer-limit
@@ -128,6 +130,9 @@ func New(cfg Config, log hclog.Logger) (*Server, error) {
 		if s.signalChanged(db, key) {
 			s.block.orphans.Store(true)
 		}
+	}
+	if cfg.ClusterEnabled {
+		kcfg.SlotOf = clusterbus.KeySlot // COUNTKEYSINSLOT, GETKEYSINSLOT
 	}
 	ks, err := keyspace.New(kcfg)
 	if err != nil {
@@ -319,6 +324,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.cluster != nil { // Cluster bus: the listener, the links and the cron (cluster_bus.go).
 		sctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return s.cluster.run(sctx) }, func(error) { cancel() })
+	}
+	{ // MIGRATE's cached connections: closed after 10 s idle, and all at stop.
+		sctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return s.closeIdleMigrateConns(sctx) }, func(error) { cancel() })
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())

@@ -107,7 +107,7 @@ func slowlogArgs(cmd *command, args [][]byte) []string {
 
 // redactedArgs says which arguments of a command are secrets that the slow log must not keep, as Redis's
 // redactClientCommandArgument calls do: AUTH's arguments, HELLO's AUTH credentials, CONFIG SET requirepass,
-// ACL SETUSER's user and rules.
+// ACL SETUSER's user and rules, MIGRATE's AUTH and AUTH2 credentials.
 func redactedArgs(cmd *command, args [][]byte) func(j int) bool {
 	secret := map[int]bool{}
 	switch cmd.name {
@@ -124,6 +124,19 @@ func redactedArgs(cmd *command, args [][]byte) func(j int) bool {
 			if strings.EqualFold(string(args[j]), "auth") && j+2 < len(args) {
 				secret[j+1], secret[j+2] = true, true
 				j += 2
+			}
+		}
+	case "migrate":
+		for j := 6; j < len(args); j++ {
+			switch {
+			case strings.EqualFold(string(args[j]), "auth") && j+1 < len(args):
+				secret[j+1] = true
+				j++
+			case strings.EqualFold(string(args[j]), "auth2") && j+2 < len(args):
+				secret[j+1], secret[j+2] = true, true
+				j += 2
+			case strings.EqualFold(string(args[j]), "keys"):
+				j = len(args)
 			}
 		}
 	case "config|set":

@@ -4,7 +4,7 @@
 // other, alternating for several rounds, and prints the median ops/s and p99 latency of each with the
 // Carmine/Redis ratio. Ratios, not absolute numbers, are what carry from one machine to another. Further rows
 // measure PUBLISH fan-out, the latency from XADD to delivery with 1,000 consumers blocked in XREADGROUP
-// (-stream-consumers), and memory.
+// (-stream-consumers), SET and GET on a 3-primary cluster of each (-only cluster), and memory.
 //
 //	go run ./tools/bench                        # builds ./server first
 //	go run ./tools/bench -server bin/carmine-server -rounds 5 -only ping
@@ -106,6 +106,7 @@ func main() {
 		serverBin = flag.String("server", "", "Carmine server binary (default: build ./server into a temporary directory)")
 		redisBin  = flag.String("redis", "redis-server", "redis-server binary")
 		benchBin  = flag.String("redis-benchmark", "redis-benchmark", "redis-benchmark binary")
+		cliBin    = flag.String("redis-cli", "redis-cli", "redis-cli binary, which forms the clusters of the cluster rows")
 		requests  = flag.Int("n", 200000, "requests per run")
 		rounds    = flag.Int("rounds", 3, "runs of each workload on each server (the median is shown)")
 		only      = flag.String("only", "", "run only workloads and memory rows whose name contains this (case-insensitive); \"memory\": every memory row")
@@ -121,13 +122,13 @@ func main() {
 	if *pin {
 		pinServer, pinClient = []string{"taskset", "-c", "0"}, []string{"taskset", "-c", "1"}
 	}
-	if err := run(*serverBin, *redisBin, *benchBin, *requests, *rounds, *only, *memKeys, *fanSubs, *streamCon, *streamMsg, *replicas, *saveKeys); err != nil {
+	if err := run(*serverBin, *redisBin, *benchBin, *cliBin, *requests, *rounds, *only, *memKeys, *fanSubs, *streamCon, *streamMsg, *replicas, *saveKeys); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(serverBin, redisBin, benchBin string, requests, rounds int, only string, memKeys, fanSubs, streamCons, streamMsgs, replicas, saveKeys int) error {
+func run(serverBin, redisBin, benchBin, cliBin string, requests, rounds int, only string, memKeys, fanSubs, streamCons, streamMsgs, replicas, saveKeys int) error {
 	tmp, err := os.MkdirTemp("", "carmine-bench-")
 	if err != nil {
 		return err
@@ -209,6 +210,11 @@ func run(serverBin, redisBin, benchBin string, requests, rounds int, only string
 		fmt.Fprintf(tw, "\nstream latency, XADD to delivery\tredis p50 ms\tcarmine p50 ms\tredis p99 ms\tcarmine p99 ms\tredis entries/s\tcarmine entries/s\t\n")
 		fmt.Fprintf(tw, "%d XREADGROUP consumers blocked\t%.3f\t%.3f\t%.3f\t%.3f\t%.0f\t%.0f\t\n", streamCons,
 			rm.p50, cm.p50, rm.p99, cm.p99, rm.rate, cm.rate)
+	}
+	if only == "" || strings.Contains("cluster", strings.ToLower(only)) {
+		if err := clusterRows(tw, redisBin, serverBin, cliBin, benchBin, tmp, requests, rounds); err != nil {
+			return err
+		}
 	}
 	if replicas > 0 && (only == "" || strings.Contains("set with replicas", strings.ToLower(only))) {
 		r, c, err := alternate(rounds, redis, carmine, func(s *server) (replicatedResult, error) {
@@ -438,13 +444,16 @@ func usedMemory(port int) (int64, error) {
 }
 
 // infoSection returns a server's reply to INFO section.
-func infoSection(port int, section string) (string, error) {
+func infoSection(port int, section string) (string, error) { return bulkCommand(port, "INFO", section) }
+
+// bulkCommand runs one command whose reply is a bulk string (INFO, CLUSTER INFO) and returns the string.
+func bulkCommand(port int, args ...string) (string, error) {
 	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	if _, err := conn.Write([]byte(respCommand("INFO", section))); err != nil {
+	if _, err := conn.Write([]byte(respCommand(args...))); err != nil {
 		return "", err
 	}
 	r := bufio.NewReader(conn)
@@ -454,7 +463,7 @@ func infoSection(port int, section string) (string, error) {
 	}
 	size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "$")))
 	if err != nil {
-		return "", fmt.Errorf("INFO answered %q", head)
+		return "", fmt.Errorf("%s answered %q", args[0], head)
 	}
 	body := make([]byte, size+2)
 	if _, err := io.ReadFull(r, body); err != nil {
@@ -575,11 +584,16 @@ type server struct {
 }
 
 func startServer(name, bin, dir string, args func(port int, dir string) []string) (*server, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	port, err := freePort()
 	if err != nil {
+		return nil, err
+	}
+	return startServerOn(name, bin, dir, port, args)
+}
+
+// startServerOn starts a server on port and waits until it answers PING.
+func startServerOn(name, bin, dir string, port int, args func(port int, dir string) []string) (*server, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	s := &server{name: name, port: port, done: make(chan struct{})}
