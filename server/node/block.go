@@ -52,6 +52,7 @@ type waiter struct {
 	reply chan []byte // goroutine mode: where the reply arrives
 	// timeoutReply, when set, makes the reply of a timeout (WAIT replies its count, not a null).
 	timeoutReply func() []byte
+	closeAfter   atomic.Bool // the connection closes after the reply (unblockAll)
 }
 
 // blockers is the server's registry of waiters.
@@ -302,6 +303,22 @@ func cmdClientUnblock(c *client, args [][]byte) error {
 	return nil
 }
 
+// unblockAll ends every client's blocking command (WAIT too) with the error msg, then closes its connection:
+// Redis's disconnectAllBlockedClients, when the server becomes a replica. Clients held by CLIENT PAUSE are not
+// blocked in this sense; their commands run (or are refused) once the pause ends.
+func (s *Server) unblockAll(msg string) {
+	s.block.mu.Lock()
+	ws := make([]*waiter, 0, len(s.block.byClient))
+	for _, w := range s.block.byClient {
+		ws = append(ws, w)
+	}
+	s.block.mu.Unlock()
+	for _, w := range ws {
+		w.closeAfter.Store(true)
+		s.cancel(w, msg)
+	}
+}
+
 // finish removes a waiter being served from the registry and hands its reply to its client.
 func (s *Server) finish(w *waiter, reply []byte) {
 	s.unregister(w)
@@ -309,7 +326,7 @@ func (s *Server) finish(w *waiter, reply []byte) {
 		w.reply <- reply
 		return
 	}
-	w.c.resumeWith(reply)
+	w.c.resumeWith(reply, w.closeAfter.Load())
 }
 
 func (s *Server) unregister(w *waiter) {
@@ -359,6 +376,7 @@ func (c *client) awaitReply() {
 	select {
 	case r := <-w.reply:
 		c.w.WriteRaw(r)
+		c.closing = c.closing || w.closeAfter.Load()
 	case <-hangup:
 		c.dropWaiter()
 		c.closing = true

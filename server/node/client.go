@@ -103,6 +103,8 @@ const (
 	flagMulti                            // x: in MULTI
 	flagPubSub                           // P: subscribed to a channel, pattern or shard channel
 	flagTracking                         // t: CLIENT TRACKING on
+	flagReplica                          // S: a replica of this server (repl_clients.go)
+	flagPrimary                          // M: the link to this replica's primary (repl_clients.go)
 )
 
 // replyMode is the CLIENT REPLY setting.

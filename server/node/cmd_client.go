@@ -115,6 +115,9 @@ func cmdClientList(c *client, args [][]byte) error {
 			c.srv.mu.Lock()
 			o := c.srv.clients[id]
 			c.srv.mu.Unlock()
+			if o == nil {
+				o = c.srv.replClient(id)
+			}
 			if o != nil {
 				list = append(list, o)
 			}
@@ -139,7 +142,8 @@ func cmdClientInfo(c *client, args [][]byte) error {
 	return nil
 }
 
-// clientList returns the clients that keep reports true, in the order they connected.
+// clientList returns the clients that keep reports true, in the order they connected, with the replication
+// connections (replClients).
 func (s *Server) clientList(keep func(*client) bool) []*client {
 	s.mu.Lock()
 	list := make([]*client, 0, len(s.clients))
@@ -149,6 +153,11 @@ func (s *Server) clientList(keep func(*client) bool) []*client {
 		}
 	}
 	s.mu.Unlock()
+	for _, o := range s.replClients() {
+		if keep(o) {
+			list = append(list, o)
+		}
+	}
 	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
 	return list
 }
@@ -171,11 +180,17 @@ func parseClientType(b []byte) (string, error) {
 	return "", errorf("Unknown client type '" + string(b) + "'")
 }
 
-// kind is the client's type for CLIENT LIST TYPE and CLIENT KILL TYPE, from its published state: pubsub while
-// it has a subscription, else normal (a monitor is a normal client, as in Redis). (Replicas and the primary
-// come with replication.)
+// kind is the client's type for CLIENT LIST TYPE and CLIENT KILL TYPE, from its published state: a replica or
+// the primary (see replClients), pubsub while it has a subscription, else normal (a monitor is a normal
+// client, as in Redis).
 func (c *client) kind() string {
-	if clientFlags(c.pub.flags.Load())&flagPubSub != 0 {
+	f := clientFlags(c.pub.flags.Load())
+	switch {
+	case f&flagReplica != 0:
+		return clientSlave
+	case f&flagPrimary != 0:
+		return clientMaster
+	case f&flagPubSub != 0:
 		return clientPubSub
 	}
 	return clientNormal
@@ -262,7 +277,7 @@ func (f clientFlags) letters() []byte {
 	for _, x := range []struct {
 		f clientFlags
 		l byte
-	}{{flagMonitor, 'O'}, {flagPubSub, 'P'}, {flagMulti, 'x'}, {flagBlocked, 'b'}, {flagTracking, 't'}, {flagClosing, 'c'}, {flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
+	}{{flagMonitor, 'O'}, {flagReplica, 'S'}, {flagPrimary, 'M'}, {flagPubSub, 'P'}, {flagMulti, 'x'}, {flagBlocked, 'b'}, {flagTracking, 't'}, {flagClosing, 'c'}, {flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
 		if f&x.f != 0 {
 			b = append(b, x.l)
 		}

@@ -300,12 +300,12 @@ func (s *Server) saveForShutdown(tx *keyspace.Txn, save, nosave, force bool) err
 	return nil
 }
 
-// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: stop the server. Matches Redis: it saves first when there are
-// save points (unless NOSAVE) or with SAVE, holding every key still meanwhile, and a failed save keeps the
-// server running unless FORCE. NOW changes nothing (there are no replicas to wait for). ABORT has no shutdown in
-// progress to cancel.
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: stop the server. Matches Redis: unless NOW, it first waits
+// for the replicas to catch up (shutdownAfterReplicas), which ABORT cancels; it saves when there are save
+// points (unless NOSAVE) or with SAVE, holding every key still meanwhile, and a failed save keeps the server
+// running unless FORCE.
 func cmdShutdown(c *client, args [][]byte) error {
-	var save, nosave, abort, force, other bool
+	var save, nosave, abort, force, now, other bool
 	for _, a := range args[1:] {
 		switch strings.ToLower(string(a)) {
 		case "nosave":
@@ -313,7 +313,7 @@ func cmdShutdown(c *client, args [][]byte) error {
 		case "save":
 			save = true
 		case "now":
-			other = true
+			now, other = true, true
 		case "force":
 			force, other = true, true
 		case "abort":
@@ -325,18 +325,41 @@ func cmdShutdown(c *client, args [][]byte) error {
 	if (save && nosave) || (abort && (save || nosave || other)) {
 		return errSyntax
 	}
+	s := c.srv
 	if abort {
-		return errorf("No shutdown in progress.")
+		if !s.abortShutdown() {
+			return errorf("No shutdown in progress.")
+		}
+		c.w.WriteSimple("OK")
+		return nil
 	}
 	if err := c.shutdownScript(nosave); err != nil {
 		return err
 	}
 	c.srv.log.Info("user requested shutdown", "client-id", c.id)
+	if s.shutdownWaiting() || s.mustWaitReplicas(now) {
+		w := &waiter{c: c, cmd: c.cmd, args: copyArgs(args), db: c.db, proto: c.w.Protocol()}
+		if c.conn != nil {
+			w.reply = make(chan []byte, 1)
+		}
+		c.waiter = w
+		s.shutdownAfterReplicas(w, func() error {
+			tx := s.ks.BeginAll(0)
+			err := s.saveForShutdown(&tx, save, nosave, force)
+			tx.End()
+			if err != nil {
+				return errShutdownFailed
+			}
+			s.Shutdown()
+			return nil
+		})
+		return nil
+	}
 	tx := c.beginAll()
 	err := c.srv.saveForShutdown(&tx, save, nosave, force)
 	tx.End()
 	if err != nil {
-		return errorf("Errors trying to SHUTDOWN. Check logs.")
+		return errShutdownFailed
 	}
 	// Matches Redis: the client gets no reply; its connection closes with the others.
 	c.closing = true

@@ -247,6 +247,8 @@ func (c *client) dispatch(args [][]byte) {
 		err = errReadOnlyReplica
 	case c.flags&flagPubSub != 0 && c.w.Protocol() == 2 && !allowedSubscribed(cmd):
 		err = errorf(fmt.Sprintf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
+	case c.srv.isReplica() && c.staleRefused(cmd):
+		err = errMasterDown
 	default:
 		if c.srv.script.running.Load() != nil {
 			if err = c.waitScript(cmd); err != nil {

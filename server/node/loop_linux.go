@@ -174,6 +174,9 @@ func (l *eventLoop) run() error {
 		if len(l.held) > 0 {
 			l.releaseHeld()
 		}
+		if l.srv.repl.unflushed.Load() {
+			l.srv.flushReplicas()
+		}
 		l.leaveBatch()
 	}
 }
@@ -504,10 +507,11 @@ func (c *client) pushToLoop(b []byte) bool {
 }
 
 // resumeWith hands a blocked client its reply on its event loop and lets it go on with its next commands.
-func (c *client) resumeWith(reply []byte) {
+func (c *client) resumeWith(reply []byte, closing bool) {
 	c.onLoop(func(l *eventLoop) {
 		c.w.WriteRaw(reply)
 		c.parked, c.waiter = nil, nil
+		c.closing = c.closing || closing
 		l.goOn(c)
 	})
 }

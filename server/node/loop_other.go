@@ -19,7 +19,7 @@ func (c *client) pushToLoop([]byte) bool { return false }
 
 func (c *client) unparkOnLoop() bool { return false }
 
-func (c *client) resumeWith([]byte) {}
+func (c *client) resumeWith([]byte, bool) {}
 
 type eventLoop struct{ inBatch atomic.Bool }
 

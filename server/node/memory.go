@@ -25,6 +25,7 @@ func (s *Server) applyLiveConfig() {
 	s.outputLimits.Store(&limits)
 	s.protectedMode.Store(cfg.ProtectedMode == "yes")
 	s.repl.readOnly.Store(cfg.ReplicaReadOnly)
+	s.repl.serveStale.Store(cfg.ReplicaServeStaleData)
 	s.repl.minReplicas.Store(int64(cfg.MinReplicas))
 	s.resizeBacklog(cfg.ReplBacklogSize)
 	s.tracking.maxKeys.Store(cfg.TrackingTableMaxKeys)

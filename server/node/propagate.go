@@ -49,6 +49,10 @@ type propagator struct {
 	sinks [propClasses][]sink
 	db    [propClasses]int // the database the class's stream has selected, -1 for none yet
 	buf   []byte           // scratch for SELECT and keyless commands
+
+	// deferWrite is set while an event loop's client feeds: the loop writes the replicas' buffers at the end
+	// of its round (see replSink.append).
+	deferWrite bool
 }
 
 func classIndex(c propClass) int {
@@ -185,6 +189,7 @@ func (c *client) propFlush() {
 	p := &c.srv.prop
 	p.mu.Lock()
 	if p.on.Load() {
+		p.deferWrite = c.loop != nil
 		wrap := len(st.ops) > 1
 		var to propClass
 		for _, op := range st.ops {
@@ -201,6 +206,7 @@ func (c *client) propFlush() {
 		if wrap {
 			p.feedLocked(last, to, bytesEXEC)
 		}
+		p.deferWrite = false
 	}
 	p.mu.Unlock()
 	c.woff = c.srv.repl.offset.Load() // what WAIT waits for

@@ -12,6 +12,8 @@ import (
 
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/replproto"
+	"github.com/carminedb/carmine/resp"
+	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
 
 // Replication: the server's role (primary or replica), its replication ids and offset, REPLICAOF (SLAVEOF),
@@ -37,16 +39,19 @@ type replState struct {
 	link    *replLink // the running link when a replica
 	stopped bool      // the server is shutting down: no new link starts
 
-	replica  atomic.Bool  // the server is a replica (host != "")
-	readOnly atomic.Bool  // a replica that refuses clients' writes (replica-read-only)
-	offset   atomic.Int64 // master_repl_offset: the bytes of the replication stream (see replSink)
+	replica    atomic.Bool  // the server is a replica (host != "")
+	readOnly   atomic.Bool  // a replica that refuses clients' writes (replica-read-only)
+	serveStale atomic.Bool  // a replica whose link is down still serves (replica-serve-stale-data)
+	offset     atomic.Int64 // master_repl_offset: the bytes of the replication stream (see replSink)
 
-	sink        *replSink      // the backlog and the replicas, once created; guarded by s.prop.mu
-	applyMu     sync.Mutex     // a replica's link holds it from applying a command to passing it on (see fullSync)
-	wg          sync.WaitGroup // the replicas' goroutines
-	good        atomic.Int64   // replicas online with a recent ACK (min-replicas-max-lag)
-	minReplicas atomic.Int64   // min-replicas-to-write
-	waits       waitState      // clients in WAIT
+	sink        *replSink                  // the backlog and the replicas, once created; guarded by s.prop.mu
+	replicas    atomic.Pointer[[]*replica] // the sink's replicas, read without s.prop.mu (flushReplicas)
+	unflushed   atomic.Bool                // a loop client fed the replicas: an event loop writes them at its round's end
+	applyMu     sync.Mutex                 // a replica's link holds it from applying a command to passing it on (see fullSync)
+	wg          sync.WaitGroup             // the replicas' goroutines
+	good        atomic.Int64               // replicas online with a recent ACK (min-replicas-max-lag)
+	minReplicas atomic.Int64               // min-replicas-to-write
+	waits       waitState                  // clients in WAIT
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64 // INFO stats: the resyncs served to replicas
 }
@@ -144,6 +149,30 @@ var (
 	errReplicaOfCluster  = errorf("REPLICAOF not allowed in cluster mode.")
 )
 
+// errUnblockedReplica ends the blocked clients' commands when the server becomes a replica, as Redis does.
+const errUnblockedReplica = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+
+var errMasterDown = &resp.Error{Code: "MASTERDOWN", Msg: "Link with MASTER is down and replica-serve-stale-data is set to 'no'."}
+
+// staleRefused reports whether cmd is refused because the server is a replica whose link is down and
+// replica-serve-stale-data is no. Matches Redis: commands flagged stale (INFO, REPLICAOF, CONFIG ...) still
+// run, and EXEC only when every command it queued is one.
+func (c *client) staleRefused(cmd *command) bool {
+	s := c.srv
+	if !s.isReplica() || s.repl.serveStale.Load() || s.linkUp() {
+		return false
+	}
+	if cmd.name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queue {
+			if !q.cmd.spec.Has(cmdspec.FlagStale) {
+				return true
+			}
+		}
+		return false
+	}
+	return !cmd.spec.Has(cmdspec.FlagStale)
+}
+
 // REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF, its old name).
 func cmdReplicaOf(c *client, args [][]byte) error {
 	s := c.srv
@@ -190,6 +219,7 @@ func (s *Server) follow(host string, port int, wait bool) bool {
 		}
 	}
 	s.dropReplicas("the server became a replica") // they resync, from this server's primary's history
+	s.unblockAll(errUnblockedReplica)
 	s.setLiveReplicaOf(host + " " + strconv.Itoa(port))
 	s.log.Info("replica of a primary", "addr", net.JoinHostPort(host, strconv.Itoa(port)))
 	s.repl.mu.Lock()

@@ -1,8 +1,11 @@
 package node
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -233,4 +236,65 @@ func TestSubReplicaSyncUnderLoad(t *testing.T) {
 	waitCaughtUp(t, pc, r2c)
 	sameData(t, pc, r2c)
 	assert.Equal(t, `"6000"`, difftest.Format(r2c.Do("GET", "n")))
+}
+
+// TestReplicaAOFAfterFullSync checks that a replica with appendonly yes rewrites its AOF after a full sync:
+// restarted from its files, it holds the primary's copy and the stream after it.
+func TestReplicaAOFAfterFullSync(t *testing.T) {
+	_, pAddr := startServer(t)
+	p := difftest.Dial(t, pAddr)
+	for i := range 100 {
+		p.Do("SET", "k"+strconv.Itoa(i), "v"+strconv.Itoa(i)) // in the full copy
+	}
+	dir := t.TempDir()
+	aof := func(c *Config) { c.Dir, c.AOF.Enabled = dir, true }
+	r, rAddr := startServer(t, replicaOf(pAddr), aof)
+	rc := difftest.Dial(t, rAddr)
+	waitCaughtUp(t, p, rc)
+	require.Eventually(t, func() bool {
+		return replInfo(rc, "persistence", "aof_rewrite_in_progress") == "0" && replInfo(rc, "persistence", "aof_rewrites") != "0"
+	}, 10*time.Second, 10*time.Millisecond)
+	for i := 100; i < 150; i++ {
+		p.Do("SET", "k"+strconv.Itoa(i), "v"+strconv.Itoa(i)) // streamed
+	}
+	waitCaughtUp(t, p, rc)
+	r.Close()
+
+	_, addr := startServer(t, aof)
+	c := difftest.Dial(t, addr)
+	assert.Equal(t, "(integer) 150", difftest.Format(c.Do("DBSIZE")))
+	for i := range 150 {
+		assert.Equal(t, `"v`+strconv.Itoa(i)+`"`, difftest.Format(c.Do("GET", "k"+strconv.Itoa(i))))
+	}
+}
+
+// TestDisklessLoad runs replicas with each repl-diskless-load of Carmine and of Redis (diskless and sized
+// payloads): every one gets the primary's data and stream; only disabled, and on-empty-db on a replica with
+// keys, write the payload to dbfilename.
+func TestDisklessLoad(t *testing.T) {
+	redis := difftest.StartRedis(t, "--repl-diskless-sync", "no")
+	_, carmine := startServer(t)
+	for _, primary := range []struct{ name, addr string }{{"redis", redis.Addr}, {"carmine", carmine}} {
+		pc := difftest.Dial(t, primary.addr)
+		fillAllTypes(t, pc)
+		for _, tc := range []struct {
+			mode     string
+			keys     bool // the replica has keys of its own before the sync
+			wantFile bool
+		}{{"disabled", false, true}, {"on-empty-db", false, false}, {"on-empty-db", true, true}, {"swapdb", true, false}} {
+			t.Run(fmt.Sprintf("%s/%s/keys=%t", primary.name, tc.mode, tc.keys), func(t *testing.T) {
+				dir := t.TempDir()
+				_, addr := startServer(t, func(c *Config) { c.Dir, c.ReplDisklessLoad = dir, tc.mode })
+				rc := difftest.Dial(t, addr)
+				if tc.keys {
+					rc.Do("SET", "own", "x")
+				}
+				host, port, _ := strings.Cut(primary.addr, ":")
+				require.Equal(t, "+OK", difftest.Format(rc.Do("REPLICAOF", host, port)))
+				syncThenMix(t, pc, rc, rand.New(rand.NewPCG(9, 10)))
+				_, err := os.Stat(filepath.Join(dir, "dump.rdb"))
+				assert.Equal(t, tc.wantFile, err == nil, "dump.rdb written")
+			})
+		}
+	}
 }

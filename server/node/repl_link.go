@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,8 @@ type replLink struct {
 	syncTotal  atomic.Int64 // size of the full copy being received, -1 when diskless
 	syncRead   atomic.Int64 // bytes of it received
 
-	master *client // the fake client applying the stream; kept across reconnects for its database
+	master *client                  // the fake client applying the stream; kept across reconnects for its database
+	conn   atomic.Pointer[linkConn] // the connection to the primary, for CLIENT LIST (repl_clients.go)
 
 	wmu sync.Mutex // serialises writes to the primary (the ACK ticker and GETACK)
 }
@@ -126,6 +128,9 @@ func (l *replLink) session() (synced bool, err error) {
 		return false, fmt.Errorf("connecting: %w", err)
 	}
 	defer nc.Close()
+	lc := s.newLinkConn(nc)
+	l.conn.Store(lc)
+	defer l.conn.Store(nil)
 	stopClose := context.AfterFunc(l.ctx, func() { nc.Close() })
 	defer stopClose()
 	conn := &ioConn{Conn: nc, timeout: timeout, lastIO: &l.lastIO}
@@ -188,6 +193,7 @@ func (l *replLink) session() (synced bool, err error) {
 		l.master.prop.mute = toRepl // the AOF logs the primary's stream; replicas get it verbatim (feedApplied)
 	}
 	l.readOffset.Store(offset)
+	lc.db.Store(int32(l.master.db))
 	l.state.Store(linkConnected)
 	l.downSince.Store(0)
 	l.log.Info("primary link up", "addr", l.addr, "offset", offset)
@@ -219,7 +225,7 @@ func (l *replLink) session() (synced bool, err error) {
 		close(stopAcks)
 		acks.Wait()
 	}()
-	return true, l.apply(rc, offset)
+	return true, l.apply(rc, offset, lc)
 }
 
 // locked runs f with s.repl.mu held unless the link was stopped, and reports whether it ran.
@@ -240,8 +246,9 @@ func (l *replLink) ack(rc *replproto.Conn, offset int64) error {
 	return rc.WriteAck(offset)
 }
 
-// apply applies the primary's stream, from the byte after offset, until the connection ends.
-func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
+// apply applies the primary's stream, from the byte after offset, until the connection ends; lc shows the
+// command applied last.
+func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 	s := l.s
 	st := replproto.NewStream(rc.Reader(), offset)
 	st.Commands().Limits.MaxBulkLen = max(s.cfg.ProtoMaxBulkLen, 512<<20)
@@ -270,6 +277,12 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 			if err := c.apply(args); err != nil {
 				l.log.Warn("command from the primary failed", "command", string(args[0]), "error", err)
 			}
+			if lc.cmd.Load() != c.cmd {
+				lc.cmd.Store(c.cmd)
+			}
+			if int(lc.db.Load()) != c.db {
+				lc.db.Store(int32(c.db))
+			}
 		}
 		if c.multi == nil {
 			// Pass the applied commands on to the backlog and this server's replicas, exactly as received
@@ -288,8 +301,11 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64) error {
 	}
 }
 
-// fullSync receives the primary's full copy into a temp file, renames it over dbfilename and loads it in
-// place of every database. It returns the database the primary's stream has selected (repl-stream-db).
+// fullSync receives the primary's full copy and loads it in place of every database, as repl-diskless-load
+// says: disabled, into a temp file renamed over dbfilename, then loaded; on-empty-db, straight from the
+// socket when every database is empty (else as disabled); swapdb, into memory, the old data served meanwhile
+// and kept when the transfer fails (Redis keeps it in memory too, loading from the socket beside it). It
+// returns the database the primary's stream has selected (repl-stream-db).
 func (l *replLink) fullSync(rc *replproto.Conn) (int, error) {
 	s := l.s
 	p, err := rc.ReadPayload()
@@ -298,6 +314,22 @@ func (l *replLink) fullSync(rc *replproto.Conn) (int, error) {
 	}
 	l.syncTotal.Store(p.Preamble().Size)
 	l.syncRead.Store(0)
+	switch mode := s.config().ReplDisklessLoad; {
+	case mode == "swapdb":
+		var buf bytes.Buffer
+		if _, err := io.Copy(&buf, &countingPayload{p, &l.syncRead}); err != nil {
+			return 0, fmt.Errorf("reading the payload: %w", err)
+		}
+		l.log.Info("payload received into memory", "bytes", p.N())
+		return s.loadPrimaryCopy(bytes.NewReader(buf.Bytes()), "the primary's payload")
+	case mode == "on-empty-db" && s.empty():
+		l.log.Info("loading the payload from the socket")
+		db, err := s.loadPrimaryCopy(&countingPayload{p, &l.syncRead}, "the primary's payload")
+		if err == nil {
+			_, err = io.Copy(io.Discard, p) // the end mark
+		}
+		return db, err
+	}
 	f, err := os.CreateTemp(s.cfg.Dir, "temp-*.rdb")
 	if err != nil {
 		return 0, fmt.Errorf("creating a temp file for the payload: %w", err)
@@ -340,18 +372,90 @@ func (l *replLink) fullSync(rc *replproto.Conn) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return streamDBOf(path), s.loadPrimaryCopy()
-}
-
-// streamDBOf reads the repl-stream-db aux field of the RDB file at path: the database a primary's stream has
-// selected when its payload was taken (0 when absent).
-func streamDBOf(path string) int {
-	f, err := os.Open(path)
+	f, err = os.Open(path)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	defer f.Close()
-	d := rdbfmt.NewDecoder(f)
+	return s.loadPrimaryCopy(f, path)
+}
+
+// countingPayload reads a payload, counting the bytes read (master_sync_read_bytes).
+type countingPayload struct {
+	p *replproto.Payload
+	n *atomic.Int64
+}
+
+func (c *countingPayload) Read(b []byte) (int, error) {
+	n, err := c.p.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// empty reports whether every database is empty.
+func (s *Server) empty() bool {
+	tx := s.ks.BeginAll(0)
+	defer tx.End()
+	for db := range s.ks.Databases() {
+		if w := tx.Within(db); w.Len() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// loadPrimaryCopy empties every database and loads the primary's full copy from r (name in errors), holding
+// every key meanwhile, as a replica loads it. Watched keys are touched and tracked keys invalidated, as by
+// FLUSHALL. It returns the database the primary's stream has selected (its repl-stream-db aux field, 0 when
+// absent).
+func (s *Server) loadPrimaryCopy(r io.Reader, name string) (int, error) {
+	c := s.newFakeClient()
+	tx := s.ks.BeginAll(0)
+	dbs := make([]int, s.ks.Databases())
+	for i := range dbs {
+		dbs[i] = i
+	}
+	s.touchWatchedIn(existsIn(&tx), dbs...)
+	s.invalidateAll()
+	s.abortSave()
+	tx.FlushAll()
+	start := time.Now()
+	head := &prefix{max: 64 << 10} // the aux fields come first
+	d := rdbfmt.NewDecoder(io.TeeReader(r, head))
+	loaded, expired, err := s.loadRDBFrom(d, name, func(db int, _ []byte) keyspace.Txn { return tx.Within(db) })
+	c.signalDBsReady(dbs...)
+	tx.End()
+	if c.signalled {
+		s.serveReady()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("loading the primary's copy: %w", err)
+	}
+	s.rdb.mu.Lock()
+	s.rdb.loaded, s.rdb.expired = loaded, expired
+	s.rdb.mu.Unlock()
+	s.log.Info("primary's copy loaded", "keys", loaded, "seconds", time.Since(start).Seconds())
+	s.rewriteAOFAfterSync()
+	return streamDBIn(head.b), nil
+}
+
+// prefix keeps the first max bytes written to it.
+type prefix struct {
+	b   []byte
+	max int
+}
+
+func (p *prefix) Write(b []byte) (int, error) {
+	if n := min(len(b), p.max-len(p.b)); n > 0 {
+		p.b = append(p.b, b[:n]...)
+	}
+	return len(b), nil
+}
+
+// streamDBIn reads the repl-stream-db aux field from the start of an RDB payload: the database a primary's
+// stream has selected when its payload was taken (0 when absent).
+func streamDBIn(head []byte) int {
+	d := rdbfmt.NewDecoder(bytes.NewReader(head))
 	for {
 		rec, err := d.Next()
 		aux, ok := rec.(*rdbfmt.Aux)
@@ -365,31 +469,25 @@ func streamDBOf(path string) int {
 	}
 }
 
-// loadPrimaryCopy empties every database and loads dbfilename, holding every key meanwhile, as a replica
-// loads its primary's full copy. Watched keys are touched and tracked keys invalidated, as by FLUSHALL.
-func (s *Server) loadPrimaryCopy() error {
-	c := s.newFakeClient()
-	tx := s.ks.BeginAll(0)
-	dbs := make([]int, s.ks.Databases())
-	for i := range dbs {
-		dbs[i] = i
+// rewriteAOFAfterSync rewrites the append-only file after a full copy replaced the data, as Redis restarts its
+// AOF then: the files hold the data from before, and the load is not in them. Called before the link applies
+// the stream, so the rewrite's cut falls right after the load. A rewrite already running (its snapshot from
+// before the load) is followed by another.
+func (s *Server) rewriteAOFAfterSync() {
+	s.aof.mu.Lock()
+	on := s.aof.status != aofOff
+	s.aof.mu.Unlock()
+	if !on {
+		return
 	}
-	s.touchWatchedIn(existsIn(&tx), dbs...)
-	s.invalidateAll()
-	s.abortSave()
-	tx.FlushAll()
-	start := time.Now()
-	err := s.loadRDBWith(func(db int, _ []byte) keyspace.Txn { return tx.Within(db) })
-	c.signalDBsReady(dbs...)
-	tx.End()
-	if c.signalled {
-		s.serveReady()
+	switch err := s.startRewrite(); {
+	case errors.Is(err, errAOFRewriting):
+		s.aof.mu.Lock()
+		s.aof.scheduled = true // aofCron starts it once the running one ends
+		s.aof.mu.Unlock()
+	case err != nil && !errors.Is(err, errAOFRewriteBusy): // busy: scheduled already
+		s.log.Error("background AOF rewrite after a full sync failed to start", "error", err)
 	}
-	if err != nil {
-		return fmt.Errorf("loading the primary's copy: %w", err)
-	}
-	s.log.Info("primary's copy loaded", "seconds", time.Since(start).Seconds())
-	return nil
 }
 
 // ioConn is the replica's connection to its primary: reads fail after a timeout without data, and each read

@@ -74,42 +74,66 @@ func (k *replSink) feed(p []byte) {
 	k.append(p)
 }
 
-// append adds p to the stream: the offset, the backlog, every replica's buffer.
+// append adds p to the stream: the offset, the backlog, every replica's buffer. The replicas' writers are
+// woken at once, unless an event loop's client is feeding (the propagator's deferWrite): that loop writes the
+// buffers itself when its round ends (flushReplicas), one write per replica for the whole round, as Redis
+// writes its replicas' output before it sleeps.
 func (k *replSink) append(p []byte) {
 	k.s.repl.offset.Add(int64(len(p)))
 	k.backlog.Append(p)
-	for _, r := range k.replicas {
-		r.send(p)
+	if len(k.replicas) == 0 {
+		return
 	}
+	deferred := k.s.prop.deferWrite
+	for _, r := range k.replicas {
+		r.send(p, !deferred)
+	}
+	if deferred {
+		k.s.repl.unflushed.Store(true)
+	}
+}
+
+// setReplicas replaces the list of replicas fed; s.prop.mu is held.
+func (k *replSink) setReplicas(rs []*replica) {
+	k.replicas = rs
+	k.s.repl.replicas.Store(&rs)
 }
 
 // replica is one replica connected to this server.
 type replica struct {
-	s     *Server
-	id    int64
-	conn  net.Conn
-	addr  string // ip:port of the connection
-	conf  replicaConf
-	state atomic.Int32
+	s       *Server
+	id      int64 // the client id of the connection that sent PSYNC
+	conn    net.Conn
+	fd      int
+	addr    string // ip:port of the connection
+	laddr   string
+	created time.Time
+	user    *aclUser // the user the connection logged in as
+	legacy  bool     // it sent SYNC, not PSYNC
+	conf    replicaConf
+	state   atomic.Int32
 
 	ackOff  atomic.Int64 // the offset the replica acknowledged
 	ackTime atomic.Int64 // Unix ms of its last ACK
 	acked   chan struct{}
 	ackOnce sync.Once
 
+	raw syscall.RawConn // conn's descriptor, for the event loops' non-blocking writes (writeNow)
+
 	mu        sync.Mutex
 	out       []byte // stream bytes not yet written
 	spare     []byte
 	streaming bool  // out may be written: the payload is done (and acknowledged)
+	writing   bool  // a write of earlier bytes runs (writeLoop or writeNow): nobody else writes meanwhile
 	softSince int64 // Unix ms since when out is above the soft limit, 0 when not
 	wake      chan struct{}
 	closeOnce sync.Once
 	done      chan struct{}
 }
 
-// send appends stream bytes to the replica's buffer and wakes its writer; a replica over its output buffer
-// limit is disconnected. Called under the propagator's mutex.
-func (r *replica) send(p []byte) {
+// send appends stream bytes to the replica's buffer and, when wake is set, wakes its writer; a replica over
+// its output buffer limit is disconnected. Called under the propagator's mutex.
+func (r *replica) send(p []byte, wake bool) {
 	r.mu.Lock()
 	r.out = append(r.out, p...)
 	over := r.overLimit(int64(len(r.out)))
@@ -118,9 +142,66 @@ func (r *replica) send(p []byte) {
 		r.close("output buffer limit reached")
 		return
 	}
+	if wake {
+		r.wakeWriter()
+	}
+}
+
+func (r *replica) wakeWriter() {
 	select {
 	case r.wake <- struct{}{}:
 	default:
+	}
+}
+
+// flushReplicas writes what the replicas' buffers hold without blocking, on the calling event loop's
+// goroutine at the end of its round; a replica whose socket takes only part of it is left to its writer.
+func (s *Server) flushReplicas() {
+	if !s.repl.unflushed.CompareAndSwap(true, false) {
+		return
+	}
+	if rs := s.repl.replicas.Load(); rs != nil {
+		for _, r := range *rs {
+			r.writeNow()
+		}
+	}
+}
+
+// writeNow writes the replica's buffer with one non-blocking write, unless a write already runs; what the
+// socket does not take goes back to the front of the buffer for writeLoop.
+func (r *replica) writeNow() {
+	r.mu.Lock()
+	if r.writing || !r.streaming || len(r.out) == 0 {
+		r.mu.Unlock()
+		return
+	}
+	buf := r.out
+	r.out, r.spare = r.spare[:0], nil
+	r.writing = true
+	r.mu.Unlock()
+	n, err := 0, error(nil)
+	if rerr := r.raw.Write(func(fd uintptr) bool {
+		n, err = syscall.Write(int(fd), buf)
+		return true
+	}); rerr != nil {
+		err = rerr
+	}
+	n = max(n, 0)
+	r.mu.Lock()
+	r.writing = false
+	if n < len(buf) {
+		r.out = append(buf[n:], r.out...)
+	} else if cap(buf) <= 1<<20 {
+		r.spare = buf[:0]
+	}
+	left := len(r.out) > 0
+	r.mu.Unlock()
+	if err != nil && !errors.Is(err, syscall.EAGAIN) && !errors.Is(err, syscall.EINTR) {
+		r.close("write error: " + err.Error())
+		return
+	}
+	if left {
+		r.wakeWriter()
 	}
 }
 
@@ -290,7 +371,13 @@ func cmdPSync(c *client, args [][]byte) error {
 	if c.replConf != nil {
 		conf = *c.replConf
 	}
-	r := &replica{s: s, id: c.id, conn: conn, addr: c.addr, conf: conf, acked: make(chan struct{}),
+	raw, err := conn.(syscall.Conn).SyscallConn()
+	if err != nil {
+		conn.Close()
+		return errorf("cannot take the connection over: " + err.Error())
+	}
+	r := &replica{s: s, id: c.id, conn: conn, raw: raw, fd: rawFD(raw), addr: c.addr, laddr: c.laddr,
+		created: c.created, user: c.pub.user.Load(), legacy: legacy, conf: conf, acked: make(chan struct{}),
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	r.ackTime.Store(time.Now().UnixMilli())
 	s.repl.mu.Lock()
@@ -391,7 +478,7 @@ func (s *Server) tryContinue(r *replica, replid string, next int64) bool {
 	r.out, r.streaming = out, true
 	r.mu.Unlock()
 	r.state.Store(replicaOnline)
-	k.replicas = append(k.replicas, r)
+	k.setReplicas(append(k.replicas, r))
 	return true
 }
 
@@ -416,7 +503,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 		if err == nil {
 			s.prop.mu.Lock()
 			offset = s.repl.offset.Load()
-			s.repl.sink.replicas = append(s.repl.sink.replicas, r)
+			s.repl.sink.setReplicas(append(s.repl.sink.replicas, r))
 			if s.isReplica() {
 				// A replica passes its primary's stream on as it is, with no SELECT of its own: the payload
 				// tells the database that stream has selected (repl-stream-db), as Redis's does.
@@ -510,21 +597,24 @@ func (r *replica) writeLoop() {
 	for {
 		r.mu.Lock()
 		buf := r.out
-		if len(buf) > 0 && r.streaming {
+		if len(buf) > 0 && r.streaming && !r.writing {
 			r.out, r.spare = r.spare[:0], nil
+			r.writing = true
 		} else {
-			buf = nil
+			buf = nil // nothing to write, or writeNow writes and wakes this loop if it leaves some
 		}
 		r.mu.Unlock()
 		if len(buf) > 0 {
-			if _, err := w.Write(buf); err != nil {
-				return
-			}
+			_, err := w.Write(buf)
 			r.mu.Lock()
+			r.writing = false
 			if cap(buf) <= 1<<20 {
 				r.spare = buf[:0]
 			}
 			r.mu.Unlock()
+			if err != nil {
+				return
+			}
 			continue
 		}
 		select {
@@ -566,7 +656,7 @@ func (s *Server) removeReplica(r *replica) {
 	if k := s.repl.sink; k != nil {
 		for i, o := range k.replicas {
 			if o == r {
-				k.replicas = append(k.replicas[:i:i], k.replicas[i+1:]...)
+				k.setReplicas(append(k.replicas[:i:i], k.replicas[i+1:]...))
 				break
 			}
 		}
@@ -602,6 +692,7 @@ func (s *Server) replCron(ctx context.Context) error {
 	return every(ctx, time.Second, func(now time.Time) time.Duration {
 		ticks++
 		cfg := s.config()
+		s.flushReplicas() // in case a loop's client fed them off its loop's round (none is known to)
 		if ticks%max(cfg.ReplPingPeriod, 1) == 0 {
 			s.feedControl(bytesPING)
 		}

@@ -234,13 +234,15 @@ func replInfo(c *difftest.Conn, section, field string) string {
 	return ""
 }
 
-// waitCaughtUp waits until the replica has applied the primary's whole stream.
+// waitCaughtUp waits until the replica has applied the primary's whole stream: the same history (replication
+// id), not only the same offset, which a restarted primary's new history may reach too.
 func waitCaughtUp(t testing.TB, primary, replica *difftest.Conn) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		want := replInfo(primary, "replication", "master_repl_offset")
 		return replInfo(replica, "replication", "master_link_status") == "up" &&
-			replInfo(replica, "replication", "slave_repl_offset") == want
+			replInfo(replica, "replication", "slave_repl_offset") == want &&
+			replInfo(replica, "replication", "master_replid") == replInfo(primary, "replication", "master_replid")
 	}, 20*time.Second, 20*time.Millisecond, "replica never caught up")
 }
 

@@ -48,6 +48,7 @@ type Server struct {
 	saveWG     sync.WaitGroup // background saves
 	// shutdownSaved is set when SHUTDOWN saved (or was told not to), so Run does not save again.
 	shutdownSaved atomic.Bool
+	shutdownWait  shutdownWait // a shutdown waiting for the replicas (shutdown.go)
 
 	maxMemory atomic.Int64 // maxmemory, read by every command (see memory.go)
 
