@@ -576,15 +576,12 @@ func (c *client) scriptDeniesOOM(cmd *command, args [][]byte) bool {
 	return ok && sb.has && !sb.allowOOM && !sb.noWrites
 }
 
-var (
-	errMasterDown      = &resp.Error{Code: "MASTERDOWN", Msg: "Link with MASTER is down and replica-serve-stale-data is set to 'no'."}
-	errScriptStaleCall = errorf("Can not execute the command on a stale replica")
-)
+var errScriptStaleCall = errorf("Can not execute the command on a stale replica")
 
 // servingStale reports Redis's running_stale: a replica whose link with its primary is down while
 // replica-serve-stale-data is no.
 func (s *Server) servingStale() bool {
-	return s.isReplica() && !s.linkUp() && !s.config().ReplicaServeStaleData
+	return s.isReplica() && !s.repl.serveStale.Load() && !s.linkUp()
 }
 
 // staleScript is the check before a script runs on a stale replica (servingStale): only a script that declares

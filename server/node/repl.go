@@ -158,8 +158,7 @@ var errMasterDown = &resp.Error{Code: "MASTERDOWN", Msg: "Link with MASTER is do
 // replica-serve-stale-data is no. Matches Redis: commands flagged stale (INFO, REPLICAOF, CONFIG ...) still
 // run, and EXEC only when every command it queued is one.
 func (c *client) staleRefused(cmd *command) bool {
-	s := c.srv
-	if !s.isReplica() || s.repl.serveStale.Load() || s.linkUp() {
+	if !c.srv.servingStale() {
 		return false
 	}
 	if cmd.name == "exec" && c.multi != nil {
