@@ -105,6 +105,10 @@ const (
 	flagTracking                         // t: CLIENT TRACKING on
 	flagReplica                          // S: a replica of this server (repl_clients.go)
 	flagPrimary                          // M: the link to this replica's primary (repl_clients.go)
+	// Shown by CLIENT LIST but kept elsewhere (see listFlags): never set in c.flags.
+	flagTrackBroken // R: CLIENT TRACKING's redirect client is gone
+	flagTrackBcast  // B: CLIENT TRACKING in BCAST mode
+	flagDirtyCAS    // d: a watched key changed, EXEC will fail
 )
 
 // replyMode is the CLIENT REPLY setting.

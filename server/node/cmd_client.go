@@ -234,7 +234,7 @@ func (c *client) appendInfo(b []byte, asker *client, nowMs int64) []byte {
 	text("name", name)
 	field("age", (nowMs-c.created.UnixMilli())/1000)
 	field("idle", max(0, nowMs-p.active.Load())/1000)
-	text("flags", string(clientFlags(p.flags.Load()).letters()))
+	text("flags", string(c.listFlags().letters()))
 	field("db", int64(p.db.Load()))
 	field("sub", int64(p.subs[subChannel].Load()))
 	field("psub", int64(p.subs[subPattern].Load()))
@@ -272,12 +272,32 @@ func (c *client) appendInfo(b []byte, asker *client, nowMs int64) []byte {
 const clientOverhead = 2048
 
 // letters are the flags as CLIENT LIST shows them, in Redis's order.
+// listFlags returns the flags CLIENT LIST shows for c, read from any goroutine: the published ones and those kept
+// in the tracking settings and the WATCH state.
+func (c *client) listFlags() clientFlags {
+	f := clientFlags(c.pub.flags.Load())
+	if m := c.track.Load(); m != nil {
+		if m.brokenRedir.Load() {
+			f |= flagTrackBroken
+		}
+		if m.bcast {
+			f |= flagTrackBcast
+		}
+	}
+	if c.dirty.Load() {
+		f |= flagDirtyCAS
+	}
+	return f
+}
+
 func (f clientFlags) letters() []byte {
 	var b []byte
 	for _, x := range []struct {
 		f clientFlags
 		l byte
-	}{{flagMonitor, 'O'}, {flagReplica, 'S'}, {flagPrimary, 'M'}, {flagPubSub, 'P'}, {flagMulti, 'x'}, {flagBlocked, 'b'}, {flagTracking, 't'}, {flagClosing, 'c'}, {flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
+	}{{flagMonitor, 'O'}, {flagReplica, 'S'}, {flagPrimary, 'M'}, {flagPubSub, 'P'}, {flagMulti, 'x'}, {flagBlocked, 'b'},
+		{flagTracking, 't'}, {flagTrackBroken, 'R'}, {flagTrackBcast, 'B'}, {flagDirtyCAS, 'd'}, {flagClosing, 'c'},
+		{flagNoEvict, 'e'}, {flagNoTouch, 'T'}} {
 		if f&x.f != 0 {
 			b = append(b, x.l)
 		}

@@ -312,3 +312,36 @@ func testDiffMaxClients(t *testing.T, mode func(*Config)) {
 	p.CheckWith(norm, "INFO", "stats")
 	p.Check("CONFIG", "SET", "maxclients", "10000")
 }
+
+// TestDiffClientFlags compares the CLIENT LIST flags kept outside a client's own state with real Redis: d (a
+// watched key changed), B (tracking in BCAST mode) and R (the tracking redirect client is gone).
+func TestDiffClientFlags(t *testing.T) {
+	redis := difftest.StartRedis(t)
+	_, carmine := startServer(t)
+	flags := func(c *difftest.Conn) string {
+		m := regexp.MustCompile(` flags=(\S+) `).FindSubmatch(c.Do("CLIENT", "INFO").Str)
+		require.NotNil(t, m)
+		return string(m[1])
+	}
+	for srv, addr := range map[string]string{"redis": redis.Addr, "carmine": carmine} {
+		w, other := difftest.Dial(t, addr), difftest.Dial(t, addr)
+		w.Do("WATCH", "fk")
+		other.Do("SET", "fk", "1")
+		require.Equal(t, "d", flags(w), srv)
+		w.Do("UNWATCH")
+		require.Equal(t, "N", flags(w), srv)
+
+		w.Do("CLIENT", "TRACKING", "on", "BCAST")
+		require.Equal(t, "tB", flags(w), srv)
+		w.Do("CLIENT", "TRACKING", "off")
+
+		target := difftest.Dial(t, addr)
+		id := fmt.Sprint(target.Do("CLIENT", "ID").Int)
+		w.Do("CLIENT", "TRACKING", "on", "REDIRECT", id)
+		w.Do("GET", "fk")
+		target.Close()
+		require.Eventually(t, func() bool { return len(other.Do("CLIENT", "LIST", "ID", id).Str) == 0 }, 5*time.Second, 10*time.Millisecond, srv)
+		other.Do("SET", "fk", "2")
+		require.Equal(t, "tR", flags(w), srv)
+	}
+}
