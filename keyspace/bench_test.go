@@ -2,6 +2,7 @@ package keyspace_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -215,4 +216,24 @@ func TestMemoryPerKey(t *testing.T) {
 	t.Logf("live heap %.1f B/key, held from OS %.1f B/key, UsedMemory %.1f B/key", live, held, estimate)
 	assert.Less(t, live, 100.0)
 	assert.InDelta(t, live, estimate, live/4, "UsedMemory is within 25%% of the live heap the keys take")
+}
+
+// BenchmarkMSetRandom is MSET of 10 keys picked at random from 100,000, as redis-benchmark's MSET -r does: the
+// keys' table entries are rarely in the CPU's cache, so the cost is mostly memory latency.
+func BenchmarkMSetRandom(b *testing.B) {
+	ks, keys := benchKeyspace(b, benchKeys)
+	val := []byte("wwwwwwwwwwwwwwww")
+	rng := rand.New(rand.NewPCG(1, 2))
+	batch := make([][]byte, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range batch {
+			batch[i] = keys[rng.IntN(len(keys))]
+		}
+		tx := ks.Begin(0, batch...)
+		for _, k := range batch {
+			tx.SetString(k, val, 0)
+		}
+		tx.End()
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/stretchr/testify/assert"
@@ -197,4 +198,72 @@ func TestBeginAllIsExclusive(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestPrefetch: Prefetch changes nothing, takes nil and missing keys and other databases, and returns at once
+// while a BeginAll Txn holds the keyspace, even one of the calling goroutine.
+func TestPrefetch(t *testing.T) {
+	ks, err := keyspace.New(keyspace.DefaultConfig())
+	require.NoError(t, err)
+	var keys [][]byte
+	for i := range 40 {
+		k := []byte(fmt.Sprintf("k%d", i))
+		keys = append(keys, k)
+		if i%2 == 0 {
+			tx := ks.Begin(0, k)
+			tx.SetString(k, k, 0)
+			tx.End()
+		}
+	}
+	check := func() {
+		for i, k := range keys {
+			tx := ks.Begin(0, k)
+			e, ok := tx.Lookup(k)
+			assert.Equal(t, i%2 == 0, ok, "key %s", k)
+			if ok {
+				assert.Equal(t, string(k), string(e.Bytes(nil)))
+			}
+			tx.End()
+		}
+	}
+	ks.Prefetch(0, append([][]byte{nil}, keys...))
+	ks.Prefetch(3, keys)
+	ks.Prefetch(99, keys) // out of range: ignored
+	check()
+	all := ks.BeginAll(0)
+	done := make(chan struct{})
+	go func() {
+		ks.Prefetch(0, keys)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Prefetch waited for a BeginAll Txn")
+	}
+	ks.Prefetch(0, keys)
+	all.End()
+	check()
+
+	// Alongside writers that grow and shrink the tables (the race detector checks the locking).
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 2000 {
+			k := []byte(fmt.Sprintf("w%d", i%300))
+			tx := ks.Begin(0, k)
+			if i%600 < 300 {
+				tx.SetString(k, k, 0)
+			} else {
+				tx.Delete(k)
+			}
+			tx.End()
+		}
+	}()
+	for range 2000 {
+		ks.Prefetch(0, keys)
+	}
+	wg.Wait()
+	check()
 }

@@ -51,6 +51,13 @@
 // Other kinds are reached through a small box holding the key, the [Object] and its last measured size. Tables grow at load factor 1 and
 // shrink (compacting their records) below 1/8, each resize touching one shard-database only.
 //
+// A lookup follows three dependent pointers (bucket head, record, blob or box), and with keys picked at random
+// each is usually a cache miss, about 110 ns on the 2-core VM this project is measured on, whose L3 hardly helps.
+// So a multi-key Begin (MSET) and [Keyspace.Prefetch] (the server calls it with the first keys of a pipeline)
+// load the bucket heads of up to 16 keys, then their records, then their blobs, in three passes of independent
+// loads whose misses overlap; the commands then find those lines in the cache. MSET of 10 random keys went from
+// 5.6 to 3.4 µs (BenchmarkMSetRandom), and GET in pipelines of 16 from 0.90x to about 1.1x Redis's throughput.
+//
 // # Expiry
 //
 // Expiry times are absolute Unix milliseconds. Keys with a TTL are also listed in a dense per-table index

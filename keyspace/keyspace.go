@@ -141,12 +141,95 @@ func (ks *Keyspace) Begin(db int, keys ...[]byte) Txn {
 		}
 		return tx
 	}
-	for _, k := range keys {
-		s := ks.shardOf(hashKey(k))
+	var hs [prefetchKeys]uint64
+	for i, k := range keys {
+		h := hashKey(k)
+		if i < len(hs) {
+			hs[i] = h
+		}
+		s := ks.shardOf(h)
 		tx.locked[s>>6] |= 1 << (s & 63)
 	}
 	ks.lockSet(&tx.locked)
+	ks.prefetch(db, hs[:min(len(keys), len(hs))])
 	return tx
+}
+
+// Prefetch loads into the CPU's cache what looking up the first 16 non-nil keys in database db will read, so
+// that commands about to run on them, such as a pipeline's, wait for memory together rather than one after
+// another (see prefetch). It changes nothing, and does nothing while a [Keyspace.BeginAll] Txn holds the keyspace
+// (it would have to wait for it).
+func (ks *Keyspace) Prefetch(db int, keys [][]byte) {
+	if uint(db) >= uint(ks.cfg.Databases) || ks.gate.closed.Load() {
+		return
+	}
+	var hs [prefetchKeys]uint64
+	var locked [MaxShards / 64]uint64
+	n := 0
+	for _, k := range keys {
+		if k == nil {
+			continue
+		}
+		if n == len(hs) {
+			break
+		}
+		h := hashKey(k)
+		hs[n] = h
+		n++
+		s := ks.shardOf(h)
+		locked[s>>6] |= 1 << (s & 63)
+	}
+	if n < 2 {
+		return // one lookup has nothing to overlap with
+	}
+	for w, bm := range locked {
+		for bm != 0 {
+			ks.shards[w<<6|bits.TrailingZeros64(bm)].mu.Lock()
+			bm &= bm - 1
+		}
+	}
+	if !ks.gate.closed.Load() {
+		ks.prefetch(db, hs[:n])
+	}
+	ks.unlockSet(&locked)
+}
+
+// prefetchKeys is how many keys of a multi-key Begin [Keyspace.prefetch] loads ahead.
+const prefetchKeys = 16
+
+// prefetch loads into the CPU's cache what looking up the keys hashed to hs will read, in three passes: the
+// bucket heads, then the first rec of each chain, then that rec's blob or box. The loads of one pass do not
+// depend on each other, so their cache misses overlap, where the lookups one key at a time would wait for each
+// miss in turn (on this project's 2-core VM a miss costs about 110 ns, and MSET of 10 random keys spent half its
+// time in them). The shards must be locked. The result only keeps the loads from being optimised away, as does
+// go:noinline.
+//
+//go:noinline
+func (ks *Keyspace) prefetch(db int, hs []uint64) uint32 {
+	var tabs [prefetchKeys]*table
+	var refs [prefetchKeys]uint32
+	for i, h := range hs {
+		t := &ks.shards[ks.shardOf(h)].tables[db]
+		tabs[i] = t
+		if len(t.buckets) != 0 {
+			refs[i] = t.buckets[uint32(h)&uint32(len(t.buckets)-1)]
+		}
+	}
+	var ptrs [prefetchKeys]unsafe.Pointer
+	var sum uint32
+	for i, ref := range refs[:len(hs)] {
+		if ref != 0 {
+			r := &tabs[i].recs[ref-1]
+			ptrs[i] = r.ptr
+			sum += r.hash
+		}
+	}
+	for _, p := range ptrs[:len(hs)] {
+		if p != nil {
+			sum += uint32(*(*byte)(p))
+		}
+	}
+	return sum
 }
 
 // BeginAll returns a Txn for database db in which any key may be used and nothing else runs: MULTI/EXEC,

@@ -578,3 +578,82 @@ func (r *CommandReader) move(dst []byte, used int) {
 	r.buf = dst[:len(dst)]
 	r.start, r.end = 0, used
 }
+
+// PeekArgs appends to dst argument i of each of the next n commands that are
+// already buffered whole (first a command parsed but not yet returned, see
+// [CommandReader.Ready], then the multibulk commands after it), or nil for a
+// command with no argument i. It stops early at a command that is not
+// complete, not in multibulk form or not within the reader's limits, so it
+// may peek fewer; what it peeks is what ReadCommand will return. It consumes
+// and reads nothing. The slices alias the buffer and are valid until the next
+// ReadCommand or Reset.
+//
+// A server uses it to prepare for a pipeline, for example by loading the
+// pipeline's keys into the CPU's cache together before running its commands
+// one by one.
+func (r *CommandReader) PeekArgs(dst [][]byte, i, n int) [][]byte {
+	if n <= 0 || r.err != nil {
+		return dst
+	}
+	if r.ready {
+		if i < len(r.args) {
+			dst = append(dst, r.args[i])
+		} else {
+			dst = append(dst, nil)
+		}
+		n--
+	} else if r.st != freshCmd {
+		return dst // in the middle of a command
+	}
+	lim := r.Limits.withDefaults()
+	b := r.buf[r.start:r.end]
+	for ; n > 0; n-- {
+		arg, used, ok := peekArg(b, i, lim)
+		if !ok {
+			break
+		}
+		dst = append(dst, arg)
+		b = b[used:]
+	}
+	return dst
+}
+
+// peekArg returns argument i (nil if there are fewer) of the whole multibulk
+// command at the start of b and its length, or false if b does not start with
+// one that the parser would accept.
+func peekArg(b []byte, i int, lim Limits) (arg []byte, used int, ok bool) {
+	count, p, ok := peekHeader(b, 0, '*', lim)
+	if !ok || count <= 0 || count > lim.MaxMultiBulkLen || lim.Unauthenticated && count > UnauthMaxMultiBulkLen {
+		return nil, 0, false
+	}
+	for j := int64(0); j < count; j++ {
+		size, q, ok := peekHeader(b, p, '$', lim)
+		if !ok || size < 0 || size > lim.MaxBulkLen || lim.Unauthenticated && size > UnauthMaxBulkLen ||
+			int64(len(b)-q) < size+2 {
+			return nil, 0, false
+		}
+		end := q + int(size)
+		if b[end] != '\r' || b[end+1] != '\n' {
+			return nil, 0, false
+		}
+		if j == int64(i) {
+			arg = b[q:end:end]
+		}
+		p = end + 2
+	}
+	return arg, p, true
+}
+
+// peekHeader parses the line "<kind><integer>\r\n" at b[p:], returning the
+// integer and where the line ends.
+func peekHeader(b []byte, p int, kind byte, lim Limits) (int64, int, bool) {
+	if p >= len(b) || b[p] != kind {
+		return 0, 0, false
+	}
+	nl := bytes.IndexByte(b[p:], '\n')
+	if nl < 2 || nl > lim.MaxInlineLen || b[p+nl-1] != '\r' {
+		return 0, 0, false
+	}
+	v, ok := parseLL(b[p+1 : p+nl-1])
+	return v, p + nl + 1, ok
+}

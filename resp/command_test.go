@@ -398,3 +398,25 @@ func (l *loopReader) Read(p []byte) (int, error) {
 	l.off = (l.off + n) % len(l.data)
 	return n, nil
 }
+
+func TestPeekArgs(t *testing.T) {
+	in := "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nbb\r\n$1\r\nc\r\n" +
+		"PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nd\r\n"
+	cr := resp.NewCommandReader(strings.NewReader(in))
+	args, err := cr.ReadCommand()
+	require.NoError(t, err)
+	assert.Equal(t, "GET", string(args[0]))
+	// Argument 1 of the next commands, nil for PING's; the inline PING ends the peek.
+	assert.Equal(t, [][]byte{nil, []byte("bb")}, cr.PeekArgs(nil, 1, 8))
+	assert.Equal(t, [][]byte{nil}, cr.PeekArgs(nil, 1, 1))
+	// A command parsed by Ready comes first, after what dst held.
+	_, err = cr.ReadCommand()
+	require.NoError(t, err)
+	require.True(t, cr.Ready())
+	assert.Equal(t, [][]byte{[]byte("bb"), []byte("SET")}, cr.PeekArgs([][]byte{[]byte("bb")}, 0, 1))
+	for range 3 {
+		_, err = cr.ReadCommand()
+		require.NoError(t, err)
+	}
+	assert.Empty(t, cr.PeekArgs(nil, 1, 8), "nothing buffered")
+}

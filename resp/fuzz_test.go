@@ -190,3 +190,40 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPeekArgs checks that what PeekArgs sees ahead is what ReadCommand then returns, wherever the reader is.
+func FuzzPeekArgs(f *testing.F) {
+	seedCommands(f)
+	f.Add([]byte("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\nc\r\n*2\r\n$3\r\nGET"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		for _, size := range []int{3, 64, 1 << 20} {
+			cr := resp.NewCommandReader(&chunkReader{data: bytes.Clone(in), n: size})
+			cr.Limits.MaxInlineLen = 256
+			var want []string // the peeked arguments still to be read; "-" for none
+			for range 1000 {
+				if len(want) == 0 && cr.Ready() {
+					for _, a := range cr.PeekArgs(nil, 1, 8) {
+						if a == nil {
+							want = append(want, "-")
+						} else {
+							want = append(want, string(a))
+						}
+					}
+				}
+				args, err := cr.ReadCommand()
+				if err != nil {
+					require.Empty(t, want, "peeked commands that ReadCommand did not return (reads of %d bytes)", size)
+					break
+				}
+				if len(want) > 0 {
+					got := "-"
+					if len(args) > 1 {
+						got = string(args[1])
+					}
+					require.Equal(t, want[0], got, "reads of %d bytes", size)
+					want = want[1:]
+				}
+			}
+		}
+	})
+}
