@@ -38,7 +38,8 @@ type Snapshot struct {
 	// frozen[i] holds tables of pending shard i as they were at the start, set aside by FLUSHDB, FLUSHALL and
 	// SWAPDB instead of serialising the shard at once; under shard i's lock.
 	frozen [][]frozenTable
-	next   int // the shard Next returns next (saver only)
+	next   int    // the shard Next returns next (saver only)
+	spare  []byte // a chunk handed back by Recycle, for Next to fill again (saver only)
 	closed atomic.Bool
 	early  atomic.Int64 // shards serialised whole by writers rather than by Next (after FLUSHDB or SWAPDB)
 	keys   atomic.Int64 // keys serialised one by one by writers
@@ -92,6 +93,10 @@ func (sn *Snapshot) Next() ([]byte, error) {
 	sn.next++
 	sh := &sn.ks.shards[i]
 	sn.ks.lockShard(i)
+	if w := sn.chunks[i]; sn.spare != nil {
+		// The rest of the shard goes into the recycled chunk, after the few keys writers serialised.
+		sn.chunks[i], sn.spare = append(sn.spare, w...), nil
+	}
 	for db := 0; db < len(sh.tables) && sh.snap == sn && len(sn.frozen[i]) == 0 && !sn.closed.Load(); db++ {
 		for j := 0; ; {
 			t := &sh.tables[db]
@@ -125,6 +130,15 @@ func (sn *Snapshot) Next() ([]byte, error) {
 	sn.chunks[i] = nil
 	sh.mu.Unlock()
 	return b, nil
+}
+
+// Recycle hands back a chunk that [Snapshot.Next] returned, once the caller is done with it, for Next to fill
+// again: a snapshot of a million small keys otherwise leaves a chunk per shard, some 70 MB in all, for the
+// garbage collector. Only the goroutine calling Next may call it.
+func (sn *Snapshot) Recycle(chunk []byte) {
+	if cap(chunk) > cap(sn.spare) {
+		sn.spare = chunk[:0]
+	}
 }
 
 // piece serialises the unmarked keys among snapshotPiece records of t (database db of shard s) from record j
@@ -323,15 +337,18 @@ func tableEntries(db int, t *table, unmarked bool, yield func(int, Entry) bool) 
 	return true
 }
 
-// SerialiseAll calls fn for every shard in order, and emit with what it returns, stopping at emit's first error.
+// SerialiseAll calls fn for every shard in order, and emit with what it returns, stopping at emit's first error;
+// emit must not keep the slice, whose memory the next shard reuses.
 // It needs a BeginAll Txn, which holds every lock, so nothing changes meanwhile and no Snapshot is needed (a
 // synchronous save, as SAVE inside MULTI or the save of FLUSHALL).
 func (tx *Txn) SerialiseAll(fn SnapshotFunc, emit func([]byte) error) error {
 	if !tx.all {
 		panic("keyspace: SerialiseAll needs a BeginAll Txn")
 	}
+	var chunk []byte
 	for i := range tx.ks.shards {
-		if err := emit(fn(nil, i, tx.ks.shards[i].entries)); err != nil {
+		chunk = fn(chunk[:0], i, tx.ks.shards[i].entries)
+		if err := emit(chunk); err != nil {
 			return err
 		}
 	}

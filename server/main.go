@@ -35,6 +35,7 @@ func main() {
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "server", Level: node.LogLevel(cfg.LogLevel), Output: out})
 	defer cpuProfile(log)()
+	defer allocProfile(log)
 	if err := serve(cfg, log); err != nil {
 		log.Error("exiting", "error", err)
 		os.Exit(1)
@@ -58,6 +59,24 @@ func cpuProfile(log hclog.Logger) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// allocProfile writes the profile of the memory allocated over the whole run to the file named by
+// CARMINE_ALLOCPROFILE, if set, at a clean exit (`go tool pprof -sample_index=alloc_space`): what makes work for
+// the garbage collector.
+func allocProfile(log hclog.Logger) {
+	path := os.Getenv("CARMINE_ALLOCPROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
+	if err != nil {
+		log.Error("cannot write the allocation profile", "path", path, "error", err)
+	}
 }
 
 // serve runs the server until SHUTDOWN, SIGINT or SIGTERM (a clean exit; see shutdown-on-sigint and

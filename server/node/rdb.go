@@ -98,16 +98,9 @@ func (s *Server) rdbConfig() rdbfmt.Config {
 //	'r' length records             another kind, encoded as RDB records (its elements are copied out anyway)
 func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64) keyspace.SnapshotFunc {
 	pool := sync.Pool{New: func() any { return rdbfmt.NewRecords(cfg) }}
-	var size atomic.Int64 // of the largest chunk, to size a new one: shards are about the same size
+	// chunk grows as needed: the keyspace hands back the saver's chunks (Snapshot.Recycle), so only the first
+	// shards' grow, and a writer's chunk holds the few keys it serialises before the saver reaches their shard.
 	return func(chunk []byte, shard int, entries iter.Seq2[int, keyspace.Entry]) []byte {
-		if chunk == nil {
-			chunk = make([]byte, 0, size.Load()*9/8)
-		}
-		defer func() {
-			if n := int64(len(chunk)); n > size.Load() {
-				size.Store(n)
-			}
-		}()
 		var scratch [20]byte
 		n := int64(0)
 		for db, e := range entries {
@@ -384,6 +377,7 @@ func snapshotParts(sn *keyspace.Snapshot) func(emit func([]byte) error) error {
 			if err := emit(p); err != nil {
 				return err
 			}
+			sn.Recycle(p)
 		}
 	}
 }
