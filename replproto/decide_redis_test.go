@@ -34,6 +34,11 @@ func TestDecideAgainstRedis(t *testing.T) {
 	require.NoError(t, err)
 	rAddr := startRedis(t, append(quiet, "--replicaof", pHost, pPort, "--repl-backlog-size", "16kb")...)
 	p, r := dial(t, pAddr), dial(t, rAddr)
+	// R must be linked before the writes: P counts offsets only once it has a replica (a backlog), so writes
+	// made before R's PSYNC would reach R in the RDB instead of the stream, leaving R's backlog not full.
+	require.Eventually(t, func() bool {
+		return infoField(do(t, r, "INFO", "replication").Str, "master_link_status") == "up"
+	}, 10*time.Second, 10*time.Millisecond, "R links to P")
 	big := string(bytes.Repeat([]byte("v"), 2000))
 	for i := range 40 { // 80 KB: more than R's backlog holds
 		require.Equal(t, "OK", string(do(t, p, "SET", "k"+strconv.Itoa(i), big).Str))
