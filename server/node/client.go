@@ -137,8 +137,18 @@ type published struct {
 	user   atomic.Pointer[aclUser]
 }
 
-// publish stores the session state other clients may read (CLIENT LIST, INFO).
+// publish stores the session state other clients may read (CLIENT LIST, INFO), the size of the unwritten
+// replies included.
 func (c *client) publish() {
+	c.publishState()
+	c.publishOutput()
+}
+
+// publishState stores the session state other clients may read, all but the size of the unwritten replies.
+// The end of a batch publishes it before writing its replies, so that whoever reads them then sees the
+// client's state (its subscriptions) as of those replies, and publishes the output after writing: published
+// before, it would still show the replies as pending (events=rw) to a client that has read them.
+func (c *client) publishState() {
 	p := &c.pub
 	if int(p.db.Load()) != c.db {
 		p.db.Store(int32(c.db))
@@ -162,7 +172,6 @@ func (c *client) publish() {
 	if q := int64(c.rd.Buffered()); p.qbuf.Load() != q {
 		p.qbuf.Store(q)
 	}
-	c.publishOutput()
 	if n := int64(c.rd.BufferSize()); p.rbs.Load() != n {
 		p.rbs.Store(n)
 	}
@@ -183,9 +192,8 @@ func (c *client) publish() {
 	}
 }
 
-// publishOutput publishes the size of the client's unwritten replies (CLIENT LIST's omem). The end of a batch
-// publishes the rest before writing its replies, so that whoever reads them then sees the client's state
-// (its subscriptions) as of those replies, and this after.
+// publishOutput publishes the size of the client's unwritten replies (CLIENT LIST's obl, events). The end of
+// a batch publishes it after writing them (see publishState).
 func (c *client) publishOutput() {
 	if o := int64(c.w.Buffered() - c.wpos + len(c.held)); c.pub.obuf.Load() != o {
 		c.pub.obuf.Store(o)
@@ -338,7 +346,7 @@ func (c *client) serve() {
 			return // over the output limit (replyMeter), or the connection failed: nothing more runs
 		}
 		if !c.rd.Ready() {
-			c.publish()
+			c.publishState()
 			c.srv.aofBarrier() // the replies wait for the AOF writes (appendfsync always: fsyncs) they depend on
 			err := c.flushReplies()
 			c.batchOut = 0

@@ -345,3 +345,22 @@ func TestDiffClientFlags(t *testing.T) {
 		require.Equal(t, "tR", flags(w), srv)
 	}
 }
+
+// TestClientListOutputSent checks that once a client has read its reply, CLIENT LIST from another connection
+// shows no output pending for it (obl=0, events=r), as Redis does: the reply is written before the client can
+// read it, so the server must not still report it as pending. 2000 tries: the window is small.
+func TestClientListOutputSent(t *testing.T) {
+	for _, loops := range []int{0, 2} {
+		t.Run(fmt.Sprintf("loops%d", loops), func(t *testing.T) {
+			_, addr := startServer(t, func(c *Config) { c.EventLoops = loops })
+			admin, peer := difftest.Dial(t, addr), difftest.Dial(t, addr)
+			id := field(string(peer.Do("CLIENT", "INFO").Str), "id")
+			for i := 0; i < 2000; i++ {
+				require.Equal(t, "PONG", string(peer.Do("PING").Str))
+				line := string(admin.Do("CLIENT", "LIST", "ID", id).Str)
+				require.Equal(t, "0", field(line, "obl"), "try %d: %s", i, line)
+				require.Equal(t, "r", field(line, "events"), "try %d: %s", i, line)
+			}
+		})
+	}
+}

@@ -365,7 +365,7 @@ func (l *eventLoop) finish(c *client) {
 		l.closeClient(c) // as Redis, nothing more is written to a client closed for its output
 		return
 	}
-	c.publish()
+	c.publishState()
 	if !l.flush(c) {
 		return
 	}
