@@ -22,6 +22,9 @@ func TestIdleTimeout(t *testing.T) {
 		sub.Do("SUBSCRIBE", "ch")
 		blocked := difftest.Dial(t, addr)
 		blocked.Send("BLPOP", "list", "0")
+		// BLPOP runs before MONITOR starts, or the monitor's first line may be BLPOP instead of a PING.
+		require.Eventually(t, func() bool { return replInfo(busy, "clients", "blocked_clients") == "1" },
+			5*time.Second, 5*time.Millisecond, "BLPOP blocks")
 		mon := difftest.Dial(t, addr)
 		require.Equal(t, "+OK", difftest.Format(mon.Do("MONITOR")))
 
