@@ -53,13 +53,13 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 		note := log.Note
 		pusher := difftest.Dial(t, a)
 		w1, w2, w3 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
-		settle := func() { time.Sleep(50 * time.Millisecond) }
+		settle := func(n int) { waitBlocked(t, pusher, n) } // until n clients wait
 
 		// Two waiters on one key: the first to block gets the first element.
 		w1.Send("BLPOP", "q", "0")
-		settle()
+		settle(1)
 		w2.Send("BRPOP", "q", "other", "0")
-		settle()
+		settle(2)
 		log.WriteString("push: " + difftest.Format(pusher.Do("RPUSH", "q", "a")) + "\n")
 		note("w1", w1)
 		log.WriteString("llen: " + difftest.Format(pusher.Do("LLEN", "q")) + "\n")
@@ -68,9 +68,9 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 
 		// A push of several elements serves several waiters, and what is left stays.
 		w1.Send("BLPOP", "r", "0")
-		settle()
+		settle(1)
 		w2.Send("BLPOP", "r", "0")
-		settle()
+		settle(2)
 		log.WriteString("push: " + difftest.Format(pusher.Do("RPUSH", "r", "1", "2", "3")) + "\n")
 		note("w1", w1)
 		note("w2", w2)
@@ -78,9 +78,9 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 
 		// BLMOVE into a key another client waits on passes the element along.
 		w1.Send("BLMOVE", "src", "dst", "LEFT", "RIGHT", "0")
-		settle()
+		settle(1)
 		w2.Send("BLPOP", "dst", "0")
-		settle()
+		settle(2)
 		log.WriteString("push: " + difftest.Format(pusher.Do("RPUSH", "src", "m")) + "\n")
 		note("w1", w1)
 		note("w2", w2)
@@ -88,7 +88,7 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 
 		// Commands pipelined behind a blocked one wait for it.
 		w3.SendRaw([]byte("BLPOP p 0\r\nPING\r\nLLEN p\r\n"))
-		settle()
+		settle(1)
 		log.WriteString("push: " + difftest.Format(pusher.Do("RPUSH", "p", "v1", "v2")) + "\n")
 		note("w3", w3)
 		note("w3", w3)
@@ -96,7 +96,7 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 
 		// BLMPOP takes up to COUNT; a timeout replies null.
 		w1.Send("BLMPOP", "0", "2", "none", "mp", "RIGHT", "COUNT", "2")
-		settle()
+		settle(1)
 		log.WriteString("push: " + difftest.Format(pusher.Do("RPUSH", "mp", "1", "2", "3")) + "\n")
 		note("w1", w1)
 		w2.Send("BLPOP", "none", "0.1")
@@ -105,9 +105,9 @@ func testDiffBlocking(t *testing.T, mode func(*Config)) {
 		// A waiter that goes away takes nothing.
 		gone := difftest.Dial(t, a)
 		gone.Send("BLPOP", "g", "0")
-		settle()
+		settle(1)
 		gone.Close()
-		settle()
+		settle(0)
 		log.WriteString("push: " + difftest.Format(pusher.Do("RPUSH", "g", "kept")) + "\n")
 		log.WriteString("lrange: " + difftest.Format(pusher.Do("LRANGE", "g", "0", "-1")) + "\n")
 		return log.String()
@@ -143,11 +143,11 @@ func testDiffBlockingKeyCreation(t *testing.T, mode func(*Config)) {
 			require.NoError(t, err, "%s after:\n%s", who, log.String())
 			log.WriteString(who + ": " + difftest.Format(v) + "\n")
 		}
-		settle := func() { time.Sleep(50 * time.Millisecond) }
+		settle := func(n int) { waitBlocked(t, admin, n) } // until n clients wait
 
 		// RENAME of a list onto the waited key serves the waiter; a string there leaves it waiting.
 		w1.Send("BLPOP", "k", "0")
-		settle()
+		settle(1)
 		do("SET", "k", "str")
 		do("RPUSH", "src", "a", "b")
 		do("DEL", "k")
@@ -157,7 +157,7 @@ func testDiffBlockingKeyCreation(t *testing.T, mode func(*Config)) {
 
 		// RENAMENX, and a string renamed onto the key first.
 		w1.Send("BRPOP", "n", "0")
-		settle()
+		settle(1)
 		do("SET", "s", "x")
 		do("RENAME", "s", "n")
 		do("DEL", "n")
@@ -169,12 +169,12 @@ func testDiffBlockingKeyCreation(t *testing.T, mode func(*Config)) {
 		w2.Send("SELECT", "1")
 		note("w2", w2)
 		w2.Send("BLPOP", "m", "0")
-		settle()
+		settle(1)
 		do("RPUSH", "m", "x", "y")
 		do("MOVE", "m", "1")
 		note("w2", w2)
 		w2.Send("BLMOVE", "cp", "dst", "RIGHT", "LEFT", "0")
-		settle()
+		settle(1)
 		do("RPUSH", "cp", "1", "2")
 		do("COPY", "cp", "cp", "DB", "1")
 		note("w2", w2)
@@ -182,7 +182,7 @@ func testDiffBlockingKeyCreation(t *testing.T, mode func(*Config)) {
 
 		// SWAPDB brings a list into the waited database.
 		w2.Send("BLPOP", "sw", "0")
-		settle()
+		settle(1)
 		do("RPUSH", "sw", "from0")
 		do("SWAPDB", "0", "1")
 		note("w2", w2)
@@ -190,12 +190,12 @@ func testDiffBlockingKeyCreation(t *testing.T, mode func(*Config)) {
 
 		// CLIENT UNBLOCK: TIMEOUT, ERROR, a client that is not blocked, and errors.
 		w1.Send("BLPOP", "u", "0")
-		settle()
+		settle(1)
 		unblock("w1", id1)
 		note("w1", w1)
 		w1.Send("BLMOVE", "u", "v", "LEFT", "LEFT", "0")
 		w2.Send("BRPOPLPUSH", "never", "x", "0")
-		settle()
+		settle(2)
 		unblock("w1", id1, "ERROR")
 		note("w1", w1)
 		unblock("w2", id2, "TIMEOUT")

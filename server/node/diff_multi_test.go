@@ -66,7 +66,7 @@ func testDiffMultiBlocking(t *testing.T, mode func(*Config)) {
 		for i := 0; i < 4; i++ {
 			w := difftest.Dial(t, a)
 			w.Send("BLPOP", "q", "0")
-			time.Sleep(30 * time.Millisecond)
+			waitBlocked(t, tx, i+1) // the waiters block in order
 			ws = append(ws, w)
 		}
 		do("MULTI")

@@ -166,6 +166,7 @@ func TestDiffPropagateLater(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	p.check("expired lazily", cmds("GET gone", "CONFIG SET lazyfree-lazy-expire no")...)
 
+	admins := [2]*difftest.Conn{difftest.Dial(t, p.addrs[0]), difftest.Dial(t, p.addrs[1])}
 	for _, c := range []struct{ block, push string }{
 		{"BLMOVE bl bl2 RIGHT LEFT 0", "RPUSH bl x y"},
 		{"BRPOPLPUSH bl bl2 0", "RPUSH bl x y"},
@@ -178,8 +179,8 @@ func TestDiffPropagateLater(t *testing.T) {
 		for i, addr := range p.addrs {
 			blocked[i] = difftest.Dial(t, addr)
 			blocked[i].Send(strings.Fields(c.block)...)
+			waitBlocked(t, admins[i], 1)
 		}
-		time.Sleep(50 * time.Millisecond) // both block
 		p.check("served "+c.block, cmds(c.push)...)
 		want, got := difftest.Format(blocked[0].Receive()), difftest.Format(blocked[1].Receive())
 		require.Equal(t, want, got, c.block)

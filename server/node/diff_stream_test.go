@@ -327,8 +327,8 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 	scenario := func(a string) string {
 		var log difftest.Transcript
 		note, do := log.Note, log.Do
-		settle := func() { time.Sleep(50 * time.Millisecond) }
 		writer := difftest.Dial(t, a)
+		settle := func(n int) { waitBlocked(t, writer, n) } // until n clients wait
 		do(writer, "XADD", "s", "1-0", "old", "x")
 
 		// Ten XREAD waiters on one stream, all woken by one XADD.
@@ -342,7 +342,7 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 			}
 			ws = append(ws, w)
 		}
-		settle()
+		settle(10)
 		do(writer, "XADD", "s", "2-0", "new", "y")
 		for i, w := range ws {
 			note(fmt.Sprintf("w%d", i), w)
@@ -352,7 +352,7 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 		do(writer, "XGROUP", "CREATE", "s", "g", "$")
 		for i, w := range ws[:3] {
 			w.Send("XREADGROUP", "GROUP", "g", fmt.Sprintf("c%d", i), "COUNT", "1", "BLOCK", "0", "STREAMS", "s", ">")
-			settle()
+			settle(i + 1)
 		}
 		do(writer, "XADD", "s", "3-0", "a", "1")
 		note("g0", ws[0])
@@ -375,12 +375,12 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 
 		// A deleted key and a destroyed group end XREADGROUP waits with errors.
 		ws[5].Send("XREADGROUP", "GROUP", "g", "c5", "BLOCK", "0", "STREAMS", "s", ">")
-		settle()
+		settle(1)
 		do(writer, "DEL", "s")
 		note("deleted", ws[5])
 		do(writer, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
 		ws[6].Send("XREADGROUP", "GROUP", "g", "c6", "BLOCK", "0", "STREAMS", "s", ">")
-		settle()
+		settle(1)
 		do(writer, "XGROUP", "DESTROY", "s", "g")
 		do(writer, "XADD", "s", "9-0", "a", "b")
 		note("destroyed", ws[6])
@@ -389,7 +389,7 @@ func testDiffStreamBlocking(t *testing.T, mode func(*Config)) {
 		for _, end := range [][]string{{"FLUSHDB"}, {"FLUSHALL"}, {"PEXPIRE", "s", "100"}} {
 			do(writer, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
 			ws[7].Send("XREADGROUP", "GROUP", "g", "c7", "BLOCK", "0", "STREAMS", "s", ">")
-			settle()
+			settle(1)
 			do(writer, end...)
 			note(end[0], ws[7])
 		}

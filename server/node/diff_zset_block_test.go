@@ -2,7 +2,6 @@ package node
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -45,15 +44,15 @@ func testDiffZSetBlocking(t *testing.T, mode func(*Config)) {
 		note, do := log.Note, log.Do
 		writer := difftest.Dial(t, a)
 		w1, w2, w3 := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
-		settle := func() { time.Sleep(50 * time.Millisecond) }
+		settle := func(n int) { waitBlocked(t, writer, n) } // until n clients wait
 
 		// Three waiters on one key, served in the order they blocked by one ZADD of several members.
 		w1.Send("BZPOPMIN", "q", "0")
-		settle()
+		settle(1)
 		w2.Send("BZPOPMAX", "other", "q", "0")
-		settle()
+		settle(2)
 		w3.Send("BZMPOP", "0", "1", "q", "MIN", "COUNT", "2")
-		settle()
+		settle(3)
 		do(writer, "ZADD", "q", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e")
 		note("w1", w1)
 		note("w2", w2)
@@ -62,9 +61,9 @@ func testDiffZSetBlocking(t *testing.T, mode func(*Config)) {
 
 		// One member for two waiters: the first takes it, the second waits on.
 		w1.Send("BZPOPMIN", "r", "0")
-		settle()
+		settle(1)
 		w2.Send("BZPOPMIN", "r", "0")
-		settle()
+		settle(2)
 		do(writer, "ZADD", "r", "7", "x")
 		note("w1", w1)
 		do(writer, "ZINCRBY", "r", "2.5", "y")
@@ -74,18 +73,18 @@ func testDiffZSetBlocking(t *testing.T, mode func(*Config)) {
 		// A store command creating the key wakes its waiter; an empty result does not.
 		do(writer, "ZADD", "src", "1", "m", "2", "n")
 		w1.Send("BZPOPMAX", "dst", "0")
-		settle()
+		settle(1)
 		do(writer, "ZINTERSTORE", "dst", "2", "src", "nokey")
 		do(writer, "ZUNIONSTORE", "dst", "1", "src")
 		note("w1", w1)
 		w1.Send("BZPOPMIN", "dst2", "0")
-		settle()
+		settle(1)
 		do(writer, "ZRANGESTORE", "dst2", "src", "0", "0")
 		note("w1", w1)
 
 		// Commands pipelined behind a blocked one wait for it.
 		w3.SendRaw([]byte("BZPOPMIN p 0\r\nPING\r\nZCARD p\r\n"))
-		settle()
+		settle(1)
 		do(writer, "ZADD", "p", "1", "v1", "2", "v2")
 		note("w3", w3)
 		note("w3", w3)
@@ -100,16 +99,16 @@ func testDiffZSetBlocking(t *testing.T, mode func(*Config)) {
 		w2.Send("BZPOPMAX", "none", "0.05")
 		note("w2", w2)
 		w2.Send("BZPOPMAX", "q3", "0")
-		settle()
+		settle(1)
 		do(writer, "ZADD", "q3", "1.5", "m")
 		note("w2", w2)
 
 		// A waiter that goes away takes nothing.
 		gone := difftest.Dial(t, a)
 		gone.Send("BZPOPMIN", "g", "0")
-		settle()
+		settle(1)
 		gone.Close()
-		settle()
+		settle(0)
 		do(writer, "ZADD", "g", "1", "kept")
 		do(writer, "ZRANGE", "g", "0", "-1")
 		return log.String()

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/require"
@@ -62,3 +64,21 @@ func ioModes(t *testing.T, f func(t *testing.T, mode func(*Config))) {
 		t.Run(m.name, func(t *testing.T) { f(t, func(c *Config) { c.EventLoops = m.loops }) })
 	}
 }
+
+// waitBlocked polls INFO on c until blocked_clients is n, failing after 5 seconds: the blocking commands sent
+// on other connections have reached the server and wait (or the waiters that went away are gone). Tests call
+// it instead of sleeping, so that the order in which clients block does not depend on the machine's speed.
+func waitBlocked(t testing.TB, c *difftest.Conn, n int) {
+	t.Helper()
+	want := "\r\nblocked_clients:" + strconv.Itoa(n) + "\r\n"
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		info := string(c.Do("INFO", "clients").Str)
+		if strings.Contains(info, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("blocked_clients is not %d after 5s:\n%s", n, info)
+		}
+	}
+}
+
