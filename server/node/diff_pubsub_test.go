@@ -123,7 +123,9 @@ func testDiffPubSub(t *testing.T, mode func(*Config)) {
 		do("PUBSUB", "SHARDCHANNELS", "x*")
 		do("PUBSUB", "SHARDNUMSUB", "shard1", "news")
 		do("CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes")
-		time.Sleep(50 * time.Millisecond)
+		// Carmine drops a killed client's subscriptions once its connection is closed, a moment after the kill.
+		waitGone(t, pub, "PUBSUB", "CHANNELS")
+		waitGone(t, pub, "PUBSUB", "NUMPAT")
 		do("PUBSUB", "NUMSUB", "news", "sport")
 		do("PUBSUB", "NUMPAT")
 		do("PUBLISH", "news", "after")

@@ -115,7 +115,7 @@ func testDiffTracking(t *testing.T, mode func(*Config)) {
 		t4.Do("CLIENT", "TRACKING", "on", "REDIRECT", gid)
 		t4.Do("GET", "g")
 		gone.Close()
-		time.Sleep(50 * time.Millisecond)
+		waitGone(t, w, "CLIENT", "LIST", "ID", gid)
 		do("SET", "g", "1")
 		v, err := t4.ReceiveErr(2 * time.Second)
 		require.NoError(t, err, log.String())

@@ -82,3 +82,17 @@ func waitBlocked(t testing.TB, c *difftest.Conn, n int) {
 	}
 }
 
+// waitGone polls c with a command until its reply is empty or zero (an empty CLIENT LIST, PUBSUB NUMPAT 0),
+// failing after 5 seconds: the server has let go of clients that were killed or went away.
+func waitGone(t testing.TB, c *difftest.Conn, args ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		v := c.Do(args...)
+		if len(v.Str) == 0 && v.Int == 0 && len(v.Elems) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%q still replies %s after 5s", args, difftest.Format(v))
+		}
+	}
+}
