@@ -54,7 +54,8 @@ type pubsub struct {
 	subs [3]map[string]map[*client]struct{}
 }
 
-// clientSubs is a client's own subscriptions, touched only by its goroutine.
+// clientSubs is a client's own subscriptions. Only its goroutine changes them, under the registry's lock, so
+// that killClient may read them there (see dropKilled); its goroutine reads them without the lock.
 type clientSubs [3]map[string]struct{}
 
 // count is the number Redis reports in subscription replies: channels and patterns together, or shard channels
@@ -82,12 +83,12 @@ func (c *client) subscribe(k subKind, names [][]byte) error {
 	c.pub.proto.Store(int32(c.w.Protocol())) // publishers read it now, not at the end of the batch
 	for _, n := range names {
 		name := string(n)
-		if c.subs[k] == nil {
-			c.subs[k] = make(map[string]struct{})
-		}
 		if _, ok := c.subs[k][name]; !ok {
-			c.subs[k][name] = struct{}{}
 			ps.mu.Lock()
+			if c.subs[k] == nil {
+				c.subs[k] = make(map[string]struct{})
+			}
+			c.subs[k][name] = struct{}{}
 			if ps.subs[k] == nil {
 				ps.subs[k] = make(map[string]map[*client]struct{})
 			}
@@ -130,16 +131,34 @@ func (c *client) dropSub(k subKind, name string) {
 	if _, ok := c.subs[k][name]; !ok {
 		return
 	}
-	delete(c.subs[k], name)
 	ps := &c.srv.pubsub
 	ps.mu.Lock()
+	delete(c.subs[k], name)
+	ps.leave(k, name, c)
+	ps.mu.Unlock()
+}
+
+// leave removes c from the subscribers of name. Call with mu held.
+func (ps *pubsub) leave(k subKind, name string, c *client) {
 	if m := ps.subs[k][name]; m != nil {
 		delete(m, c)
 		if len(m) == 0 {
 			delete(ps.subs[k], name)
 		}
 	}
-	ps.mu.Unlock()
+}
+
+// dropKilled takes a client killed by another out of the registry at once, as Redis frees it before CLIENT
+// KILL replies: a PUBLISH right after the kill neither counts it nor queues it a message. Its own subscriptions
+// stay until its goroutine ends (unsubscribeAll), where leaving again does nothing.
+func (ps *pubsub) dropKilled(c *client) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for k, names := range c.subs {
+		for name := range names {
+			ps.leave(subKind(k), name, c)
+		}
+	}
 }
 
 // unsubscribeAll drops every subscription of a closing client.
