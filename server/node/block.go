@@ -356,6 +356,21 @@ func (s *Server) unregister(w *waiter) {
 	s.block.count.Add(-1)
 }
 
+// dropKilledWaiter forgets the waiter of a client killed by another, if it has one, before its connection
+// closes: as Redis frees the client before CLIENT KILL replies, a push right after the kill must not be served
+// to it (the element would be lost with the connection). Its own dropWaiter then finds the waiter finished.
+func (s *Server) dropKilledWaiter(c *client) {
+	if s.block.count.Load() == 0 {
+		return
+	}
+	s.block.mu.Lock()
+	w := s.block.byClient[c.id]
+	s.block.mu.Unlock()
+	if w != nil && w.state.CompareAndSwap(waiting, finished) {
+		s.unregister(w)
+	}
+}
+
 // dropWaiter forgets a closing client's waiter, if it has one.
 func (c *client) dropWaiter() {
 	if w := c.waiter; w != nil && w.state.CompareAndSwap(waiting, finished) {

@@ -383,14 +383,15 @@ func cmdClientKill(c *client, args [][]byte) error {
 	return nil
 }
 
-// killClient closes another client's connection. It leaves the client list and its pub/sub subscribers at
-// once, so that a CLIENT LIST or PUBLISH right after CLIENT KILL no longer sees it, even though its connection
-// closes a moment later.
+// killClient closes another client's connection. It leaves the client list, its pub/sub subscribers and the
+// waiters on keys at once, so that a CLIENT LIST, PUBLISH or push right after CLIENT KILL no longer sees it,
+// even though its connection closes a moment later.
 func (s *Server) killClient(c *client) {
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
 	s.pubsub.dropKilled(c)
+	s.dropKilledWaiter(c)
 	c.kill(c)
 }
 
