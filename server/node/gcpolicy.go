@@ -20,7 +20,10 @@ import (
 //     slowly) and the memory the runtime holds exceeds the live heap by more than a quarter plus 16 MiB, the
 //     server collects and returns the free pages to the system (debug.FreeOSMemory), at most once every
 //     releaseMinGap. A busy server collects on its own and never pays for this; an idle one settles within
-//     two seconds of its last write to about its live heap.
+//     two seconds of its last write to about its live heap. The live heap is the last collection's, so it
+//     still counts what the server let go of since (keys deleted, connections closed, with no collection
+//     after them on an idle server): the server's own footprint (keys and connections) dropping by more than
+//     16 MiB since the last collection makes the release due too.
 //   - maxmemory: when set, it also becomes the runtime's soft memory limit (debug.SetMemoryLimit), with room
 //     for garbage and buffers (half of maxmemory more, plus 64 MiB), so that the collector works harder instead
 //     of letting the process outgrow the limit the operator chose.
@@ -77,29 +80,53 @@ func (m *memSample) read() (cycles, live, held uint64) {
 type idleRelease struct {
 	lastCycles  uint64
 	lastRelease time.Time
+	lastFoot    int64 // the server's footprint at the last sample
+	footAtGC    int64 // its footprint at the last collection, at most: the larger of the samples around it
 }
 
-// due reports whether to release memory at now, given the runtime's counters read then, and notes the sample.
-func (r *idleRelease) due(now time.Time, cycles, live, held uint64) bool {
+// due reports whether to release memory at now, given the runtime's counters and the server's footprint
+// (bytes) read then, and notes the sample.
+func (r *idleRelease) due(now time.Time, cycles, live, held uint64, foot int64) bool {
 	idle := cycles == r.lastCycles
 	r.lastCycles = cycles
-	if !idle || live == 0 || held <= live+live/4+releaseSlack || now.Sub(r.lastRelease) < releaseMinGap {
+	prev := r.lastFoot
+	r.lastFoot = foot
+	if !idle {
+		r.footAtGC = max(prev, foot) // the collection ran between the two samples
+		return false
+	}
+	stale := r.footAtGC-foot > releaseSlack // freed since the last collection, which live still counts
+	if live == 0 || held <= live+live/4+releaseSlack && !stale || now.Sub(r.lastRelease) < releaseMinGap {
 		return false
 	}
 	r.lastRelease = now
 	return true
 }
 
-// releaseIdleMemory runs the idle release described above until ctx is done. It returns nil.
-func releaseIdleMemory(ctx context.Context) error {
+// released notes a release: the collection it ran is not activity, and it saw the footprint foot.
+func (r *idleRelease) released(cycles uint64, foot int64) {
+	r.lastCycles, r.lastFoot, r.footAtGC = cycles, foot, foot
+}
+
+// releaseIdleMemory runs the idle release described above until ctx is done, footprint telling what the
+// server holds (see Server.footprint). It returns nil.
+func releaseIdleMemory(ctx context.Context, footprint func() int64) error {
 	m := newMemSample()
 	var r idleRelease
 	r.lastCycles, _, _ = m.read()
+	r.released(r.lastCycles, footprint())
 	return every(ctx, releaseInterval, func(now time.Time) time.Duration {
-		if cycles, live, held := m.read(); r.due(now, cycles, live, held) {
+		if cycles, live, held := m.read(); r.due(now, cycles, live, held, footprint()) {
 			debug.FreeOSMemory()
-			r.lastCycles, _, _ = m.read() // the collection it ran is not activity
+			cycles, _, _ = m.read()
+			r.released(cycles, footprint())
 		}
 		return releaseInterval
 	})
+}
+
+// footprint is what the server knows it holds, for the idle release: its keys, and about a reply buffer and
+// the client's own structures for each connection.
+func (s *Server) footprint() int64 {
+	return s.ks.UsedMemory() + s.connected.Load()*(replyBufferBytes+clientOverhead)
 }
