@@ -346,7 +346,6 @@ func (l *eventLoop) runBuffered(c *client) bool {
 	return true
 }
 
-
 // finish ends a batch: it publishes the client's state, writes its replies and closes it if it is closing.
 func (l *eventLoop) finish(c *client) {
 	if c.overOutputLimit(c.w.Buffered() - c.wpos) {
