@@ -217,7 +217,7 @@ func (c *client) execute(args [][]byte) {
 func prefetchArgs(ks *keyspace.Keyspace, db int, rd *resp.CommandReader) int {
 	var buf [16][]byte
 	keys := rd.PeekArgs(buf[:0], 1, len(buf))
-	if len(keys) > 1 {
+	if len(keys) > 1 && keys[0] != nil { // a pipeline of PINGs has no keys to look at
 		ks.Prefetch(db, keys)
 	}
 	return len(keys)
