@@ -38,6 +38,7 @@ type liveConfig struct {
 	queryBufLimit    atomic.Int64 // client-query-buffer-limit
 	timeoutMs        atomic.Int64 // timeout, in ms; 0 = off
 	keepAlive        atomic.Int64 // tcp-keepalive, in seconds
+	aofTimestamps    atomic.Bool  // aof-timestamp-enabled
 }
 
 func (l *liveConfig) store(c Config) {
@@ -54,6 +55,7 @@ func (l *liveConfig) store(c Config) {
 	l.busyThreshold.Store(c.BusyReplyThreshold)
 	l.latencyThreshold.Store(c.LatencyThreshold)
 	l.slowlogMax.Store(c.SlowlogMaxLen)
+	l.aofTimestamps.Store(c.AOF.Timestamps)
 }
 
 // config returns a copy of the live configuration.
