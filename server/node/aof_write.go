@@ -98,7 +98,7 @@ func (w *aofWriter) feed(p []byte) {
 	w.mu.Lock()
 	n := len(w.buf)
 	if w.s.live.aofTimestamps.Load() {
-		if now := w.s.clock.Load() / 1000; now > w.stamped {
+		if now := time.Now().Unix(); now > w.stamped {
 			w.stamped = now
 			w.buf = append(strconv.AppendInt(append(w.buf, "#TS:"...), now, 10), "\r\n"...)
 		}
