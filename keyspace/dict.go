@@ -4,7 +4,6 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
-
 )
 
 // dict is the hashtable encoding of hashes and sets: a chained hash table of pointer-free string cells, light on
