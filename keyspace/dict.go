@@ -4,8 +4,6 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
-
-	"github.com/cespare/xxhash/v2"
 )
 
 // dict is the hashtable encoding of hashes and sets: a chained hash table of pointer-free string cells, light on
@@ -62,7 +60,7 @@ func newDict(vals bool, hint int) *dict {
 	return d
 }
 
-func dictHash(b []byte) uint32 { return uint32(xxhash.Sum64(b)) }
+func dictHash(b []byte) uint32 { return uint32(hashKey(b)) }
 
 // cellByte returns the byte at offset i of cell p.
 func cellByte(p unsafe.Pointer, i int) byte { return *(*byte)(unsafe.Add(p, i)) }

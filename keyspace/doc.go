@@ -21,9 +21,10 @@
 //
 // # Concurrency
 //
-// The keyspace is split into shards (256 by default) by the top bits of the xxhash of the key. A shard is one
-// sync.Mutex and, for each database, a hash table of its keys; a key lives in the same shard in every database,
-// so MOVE, COPY between databases and SWAPDB never need more than the key's own locks. [Keyspace.Begin] locks
+// The keyspace is split into shards (256 by default) by the top bits of the key's hash (maphash, seeded at
+// random per process). A shard is one sync.Mutex and, for each database, a hash table of its keys; a key lives
+// in the same shard in every database, so MOVE, COPY between databases and SWAPDB never need more than the
+// key's own locks. [Keyspace.Begin] locks
 // the shards of its keys in ascending order, which makes deadlock impossible, and the Txn checks that every key
 // it touches is covered. A command on one key therefore costs one hash and one uncontended mutex, and commands
 // on keys of different shards run in parallel on all cores.

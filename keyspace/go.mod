@@ -2,9 +2,6 @@ module github.com/carminedb/carmine/keyspace
 
 go 1.24
 
-require (
-	github.com/cespare/xxhash/v2 v2.3.0
-	github.com/stretchr/testify v1.12.1
-)
+require github.com/stretchr/testify v1.12.1
 
 require go.yaml.in/yaml/v3 v3.0.5 // indirect

@@ -17,7 +17,6 @@ require (
 
 require (
 	github.com/carminedb/carmine/replproto v0.0.0-00010101000000-000000000000
-	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/mattn/go-colorable v0.1.12 // indirect
 	github.com/mattn/go-isatty v0.0.14 // indirect

@@ -34,6 +34,13 @@ type Redis struct {
 // arguments appended ("--requirepass", "x"). It waits until the server answers PING, at most 10 seconds.
 func StartRedis(t testing.TB, extra ...string) *Redis {
 	t.Helper()
+	return StartRedisConf(t, "", extra...)
+}
+
+// StartRedisConf is StartRedis with a configuration file, which redis-server reads before the arguments (and
+// CONFIG REWRITE writes); none when conf is "".
+func StartRedisConf(t testing.TB, conf string, extra ...string) *Redis {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv(RequireEnv) != "" {
@@ -48,8 +55,13 @@ func StartRedis(t testing.TB, extra ...string) *Redis {
 			t.Fatalf("finding a free port: %v", err)
 		}
 		r := &Redis{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), log: new(bytes.Buffer)}
-		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--dir", t.TempDir(), "--daemonize", "no", "--logfile", ""}, extra...)
+		var args []string
+		if conf != "" {
+			args = []string{conf}
+		}
+		args = append(args, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", t.TempDir(), "--daemonize", "no", "--logfile", "")
+		args = append(args, extra...)
 		r.cmd = exec.Command(bin, args...)
 		r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 		if err := r.cmd.Start(); err != nil {

@@ -21,7 +21,7 @@ type AOFConfig struct {
 	DirName               string // appenddirname: the parts' directory, inside dir
 	LoadTruncated         bool   // aof-load-truncated: load a torn last file, cutting its tail
 	RDBPreamble           bool   // aof-use-rdb-preamble: rewrites write the base as an RDB file
-	Timestamps            bool   // aof-timestamp-enabled: accepted; no "#TS:" annotations are written
+	Timestamps            bool   // aof-timestamp-enabled: "#TS:<unix time>" lines before the commands of each new second
 	RewriteIncrFsync      bool   // aof-rewrite-incremental-fsync
 	DisableAutoGC         bool   // aof-disable-auto-gc: keep history files instead of deleting them
 	NoFsyncOnRewrite      bool   // no-appendfsync-on-rewrite

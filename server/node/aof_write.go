@@ -59,6 +59,7 @@ type aofWriter struct {
 	buf     []byte   // fed, not yet taken; under mu
 	fed     int64    // bytes fed, ever; under mu
 	cuts    []aofCut // under mu
+	stamped int64    // under mu: the unix time of the last "#TS:" annotation
 	busy    bool     // under mu: someone is writing and owns the fields below
 	stopped bool     // under mu: no more waiting
 
@@ -90,11 +91,20 @@ func newAOFWriter(s *Server, f aofFileIO, size int64) *aofWriter {
 	return w
 }
 
-// feed is the sink: it copies p into the buffer and wakes the writer. It never blocks on I/O.
+// feed is the sink: it copies p into the buffer and wakes the writer. It never blocks on I/O. With
+// aof-timestamp-enabled, the first command of each second gets a "#TS:<unix time>" line before it, as Redis
+// writes them (point-in-time recovery tools cut the file there; loading skips them).
 func (w *aofWriter) feed(p []byte) {
 	w.mu.Lock()
+	n := len(w.buf)
+	if w.s.live.aofTimestamps.Load() {
+		if now := time.Now().Unix(); now > w.stamped {
+			w.stamped = now
+			w.buf = append(strconv.AppendInt(append(w.buf, "#TS:"...), now, 10), "\r\n"...)
+		}
+	}
 	w.buf = append(w.buf, p...)
-	w.fed += int64(len(p))
+	w.fed += int64(len(w.buf) - n)
 	w.fedA.Store(w.fed)
 	w.mu.Unlock()
 	w.poke()

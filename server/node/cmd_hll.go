@@ -1,6 +1,8 @@
 package node
 
 import (
+	"strings"
+
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/internal/hll"
@@ -13,6 +15,9 @@ var _ = register(map[string]handler{
 	"pfadd":   cmdPFAdd,
 	"pfcount": cmdPFCount,
 	"pfmerge": cmdPFMerge,
+	"pfdebug": cmdPFDebug,
+	// PFSELFTEST: Redis's test of its HyperLogLog code, which the hll package's tests are here. OK, as Redis.
+	"pfselftest": func(c *client, args [][]byte) error { c.w.WriteSimple("OK"); return nil },
 })
 
 // Reply errors of the HyperLogLog commands.
@@ -171,5 +176,65 @@ func cmdPFMerge(c *client, args [][]byte) error {
 	}
 	c.wrote(notifyString, "pfadd", dst) // Matches Redis: PFMERGE raises a pfadd event
 	c.w.WriteSimple("OK")
+	return nil
+}
+
+// PFDEBUG <GETREG|DECODE|ENCODING|TODENSE> key: Redis's debugging subcommands. GETREG (the 16384 registers)
+// and TODENSE (1 if it converted) turn a sparse value dense, and then propagate as writes; DECODE describes
+// a sparse value's opcodes; ENCODING says "sparse" or "dense". Matches Redis: the key is checked before the
+// subcommand, a missing one is an error, and no keyspace event is raised.
+func cmdPFDebug(c *client, args [][]byte) error {
+	if len(args) != 3 {
+		return arityError("pfdebug")
+	}
+	key := args[2]
+	tx := c.begin(key)
+	defer tx.End()
+	h, ok, err := c.hllValue(&tx, key, false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errorf("The specified key does not exist")
+	}
+	toDense := func() ([]byte, bool, error) {
+		if hll.IsDense(h) {
+			return h, false, nil
+		}
+		d, err := hll.ToDense(h)
+		if err != nil {
+			return nil, false, errHLLInvalid
+		}
+		tx.SetStringBuf(key, d)
+		c.changes(1) // Matches Redis: server.dirty++, so the command propagates, without signalling the key
+		return d, true, nil
+	}
+	switch sub := string(args[1]); strings.ToLower(sub) {
+	case "getreg":
+		d, _, err := toDense()
+		if err != nil {
+			return err
+		}
+		regs, _ := hll.RegistersOf(d)
+		c.w.WriteArrayLen(len(regs))
+		for _, r := range regs {
+			c.w.WriteInt(int64(r))
+		}
+	case "todense":
+		_, converted, err := toDense()
+		if err != nil {
+			return err
+		}
+		c.w.WriteInt(b2i(converted))
+	case "decode":
+		if hll.IsDense(h) {
+			return errorf("HLL encoding is not sparse")
+		}
+		c.w.WriteBulkString(hll.Decode(h))
+	case "encoding":
+		c.w.WriteSimple(map[bool]string{true: "dense", false: "sparse"}[hll.IsDense(h)])
+	default:
+		return errorf("Unknown PFDEBUG subcommand '" + sub + "'")
+	}
 	return nil
 }

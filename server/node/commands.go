@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/resp"
 	"github.com/carminedb/carmine/server/internal/cmdspec"
 )
@@ -206,6 +207,20 @@ func (c *client) execute(args [][]byte) {
 			c.reply = replySkipNext // the command runs again later: skip its reply then
 		}
 	}
+}
+
+// prefetchArgs loads the first keys of the next commands buffered in rd (a client's pipeline, the primary's
+// stream) into the CPU's cache together (see keyspace.Prefetch), which roughly halves what GET or SET in a
+// pipeline of 16 spend waiting for memory. It returns how many commands it looked at, so the caller runs that
+// many before it looks again. Argument 1 is the first key of most commands; for the others the prefetch is
+// wasted but harmless.
+func prefetchArgs(ks *keyspace.Keyspace, db int, rd *resp.CommandReader) int {
+	var buf [16][]byte
+	keys := rd.PeekArgs(buf[:0], 1, len(buf))
+	if len(keys) > 1 && keys[0] != nil { // a pipeline of PINGs has no keys to look at
+		ks.Prefetch(db, keys)
+	}
+	return len(keys)
 }
 
 // dispatch checks and runs one command, writing its reply and counting it in the statistics and the slow log.

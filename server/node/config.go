@@ -206,6 +206,9 @@ type param struct {
 	flags paramFlag
 	set   func(c *Config, v []string) error
 	get   func(c *Config) string
+	// rewrite, when set, gives the values CONFIG REWRITE writes, one line each, instead of get's (memory in
+	// units, as Redis writes it), with whether each differs from def.
+	rewrite func(c, def *Config) []paramLine
 }
 
 // paramFlag says how CONFIG SET and CONFIG REWRITE treat a parameter.
@@ -276,6 +279,9 @@ func memoryParam(name string, field func(c *Config) *int64, lo int64) param {
 			return nil
 		},
 		get: func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
+		rewrite: func(c, def *Config) []paramLine {
+			return []paramLine{{formatMemory(*field(c)), *field(c) != *field(def)}}
+		},
 	}
 }
 

@@ -40,7 +40,8 @@ func waitRewritten(t *testing.T, c *difftest.Conn) {
 // commands of every type, streams and consumer groups included) loads into Carmine with the same contents.
 func TestDiffAOFFromRedis(t *testing.T) {
 	dir := t.TempDir()
-	redis := difftest.StartRedis(t, "--dir", dir, "--appendonly", "yes", "--appendfsync", "always")
+	redis := difftest.StartRedis(t, "--dir", dir, "--appendonly", "yes", "--appendfsync", "always",
+		"--aof-timestamp-enabled", "yes") // "#TS:" lines, which loading skips
 	rc := difftest.Dial(t, redis.Addr)
 	rc.Do("SELECT", "3")
 	rc.Do("SET", "before-rewrite", "1")
@@ -73,7 +74,9 @@ func TestDiffAOFToRedis(t *testing.T) {
 
 func testAOFToRedis(t *testing.T, preamble bool) {
 	dir := t.TempDir()
-	srv, addr := startServer(t, func(c *Config) { c.Dir, c.AOF.Enabled, c.AOF.RDBPreamble = dir, true, preamble })
+	srv, addr := startServer(t, func(c *Config) {
+		c.Dir, c.AOF.Enabled, c.AOF.RDBPreamble, c.AOF.Timestamps = dir, true, preamble, true
+	})
 	cc := difftest.Dial(t, addr)
 	cc.Do("SELECT", "3")
 	cc.Do("SET", "before-rewrite", "1")
@@ -81,6 +84,8 @@ func testAOFToRedis(t *testing.T, preamble bool) {
 	require.Equal(t, "Background append only file rewriting started", string(cc.Do("BGREWRITEAOF").Str))
 	fillRDB(t, cc) // partly during the rewrite
 	waitRewritten(t, cc)
+	// Into the next second, whose first command gets "#TS:".
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond)))
 	cc.Do("SET", "after-rewrite", "x")
 	cc.Do("INCRBYFLOAT", "after-rewrite-float", "1.5")
 	cc.Do("SET", "after-rewrite-ex", "x", "EX", "1000")
@@ -88,6 +93,10 @@ func testAOFToRedis(t *testing.T, preamble bool) {
 	srv.Close() // fsyncs the AOF
 	ext := map[bool]string{true: "rdb", false: "aof"}[preamble]
 	assert.Contains(t, readManifestFile(t, dir), "file appendonly.aof.2.base."+ext+" seq 2 type b\n")
+	incr, err := os.ReadFile(filepath.Join(dir, "appendonlydir", "appendonly.aof.2.incr.aof"))
+	require.NoError(t, err)
+	assert.Regexp(t, `#TS:\d{10}\r\n(\*2\r\n\$6\r\nSELECT\r\n\$1\r\n\d\r\n)?\*3\r\n\$3\r\nSET\r\n\$13\r\nafter-rewrite\r\n`, string(incr),
+		"aof-timestamp-enabled: the first command of a second is annotated")
 
 	rdir := t.TempDir()
 	copyDir(t, filepath.Join(dir, "appendonlydir"), filepath.Join(rdir, "appendonlydir"))

@@ -382,3 +382,54 @@ func TestParamNamesUnique(t *testing.T) {
 		assert.False(t, seen[old], "alias %s is also a parameter", old)
 	}
 }
+
+// TestDiffConfigRewriteMemory compares the lines CONFIG REWRITE writes for parameters that hold bytes: in the
+// largest unit that divides the value (gb, mb, kb), else in bytes; client-output-buffer-limit a line per class.
+func TestDiffConfigRewriteMemory(t *testing.T) {
+	rconf := filepath.Join(t.TempDir(), "redis.conf")
+	require.NoError(t, os.WriteFile(rconf, []byte("# test\n"), 0o600))
+	r := difftest.StartRedisConf(t, rconf)
+	cconf := filepath.Join(t.TempDir(), "carmine.conf")
+	require.NoError(t, os.WriteFile(cconf, []byte("# test\n"), 0o600))
+	cfg, err := ParseArgs([]string{cconf, "--port", "0", "--bind", "127.0.0.1", "--dir", t.TempDir()}, os.ReadFile)
+	require.NoError(t, err)
+	srv, err := Start(cfg, testLogger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	p := difftest.NewPair(t, r.Addr, srv.Addr().String())
+
+	sets := [][]string{
+		{"maxmemory", "3000000"}, {"proto-max-bulk-len", "1049600"}, {"repl-backlog-size", "1073741824"},
+		{"client-query-buffer-limit", "2gb"}, {"auto-aof-rewrite-min-size", "64mb"},
+		{"client-output-buffer-limit", "replica 536870912 1000 60 pubsub 64mb 8mb 60"},
+	}
+	for _, kv := range sets {
+		p.Check("CONFIG", "SET", kv[0], kv[1])
+	}
+	p.Check("CONFIG", "REWRITE")
+	lines := func(path string) []string {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var out []string
+		for _, l := range strings.Split(string(b), "\n") {
+			for _, kv := range sets {
+				if strings.HasPrefix(l, kv[0]+" ") {
+					out = append(out, l)
+				}
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	want := lines(rconf)
+	// Redis writes the changed parameters (auto-aof-rewrite-min-size is its default), a line per changed class.
+	assert.Len(t, want, len(sets))
+	assert.Equal(t, want, lines(cconf))
+
+	// Output limits back at their defaults: the file's two lines take the first two classes, default or not.
+	p.Check("CONFIG", "SET", "client-output-buffer-limit", "replica 256mb 64mb 60 pubsub 32mb 8mb 60")
+	p.Check("CONFIG", "REWRITE")
+	want = lines(rconf)
+	assert.Contains(t, want, "client-output-buffer-limit normal 0 0 0")
+	assert.Equal(t, want, lines(cconf))
+}

@@ -150,3 +150,27 @@ func testDiffHLL(t *testing.T, mode func(*Config)) {
 		}
 	}
 }
+
+// TestDiffPFDebug compares PFDEBUG's subcommands (and PFSELFTEST): the decoded sparse opcodes, the registers,
+// the conversions to dense and the stored bytes after them, and the errors for missing keys, other types,
+// strings that are not HyperLogLogs, corrupt values, unknown subcommands and wrong argument counts.
+func TestDiffPFDebug(t *testing.T) {
+	p := startPair(t, "")
+	for _, c := range []string{
+		"PFADD h a b c d", "PFDEBUG DECODE h", "PFDEBUG ENCODING h", "PFDEBUG encoding h", "PFDEBUG GETREG h",
+		"GET h", "PFDEBUG ENCODING h", "PFDEBUG DECODE h", "PFDEBUG TODENSE h", "PFCOUNT h", "GET h",
+		"PFADD h2 x y", "PFCOUNT h2", "PFDEBUG TODENSE h2", "GET h2", "PFDEBUG TODENSE h2", "PFADD h3",
+		"PFDEBUG DECODE h3", "PFDEBUG ENCODING nokey", "PFDEBUG FOO nokey", "PFDEBUG FOO h", "PFDEBUG GETREG h x",
+		"PFDEBUG GETREG", "PFDEBUG", "RPUSH l a", "PFDEBUG ENCODING l", "SET s str", "PFDEBUG ENCODING s",
+		"SET i 123", "PFDEBUG DECODE i", "PFSELFTEST", "PFSELFTEST x", "PFDEBUG GETREG s",
+	} {
+		p.Check(strings.Fields(c)...)
+	}
+	// A corrupt sparse value: DECODE reads what its bytes say, the conversions fail.
+	for _, c := range [][]string{
+		{"SET", "bad", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff\x7f\xff"},
+		{"PFDEBUG", "DECODE", "bad"}, {"PFDEBUG", "TODENSE", "bad"}, {"PFDEBUG", "GETREG", "bad"}, {"GET", "bad"},
+	} {
+		p.Check(c...)
+	}
+}

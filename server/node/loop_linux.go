@@ -322,7 +322,7 @@ func (l *eventLoop) runBuffered(c *client) bool {
 	for !c.closing && c.parked == nil {
 		c.readLimits()
 		if ahead--; ahead <= 0 {
-			ahead = c.prefetch()
+			ahead = prefetchArgs(c.srv.ks, c.db, c.rd)
 		}
 		args, err := c.rd.ReadCommand()
 		if err != nil {
@@ -344,19 +344,6 @@ func (l *eventLoop) runBuffered(c *client) bool {
 		}
 	}
 	return true
-}
-
-// prefetch loads the first keys of the client's next pipelined commands into the CPU's cache together (see
-// keyspace.Prefetch), which roughly halves what GET or SET in a pipeline of 16 spend waiting for memory. It
-// returns how many commands it looked at. Argument 1 is the first key of most commands; for the others the
-// prefetch is wasted but harmless.
-func (c *client) prefetch() int {
-	var buf [16][]byte
-	keys := c.rd.PeekArgs(buf[:0], 1, len(buf))
-	if len(keys) > 1 {
-		c.srv.ks.Prefetch(c.db, keys)
-	}
-	return len(keys)
 }
 
 // finish ends a batch: it publishes the client's state, writes its replies and closes it if it is closing.

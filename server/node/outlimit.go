@@ -74,7 +74,19 @@ var outputLimitParam = param{
 		}
 		return strings.Join(parts, " ")
 	},
+	// Matches Redis: a line per class, in units; a class at its default is written only into a line the file had.
+	rewrite: func(c, def *Config) []paramLine {
+		var out []paramLine
+		for i, l := range c.OutputLimits {
+			out = append(out, paramLine{fmt.Sprintf("%s %s %s %d", rewriteClassNames[i], formatMemory(l.Hard),
+				formatMemory(l.Soft), l.SoftSeconds), l != def.OutputLimits[i]})
+		}
+		return out
+	},
 }
+
+// rewriteClassNames are the class names CONFIG REWRITE writes (CONFIG GET says "slave").
+var rewriteClassNames = [...]string{"normal", "replica", "pubsub"}
 
 // replyBufferBytes is the size of Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), which its
 // output limits do not count.

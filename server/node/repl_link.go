@@ -254,7 +254,11 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 	st.Commands().Limits.MaxBulkLen = max(s.cfg.ProtoMaxBulkLen, 512<<20)
 	c := l.master
 	var applied []byte // the stream applied but not yet passed on (a transaction in progress)
+	ahead := 0         // commands left before the next prefetch
 	for {
+		if ahead--; ahead <= 0 {
+			ahead = prefetchArgs(s.ks, c.db, st.Commands())
+		}
 		args, err := st.ReadCommand()
 		if err != nil {
 			return err

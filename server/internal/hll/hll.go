@@ -30,6 +30,7 @@ import (
 	"errors"
 	"math"
 	"math/bits"
+	"strconv"
 )
 
 // Sizes of the representation.
@@ -357,6 +358,37 @@ func ToDense(h []byte) ([]byte, error) {
 		return h, err
 	}
 	return d, nil
+}
+
+// Decode describes the opcodes of sparse h, as PFDEBUG DECODE does: "z:<n>" for a ZERO run, "Z:<n>" for an
+// XZERO run, "v:<value>,<n>" for a VAL run, separated by spaces. Matches Redis: it checks nothing, so a corrupt
+// value decodes to whatever its bytes say.
+func Decode(h []byte) string {
+	var b []byte
+	for pos := HeaderSize; pos < len(h); {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		oplen, span := opAt(h, pos)
+		switch op := h[pos]; {
+		case isZero(op):
+			b = append(b, "z:"...)
+		case isVal(op):
+			b = append(strconv.AppendInt(append(b, "v:"...), int64(valValue(op)), 10), ',')
+		default:
+			b = append(b, "Z:"...)
+		}
+		b = strconv.AppendInt(b, int64(span), 10)
+		pos += oplen
+	}
+	return string(b)
+}
+
+// RegistersOf returns the registers of valid h (PFDEBUG GETREG).
+func RegistersOf(h []byte) ([Registers]uint8, error) {
+	var regs [Registers]uint8
+	err := Merge(&regs, h)
+	return regs, err
 }
 
 // walkSparse calls val for each VAL run and zeros for each zero run of sparse h, failing with ErrInvalid (before
