@@ -212,26 +212,3 @@ func testDiffBlockingKeyCreation(t *testing.T, mode func(*Config)) {
 	want := scenario(redis.Addr)
 	require.Equal(t, want, scenario(addr))
 }
-
-// TestDiffKillBlocked checks that a client blocked in BLPOP and killed by CLIENT KILL waits no more once the
-// kill replies, as in Redis, which frees it at once: a push right after the kill stays in the list instead
-// of going to the closing connection. 100 tries, as the connection itself closes a moment later.
-func TestDiffKillBlocked(t *testing.T) { ioModes(t, testDiffKillBlocked) }
-
-func testDiffKillBlocked(t *testing.T, mode func(*Config)) {
-	redis := difftest.StartRedis(t)
-	_, addr := startServer(t, mode)
-	for _, a := range []string{redis.Addr, addr} {
-		admin := difftest.Dial(t, a)
-		for i := 0; i < 100; i++ {
-			w := difftest.Dial(t, a)
-			id := strconv.FormatInt(w.Do("CLIENT", "ID").Int, 10)
-			w.Send("BLPOP", "q", "0")
-			waitBlocked(t, admin, 1)
-			require.Equal(t, int64(1), admin.Do("CLIENT", "KILL", "ID", id).Int, a)
-			admin.Do("RPUSH", "q", "v")
-			require.Equal(t, int64(1), admin.Do("LLEN", "q").Int, "%s try %d: the killed client took the element", a, i)
-			admin.Do("DEL", "q")
-		}
-	}
-}

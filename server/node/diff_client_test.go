@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -379,5 +380,37 @@ func TestClientListOutputSent(t *testing.T) {
 				require.Equal(t, "r", field(line, "events"), "try %d: %s", i, line)
 			}
 		})
+	}
+}
+
+// TestDiffKillFreesAtOnce checks that clients killed by CLIENT KILL are gone from pub/sub and from the
+// waiters on keys as soon as the kill replies, as in Redis, which frees them at once: a PUBLISH right after
+// counts neither the channel nor the pattern subscriber, PUBSUB NUMSUB and NUMPAT count them no more, and a
+// push stays in the list instead of going to the killed BLPOP. 100 tries, as the connections themselves close
+// a moment later.
+func TestDiffKillFreesAtOnce(t *testing.T) { ioModes(t, testDiffKillFreesAtOnce) }
+
+func testDiffKillFreesAtOnce(t *testing.T, mode func(*Config)) {
+	redis := difftest.StartRedis(t)
+	_, addr := startServer(t, mode)
+	for _, a := range []string{redis.Addr, addr} {
+		admin := difftest.Dial(t, a)
+		for i := 0; i < 100; i++ {
+			sub, psub, w := difftest.Dial(t, a), difftest.Dial(t, a), difftest.Dial(t, a)
+			sub.Do("SUBSCRIBE", "ch")
+			psub.Do("PSUBSCRIBE", "c*")
+			id := strconv.FormatInt(w.Do("CLIENT", "ID").Int, 10)
+			w.Send("BLPOP", "q", "0")
+			waitBlocked(t, admin, 1)
+			require.Equal(t, int64(2), admin.Do("CLIENT", "KILL", "TYPE", "pubsub").Int, a)
+			require.Equal(t, int64(1), admin.Do("CLIENT", "KILL", "ID", id).Int, a)
+			what := fmt.Sprintf("%s try %d", a, i)
+			require.Equal(t, "(integer) 0", difftest.Format(admin.Do("PUBLISH", "ch", "m")), what)
+			require.Equal(t, `["ch", (integer) 0]`, difftest.Format(admin.Do("PUBSUB", "NUMSUB", "ch")), what)
+			require.Equal(t, "(integer) 0", difftest.Format(admin.Do("PUBSUB", "NUMPAT")), what)
+			admin.Do("RPUSH", "q", "v")
+			require.Equal(t, int64(1), admin.Do("LLEN", "q").Int, "%s: the killed client took the element", what)
+			admin.Do("DEL", "q")
+		}
 	}
 }

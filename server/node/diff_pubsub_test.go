@@ -319,25 +319,3 @@ func testDiffEvictedEvent(t *testing.T, mode func(*Config)) {
 	require.Contains(t, want, "evicted", "real Redis evicted nothing: the scenario is wrong")
 	require.Equal(t, want, scenario(addr))
 }
-
-// TestDiffPublishAfterKill checks that a subscriber killed by CLIENT KILL is gone from pub/sub as soon as
-// the kill replies, as in Redis, which frees it at once: PUBLISH does not count it, PUBSUB NUMSUB and NUMPAT
-// do not either. 100 tries, as the connection itself closes a moment later.
-func TestDiffPublishAfterKill(t *testing.T) { ioModes(t, testDiffPublishAfterKill) }
-
-func testDiffPublishAfterKill(t *testing.T, mode func(*Config)) {
-	redis := difftest.StartRedis(t)
-	_, addr := startServer(t, mode)
-	for _, a := range []string{redis.Addr, addr} {
-		admin := difftest.Dial(t, a)
-		for i := 0; i < 100; i++ {
-			sub, psub := difftest.Dial(t, a), difftest.Dial(t, a)
-			sub.Do("SUBSCRIBE", "ch")
-			psub.Do("PSUBSCRIBE", "c*")
-			require.Equal(t, int64(2), admin.Do("CLIENT", "KILL", "TYPE", "pubsub").Int, a)
-			require.Equal(t, "(integer) 0", difftest.Format(admin.Do("PUBLISH", "ch", "m")), "%s try %d", a, i)
-			require.Equal(t, `["ch", (integer) 0]`, difftest.Format(admin.Do("PUBSUB", "NUMSUB", "ch")), "%s try %d", a, i)
-			require.Equal(t, "(integer) 0", difftest.Format(admin.Do("PUBSUB", "NUMPAT")), "%s try %d", a, i)
-		}
-	}
-}
