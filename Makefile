@@ -18,12 +18,14 @@ race:
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 
 # Each module on its own, as an outside user builds it: it and its tests compile without the workspace and go.mod
-# is tidy. The tests themselves ran in `make race` against the same code (sibling modules are replaced by their
-# directories either way), so they are compiled here, not run again.
+# is tidy, and they vet on a 32-bit platform too (GOARCH=386, where int is 32 bits). The tests themselves ran in
+# `make race` against the same code (sibling modules are replaced by their directories either way), so they are
+# compiled here, not run again.
 modules:
 	@for d in $(MODULES); do \
 		echo "== $$d"; \
-		(cd "$$d" && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 -run '^$$' ./... && GOWORK=off $(GO) mod tidy -diff) || exit 1; \
+		(cd "$$d" && GOWORK=off $(GO) vet ./... && GOWORK=off GOARCH=386 $(GO) vet ./... && \
+			GOWORK=off $(GO) test -count=1 -run '^$$' ./... && GOWORK=off $(GO) mod tidy -diff) || exit 1; \
 	done
 
 # Every fuzz target of every package, FUZZTIME each (one target per `go test -fuzz` run; .ci/fuzz-one retries

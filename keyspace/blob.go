@@ -59,11 +59,11 @@ func newBlob(key []byte, vlen int) (unsafe.Pointer, []byte) {
 func newGrowBlob(key []byte, vlen, vcap int) (unsafe.Pointer, []byte) {
 	klen := len(key)
 	vcap = max(vcap, vlen)
-	if vlen > maxBlobLen || klen > maxBlobLen {
+	if uint64(vlen) > maxBlobLen || uint64(klen) > maxBlobLen { // as uint64: on 32-bit platforms int is narrower
 		panic("keyspace: string too long")
 	}
 	n := allocSize(blobGrowHdr + klen + vcap)
-	vcap = min(n-blobGrowHdr-klen, maxBlobLen)
+	vcap = int(min(uint64(n-blobGrowHdr-klen), maxBlobLen))
 	b := make([]byte, blobGrowHdr+klen+vcap)
 	b[0] = blobGrow
 	binary.LittleEndian.PutUint32(b[1:], uint32(klen))
