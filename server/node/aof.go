@@ -95,7 +95,8 @@ type aofRewrite struct {
 	tempIncr string  // its path while being written
 	snap     *keyspace.Snapshot
 	keys     atomic.Int64
-	aborted  bool // under aof.mu
+	stash    *valueStash // big values waiting to be encoded
+	aborted  bool        // under aof.mu
 	done     chan struct{}
 }
 
@@ -155,7 +156,7 @@ func (s *Server) startAOF() error {
 		base := aofFile{name: baseName(s.cfg.AOF.Filename, m.baseSeq+1, preamble), seq: m.baseSeq + 1, typ: 'b'}
 		path := filepath.Join(s.aofDir(), base.name)
 		if preamble {
-			tmp, err := s.writeRDBFile(path, s.rdbConfig(), true, func(func([]byte) error) error { return nil })
+			tmp, err := s.writeRDBFile(path, s.rdbConfig(), true, nil, func(func([]byte) error) error { return nil })
 			if err == nil {
 				err = os.Rename(tmp, path)
 			}
@@ -274,7 +275,7 @@ func (s *Server) startRewrite() error {
 	if err := os.MkdirAll(s.aofDir(), 0o755); err != nil {
 		return fmt.Errorf("creating the AOF directory: %w", err)
 	}
-	job := &aofRewrite{start: time.Now(), enabling: status == aofWaitRewrite, done: make(chan struct{})}
+	job := &aofRewrite{start: time.Now(), enabling: status == aofWaitRewrite, stash: newValueStash(), done: make(chan struct{})}
 	var f *os.File
 	if status != aofOff {
 		job.incr = aofFile{name: incrName(s.cfg.AOF.Filename, m.incrSeq+1), seq: m.incrSeq + 1, typ: 'i'}
@@ -308,7 +309,7 @@ func (s *Server) startRewrite() error {
 	}
 
 	tx := s.ks.BeginAll(0)
-	sn, err := tx.StartSnapshot(s.serialiser(s.rdbConfig(), &job.keys))
+	sn, err := tx.StartSnapshot(s.serialiser(s.rdbConfig(), &job.keys, job.stash))
 	s.aof.mu.Lock()
 	if err == nil && f != nil {
 		// The cut: the snapshot and everything fed to f from now on are exactly the data.
@@ -353,7 +354,7 @@ func (s *Server) startRewrite() error {
 func (s *Server) runRewrite(job *aofRewrite) {
 	dir := s.aofDir()
 	cfg := s.rdbConfig()
-	tmp, err := s.writeRDBFile(filepath.Join(dir, "x"), cfg, true, snapshotParts(job.snap))
+	tmp, err := s.writeRDBFile(filepath.Join(dir, "x"), cfg, true, job.stash, snapshotParts(job.snap))
 	job.snap.Close()
 	preamble := s.config().AOF.RDBPreamble
 	if err == nil && !preamble {

@@ -60,7 +60,7 @@ func fillRDB(t *testing.T, c *difftest.Conn) {
 		do(sbig...)
 		do("ZADD", "zset", "1", "a", "2.5", "b", "-inf", "c")
 		zbig := []string{"ZADD", "bigzset"}
-		for i := range 200 {
+		for i := range 300 { // above stashAbove: encoded after the shard lock is released
 			zbig = append(zbig, strconv.Itoa(i)+".25", "m"+strconv.Itoa(i))
 		}
 		do(zbig...)

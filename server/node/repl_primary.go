@@ -490,6 +490,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 	timeout := time.Duration(s.config().ReplTimeout) * time.Second
 	cfg := s.rdbConfig()
 	var keys atomic.Int64
+	stash := newValueStash()
 	var sn *keyspace.Snapshot
 	var offset int64
 	var id replproto.ID
@@ -499,7 +500,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 		// or the command would be in the snapshot and in the stream too.
 		s.repl.applyMu.Lock()
 		tx := s.ks.BeginAll(0)
-		snap, err := tx.StartSnapshot(s.serialiser(cfg, &keys))
+		snap, err := tx.StartSnapshot(s.serialiser(cfg, &keys, stash))
 		if err == nil {
 			s.prop.mu.Lock()
 			offset = s.repl.offset.Load()
@@ -547,7 +548,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 			return err
 		}
 		w.Write(replproto.AppendPreamble(nil, replproto.Preamble{Size: -1, Mark: mark}))
-		if err := s.encodeRDB(w, cfg, false, aux, parts); err != nil {
+		if err := s.encodeRDB(w, cfg, false, aux, stash, parts); err != nil {
 			return err
 		}
 		w.Write(mark[:])
@@ -564,7 +565,7 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 		}
 	} else {
 		var buf bytes.Buffer
-		if err := s.encodeRDB(&buf, cfg, false, aux, parts); err != nil {
+		if err := s.encodeRDB(&buf, cfg, false, aux, stash, parts); err != nil {
 			return err
 		}
 		w.Write(replproto.AppendPreamble(nil, replproto.Preamble{Size: int64(buf.Len())}))
