@@ -77,12 +77,14 @@ func fillRDB(t *testing.T, c *difftest.Conn) {
 		do("XADD", "emptystream", "5-5", "f", "v")
 		do("XDEL", "emptystream", "5-5")
 		sbigx := []string{}
-		for i := range 250 {
+		for i := range 300 { // above stashAbove: copied, then encoded after the shard lock is released
 			sbigx = append(sbigx, "XADD", "bigstream", strconv.Itoa(10+i)+"-0", "field", strconv.Itoa(i))
 		}
 		for i := 0; i < len(sbigx); i += 5 {
 			do(sbigx[i : i+5]...)
 		}
+		do("XGROUP", "CREATE", "bigstream", "bg", "0")
+		do("XREADGROUP", "GROUP", "bg", "dave", "COUNT", "3", "STREAMS", "bigstream", ">")
 		do("SET", "gone", "x", "PX", "200") // expired by the time the file loads
 	}
 	do("SELECT", "0")

@@ -98,7 +98,7 @@ func (s *Server) rdbConfig() rdbfmt.Config {
 //
 //	's' db expire-ms key value     a string key (uvarints; key and value each a uvarint length and the bytes)
 //	'r' length records             another kind, encoded as RDB records (its elements are copied out anyway)
-//	'v' id                         a big list, hash, set or zset: its copy waits in st (see valueStash)
+//	'v' id                         a big value of another kind: its copy waits in st (see valueStash)
 func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64, st *valueStash) keyspace.SnapshotFunc {
 	pool := sync.Pool{New: func() any { return rdbfmt.NewRecords(cfg) }}
 	// chunk grows as needed: the keyspace hands back the saver's chunks (Snapshot.Recycle), so only the first
@@ -144,7 +144,8 @@ func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64, st *valueStas
 
 // valueStash holds the copies of big values that a save's serialiser made under their shard's lock, until
 // writeChunk encodes them outside it: building a big key's listpacks and compressing them took about 60% of the
-// time a shard stayed locked for it (about 50 ms for a 300k-element list, hash or zset). One per save.
+// time a shard stayed locked for it (about 50 ms for a 300k-element list, hash or zset, more for a stream). One
+// per save.
 type valueStash struct {
 	mu   sync.Mutex
 	next uint64
@@ -173,10 +174,15 @@ func (st *valueStash) take(id uint64) *rdbfmt.Entry {
 // in less time than the stash costs.
 const stashAbove = 256
 
-// deferrable reports whether v, made by dumpValue, may be encoded after the shard's lock is released: it holds
-// copies (a stream's value aliases the stream's memory) and is big.
+// deferrable reports whether v, made by dumpValue, is big enough to be encoded after the shard's lock is
+// released. A big stream's value, which aliases the stream's memory, is first made a copy (detachStream).
 func deferrable(v rdbfmt.Value) bool {
 	switch v := v.(type) {
+	case *rdbfmt.Stream:
+		if len(v.Entries) > stashAbove {
+			detachStream(v)
+			return true
+		}
 	case rdbfmt.List:
 		return len(v) > stashAbove
 	case rdbfmt.Hash:
@@ -187,6 +193,46 @@ func deferrable(v rdbfmt.Value) bool {
 		return len(v) > stashAbove
 	}
 	return false
+}
+
+// detachStream makes v, from streamValue, hold copies of the bytes it aliases (fields, values, group and
+// consumer names), all in one allocation rather than one per field.
+func detachStream(v *rdbfmt.Stream) {
+	n := 0
+	for _, e := range v.Entries {
+		for _, f := range e.Fields {
+			n += len(f.Name) + len(f.Value)
+		}
+	}
+	for _, g := range v.Groups {
+		n += len(g.Name)
+		for _, p := range g.Pending {
+			n += len(p.Consumer)
+		}
+		for _, c := range g.Consumers {
+			n += len(c.Name)
+		}
+	}
+	arena := make([]byte, 0, n)
+	keep := func(b []byte) []byte {
+		arena = append(arena, b...)
+		return arena[len(arena)-len(b) : len(arena) : len(arena)]
+	}
+	for _, e := range v.Entries {
+		for i := range e.Fields {
+			e.Fields[i].Name, e.Fields[i].Value = keep(e.Fields[i].Name), keep(e.Fields[i].Value)
+		}
+	}
+	for i := range v.Groups {
+		g := &v.Groups[i]
+		g.Name = keep(g.Name)
+		for j := range g.Pending {
+			g.Pending[j].Consumer = keep(g.Pending[j].Consumer)
+		}
+		for j := range g.Consumers {
+			g.Consumers[j].Name = keep(g.Consumers[j].Name)
+		}
+	}
 }
 
 // appendBytes appends b with its length, as a uvarint, before it.

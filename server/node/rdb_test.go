@@ -411,3 +411,88 @@ func BenchmarkRDBLoad(b *testing.B) {
 		tx.End()
 	}
 }
+
+// TestBGSaveBigValues saves big values of every collection kind, which are encoded after their shard's lock is
+// released (valueStash), while writers change them in MULTI/EXEC blocks that keep their sizes: every file must
+// show each at its constant size, and the race detector watches the copies.
+func TestBGSaveBigValues(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, func(c *Config) { c.Dir = dir })
+	fillKeys(srv, 2000)
+	c := difftest.Dial(t, addr)
+	const n = 1000
+	for i := range n {
+		s := strconv.Itoa(i)
+		c.Send("RPUSH", "blist", "e"+s)
+		c.Send("HSET", "bhash", "f"+s, "v"+s)
+		c.Send("ZADD", "bzset", s, "m"+s)
+		c.Send("SADD", "bset", "m"+s)
+		c.Send("XADD", "bstream", "*", "f", s)
+	}
+	for range 5 * n {
+		c.Receive()
+	}
+	c.Do("XGROUP", "CREATE", "bstream", "g", "0")
+	c.Do("XREADGROUP", "GROUP", "g", "alice", "COUNT", "10", "STREAMS", "bstream", ">")
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	wc := difftest.Dial(t, addr)
+	go func() {
+		defer wg.Done()
+		for i := n; !stop.Load(); i++ {
+			s := strconv.Itoa(i)
+			for _, cmd := range [][]string{
+				{"MULTI"}, {"RPUSH", "blist", "e" + s}, {"LPOP", "blist"},
+				{"HSET", "bhash", "f" + s, "v" + s}, {"HDEL", "bhash", "f" + strconv.Itoa(i-n)},
+				{"ZADD", "bzset", s, "m" + s}, {"ZPOPMIN", "bzset"},
+				{"SADD", "bset", "m" + s}, {"SREM", "bset", "m" + strconv.Itoa(i-n)},
+				{"XADD", "bstream", "MAXLEN", "=", strconv.Itoa(n), "*", "f", s},
+				{"EXEC"},
+			} {
+				wc.Send(cmd...)
+			}
+			for range 11 {
+				wc.Receive()
+			}
+		}
+	}()
+	for round := range 3 {
+		require.Equal(t, "Background saving started", string(c.Do("BGSAVE").Str))
+		waitSaved(t, srv)
+		f, err := os.Open(filepath.Join(dir, "dump.rdb"))
+		require.NoError(t, err)
+		d := rdbfmt.NewDecoder(f)
+		sizes := map[string]int{}
+		for {
+			rec, err := d.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err)
+			e, ok := rec.(*rdbfmt.Entry)
+			if !ok {
+				continue
+			}
+			switch v := e.Value.(type) {
+			case rdbfmt.List:
+				sizes[string(e.Key)] = len(v)
+			case rdbfmt.Hash:
+				sizes[string(e.Key)] = len(v)
+			case rdbfmt.ZSet:
+				sizes[string(e.Key)] = len(v)
+			case rdbfmt.Set:
+				sizes[string(e.Key)] = len(v)
+			case *rdbfmt.Stream:
+				sizes[string(e.Key)] = len(v.Entries)
+				require.Len(t, v.Groups, 1)
+				assert.Equal(t, "g", string(v.Groups[0].Name))
+			}
+		}
+		f.Close()
+		assert.Equal(t, map[string]int{"blist": n, "bhash": n, "bzset": n, "bset": n, "bstream": n}, sizes, "round %d", round)
+	}
+	stop.Store(true)
+	wg.Wait()
+	checkRDB(t, filepath.Join(dir, "dump.rdb"))
+}
