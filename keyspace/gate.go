@@ -74,17 +74,22 @@ func (ks *Keyspace) relockShard(s int) {
 // locked: a locker that held some shards while waiting for the gate would hold up the exclusive Txn forever.
 func (ks *Keyspace) lockSet(m *[MaxShards / 64]uint64) {
 	for {
-		for w, bm := range m {
-			for bm != 0 {
-				ks.shards[w<<6|bits.TrailingZeros64(bm)].mu.Lock()
-				bm &= bm - 1
-			}
-		}
+		ks.lockBits(m)
 		if !ks.gate.closed.Load() {
 			return
 		}
 		ks.unlockSet(m)
 		ks.waitGate()
+	}
+}
+
+// lockBits locks the shards set in m, in ascending order, without looking at the gate.
+func (ks *Keyspace) lockBits(m *[MaxShards / 64]uint64) {
+	for w, bm := range m {
+		for bm != 0 {
+			ks.shards[w<<6|bits.TrailingZeros64(bm)].mu.Lock()
+			bm &= bm - 1
+		}
 	}
 }
 

@@ -187,13 +187,8 @@ func (ks *Keyspace) Prefetch(db int, keys [][]byte) {
 	if n < 2 {
 		return // one lookup has nothing to overlap with
 	}
-	for w, bm := range locked {
-		for bm != 0 {
-			ks.shards[w<<6|bits.TrailingZeros64(bm)].mu.Lock()
-			bm &= bm - 1
-		}
-	}
-	if !ks.gate.closed.Load() {
+	ks.lockBits(&locked)
+	if !ks.gate.closed.Load() { // closed meanwhile: the BeginAll waits for these locks, so let go at once
 		ks.prefetch(db, hs[:n])
 	}
 	ks.unlockSet(&locked)

@@ -263,7 +263,13 @@ func rewriteConfigFile(path string, cfg Config) error {
 	var out []string
 	hasMarker := false
 	pending := make(map[*param][]paramLine) // what each parameter met in the file has left to write
-	users := cfg.Users                      // Matches Redis: user lines are rewritten in place, in order, the rest appended
+	left := func(p *param) []paramLine {
+		if l, met := pending[p]; met {
+			return l
+		}
+		return p.lines(&cfg, &def)
+	}
+	users := cfg.Users // Matches Redis: user lines are rewritten in place, in order, the rest appended
 	text := strings.TrimSuffix(string(old), "\n")
 	if text != "" {
 		for _, line := range strings.Split(text, "\n") {
@@ -286,25 +292,17 @@ func rewriteConfigFile(path string, cfg Config) error {
 				out = append(out, line)
 				continue
 			}
-			left, met := pending[p]
-			if !met {
-				left = p.lines(&cfg, &def)
+			l := left(p)
+			if len(l) > 0 { // Matches Redis: a line in the file takes the next value, changed or not
+				out = append(out, l[0].text)
+				l = l[1:]
 			}
-			if len(left) > 0 { // Matches Redis: a line in the file takes the next value, changed or not
-				out = append(out, left[0].text)
-				left = left[1:]
-			}
-			pending[p] = left
+			pending[p] = l
 		}
 	}
 	var added []string
 	for i := range params {
-		p := &params[i]
-		left, met := pending[p]
-		if !met {
-			left = p.lines(&cfg, &def)
-		}
-		for _, l := range left {
+		for _, l := range left(&params[i]) {
 			if l.changed {
 				added = append(added, l.text)
 			}

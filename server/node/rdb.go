@@ -121,6 +121,9 @@ func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64, st *valueStas
 				continue
 			}
 			if st != nil && deferrable(v) {
+				if sv, ok := v.(*rdbfmt.Stream); ok {
+					detachStream(sv) // it aliases the stream's memory, which may change once the lock is released
+				}
 				id := st.put(&rdbfmt.Entry{DB: uint64(db), Key: bytes.Clone(e.Key()), HasExpire: at != 0, ExpireAtMs: at, Value: v})
 				chunk = binary.AppendUvarint(append(chunk, 'v'), id)
 				n++
@@ -175,14 +178,11 @@ func (st *valueStash) take(id uint64) *rdbfmt.Entry {
 const stashAbove = 256
 
 // deferrable reports whether v, made by dumpValue, is big enough to be encoded after the shard's lock is
-// released. A big stream's value, which aliases the stream's memory, is first made a copy (detachStream).
+// released. A stream's value must first be detached (detachStream).
 func deferrable(v rdbfmt.Value) bool {
 	switch v := v.(type) {
 	case *rdbfmt.Stream:
-		if len(v.Entries) > stashAbove {
-			detachStream(v)
-			return true
-		}
+		return len(v.Entries) > stashAbove
 	case rdbfmt.List:
 		return len(v) > stashAbove
 	case rdbfmt.Hash:
