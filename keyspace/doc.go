@@ -117,7 +117,10 @@
 // snapshot (FLUSHALL kills a BGSAVE as Redis does): the pending shards are then released (their bits cleared)
 // as they are touched, or by the next StartSnapshot.
 //
-// A single huge key (a list of millions of elements) is still copied whole by the first write to it, which waits
-// that long. [Txn.SerialiseAll] serialises everything at once under a BeginAll Txn (SAVE inside MULTI, the saves
-// of FLUSHALL and SHUTDOWN), ignoring the bits.
+// A big value (a list, hash, set, sorted set or stream of thousands of elements) would keep its shard locked for
+// as long as copying it takes, tens of milliseconds for hundreds of thousands of elements. So a SnapshotFunc may
+// share it instead ([Keyspace.Share], shared.go) and read it after the lock is released: the value then becomes
+// copy-on-write, and only a write Txn that looks up a key holding it pays for a clone, once, as a write to a page
+// shared with Redis's forked child pays for copying that page. [Txn.SerialiseAll] serialises everything at once
+// under a BeginAll Txn (SAVE inside MULTI, the saves of FLUSHALL and SHUTDOWN), ignoring the bits.
 package keyspace

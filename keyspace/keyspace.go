@@ -25,6 +25,7 @@ type Keyspace struct {
 	used         atomic.Int64 // estimated bytes of all keys, the sum of every table.mem (see memory.go)
 	limits       atomic.Pointer[Limits]
 	snap         atomic.Pointer[Snapshot] // the open snapshot, if any
+	shared       sharedObjects            // values read outside their lock: copy-on-write (see shared.go)
 	keepExpired  atomic.Bool              // a replica's keyspace: see SetKeepExpired
 	gate         gate
 	expire       struct {
@@ -334,16 +335,28 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 	if ref != 0 && t.recs[ref-1].ttl != 0 && tx.expired(t, ref) {
 		if tx.ks.keepExpired.Load() && (tx.stale || tx.read) {
 			if !tx.stale {
-				ref = 0 // hidden, not removed: the primary's DEL removes it
+				return sh, t, h, 0 // hidden, not removed: the primary's DEL removes it
 			}
-			return sh, t, h, ref
+			return sh, t, h, tx.own(t, ref)
 		}
 		tx.ks.preserveRef(tx.ks.shardOf(h), db, t, ref) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)
 		t.maybeShrink()
 		ref = 0
 	}
+	if ref != 0 {
+		ref = tx.own(t, ref)
+	}
 	return sh, t, h, ref
+}
+
+// own returns ref, first giving the key at ref a value of its own if a write Txn found it shared (see shared.go):
+// this Txn may change it.
+func (tx *Txn) own(t *table, ref uint32) uint32 {
+	if !tx.read && tx.ks.shared.n.Load() != 0 {
+		tx.ks.unshareRec(t, ref)
+	}
+	return ref
 }
 
 // expired reports whether the key at ref has expired. Matches Redis (keyIsExpired): a key expires after its
