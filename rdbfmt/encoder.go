@@ -35,7 +35,15 @@ type Config struct {
 	ListMaxListpackSize    int // list-max-listpack-size: bytes of one quicklist node when negative (-1 4 KiB, ... -5 64 KiB), entries when positive
 	StreamNodeMaxEntries   int // stream-node-max-entries
 	StreamNodeMaxBytes     int // stream-node-max-bytes
+
+	// Pause, when set, is called after every pauseEvery elements (or stream entries) of a value being encoded,
+	// so that a program encoding big values on a goroutine that shares its CPUs with latency-sensitive ones can
+	// let them run mid-value (with runtime.Gosched, say).
+	Pause func()
 }
+
+// pauseEvery is how many elements an encoder handles between calls of [Config.Pause]: a millisecond or less.
+const pauseEvery = 4096
 
 // DefaultConfig returns the defaults of redis-server 7.0.15 (as CONFIG GET reports them) and RDB version 10.
 func DefaultConfig() Config {
@@ -229,8 +237,24 @@ func AppendDump(dst []byte, v Value) []byte {
 
 // valueEncoder holds scratch space reused from value to value.
 type valueEncoder struct {
-	lp  listpackWriter
-	tmp [][]byte
+	lp    listpackWriter
+	tmp   [][]byte
+	steps int // elements since the last Config.Pause
+}
+
+// step counts an element towards the next call of cfg.Pause.
+func (w *valueEncoder) step(cfg *Config) { w.steps += 1; w.maybePause(cfg) }
+
+// stepBytes counts work on n bytes (compressing a stream node, say), 64 bytes as much as an element.
+func (w *valueEncoder) stepBytes(cfg *Config, n int) { w.steps += 1 + n/64; w.maybePause(cfg) }
+
+func (w *valueEncoder) maybePause(cfg *Config) {
+	if w.steps >= pauseEvery {
+		w.steps = 0
+		if cfg.Pause != nil {
+			cfg.Pause()
+		}
+	}
 }
 
 func (w *valueEncoder) appendValue(dst []byte, v Value, cfg *Config) (Type, []byte) {
@@ -260,6 +284,7 @@ func (w *valueEncoder) appendValue(dst []byte, v Value, cfg *Config) (Type, []by
 		dst = AppendLength(dst, uint64(len(v)))
 		for _, m := range v {
 			dst = AppendString(dst, m, c)
+			w.step(cfg)
 		}
 		return TypeSet, dst
 	case Hash:
@@ -278,6 +303,7 @@ func (w *valueEncoder) appendValue(dst []byte, v Value, cfg *Config) (Type, []by
 		dst = AppendLength(dst, uint64(len(v)))
 		for _, f := range v {
 			dst = AppendString(AppendString(dst, f.Name, c), f.Value, c)
+			w.step(cfg)
 		}
 		return TypeHash, dst
 	case ZSet:
@@ -305,6 +331,7 @@ func (w *valueEncoder) appendValue(dst []byte, v Value, cfg *Config) (Type, []by
 		dst = AppendLength(dst, uint64(len(v)))
 		for _, m := range v {
 			dst = binary.LittleEndian.AppendUint64(AppendString(dst, m.Member, c), math.Float64bits(m.Score))
+			w.step(cfg)
 		}
 		return TypeZSet2, dst
 	case *Stream:
@@ -374,6 +401,7 @@ func (w *valueEncoder) appendList(dst []byte, l List, cfg *Config) []byte {
 		}
 	}
 	for _, el := range l {
+		w.step(cfg)
 		if len(el) >= packedThreshold {
 			flush()
 			dst = AppendString(AppendLength(dst, qlPlain), el, cfg.Compress)

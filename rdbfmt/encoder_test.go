@@ -491,3 +491,37 @@ func TestPayloadsMatchRedis(t *testing.T) {
 		})
 	}
 }
+
+// TestEncoderPause checks that Config.Pause is called every few thousand elements of big values of each kind,
+// and that it changes nothing in what is written.
+func TestEncoderPause(t *testing.T) {
+	const n = 20000
+	var (
+		list   rdbfmt.List
+		set    rdbfmt.Set
+		hash   rdbfmt.Hash
+		zset   rdbfmt.ZSet
+		stream = &rdbfmt.Stream{}
+	)
+	for i := range n {
+		s := []byte("element-" + strconv.Itoa(i))
+		list = append(list, s)
+		set = append(set, s)
+		hash = append(hash, rdbfmt.Field{Name: s, Value: s})
+		zset = append(zset, rdbfmt.ZMember{Member: s, Score: float64(i)})
+		stream.Entries = append(stream.Entries, rdbfmt.StreamEntry{ID: rdbfmt.StreamID{Ms: uint64(i + 1)}, Fields: []rdbfmt.Field{{Name: []byte("f"), Value: s}}})
+	}
+	stream.Length, stream.LastID = n, stream.Entries[n-1].ID
+	for _, v := range []rdbfmt.Value{list, set, hash, zset, stream} {
+		plain := rdbfmt.DefaultConfig()
+		typ, want := rdbfmt.AppendValue(nil, v, plain)
+		pauses := 0
+		paused := plain
+		paused.Pause = func() { pauses++ }
+		gotTyp, got := rdbfmt.AppendValue(nil, v, paused)
+		assert.Equal(t, typ, gotTyp)
+		assert.True(t, bytes.Equal(want, got), "%T: Pause changed the encoding", v)
+		assert.GreaterOrEqual(t, pauses, n/4096, "%T", v)
+		assert.LessOrEqual(t, pauses, 2*n/4096+2, "%T", v) // a stream also counts the bytes its nodes compress
+	}
+}

@@ -328,6 +328,7 @@ func (w *valueEncoder) appendStream(dst []byte, s *Stream, cfg *Config) []byte {
 		}
 		w.lp.int(0)
 		for _, e := range s.Entries[i:j] {
+			w.step(cfg)
 			same := len(e.Fields) == len(master.Fields)
 			for k := 0; same && k < len(e.Fields); k++ {
 				same = bytes.Equal(e.Fields[k].Name, master.Fields[k].Name)
@@ -362,6 +363,7 @@ func (w *valueEncoder) appendStream(dst []byte, s *Stream, cfg *Config) []byte {
 	dst = AppendLength(dst, uint64(len(nodes)/2))
 	for _, n := range nodes {
 		dst = AppendString(dst, n, c)
+		w.stepBytes(cfg, len(n)) // compressing a node's listpack costs as much as building it
 	}
 	first, added := s.FirstID, s.EntriesAdded
 	if len(s.Entries) > 0 {
