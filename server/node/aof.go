@@ -275,7 +275,7 @@ func (s *Server) startRewrite() error {
 	if err := os.MkdirAll(s.aofDir(), 0o755); err != nil {
 		return fmt.Errorf("creating the AOF directory: %w", err)
 	}
-	job := &aofRewrite{start: time.Now(), enabling: status == aofWaitRewrite, stash: newValueStash(), done: make(chan struct{})}
+	job := &aofRewrite{start: time.Now(), enabling: status == aofWaitRewrite, stash: newValueStash(s.ks), done: make(chan struct{})}
 	var f *os.File
 	if status != aofOff {
 		job.incr = aofFile{name: incrName(s.cfg.AOF.Filename, m.incrSeq+1), seq: m.incrSeq + 1, typ: 'i'}
@@ -356,6 +356,7 @@ func (s *Server) runRewrite(job *aofRewrite) {
 	cfg := s.rdbConfig()
 	tmp, err := s.writeRDBFile(filepath.Join(dir, "x"), cfg, true, job.stash, snapshotParts(job.snap))
 	job.snap.Close()
+	job.stash.close()
 	preamble := s.config().AOF.RDBPreamble
 	if err == nil && !preamble {
 		var cmds string

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"sync"
 	"bytes"
 	"errors"
 
@@ -67,41 +68,116 @@ func dumpConfig(lim *keyspace.Limits) rdbfmt.Config {
 	return cfg
 }
 
-// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value (the element slices
-// that Range methods pass may be scratch space), for DUMP and RDB files. A stream's value aliases the stored
-// one, so it is only valid while the key is locked.
+// dumpValue copies a list, hash, set or sorted set out of the keyspace as an rdbfmt value, for DUMP and RDB
+// files; see objectValue.
 func dumpValue(e keyspace.Entry) (rdbfmt.Value, error) {
-	switch o := e.Object().(type) {
-	case *keyspace.List:
-		l := make(rdbfmt.List, 0, o.Len())
-		if o.Len() > 0 {
-			o.Range(0, o.Len()-1, func(v []byte) bool { l = append(l, bytes.Clone(v)); return true })
+	if e.Kind() == keyspace.KindString {
+		return nil, errorf("DUMP of string values is not supported here")
+	}
+	return objectValue(e.Object(), nil, nil)
+}
+
+// objectValue returns obj as an rdbfmt value. The elements of lists, hashes, sets and sorted sets are copied
+// (the slices that Range methods pass may be scratch space) into blocks rather than one allocation each; a
+// stream's value aliases the stored one, so it is valid only while obj stays unchanged (locked, or shared with
+// keyspace.Share). With sc, the value is built in sc's memory, reused from value to value: it is valid until the
+// next call with sc. pause, when set, is called every few thousand elements (see rdbfmt.Config.Pause).
+func objectValue(obj keyspace.Object, pause func(), sc *valueScratch) (rdbfmt.Value, error) {
+	if sc == nil {
+		sc = new(valueScratch)
+	}
+	sc.arena.reset()
+	a := &sc.arena
+	steps := 0
+	step := func() {
+		if steps++; pause != nil && steps%4096 == 0 {
+			pause()
 		}
+	}
+	switch o := obj.(type) {
+	case *keyspace.List:
+		l := sc.list[:0]
+		if o.Len() > 0 {
+			o.Range(0, o.Len()-1, func(v []byte) bool { l = append(l, a.keep(v)); step(); return true })
+		}
+		sc.list = l
 		return l, nil
 	case *keyspace.Hash:
-		h := make(rdbfmt.Hash, 0, o.Len())
+		h := sc.hash[:0]
 		o.Range(func(f, v []byte) bool {
-			h = append(h, rdbfmt.Field{Name: bytes.Clone(f), Value: bytes.Clone(v)})
+			h = append(h, rdbfmt.Field{Name: a.keep(f), Value: a.keep(v)})
+			step()
 			return true
 		})
+		sc.hash = h
 		return h, nil
 	case *keyspace.Set:
-		s := make(rdbfmt.Set, 0, o.Len())
-		o.Range(func(m []byte) bool { s = append(s, bytes.Clone(m)); return true })
+		s := sc.set[:0]
+		o.Range(func(m []byte) bool { s = append(s, a.keep(m)); step(); return true })
+		sc.set = s
 		return s, nil
 	case *keyspace.ZSet:
-		z := make(rdbfmt.ZSet, 0, o.Len())
+		z := sc.zset[:0]
 		if o.Len() > 0 {
 			o.Range(0, o.Len()-1, false, func(m []byte, score float64) bool {
-				z = append(z, rdbfmt.ZMember{Member: bytes.Clone(m), Score: score})
+				z = append(z, rdbfmt.ZMember{Member: a.keep(m), Score: score})
+				step()
 				return true
 			})
 		}
+		sc.zset = z
 		return z, nil
 	case *keyspace.Stream:
-		return streamValue(o), nil
+		return streamValue(o, step, sc), nil
 	}
-	return nil, errorf("DUMP of " + e.Kind().String() + " values is not supported yet")
+	return nil, errorf("DUMP of " + obj.Kind().String() + " values is not supported yet")
+}
+
+// valueScratch is memory that objectValue reuses from one big value to the next, so that encoding the big values
+// of a save makes little garbage (a collection during a save, on one CPU, held up the event loops).
+type valueScratch struct {
+	list    rdbfmt.List
+	hash    rdbfmt.Hash
+	set     rdbfmt.Set
+	zset    rdbfmt.ZSet
+	entries []rdbfmt.StreamEntry
+	fields  []rdbfmt.Field
+	arena   arena
+}
+
+// scratchPool holds valueScratches between saves; the collector empties it, so an idle server does not keep them.
+var scratchPool = sync.Pool{New: func() any { return new(valueScratch) }}
+
+// arena copies byte strings into blocks of arenaBlock bytes: one allocation per block instead of one per
+// string. reset reuses the blocks.
+type arena struct {
+	blocks [][]byte
+	cur    int // blocks[cur] is being filled
+}
+
+const arenaBlock = 64 << 10
+
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.cur = 0
+}
+
+// keep returns a copy of b, which is never appended to.
+func (a *arena) keep(b []byte) []byte {
+	if len(b) > arenaBlock/8 {
+		return bytes.Clone(b)
+	}
+	for a.cur < len(a.blocks) && cap(a.blocks[a.cur])-len(a.blocks[a.cur]) < len(b) {
+		a.cur++
+	}
+	if a.cur == len(a.blocks) {
+		a.blocks = append(a.blocks, make([]byte, 0, arenaBlock))
+	}
+	blk := append(a.blocks[a.cur], b...)
+	a.blocks[a.cur] = blk
+	return blk[len(blk)-len(b) : len(blk) : len(blk)]
 }
 
 // restoreOpts are RESTORE's options after the payload.

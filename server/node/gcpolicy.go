@@ -23,7 +23,9 @@ import (
 //     two seconds of its last write to about its live heap. The live heap is the last collection's, so it
 //     still counts what the server let go of since (keys deleted, connections closed, with no collection
 //     after them on an idle server): the server's own footprint (keys and connections) dropping by more than
-//     16 MiB since the last collection makes the release due too.
+//     16 MiB since the last collection makes the release due too. No release runs while a snapshot is being
+//     written (BGSAVE, AOF rewrite, full sync): its saver is making the garbage, and a collection then, with
+//     one CPU, held up the event loops for up to 20 ms.
 //   - maxmemory: when set, it also becomes the runtime's soft memory limit (debug.SetMemoryLimit), with room
 //     for garbage and buffers (half of maxmemory more, plus 64 MiB), so that the collector works harder instead
 //     of letting the process outgrow the limit the operator chose.
@@ -109,13 +111,16 @@ func (r *idleRelease) released(cycles uint64, foot int64) {
 }
 
 // releaseIdleMemory runs the idle release described above until ctx is done, footprint telling what the
-// server holds (see Server.footprint). It returns nil.
-func releaseIdleMemory(ctx context.Context, footprint func() int64) error {
+// server holds (see Server.footprint) and saving whether a snapshot is being written. It returns nil.
+func releaseIdleMemory(ctx context.Context, footprint func() int64, saving func() bool) error {
 	m := newMemSample()
 	var r idleRelease
 	r.lastCycles, _, _ = m.read()
 	r.released(r.lastCycles, footprint())
 	return every(ctx, releaseInterval, func(now time.Time) time.Duration {
+		if saving() {
+			return releaseInterval
+		}
 		if cycles, live, held := m.read(); r.due(now, cycles, live, held, footprint()) {
 			debug.FreeOSMemory()
 			cycles, _, _ = m.read()

@@ -54,7 +54,7 @@ func TestApplyMemoryLimit(t *testing.T) {
 func TestReleaseIdleMemory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	assert.NoError(t, releaseIdleMemory(ctx, func() int64 { return 0 }))
+	assert.NoError(t, releaseIdleMemory(ctx, func() int64 { return 0 }, func() bool { return false }))
 	runtime.GC()
 	_, live, held := newMemSample().read()
 	assert.Positive(t, live)

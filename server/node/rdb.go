@@ -28,8 +28,9 @@ import (
 // touches a key of a still-pending shard first copies that key alone into the shard's chunk, so the file shows
 // every key as it was at the start. The saver encodes the chunks into RDB records (and LZF-compresses) outside
 // the locks; the records of a chunk carry their SELECTDBs, so they stream into the file in shard order and only
-// the keys copied early by commands wait in memory. A single huge key (a list of millions of elements) is copied
-// whole by the first write to it, which then waits that long. SAVE inside MULTI, FLUSHALL's save and SHUTDOWN's save hold
+// the keys copied early by commands wait in memory. A big list, hash, set, sorted set or stream is not copied:
+// it is shared (keyspace.Share) and encoded after its lock is released, and a command that writes it meanwhile
+// works on a clone (see valueStash). SAVE inside MULTI, FLUSHALL's save and SHUTDOWN's save hold
 // every lock instead (Txn.SerialiseAll), as Redis's synchronous saves stop its one thread; SAVE outside MULTI
 // uses a snapshot and blocks only its own client (and event loop).
 //
@@ -98,7 +99,7 @@ func (s *Server) rdbConfig() rdbfmt.Config {
 //
 //	's' db expire-ms key value     a string key (uvarints; key and value each a uvarint length and the bytes)
 //	'r' length records             another kind, encoded as RDB records (its elements are copied out anyway)
-//	'v' id                         a big value of another kind: its copy waits in st (see valueStash)
+//	'v' id                         a big value of another kind, shared until it is encoded (see valueStash)
 func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64, st *valueStash) keyspace.SnapshotFunc {
 	pool := sync.Pool{New: func() any { return rdbfmt.NewRecords(cfg) }}
 	// chunk grows as needed: the keyspace hands back the saver's chunks (Snapshot.Recycle), so only the first
@@ -115,18 +116,14 @@ func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64, st *valueStas
 				n++
 				continue
 			}
+			if id, ok := st.put(db, e); ok {
+				chunk = binary.AppendUvarint(append(chunk, 'v'), id)
+				n++
+				continue
+			}
 			v, err := dumpValue(e)
 			if err != nil {
 				s.log.Error("key not saved", "db", db, "error", err)
-				continue
-			}
-			if st != nil && deferrable(v) {
-				if sv, ok := v.(*rdbfmt.Stream); ok {
-					detachStream(sv) // it aliases the stream's memory, which may change once the lock is released
-				}
-				id := st.put(&rdbfmt.Entry{DB: uint64(db), Key: bytes.Clone(e.Key()), HasExpire: at != 0, ExpireAtMs: at, Value: v})
-				chunk = binary.AppendUvarint(append(chunk, 'v'), id)
-				n++
 				continue
 			}
 			r := pool.Get().(*rdbfmt.Records)
@@ -145,95 +142,81 @@ func (s *Server) serialiser(cfg rdbfmt.Config, keys *atomic.Int64, st *valueStas
 	}
 }
 
-// valueStash holds the copies of big values that a save's serialiser made under their shard's lock, until
-// writeChunk encodes them outside it: building a big key's listpacks and compressing them took about 60% of the
-// time a shard stayed locked for it (about 50 ms for a 300k-element list, hash or zset, more for a stream). One
-// per save.
+// valueStash holds the big values (lists, hashes, sets, sorted sets and streams of more than stashAbove
+// elements) that a save's serialiser met, until writeChunk encodes them outside any lock. Copying such a value's
+// elements under its shard's lock took tens of milliseconds for a few hundred thousand elements, and every
+// command on that shard waited for it; instead the serialiser shares the value (keyspace.Share: copy-on-write)
+// and only a command that writes that key meanwhile pays for a copy of it. One per save; close ends the shares
+// of whatever a failed save left behind.
 type valueStash struct {
-	mu   sync.Mutex
-	next uint64
-	vals map[uint64]*rdbfmt.Entry
+	ks     *keyspace.Keyspace
+	mu     sync.Mutex
+	next   uint64
+	closed bool
+	vals   map[uint64]*stashed
 }
 
-func newValueStash() *valueStash { return &valueStash{vals: make(map[uint64]*rdbfmt.Entry)} }
+// stashed is a big value waiting in a valueStash.
+type stashed struct {
+	db  int
+	key []byte
+	at  int64 // expiry in Unix ms, 0 for none
+	obj keyspace.Object
+}
 
-func (st *valueStash) put(e *rdbfmt.Entry) uint64 {
+func newValueStash(ks *keyspace.Keyspace) *valueStash {
+	return &valueStash{ks: ks, vals: make(map[uint64]*stashed)}
+}
+
+// put stashes e's value if it is big enough and the stash is open (st may be nil), sharing it; the caller holds
+// e's shard lock.
+func (st *valueStash) put(db int, e keyspace.Entry) (uint64, bool) {
+	if st == nil {
+		return 0, false
+	}
+	obj := e.Object()
+	if l, ok := obj.(interface{ Len() int }); !ok || l.Len() <= stashAbove {
+		return 0, false
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.closed {
+		return 0, false
+	}
+	st.ks.Share(obj)
 	st.next++
-	st.vals[st.next] = e
-	return st.next
+	st.vals[st.next] = &stashed{db: db, key: bytes.Clone(e.Key()), at: e.ExpireAt(), obj: obj}
+	return st.next, true
 }
 
-func (st *valueStash) take(id uint64) *rdbfmt.Entry {
+// take removes the value stashed as id and returns it, nil if there is none; the caller encodes it, then ends
+// its share (done).
+func (st *valueStash) take(id uint64) *stashed {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	e := st.vals[id]
+	v := st.vals[id]
 	delete(st.vals, id)
-	return e
+	return v
+}
+
+// done ends the share of a value taken from the stash.
+func (st *valueStash) done(v *stashed) { st.ks.Unshare(v.obj) }
+
+// close stops the stash taking values and ends the shares of those never taken. Call it once the save's snapshot
+// is closed (or its SerialiseAll returned).
+func (st *valueStash) close() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.closed = true
+	for id, v := range st.vals {
+		st.ks.Unshare(v.obj)
+		delete(st.vals, id)
+	}
 }
 
 // stashAbove is the element count above which a value's encoding waits for writeChunk: smaller ones encode
 // in less time than the stash costs.
 const stashAbove = 256
-
-// deferrable reports whether v, made by dumpValue, is big enough to be encoded after the shard's lock is
-// released. A stream's value must first be detached (detachStream).
-func deferrable(v rdbfmt.Value) bool {
-	switch v := v.(type) {
-	case *rdbfmt.Stream:
-		return len(v.Entries) > stashAbove
-	case rdbfmt.List:
-		return len(v) > stashAbove
-	case rdbfmt.Hash:
-		return len(v) > stashAbove
-	case rdbfmt.Set:
-		return len(v) > stashAbove
-	case rdbfmt.ZSet:
-		return len(v) > stashAbove
-	}
-	return false
-}
-
-// detachStream makes v, from streamValue, hold copies of the bytes it aliases (fields, values, group and
-// consumer names), all in one allocation rather than one per field.
-func detachStream(v *rdbfmt.Stream) {
-	n := 0
-	for _, e := range v.Entries {
-		for _, f := range e.Fields {
-			n += len(f.Name) + len(f.Value)
-		}
-	}
-	for _, g := range v.Groups {
-		n += len(g.Name)
-		for _, p := range g.Pending {
-			n += len(p.Consumer)
-		}
-		for _, c := range g.Consumers {
-			n += len(c.Name)
-		}
-	}
-	arena := make([]byte, 0, n)
-	keep := func(b []byte) []byte {
-		arena = append(arena, b...)
-		return arena[len(arena)-len(b) : len(arena) : len(arena)]
-	}
-	for _, e := range v.Entries {
-		for i := range e.Fields {
-			e.Fields[i].Name, e.Fields[i].Value = keep(e.Fields[i].Name), keep(e.Fields[i].Value)
-		}
-	}
-	for i := range v.Groups {
-		g := &v.Groups[i]
-		g.Name = keep(g.Name)
-		for j := range g.Pending {
-			g.Pending[j].Consumer = keep(g.Pending[j].Consumer)
-		}
-		for j := range g.Consumers {
-			g.Consumers[j].Name = keep(g.Consumers[j].Name)
-		}
-	}
-}
 
 // appendBytes appends b with its length, as a uvarint, before it.
 func appendBytes(dst, b []byte) []byte {
@@ -247,7 +230,7 @@ const saveYieldBytes = 16 << 10
 
 // writeChunk encodes a chunk made by the serialiser into RDB records with r and writes them with e. It lets
 // other goroutines run after every few hundred keys (see saveYieldBytes).
-func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, st *valueStash, chunk []byte) error {
+func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, st *valueStash, sc *valueScratch, chunk []byte) error {
 	next := func() uint64 {
 		v, n := binary.Uvarint(chunk)
 		chunk = chunk[n:]
@@ -278,14 +261,19 @@ func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, st *valueStash, chunk []by
 			continue
 		}
 		if tag == 'v' {
-			var ent *rdbfmt.Entry
+			var v *stashed
 			if st != nil {
-				ent = st.take(next())
+				v = st.take(next())
 			}
-			if ent == nil {
-				return errors.New("a big value's copy is missing from the save's stash")
+			if v == nil {
+				return errors.New("a big value is missing from the save's stash")
 			}
-			if err := r.Entry(ent); err != nil {
+			val, err := objectValue(v.obj, runtime.Gosched, sc)
+			if err == nil {
+				err = r.Entry(&rdbfmt.Entry{DB: uint64(v.db), Key: v.key, HasExpire: v.at != 0, ExpireAtMs: v.at, Value: val})
+			}
+			st.done(v)
+			if err != nil {
 				return err
 			}
 			if err := flush(); err != nil {
@@ -355,26 +343,41 @@ func (s *Server) encodeRDB(w io.Writer, cfg rdbfmt.Config, aofBase bool, extra [
 	for _, code := range s.libraryCodes() { // FUNCTION libraries, after the aux fields as Redis
 		e.Function(code)
 	}
-	r := rdbfmt.NewRecords(cfg)
-	if err := parts(func(chunk []byte) error { return writeChunk(e, r, st, chunk) }); err != nil {
+	rcfg := cfg
+	rcfg.Pause = runtime.Gosched // a big value's encoding lets the event loops run, see saveYieldBytes
+	r := rdbfmt.NewRecords(rcfg)
+	sc := scratchPool.Get().(*valueScratch)
+	defer scratchPool.Put(sc)
+	if err := parts(func(chunk []byte) error { return writeChunk(e, r, st, sc, chunk) }); err != nil {
 		return err
 	}
 	return e.Close()
 }
 
 // syncWriter fsyncs its file every 32 MB written (rdb-save-incremental-fsync), so the kernel never holds much
-// dirty data of a save. Matches Redis: REDIS_AUTOSYNC_BYTES.
+// dirty data of a save. Matches Redis: REDIS_AUTOSYNC_BYTES. It writes at most syncWriterPiece bytes per system
+// call: copying megabytes (a big value's records) into the page cache in one write kept the CPU in the kernel
+// for up to 20 ms, and a server pinned to one CPU could not run its event loop meanwhile.
 type syncWriter struct {
 	f *os.File
 	n int
 }
 
+const syncWriterPiece = 256 << 10
+
 func (w *syncWriter) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	if w.n += n; err == nil && w.n >= 32<<20 {
-		w.n, err = 0, w.f.Sync()
+	done := 0
+	for done < len(p) {
+		n, err := w.f.Write(p[done:min(len(p), done+syncWriterPiece)])
+		done += n
+		if w.n += n; err == nil && w.n >= 32<<20 {
+			w.n, err = 0, w.f.Sync()
+		}
+		if err != nil {
+			return done, err
+		}
 	}
-	return n, err
+	return done, nil
 }
 
 // commitRDB renames the temp file over path and fsyncs the directory, so a crash leaves either the old file or
@@ -407,7 +410,7 @@ var (
 // startSave starts a snapshot of the keyspace as it is now and returns its job, or errSaveInProgress. The
 // caller runs it with runSave.
 func (s *Server) startSave(bg bool) (*saveJob, error) {
-	job := &saveJob{bg: bg, start: time.Now(), stash: newValueStash(), done: make(chan struct{})}
+	job := &saveJob{bg: bg, start: time.Now(), stash: newValueStash(s.ks), done: make(chan struct{})}
 	s.rdb.mu.Lock()
 	if s.rdb.job != nil {
 		s.rdb.mu.Unlock()
@@ -438,6 +441,7 @@ func (s *Server) startSave(bg bool) (*saveJob, error) {
 		if sn != nil {
 			sn.Close()
 		}
+		job.stash.close()
 		s.rdb.job = nil
 		close(job.done)
 		return nil, errSaveInProgress
@@ -451,6 +455,7 @@ func (s *Server) runSave(job *saveJob) error {
 	path := s.rdbPath()
 	tmp, err := s.writeRDB(path, s.rdbConfig(), job.stash, snapshotParts(job.snap))
 	job.snap.Close()
+	job.stash.close()
 	took := time.Since(job.start)
 	s.rdb.mu.Lock()
 	if err == nil && job.aborted {
@@ -526,12 +531,13 @@ func (s *Server) saveLocked(tx *keyspace.Txn, count bool) error {
 	start := time.Now()
 	var keys atomic.Int64
 	dirty := s.dirty()
-	st := newValueStash()
+	st := newValueStash(s.ks)
 	fn := s.serialiser(s.rdbConfig(), &keys, st)
 	path := s.rdbPath()
 	tmp, err := s.writeRDB(path, s.rdbConfig(), st, func(emit func([]byte) error) error {
 		return tx.SerialiseAll(fn, emit)
 	})
+	st.close()
 	s.rdb.mu.Lock()
 	if err == nil {
 		err = commitRDB(tmp, path)

@@ -12,24 +12,28 @@ import (
 var maxStreamID = keyspace.StreamID{Ms: math.MaxUint64, Seq: math.MaxUint64}
 
 // streamValue is the rdbfmt value of a stream: its entries, metadata and consumer groups. Its slices alias the
-// stream's, so it is only valid while the key is locked.
-func streamValue(s *keyspace.Stream) *rdbfmt.Stream {
+// stream's, so it is only valid while the stream stays unchanged (locked, or shared), and its entries are built
+// in sc's memory (see objectValue). step is called after each entry.
+func streamValue(s *keyspace.Stream, step func(), sc *valueScratch) *rdbfmt.Stream {
 	v := &rdbfmt.Stream{
-		Entries:      make([]rdbfmt.StreamEntry, 0, s.Len()),
+		Entries:      sc.entries[:0],
 		Length:       uint64(s.Len()),
 		LastID:       rdbfmt.StreamID(s.LastID()),
 		FirstID:      rdbfmt.StreamID(s.FirstID()),
 		MaxDeletedID: rdbfmt.StreamID(s.MaxDeletedID()),
 		EntriesAdded: s.EntriesAdded(),
 	}
+	fs := sc.fields[:0] // an entry's Fields stay valid when fs grows: they keep the old array
 	s.Range(keyspace.StreamID{}, maxStreamID, false, func(e keyspace.StreamEntry) bool {
-		fields := make([]rdbfmt.Field, len(e.Fields)/2)
-		for i := range fields {
-			fields[i] = rdbfmt.Field{Name: e.Fields[2*i], Value: e.Fields[2*i+1]}
+		from := len(fs)
+		for i := 0; i+1 < len(e.Fields); i += 2 {
+			fs = append(fs, rdbfmt.Field{Name: e.Fields[i], Value: e.Fields[i+1]})
 		}
-		v.Entries = append(v.Entries, rdbfmt.StreamEntry{ID: rdbfmt.StreamID(e.ID), Fields: fields})
+		v.Entries = append(v.Entries, rdbfmt.StreamEntry{ID: rdbfmt.StreamID(e.ID), Fields: fs[from:len(fs):len(fs)]})
+		step()
 		return true
 	})
+	sc.entries, sc.fields = v.Entries, fs
 	for _, g := range s.Groups() {
 		rg := rdbfmt.StreamGroup{Name: g.Name, LastID: rdbfmt.StreamID(g.LastID), EntriesRead: g.EntriesRead}
 		g.RangePending(keyspace.StreamID{}, maxStreamID, func(p *keyspace.PendingEntry) bool {

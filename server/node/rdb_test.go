@@ -460,6 +460,7 @@ func TestBGSaveBigValues(t *testing.T) {
 	for round := range 3 {
 		require.Equal(t, "Background saving started", string(c.Do("BGSAVE").Str))
 		waitSaved(t, srv)
+		assert.Zero(t, srv.ks.SharedValues(), "the big values' shares ended with the save")
 		f, err := os.Open(filepath.Join(dir, "dump.rdb"))
 		require.NoError(t, err)
 		d := rdbfmt.NewDecoder(f)

@@ -490,7 +490,8 @@ func (s *Server) fullSync(r *replica, legacy bool) error {
 	timeout := time.Duration(s.config().ReplTimeout) * time.Second
 	cfg := s.rdbConfig()
 	var keys atomic.Int64
-	stash := newValueStash()
+	stash := newValueStash(s.ks)
+	defer stash.close() // after the snapshot's Close, deferred below
 	var sn *keyspace.Snapshot
 	var offset int64
 	var id replproto.ID

@@ -331,7 +331,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if s.cfg.ManageMemory { // Memory policy: freed memory goes back to the system while idle (gcpolicy.go).
 		sctx, cancel := context.WithCancel(context.Background())
-		g.Add(func() error { return releaseIdleMemory(sctx, s.footprint) }, func(error) { cancel() })
+		g.Add(func() error { return releaseIdleMemory(sctx, s.footprint, s.ks.Snapshotting) }, func(error) { cancel() })
 	}
 	{ // Stop requests: the caller's context, SHUTDOWN and Close.
 		stop := make(chan struct{})
