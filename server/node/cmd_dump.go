@@ -1,9 +1,9 @@
 package node
 
 import (
-	"sync"
 	"bytes"
 	"errors"
+	"sync"
 
 	"github.com/carminedb/carmine/keyspace"
 	"github.com/carminedb/carmine/rdbfmt"
