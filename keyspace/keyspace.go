@@ -337,7 +337,8 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 			if !tx.stale {
 				return sh, t, h, 0 // hidden, not removed: the primary's DEL removes it
 			}
-			return sh, t, h, tx.own(t, ref)
+			tx.own(t, ref)
+			return sh, t, h, ref
 		}
 		tx.ks.preserveRef(tx.ks.shardOf(h), db, t, ref) // a read-only Txn changes this key all the same
 		tx.expireRef(db, t, ref)
@@ -345,18 +346,17 @@ func (tx *Txn) lookup(db int, key []byte) (*shard, *table, uint64, uint32) {
 		ref = 0
 	}
 	if ref != 0 {
-		ref = tx.own(t, ref)
+		tx.own(t, ref)
 	}
 	return sh, t, h, ref
 }
 
-// own returns ref, first giving the key at ref a value of its own if a write Txn found it shared (see shared.go):
-// this Txn may change it.
-func (tx *Txn) own(t *table, ref uint32) uint32 {
+// own gives the key at ref a value of its own if a write Txn found it shared (see shared.go): this Txn may change
+// it.
+func (tx *Txn) own(t *table, ref uint32) {
 	if !tx.read && tx.ks.shared.n.Load() != 0 {
 		tx.ks.unshareRec(t, ref)
 	}
-	return ref
 }
 
 // expired reports whether the key at ref has expired. Matches Redis (keyIsExpired): a key expires after its

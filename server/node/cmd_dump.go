@@ -90,7 +90,7 @@ func objectValue(obj keyspace.Object, pause func(), sc *valueScratch) (rdbfmt.Va
 	a := &sc.arena
 	steps := 0
 	step := func() {
-		if steps++; pause != nil && steps%4096 == 0 {
+		if steps++; pause != nil && steps%pauseEvery == 0 {
 			pause()
 		}
 	}
@@ -132,6 +132,10 @@ func objectValue(obj keyspace.Object, pause func(), sc *valueScratch) (rdbfmt.Va
 	}
 	return nil, errorf("DUMP of " + obj.Kind().String() + " values is not supported yet")
 }
+
+// pauseEvery is how many elements objectValue copies between calls of its pause, as rdbfmt's encoder does
+// between calls of Config.Pause: a millisecond or less.
+const pauseEvery = 4096
 
 // valueScratch is memory that objectValue reuses from one big value to the next, so that encoding the big values
 // of a save makes little garbage (a collection during a save, on one CPU, held up the event loops).

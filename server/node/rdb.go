@@ -189,9 +189,12 @@ func (st *valueStash) put(db int, e keyspace.Entry) (uint64, bool) {
 	return st.next, true
 }
 
-// take removes the value stashed as id and returns it, nil if there is none; the caller encodes it, then ends
-// its share (done).
+// take removes the value stashed as id and returns it, nil if there is none (or st is nil); the caller encodes
+// it, then ends its share (done).
 func (st *valueStash) take(id uint64) *stashed {
+	if st == nil {
+		return nil
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	v := st.vals[id]
@@ -261,10 +264,7 @@ func writeChunk(e *rdbfmt.Encoder, r *rdbfmt.Records, st *valueStash, sc *valueS
 			continue
 		}
 		if tag == 'v' {
-			var v *stashed
-			if st != nil {
-				v = st.take(next())
-			}
+			v := st.take(next())
 			if v == nil {
 				return errors.New("a big value is missing from the save's stash")
 			}
