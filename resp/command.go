@@ -408,6 +408,8 @@ type CommandReader struct {
 	spare      [][]byte // the arguments returned last
 	ready      bool     // args holds a complete command not yet returned
 	readyLen   int      // its length in bytes
+	readyAt    int      // where it starts in buf
+	last       []byte   // the bytes of the command returned last
 	err        error    // sticky
 	readErr    error    // from src, reported once the buffer is drained
 }
@@ -424,7 +426,7 @@ func (r *CommandReader) Reset(src io.Reader) {
 	r.start, r.end = 0, 0
 	r.st = freshCmd
 	r.args = r.args[:0]
-	r.ready, r.readyLen = false, 0
+	r.ready, r.readyLen, r.last = false, 0, nil
 	r.err, r.readErr = nil, nil
 	if len(r.buf) > shrinkAbove {
 		r.buf = nil
@@ -465,6 +467,10 @@ func (r *CommandReader) Ready() bool {
 func (r *CommandReader) ReadCommand() ([][]byte, error) {
 	for {
 		if r.ready {
+			r.last = nil
+			if r.buf[r.readyAt] == '*' {
+				r.last = r.buf[r.readyAt : r.readyAt+r.readyLen : r.readyAt+r.readyLen]
+			}
 			r.ready, r.readyLen = false, 0
 			out := r.args
 			r.args, r.spare = r.spare[:0], out
@@ -490,6 +496,12 @@ func (r *CommandReader) ReadCommand() ([][]byte, error) {
 	}
 }
 
+// Last returns the bytes of the command [CommandReader.ReadCommand] returned last, exactly as they arrived,
+// when it was in multibulk form; nil after an inline command, whose bytes the parser may rewrite in place while
+// unquoting. Like the arguments, they alias the reader's buffer and are valid only until the next call of
+// ReadCommand or Reset. A replica uses it to pass its primary's stream on to its own replicas byte for byte.
+func (r *CommandReader) Last() []byte { return r.last }
+
 // next parses buffered bytes. It reports true when a command is ready or an
 // error was found.
 func (r *CommandReader) next() bool {
@@ -505,6 +517,7 @@ func (r *CommandReader) next() bool {
 			return false
 		}
 		n := r.st.pos
+		at := r.start
 		r.start += n
 		r.st = freshCmd
 		if r.start == r.end {
@@ -513,7 +526,7 @@ func (r *CommandReader) next() bool {
 			r.start, r.end = 0, 0
 		}
 		if len(args) > 0 {
-			r.ready, r.readyLen = true, n
+			r.ready, r.readyLen, r.readyAt = true, n, at
 			return true
 		}
 		r.args = args[:0]

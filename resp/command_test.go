@@ -420,3 +420,26 @@ func TestPeekArgs(t *testing.T) {
 	}
 	assert.Empty(t, cr.PeekArgs(nil, 1, 8), "nothing buffered")
 }
+
+// TestCommandReaderLast checks that Last gives each multibulk command's bytes as they arrived, however they are
+// split, and nil after an inline command.
+func TestCommandReaderLast(t *testing.T) {
+	cmds := []string{"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n", "PING\r\n", "*1\r\n$4\r\nPING\r\n", "set  a 'b c'\r\n"}
+	inline := map[string]bool{cmds[1]: true, cmds[3]: true}
+	wire := cmds[0] + "\r\n" + cmds[1] + cmds[2] + "\n" + cmds[3]
+	for _, wrap := range []func(io.Reader) io.Reader{func(r io.Reader) io.Reader { return r }, iotest.OneByteReader, iotest.HalfReader} {
+		r := resp.NewCommandReader(wrap(strings.NewReader(wire)))
+		assert.Nil(t, r.Last(), "before any command")
+		for _, want := range cmds {
+			_, err := r.ReadCommand()
+			require.NoError(t, err)
+			if inline[want] {
+				assert.Nil(t, r.Last(), "after %q", want)
+				continue
+			}
+			assert.Equal(t, want, string(r.Last()), "the empty lines skipped are not part of the next command")
+		}
+		_, err := r.ReadCommand()
+		assert.ErrorIs(t, err, io.EOF)
+	}
+}

@@ -68,6 +68,8 @@ func FuzzParseCommand(f *testing.F) {
 }
 
 // readCommands reads all commands from r, stopping at the first error.
+// Each command is its arguments followed by its bytes as they arrived (CommandReader.Last, empty after an inline
+// command).
 func readCommands(r io.Reader) ([][]string, error) {
 	cr := resp.NewCommandReader(r)
 	cr.Limits.MaxInlineLen = 256
@@ -77,7 +79,7 @@ func readCommands(r io.Reader) ([][]string, error) {
 		if err != nil {
 			return out, err
 		}
-		out = append(out, strs(args))
+		out = append(out, append(strs(args), string(cr.Last())))
 	}
 }
 
@@ -101,7 +103,8 @@ func FuzzFragmentation(f *testing.F) {
 			assert.Equal(t, whole, got, "reads of %d bytes", size)
 			assert.Equal(t, werr, err, "reads of %d bytes", size)
 		}
-		// ParseCommand over the whole input agrees too.
+		// ParseCommand over the whole input agrees too, the bytes it consumed
+		// for a command being what Last returned.
 		var viaParse [][]string
 		var perr error
 		buf := in
@@ -112,7 +115,11 @@ func FuzzFragmentation(f *testing.F) {
 				break
 			}
 			if len(args) > 0 {
-				viaParse = append(viaParse, strs(args))
+				raw := "" // Last is nil after an inline command
+				if buf[0] == '*' {
+					raw = string(buf[:n])
+				}
+				viaParse = append(viaParse, append(strs(args), raw))
 			}
 			buf = buf[n:]
 		}
