@@ -44,7 +44,7 @@ type sink interface{ feed(p []byte) }
 
 // propagator fans the write stream out to the sinks of each class.
 type propagator struct {
-	on    atomic.Bool // a sink is attached: commands encode what they propagate
+	on    atomic.Uint32 // the classes with a sink attached (propClass bits): what commands encode for
 	mu    sync.Mutex
 	sinks [propClasses][]sink
 	db    [propClasses]int // the database the class's stream has selected, -1 for none yet
@@ -70,7 +70,7 @@ func (s *Server) attachSink(class propClass, k sink) {
 	i := classIndex(class)
 	p.sinks[i] = append(p.sinks[i], k)
 	p.db[i] = -1
-	p.on.Store(true)
+	p.on.Store(p.on.Load() | uint32(class))
 	p.mu.Unlock()
 }
 
@@ -86,7 +86,9 @@ func (s *Server) detachSink(class propClass, k sink) {
 			break
 		}
 	}
-	p.on.Store(len(p.sinks[0])+len(p.sinks[1]) > 0)
+	if len(p.sinks[i]) == 0 {
+		p.on.Store(p.on.Load() &^ uint32(class))
+	}
 }
 
 // feedLocked feeds one encoded command of database db to the sinks of the classes in to. p.mu is held.
@@ -112,7 +114,7 @@ func (p *propagator) feedLocked(db int, to propClass, cmd []byte) {
 // the command's keys locked, as the keyspace hooks are.
 func (s *Server) propagateKeyless(db int, argv ...[]byte) {
 	p := &s.prop
-	if !p.on.Load() {
+	if p.on.Load() == 0 {
 		return
 	}
 	p.mu.Lock()
@@ -188,7 +190,7 @@ func (c *client) propFlush() {
 	}
 	p := &c.srv.prop
 	p.mu.Lock()
-	if p.on.Load() {
+	if p.on.Load() != 0 {
 		p.deferWrite = c.loop != nil
 		wrap := len(st.ops) > 1
 		var to propClass
@@ -216,9 +218,10 @@ func (c *client) propFlush() {
 	}
 }
 
-// propagating reports whether commands' propagation is wanted at all: handlers that rewrite what they
-// propagate build the rewritten arguments only then.
-func (c *client) propagating() bool { return c.srv.prop.on.Load() }
+// propagating reports whether the client's commands propagate anywhere (a class they go to has a sink):
+// handlers that rewrite what they propagate build the rewritten arguments only then. A replica's primary, muted
+// for the replication stream that the replica passes on verbatim, propagates only with the AOF on.
+func (c *client) propagating() bool { return c.srv.prop.on.Load()&uint32(c.propTo()) != 0 }
 
 // propagateWithout propagates the running command's arguments without those from index from on that equal
 // word, ignoring case.

@@ -248,60 +248,91 @@ func (l *replLink) ack(rc *replproto.Conn, offset int64) error {
 
 // apply applies the primary's stream, from the byte after offset, until the connection ends; lc shows the
 // command applied last.
+//
+// The commands already buffered are applied as one batch, with s.repl.applyMu held from the first until they are
+// passed on together (see passOn); it is let go before a read that may wait for the primary, and at a REPLCONF.
 func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 	s := l.s
 	st := replproto.NewStream(rc.Reader(), offset)
-	st.Commands().Limits.MaxBulkLen = max(s.cfg.ProtoMaxBulkLen, 512<<20)
+	cr := st.Commands()
+	cr.Limits.MaxBulkLen = max(s.cfg.ProtoMaxBulkLen, 512<<20)
 	c := l.master
-	var applied []byte // the stream applied but not yet passed on (a transaction in progress)
-	ahead := 0         // commands left before the next prefetch
+	var applied []byte // the stream applied but not yet passed on (this batch, or a transaction in progress)
+	locked := false    // s.repl.applyMu is held
+	unlock := func() {
+		if locked {
+			l.passOn(st, &applied)
+			s.repl.applyMu.Unlock()
+			locked = false
+		}
+	}
+	defer unlock()
+	ahead := 0 // commands left before the next prefetch
 	for {
 		if ahead--; ahead <= 0 {
-			ahead = prefetchArgs(s.ks, c.db, st.Commands())
+			ahead = prefetchArgs(s.ks, c.db, cr)
+		}
+		if !cr.Ready() {
+			unlock()
 		}
 		args, err := st.ReadCommand()
 		if err != nil {
 			return err
 		}
 		l.readOffset.Store(st.Offset())
-		applied = appendCommand(applied, args...)
+		if raw := cr.Last(); raw != nil {
+			applied = append(applied, raw...)
+		} else {
+			applied = appendCommand(applied, args...) // an inline command: what its arguments say
+		}
 		if eqFold(args[0], "replconf") {
+			unlock()
 			if len(args) >= 2 && eqFold(args[1], "getack") {
 				if err := l.ack(rc, st.CommandOffset()); err != nil {
 					return err
 				}
 			}
+			l.passOn(st, &applied) // the REPLCONF itself, which applies nothing
+			continue
 		}
-		s.repl.applyMu.Lock()
-		if !eqFold(args[0], "replconf") {
-			if l.ctx.Err() != nil {
-				s.repl.applyMu.Unlock()
-				return l.ctx.Err()
-			}
-			if err := c.apply(args); err != nil {
-				l.log.Warn("command from the primary failed", "command", string(args[0]), "error", err)
-			}
-			if lc.cmd.Load() != c.cmd {
-				lc.cmd.Store(c.cmd)
-			}
-			if int(lc.db.Load()) != c.db {
-				lc.db.Store(int32(c.db))
-			}
+		if !locked {
+			s.repl.applyMu.Lock()
+			locked = true
 		}
-		if c.multi == nil {
-			// Pass the applied commands on to the backlog and this server's replicas, exactly as received
-			// (a primary sends commands as arrays of bulk strings, which appendCommand rebuilds byte for byte).
-			s.feedApplied(c.db, applied)
-			if off := st.Offset(); s.repl.offset.Load() != off {
-				l.log.Warn("stream offset mismatch, taking the primary's", "offset", off, "passed-on", s.repl.offset.Load())
-				s.repl.offset.Store(off)
-			}
-			applied = applied[:0]
-			if cap(applied) > 1<<20 {
-				applied = nil
-			}
+		if l.ctx.Err() != nil {
+			return l.ctx.Err()
 		}
-		s.repl.applyMu.Unlock()
+		if err := c.apply(args); err != nil {
+			l.log.Warn("command from the primary failed", "command", string(args[0]), "error", err)
+		}
+		if lc.cmd.Load() != c.cmd {
+			lc.cmd.Store(c.cmd)
+		}
+		if int(lc.db.Load()) != c.db {
+			lc.db.Store(int32(c.db))
+		}
+		if len(applied) >= 64<<10 {
+			l.passOn(st, &applied)
+		}
+	}
+}
+
+// passOn passes the applied part of the stream on to the backlog and this server's replicas, exactly as
+// received, unless a transaction is in progress (it goes on as a whole). s.repl.applyMu is held, or the commands
+// were REPLCONFs, which apply nothing.
+func (l *replLink) passOn(st *replproto.Stream, applied *[]byte) {
+	s, c := l.s, l.master
+	if c.multi != nil || len(*applied) == 0 {
+		return
+	}
+	s.feedApplied(c.db, *applied)
+	if off := st.Offset(); s.repl.offset.Load() != off {
+		l.log.Warn("stream offset mismatch, taking the primary's", "offset", off, "passed-on", s.repl.offset.Load())
+		s.repl.offset.Store(off)
+	}
+	*applied = (*applied)[:0]
+	if cap(*applied) > 1<<20 {
+		*applied = nil
 	}
 }
 
