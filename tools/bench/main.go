@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -155,7 +156,7 @@ func run(serverBin, redisBin, benchBin, cliBin string, requests, rounds int, onl
 	defer carmine.stop()
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "workload\tredis ops/s\tcarmine ops/s\tratio\tredis p99 ms\tcarmine p99 ms\t\n")
+	fmt.Fprintf(tw, "workload\tredis ops/s\tcarmine ops/s\tratio\tround ratios\tredis p99 ms\tcarmine p99 ms\t\n")
 	for _, wl := range workloads {
 		if only != "" && !strings.Contains(strings.ToLower(wl.name), strings.ToLower(only)) {
 			continue
@@ -175,9 +176,10 @@ func run(serverBin, redisBin, benchBin, cliBin string, requests, rounds int, onl
 		if err != nil {
 			return err
 		}
+		spread := ratioRange(r, c)
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(os.Stderr, "%s: redis %.0f ops/s, carmine %.0f ops/s\n", wl.name, rm.rps, cm.rps)
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.3f\t%.3f\t\n", wl.name, rm.rps, cm.rps, cm.rps/rm.rps, rm.p99, cm.p99)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%s\t%.3f\t%.3f\t\n", wl.name, rm.rps, cm.rps, cm.rps/rm.rps, spread, rm.p99, cm.p99)
 	}
 	if fanSubs > 0 && (only == "" || strings.Contains("publish fan-out", strings.ToLower(only))) {
 		const messages = 20000
@@ -237,9 +239,10 @@ func run(serverBin, redisBin, benchBin, cliBin string, requests, rounds int, onl
 			rr, cr = append(rr, r[i].result), append(cr, c[i].result)
 			lag[0], lag[1] = max(lag[0], r[i].lag), max(lag[1], c[i].lag)
 		}
+		spread := ratioRange(rr, cr)
 		rm, cm := median(rr), median(cr)
-		fmt.Fprintf(tw, "\nreplication\tredis ops/s\tcarmine ops/s\tratio\tredis max lag B\tcarmine max lag B\t\n")
-		fmt.Fprintf(tw, "SET c=50 with %d replicas\t%.0f\t%.0f\t%.2f\t%d\t%d\t\n", replicas, rm.rps, cm.rps, cm.rps/rm.rps, lag[0], lag[1])
+		fmt.Fprintf(tw, "\nreplication\tredis ops/s\tcarmine ops/s\tratio\tround ratios\tredis max lag B\tcarmine max lag B\t\n")
+		fmt.Fprintf(tw, "SET c=50 with %d replicas\t%.0f\t%.0f\t%.2f\t%s\t%d\t%d\t\n", replicas, rm.rps, cm.rps, cm.rps/rm.rps, spread, lag[0], lag[1])
 	}
 	if saveKeys > 0 && (only == "" || strings.Contains("bgsave pause", strings.ToLower(only))) {
 		for _, s := range []*server{redis, carmine} {
@@ -707,6 +710,17 @@ func benchmark(bin string, port, requests int, args []string, test string) (resu
 }
 
 // median returns the run with the median throughput.
+// ratioRange is the lowest and highest Carmine/Redis ratio of the rounds, each round's two runs taken back to back
+// (see alternate): a range that spans 1.0 is a tie within this machine's noise.
+func ratioRange(r, c []result) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range min(len(r), len(c)) {
+		x := c[i].rps / r[i].rps
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return fmt.Sprintf("%.2f-%.2f", lo, hi)
+}
+
 func median(rs []result) result {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].rps < rs[j].rps })
 	return rs[len(rs)/2]
