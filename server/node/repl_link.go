@@ -261,7 +261,7 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 	locked := false    // s.repl.applyMu is held
 	unlock := func() {
 		if locked {
-			l.passOn(st, &applied)
+			l.passOn(&applied, st.Offset())
 			s.repl.applyMu.Unlock()
 			locked = false
 		}
@@ -280,6 +280,7 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 			return err
 		}
 		l.readOffset.Store(st.Offset())
+		before := len(applied)
 		if raw := cr.Last(); raw != nil {
 			applied = append(applied, raw...)
 		} else {
@@ -292,7 +293,7 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 					return err
 				}
 			}
-			l.passOn(st, &applied) // the REPLCONF itself, which applies nothing
+			l.passOn(&applied, st.Offset()) // the REPLCONF itself, which applies nothing
 			continue
 		}
 		if !locked {
@@ -300,6 +301,8 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 			locked = true
 		}
 		if l.ctx.Err() != nil {
+			applied = applied[:before] // not applied: pass on only what was
+			l.passOn(&applied, st.CommandOffset())
 			return l.ctx.Err()
 		}
 		if err := c.apply(args); err != nil {
@@ -312,23 +315,23 @@ func (l *replLink) apply(rc *replproto.Conn, offset int64, lc *linkConn) error {
 			lc.db.Store(int32(c.db))
 		}
 		if len(applied) >= 64<<10 {
-			l.passOn(st, &applied)
+			l.passOn(&applied, st.Offset())
 		}
 	}
 }
 
-// passOn passes the applied part of the stream on to the backlog and this server's replicas, exactly as
-// received, unless a transaction is in progress (it goes on as a whole). s.repl.applyMu is held, or the commands
-// were REPLCONFs, which apply nothing.
-func (l *replLink) passOn(st *replproto.Stream, applied *[]byte) {
+// passOn passes the applied part of the stream, which ends at the stream's offset end, on to the backlog and
+// this server's replicas, exactly as received, unless a transaction is in progress (it goes on as a whole).
+// s.repl.applyMu is held, or the commands were REPLCONFs, which apply nothing.
+func (l *replLink) passOn(applied *[]byte, end int64) {
 	s, c := l.s, l.master
 	if c.multi != nil || len(*applied) == 0 {
 		return
 	}
 	s.feedApplied(c.db, *applied)
-	if off := st.Offset(); s.repl.offset.Load() != off {
-		l.log.Warn("stream offset mismatch, taking the primary's", "offset", off, "passed-on", s.repl.offset.Load())
-		s.repl.offset.Store(off)
+	if s.repl.offset.Load() != end {
+		l.log.Warn("stream offset mismatch, taking the primary's", "offset", end, "passed-on", s.repl.offset.Load())
+		s.repl.offset.Store(end)
 	}
 	*applied = (*applied)[:0]
 	if cap(*applied) > 1<<20 {
