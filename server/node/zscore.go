@@ -130,7 +130,7 @@ func mantissaNonZero(b []byte) bool {
 
 // appendScore appends f as Redis 7.2 prints a double (d2string, and addReplyDouble which uses it): "inf",
 // "-inf", "0" and "-0", integers up to 2^62 in full, and otherwise the shortest digits that read back as f,
-// laid out as Redis's fpconv_dtoa lays them out ("0.1", "1.5e-07", "1e+21").
+// laid out as Redis's fpconv_dtoa lays them out ("0.1", "0.000025", "1.5e-7", "1e+21"; TestAppendScore).
 //
 // Redis's grisu2 digits are the shortest in all but rare cases, where it prints one digit more than Go.
 func appendScore(dst []byte, f float64) []byte {
