@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,10 +177,9 @@ func run(serverBin, redisBin, benchBin, cliBin string, requests, rounds int, onl
 		if err != nil {
 			return err
 		}
-		spread := ratioRange(r, c)
 		rm, cm := median(r), median(c)
 		fmt.Fprintf(os.Stderr, "%s: redis %.0f ops/s, carmine %.0f ops/s\n", wl.name, rm.rps, cm.rps)
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%s\t%.3f\t%.3f\t\n", wl.name, rm.rps, cm.rps, cm.rps/rm.rps, spread, rm.p99, cm.p99)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%s\t%.3f\t%.3f\t\n", wl.name, rm.rps, cm.rps, cm.rps/rm.rps, ratioRange(r, c), rm.p99, cm.p99)
 	}
 	if fanSubs > 0 && (only == "" || strings.Contains("publish fan-out", strings.ToLower(only))) {
 		const messages = 20000
@@ -239,10 +239,9 @@ func run(serverBin, redisBin, benchBin, cliBin string, requests, rounds int, onl
 			rr, cr = append(rr, r[i].result), append(cr, c[i].result)
 			lag[0], lag[1] = max(lag[0], r[i].lag), max(lag[1], c[i].lag)
 		}
-		spread := ratioRange(rr, cr)
 		rm, cm := median(rr), median(cr)
 		fmt.Fprintf(tw, "\nreplication\tredis ops/s\tcarmine ops/s\tratio\tround ratios\tredis max lag B\tcarmine max lag B\t\n")
-		fmt.Fprintf(tw, "SET c=50 with %d replicas\t%.0f\t%.0f\t%.2f\t%s\t%d\t%d\t\n", replicas, rm.rps, cm.rps, cm.rps/rm.rps, spread, lag[0], lag[1])
+		fmt.Fprintf(tw, "SET c=50 with %d replicas\t%.0f\t%.0f\t%.2f\t%s\t%d\t%d\t\n", replicas, rm.rps, cm.rps, cm.rps/rm.rps, ratioRange(rr, cr), lag[0], lag[1])
 	}
 	if saveKeys > 0 && (only == "" || strings.Contains("bgsave pause", strings.ToLower(only))) {
 		for _, s := range []*server{redis, carmine} {
@@ -721,7 +720,9 @@ func ratioRange(r, c []result) string {
 	return fmt.Sprintf("%.2f-%.2f", lo, hi)
 }
 
+// median returns the result of median ops/s. It sorts a copy: rs stays in round order, which ratioRange pairs by.
 func median(rs []result) result {
+	rs = slices.Clone(rs)
 	sort.Slice(rs, func(i, j int) bool { return rs[i].rps < rs[j].rps })
 	return rs[len(rs)/2]
 }

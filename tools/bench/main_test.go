@@ -8,4 +8,10 @@ func TestRatioRange(t *testing.T) {
 	if got := ratioRange(r, c); got != "0.90-1.20" {
 		t.Fatalf("ratioRange = %q, want 0.90-1.20 (each round's Carmine run over its Redis run)", got)
 	}
+	if m := median(r); m.rps != 100 {
+		t.Fatalf("median = %v, want 100", m.rps)
+	}
+	if got := ratioRange(r, c); got != "0.90-1.20" {
+		t.Fatalf("after median, ratioRange = %q: median reordered the rounds", got)
+	}
 }
